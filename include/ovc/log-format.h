@@ -1,0 +1,49 @@
+/* The one contract between libovc.so and the ovc command: log file names,
+ * record types, field names and the format version (docs/log-format.md). */
+#ifndef OVC_LOG_FORMAT_H
+#define OVC_LOG_FORMAT_H
+
+/** Value of "format" in the first record of every ovc log. */
+#define OVC_LOG_FORMAT "ovc-log"
+/** Format version; readers refuse logs with a version they do not know. */
+#define OVC_LOG_VERSION 1
+
+/** Process logs are named OVC_LOG_PREFIX "<pid>.<k>" OVC_LOG_SUFFIX, where k is
+ * the first number (0, 1, ...) for which no file of that name exists yet. */
+#define OVC_LOG_PREFIX "ovc."
+/** Run files written by `ovc run`: OVC_RUN_PREFIX "<pid>.<k>" OVC_LOG_SUFFIX. */
+#define OVC_RUN_PREFIX "ovc-run."
+#define OVC_LOG_SUFFIX ".jsonl"
+
+/* Record types: the value of the "t" field of each line. */
+#define OVC_REC_PROC "proc"   /**< first line: format, version, process facts */
+#define OVC_REC_SAMPLE "s"    /**< counters and statm at one moment */
+#define OVC_REC_EXEC "exec"   /**< the image is about to call execve */
+#define OVC_REC_END "end"     /**< the image ended: exit code */
+#define OVC_REC_WARN "warn"   /**< something ovc could not do */
+#define OVC_REC_RUN "run"     /**< first line of a run file */
+#define OVC_REC_RUN_END "run_end" /**< how the command of `ovc run` ended */
+
+/** The hooked functions, in the order of the "calls", "failed" and
+ * "requested" arrays of a sample record. The header repeats this list as
+ * "funcs", so a reader takes the order from the log, not from this macro. */
+#define OVC_FUNCS(X)                                                           \
+	X(MALLOC, "malloc")                                                    \
+	X(CALLOC, "calloc")                                                    \
+	X(REALLOC, "realloc")                                                  \
+	X(REALLOCARRAY, "reallocarray")                                        \
+	X(FREE, "free")                                                        \
+	X(POSIX_MEMALIGN, "posix_memalign")                                    \
+	X(ALIGNED_ALLOC, "aligned_alloc")                                      \
+	X(MEMALIGN, "memalign")                                                \
+	X(VALLOC, "valloc")                                                    \
+	X(PVALLOC, "pvalloc")
+
+enum ovc_func {
+#define OVC_FUNC_ENUM(id, name) OVC_FN_##id,
+	OVC_FUNCS(OVC_FUNC_ENUM)
+#undef OVC_FUNC_ENUM
+	OVC_FN_COUNT
+};
+
+#endif

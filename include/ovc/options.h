@@ -1,0 +1,75 @@
+/* The OVC_* environment variables: one table, read by the preload, printed
+ * by `ovc help options` and documented in docs/options.md. */
+#ifndef OVC_OPTIONS_H
+#define OVC_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum ovc_opt_kind {
+	OVC_OPT_PATH,     /**< a path; made absolute at start */
+	OVC_OPT_MS,       /**< a duration: 10, 10ms, 2s */
+	OVC_OPT_SIZE,     /**< a size in bytes: 4096, 128K, 512KiB, 1G */
+	OVC_OPT_COUNT,    /**< a non-negative integer */
+	OVC_OPT_CHOICE,   /**< one word of a '|'-separated list; value = index */
+	OVC_OPT_STRING,   /**< free text, not interpreted */
+};
+
+/* X(id, env name, kind, default, min, max, choices, help)
+ * min and max bound numeric kinds; choices lists the words of a CHOICE. */
+#define OVC_OPTIONS(X)                                                         \
+	X(OUTPUT, "OVC_OUTPUT", OVC_OPT_PATH, "ovc-out", 0, 0, NULL,           \
+	  "directory the logs are written to; made absolute at start, "       \
+	  "created (mode 0700) when missing")                                 \
+	X(INTERVAL, "OVC_INTERVAL", OVC_OPT_MS, "10", 1, 60000, NULL,          \
+	  "how often the ticker samples /proc/self/statm and the counters, "  \
+	  "in milliseconds (suffix ms or s accepted)")                        \
+	X(VERBOSE, "OVC_VERBOSE", OVC_OPT_COUNT, "0", 0, 3, NULL,              \
+	  "0: warnings only; 1: also say where the log goes; 2, 3: more")     \
+	X(SUMMARY, "OVC_SUMMARY", OVC_OPT_CHOICE, "tty", 0, 0,                 \
+	  "tty|always|never",                                                  \
+	  "one line on stderr at exit naming the log and the headline "       \
+	  "figures: tty = only when stderr is a terminal")                    \
+	X(RUN, "OVC_RUN", OVC_OPT_STRING, "", 0, 0, NULL,                      \
+	  "run id set by `ovc run` so its report covers only its processes; " \
+	  "not meant to be set by hand")
+
+enum ovc_opt_id {
+#define OVC_OPT_ENUM(id, ...) OVC_OPT_##id,
+	OVC_OPTIONS(OVC_OPT_ENUM)
+#undef OVC_OPT_ENUM
+	OVC_OPT_COUNT_
+};
+
+enum ovc_summary_mode { OVC_SUMMARY_TTY, OVC_SUMMARY_ALWAYS, OVC_SUMMARY_NEVER };
+
+struct ovc_opt_def {
+	const char *env;
+	enum ovc_opt_kind kind;
+	const char *def;
+	uint64_t min, max;
+	const char *choices;
+	const char *help;
+};
+
+/** The table, indexed by enum ovc_opt_id. */
+extern const struct ovc_opt_def ovc_opt_defs[OVC_OPT_COUNT_];
+
+/** Parses TEXT as option DEF into *OUT (numbers; choice index). Returns true
+ * on success; false leaves *OUT untouched. Does not allocate; safe in hooks. */
+bool ovc_opt_parse_number(const struct ovc_opt_def *def, const char *text,
+			  uint64_t *out);
+
+/** Parses a size with an optional binary suffix (K, KB, KiB, M, G, T; case
+ * ignored) into bytes. Returns false on garbage, negative or overflow. Does
+ * not allocate. */
+bool ovc_parse_size(const char *text, uint64_t *out);
+
+/** Parses a duration in milliseconds: "10", "10ms", "2s". Does not allocate. */
+bool ovc_parse_ms(const char *text, uint64_t *out);
+
+/** Writes N bytes in binary units ("0 B", "512 B", "1.5 KiB", "128.0 TiB")
+ * into BUF (at least 16 bytes). Returns BUF. Does not allocate. */
+char *ovc_format_bytes(uint64_t n, char *buf, unsigned long size);
+
+#endif
