@@ -1,1 +1,171 @@
-/* placeholder */
+/* Exact call counters and live bytes, one block per thread so that counting
+ * an allocation writes no shared cache line and takes no lock. */
+#include "core.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+
+__thread struct ovc_tc *ovc_tls_tc __attribute__((tls_model("initial-exec")));
+__thread int ovc_tls_guard __attribute__((tls_model("initial-exec")));
+int ovc_kick;
+
+static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct ovc_tc *reg_head; /* push-only list; readers walk it lock-free */
+static pthread_key_t exit_key;
+static bool exit_key_ok;
+
+/* While one thread only has counted, its block's peak plus the (constant)
+ * live bytes of the other blocks is the exact peak of the image. Once a
+ * second thread counts, the peak comes from sums (peak_sum). */
+static unsigned registered;
+static struct ovc_tc *single;
+static int64_t single_base;
+static int64_t peak_sum;
+
+static int64_t live_sum(void)
+{
+	int64_t s = 0;
+	for (struct ovc_tc *t = __atomic_load_n(&reg_head, __ATOMIC_ACQUIRE); t;
+	     t = t->next)
+		s += OVC_LOAD(t->live);
+	return s;
+}
+
+static void peak_raise(int64_t v)
+{
+	int64_t old = __atomic_load_n(&peak_sum, __ATOMIC_RELAXED);
+	while (v > old && !__atomic_compare_exchange_n(&peak_sum, &old, v, true,
+						       __ATOMIC_RELAXED,
+						       __ATOMIC_RELAXED))
+		;
+}
+
+static void on_thread_exit(void *arg)
+{
+	struct ovc_tc *t = arg;
+	/* The thread may still allocate in later destructors: it registers
+	 * again then, and this block must not be shared meanwhile. */
+	ovc_tls_tc = NULL;
+	pthread_mutex_lock(&reg_lock);
+	OVC_STORE(t->in_use, 0);
+	pthread_mutex_unlock(&reg_lock);
+}
+
+void ovc_account_init(void)
+{
+	if (!exit_key_ok && pthread_key_create(&exit_key, on_thread_exit) == 0)
+		exit_key_ok = true;
+	struct ovc_tc *t = ovc_tls_tc;
+	if (t && exit_key_ok)
+		pthread_setspecific(exit_key, t);
+}
+
+struct ovc_tc *ovc_account_register(void)
+{
+	int saved = errno;
+	struct ovc_tc *t = NULL;
+	pthread_mutex_lock(&reg_lock);
+	for (struct ovc_tc *c = reg_head; c; c = c->next)
+		if (!c->in_use) {
+			t = c;
+			break;
+		}
+	if (!t) {
+		t = ovc_arena_alloc(sizeof *t);
+		if (t) {
+			t->next = reg_head;
+			__atomic_store_n(&reg_head, t, __ATOMIC_RELEASE);
+		}
+	}
+	if (t) {
+		t->in_use = 1;
+		if (++registered == 1) {
+			single = t;
+			single_base = live_sum() - OVC_LOAD(t->live);
+			OVC_STORE(t->peak, OVC_LOAD(t->live));
+		} else if (registered == 2 && single) {
+			peak_raise(OVC_LOAD(single->peak) + single_base);
+			single = NULL;
+		}
+	}
+	pthread_mutex_unlock(&reg_lock);
+	ovc_tls_tc = t;
+	/* Before the constructor the key does not exist yet; ovc_account_init
+	 * sets it for the thread that ran it. */
+	if (t && exit_key_ok)
+		pthread_setspecific(exit_key, t);
+	errno = saved;
+	return t;
+}
+
+void ovc_account_totals(struct ovc_totals *out)
+{
+	memset(out, 0, sizeof *out);
+	for (struct ovc_tc *t = __atomic_load_n(&reg_head, __ATOMIC_ACQUIRE); t;
+	     t = t->next) {
+		for (int i = 0; i < OVC_FN_COUNT; i++) {
+			out->calls[i] += OVC_LOAD(t->calls[i]);
+			out->failed[i] += OVC_LOAD(t->failed[i]);
+			out->requested[i] += OVC_LOAD(t->requested[i]);
+		}
+		out->live += OVC_LOAD(t->live);
+	}
+	peak_raise(out->live);
+	int64_t peak = __atomic_load_n(&peak_sum, __ATOMIC_RELAXED);
+	struct ovc_tc *s = __atomic_load_n(&single, __ATOMIC_ACQUIRE);
+	if (s && OVC_LOAD(s->peak) + single_base > peak)
+		peak = OVC_LOAD(s->peak) + single_base;
+	out->peak_live = peak;
+}
+
+void ovc_account_peak_check(void)
+{
+	peak_raise(live_sum());
+}
+
+bool ovc_account_multi(void)
+{
+	return __atomic_load_n(&single, __ATOMIC_RELAXED) == NULL;
+}
+
+void ovc_account_fork_prepare(void)
+{
+	pthread_mutex_lock(&reg_lock);
+}
+
+void ovc_account_fork_parent(void)
+{
+	pthread_mutex_unlock(&reg_lock);
+}
+
+void ovc_account_fork_child(void)
+{
+	pthread_mutex_init(&reg_lock, NULL);
+	int64_t inherited = live_sum();
+	struct ovc_tc *self = ovc_tls_tc;
+	for (struct ovc_tc *t = reg_head; t; t = t->next) {
+		memset(t->calls, 0, sizeof t->calls);
+		memset(t->failed, 0, sizeof t->failed);
+		memset(t->requested, 0, sizeof t->requested);
+		t->live = 0;
+		t->peak = 0;
+		t->in_use = 0;
+	}
+	/* Only the forking thread lives on; it holds the inherited blocks. */
+	registered = 0;
+	single = NULL;
+	peak_sum = inherited;
+	if (self) {
+		self->live = inherited;
+		self->in_use = 1;
+		registered = 1;
+		single = self;
+		single_base = 0;
+		self->peak = inherited;
+	} else if (reg_head) {
+		/* No thread has counted yet: park the inherited bytes on a free
+		 * block, where the sums still see them. */
+		reg_head->live = inherited;
+	}
+}

@@ -1,1 +1,100 @@
-/* placeholder */
+/* Finds the real allocation functions with dlsym(RTLD_NEXT) and serves the
+ * allocations dlsym makes before they are known from a static buffer. */
+#include "core.h"
+
+#include <dlfcn.h>
+#include <string.h>
+
+struct ovc_real ovc_real;
+bool ovc_booted;
+
+/* dlsym calls calloc for its error buffer (glibc's dlerror machinery) and
+ * libc may allocate during the first lookups: 64 KiB covers them many times
+ * over. Blocks carry their size in a 16-byte header; they are never freed. */
+static char boot_buf[64 * 1024] __attribute__((aligned(64)));
+static size_t boot_used;
+static __thread int boot_busy;
+
+void *ovc_boot_alloc(size_t size, size_t align)
+{
+	if (align < 16)
+		align = 16;
+	if (align > 4096 || (align & (align - 1)))
+		return NULL;
+	size_t old = __atomic_load_n(&boot_used, __ATOMIC_RELAXED);
+	for (;;) {
+		size_t start = (old + 16 + align - 1) & ~(align - 1);
+		if (size > sizeof boot_buf || start + size > sizeof boot_buf)
+			return NULL;
+		size_t end = (start + size + 15) & ~(size_t)15;
+		if (__atomic_compare_exchange_n(&boot_used, &old, end, false,
+						__ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+			memcpy(boot_buf + start - sizeof(size_t), &size, sizeof size);
+			return boot_buf + start;
+		}
+	}
+}
+
+bool ovc_boot_owns(const void *p)
+{
+	const char *c = p;
+	return c >= boot_buf && c < boot_buf + sizeof boot_buf;
+}
+
+size_t ovc_boot_size(const void *p)
+{
+	size_t n;
+	memcpy(&n, (const char *)p - sizeof n, sizeof n);
+	return n;
+}
+
+static void *next(const char *name)
+{
+	return dlsym(RTLD_NEXT, name);
+}
+
+bool ovc_boot(void)
+{
+	if (ovc_booted)
+		return true;
+	if (boot_busy)
+		return false;
+	boot_busy = 1;
+	struct ovc_real r;
+	/* POSIX allows converting dlsym's object pointer to a function pointer;
+	 * the union keeps -Wpedantic quiet. */
+#define RESOLVE(field, name)                                                   \
+	do {                                                                   \
+		void *sym_ = next(name);                                       \
+		memcpy(&r.field, &sym_, sizeof sym_);                          \
+	} while (0)
+	RESOLVE(malloc, "malloc");
+	RESOLVE(calloc, "calloc");
+	RESOLVE(realloc, "realloc");
+	RESOLVE(reallocarray, "reallocarray");
+	RESOLVE(free, "free");
+	RESOLVE(posix_memalign, "posix_memalign");
+	RESOLVE(aligned_alloc, "aligned_alloc");
+	RESOLVE(memalign, "memalign");
+	RESOLVE(valloc, "valloc");
+	RESOLVE(pvalloc, "pvalloc");
+	RESOLVE(malloc_usable_size, "malloc_usable_size");
+	RESOLVE(exit_, "_exit");
+	RESOLVE(Exit_, "_Exit");
+	RESOLVE(execve, "execve");
+	RESOLVE(execvp, "execvp");
+	RESOLVE(execvpe, "execvpe");
+	RESOLVE(fexecve, "fexecve");
+#undef RESOLVE
+	boot_busy = 0;
+	if (!r.malloc || !r.calloc || !r.realloc || !r.free ||
+	    !r.posix_memalign || !r.memalign || !r.malloc_usable_size) {
+		ovc_warn_once(OVC_WARN_BOOT,
+			      "cannot find the real malloc functions with dlsym; "
+			      "allocations cannot be served");
+		return false;
+	}
+	ovc_real = r;
+	__atomic_store_n(&ovc_booted, true, __ATOMIC_RELEASE);
+	return true;
+}

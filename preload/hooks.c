@@ -1,1 +1,374 @@
-/* placeholder */
+/* The functions libovc.so exports: the malloc family, counted and forwarded
+ * to the real allocator, and the exit and exec functions, which close the
+ * image's log first. Thin on purpose: the work is in the core. */
+#include "core.h"
+
+#include <errno.h>
+#include <malloc.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define EXPORT __attribute__((visibility("default")))
+
+/* Allocations of at least this size refresh the process-wide peak of live
+ * bytes when several threads count (glibc's mmap threshold). */
+#define PEAK_CHECK_BYTES (128 * 1024)
+
+extern char **environ;
+
+/* The calling thread's counters, or NULL while ovc itself runs (the guard)
+ * or when they cannot be had. */
+static inline struct ovc_tc *counting(void)
+{
+	if (OVC_UNLIKELY(ovc_tls_guard))
+		return NULL;
+	if (OVC_UNLIKELY(ovc_kick))
+		ovc_lifecycle_kicked();
+	struct ovc_tc *t = ovc_tls_tc;
+	if (OVC_UNLIKELY(!t))
+		t = ovc_account_register();
+	return t;
+}
+
+static inline void live_add(struct ovc_tc *t, int64_t d)
+{
+	int64_t live = OVC_LOAD(t->live) + d;
+	OVC_STORE(t->live, live);
+	if (live > OVC_LOAD(t->peak))
+		OVC_STORE(t->peak, live);
+}
+
+/* Counts one call of FN that asked for N bytes and got P (NULL: failed). */
+static inline void count_alloc(struct ovc_tc *t, enum ovc_func fn, size_t n,
+			       void *p)
+{
+	OVC_BUMP(t->calls[fn], 1);
+	OVC_BUMP(t->requested[fn], n);
+	if (OVC_UNLIKELY(!p)) {
+		OVC_BUMP(t->failed[fn], 1);
+		return;
+	}
+	live_add(t, (int64_t)ovc_real.malloc_usable_size(p));
+	if (OVC_UNLIKELY(n >= PEAK_CHECK_BYTES) && ovc_account_multi())
+		ovc_account_peak_check();
+}
+
+static inline bool ready(void)
+{
+	return OVC_LIKELY(__atomic_load_n(&ovc_booted, __ATOMIC_ACQUIRE)) ||
+	       ovc_boot();
+}
+
+EXPORT void *malloc(size_t n)
+{
+	if (!ready())
+		return ovc_boot_alloc(n, 16);
+	struct ovc_tc *t = counting();
+	void *p = ovc_real.malloc(n);
+	if (t)
+		count_alloc(t, OVC_FN_MALLOC, n, p);
+	return p;
+}
+
+EXPORT void *calloc(size_t n, size_t size)
+{
+	if (!ready()) {
+		size_t bytes;
+		if (__builtin_mul_overflow(n, size, &bytes))
+			return NULL;
+		return ovc_boot_alloc(bytes, 16); /* static: already zero */
+	}
+	struct ovc_tc *t = counting();
+	void *p = ovc_real.calloc(n, size);
+	if (t) {
+		size_t bytes;
+		if (__builtin_mul_overflow(n, size, &bytes))
+			bytes = 0; /* refused by calloc: nothing was requested */
+		count_alloc(t, OVC_FN_CALLOC, bytes, p);
+	}
+	return p;
+}
+
+/* realloc and reallocarray: P resized to N bytes, counted as FN. */
+static void *resize(enum ovc_func fn, void *p, size_t n)
+{
+	struct ovc_tc *t = counting();
+	size_t old = p ? ovc_real.malloc_usable_size(p) : 0;
+	void *q = ovc_real.realloc(p, n);
+	if (!t)
+		return q;
+	OVC_BUMP(t->calls[fn], 1);
+	OVC_BUMP(t->requested[fn], n);
+	if (q) {
+		live_add(t, (int64_t)ovc_real.malloc_usable_size(q) - (int64_t)old);
+		if (OVC_UNLIKELY(n >= PEAK_CHECK_BYTES) && ovc_account_multi())
+			ovc_account_peak_check();
+	} else if (p && n == 0) {
+		live_add(t, -(int64_t)old); /* glibc frees on realloc(p, 0) */
+	} else {
+		OVC_BUMP(t->failed[fn], 1);
+	}
+	return q;
+}
+
+/* A block from the bootstrap buffer moves to the real allocator. */
+static void *resize_boot(void *p, size_t n)
+{
+	void *q = ovc_real.malloc(n);
+	if (q) {
+		size_t old = ovc_boot_size(p);
+		memcpy(q, p, old < n ? old : n);
+	}
+	return q;
+}
+
+EXPORT void *realloc(void *p, size_t n)
+{
+	if (!ready()) {
+		void *q = ovc_boot_alloc(n, 16);
+		if (q && p)
+			memcpy(q, p, ovc_boot_size(p) < n ? ovc_boot_size(p) : n);
+		return q;
+	}
+	if (OVC_UNLIKELY(p && ovc_boot_owns(p)))
+		return resize_boot(p, n);
+	return resize(OVC_FN_REALLOC, p, n);
+}
+
+EXPORT void *reallocarray(void *p, size_t n, size_t size)
+{
+	size_t bytes;
+	if (__builtin_mul_overflow(n, size, &bytes)) {
+		if (ready()) {
+			struct ovc_tc *t = counting();
+			if (t) {
+				OVC_BUMP(t->calls[OVC_FN_REALLOCARRAY], 1);
+				OVC_BUMP(t->failed[OVC_FN_REALLOCARRAY], 1);
+			}
+		}
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (!ready() || OVC_UNLIKELY(p && ovc_boot_owns(p)))
+		return realloc(p, bytes);
+	return resize(OVC_FN_REALLOCARRAY, p, bytes);
+}
+
+EXPORT void free(void *p)
+{
+	if (OVC_UNLIKELY(!p)) {
+		if (ovc_booted) {
+			struct ovc_tc *t = counting();
+			if (t)
+				OVC_BUMP(t->calls[OVC_FN_FREE], 1);
+		}
+		return;
+	}
+	if (OVC_UNLIKELY(ovc_boot_owns(p)) || !ready())
+		return; /* bootstrap blocks are never reused */
+	struct ovc_tc *t = counting();
+	if (t) {
+		OVC_BUMP(t->calls[OVC_FN_FREE], 1);
+		live_add(t, -(int64_t)ovc_real.malloc_usable_size(p));
+	}
+	ovc_real.free(p);
+}
+
+EXPORT int posix_memalign(void **out, size_t align, size_t n)
+{
+	if (!ready()) {
+		void *p = ovc_boot_alloc(n, align);
+		if (!p)
+			return ENOMEM;
+		*out = p;
+		return 0;
+	}
+	struct ovc_tc *t = counting();
+	int err = ovc_real.posix_memalign(out, align, n);
+	if (t)
+		count_alloc(t, OVC_FN_POSIX_MEMALIGN, n, err ? NULL : *out);
+	return err;
+}
+
+/* aligned_alloc, memalign, valloc and pvalloc: forwarded one to one. */
+#define ALIGNED_HOOK(name, FN, params, args, bytes, boot_align)                \
+	EXPORT void *name params                                               \
+	{                                                                      \
+		if (!ready())                                                  \
+			return ovc_boot_alloc(bytes, boot_align);              \
+		struct ovc_tc *t = counting();                                 \
+		void *p = ovc_real.name args;                                  \
+		if (t)                                                         \
+			count_alloc(t, FN, bytes, p);                          \
+		return p;                                                      \
+	}
+
+ALIGNED_HOOK(aligned_alloc, OVC_FN_ALIGNED_ALLOC, (size_t align, size_t n),
+	     (align, n), n, align)
+ALIGNED_HOOK(memalign, OVC_FN_MEMALIGN, (size_t align, size_t n), (align, n),
+	     n, align)
+ALIGNED_HOOK(valloc, OVC_FN_VALLOC, (size_t n), (n), n, 4096)
+ALIGNED_HOOK(pvalloc, OVC_FN_PVALLOC, (size_t n), (n), n, 4096)
+
+EXPORT size_t malloc_usable_size(void *p)
+{
+	if (p && ovc_boot_owns(p))
+		return ovc_boot_size(p);
+	if (!ready())
+		return 0;
+	return ovc_real.malloc_usable_size(p);
+}
+
+/* ---- exit ---- */
+
+EXPORT void _exit(int status)
+{
+	ovc_lifecycle_end(status, "_exit");
+	if (ready() && ovc_real.exit_)
+		ovc_real.exit_(status);
+	for (;;)
+		syscall(SYS_exit_group, status);
+}
+
+EXPORT void _Exit(int status)
+{
+	ovc_lifecycle_end(status, "_exit");
+	if (ready() && ovc_real.Exit_)
+		ovc_real.Exit_(status);
+	for (;;)
+		syscall(SYS_exit_group, status);
+}
+
+/* ---- exec: close this image's log, keep ovc in the new image ---- */
+
+EXPORT int execve(const char *path, char *const argv[], char *const envp[])
+{
+	int saved = errno;
+	if (!ready()) {
+		errno = ENOSYS;
+		return -1;
+	}
+	ovc_lifecycle_exec(path);
+	char *const *env = ovc_lifecycle_exec_env(envp);
+	errno = saved;
+	return ovc_real.execve(path, argv, env);
+}
+
+EXPORT int execv(const char *path, char *const argv[])
+{
+	return execve(path, argv, environ);
+}
+
+EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
+{
+	int saved = errno;
+	if (!ready() || !ovc_real.execvpe) {
+		errno = ENOSYS;
+		return -1;
+	}
+	ovc_lifecycle_exec(file);
+	char *const *env = ovc_lifecycle_exec_env(envp);
+	errno = saved;
+	return ovc_real.execvpe(file, argv, env);
+}
+
+EXPORT int execvp(const char *file, char *const argv[])
+{
+	return execvpe(file, argv, environ);
+}
+
+EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
+{
+	int saved = errno;
+	if (!ready() || !ovc_real.fexecve) {
+		errno = ENOSYS;
+		return -1;
+	}
+	ovc_lifecycle_exec("(fexecve)");
+	char *const *env = ovc_lifecycle_exec_env(envp);
+	errno = saved;
+	return ovc_real.fexecve(fd, argv, env);
+}
+
+/* execl, execlp, execle: collect the variadic arguments into an array on
+ * the stack (or in ovc's pages for very long lists) and go through the
+ * array forms above. */
+#define MAX_STACK_ARGS 1024
+
+static int count_args(const char *arg, va_list ap)
+{
+	va_list c;
+	va_copy(c, ap);
+	int n = 1;
+	if (arg)
+		while (va_arg(c, const char *))
+			n++;
+	va_end(c);
+	return n;
+}
+
+enum exec_kind { EXEC_L, EXEC_LP, EXEC_LE };
+
+static int exec_list(enum exec_kind kind, const char *path, const char *arg,
+		     va_list ap)
+{
+	int n = count_args(arg, ap);
+	char *stack[MAX_STACK_ARGS + 1];
+	char **argv = stack;
+	size_t bytes = ((size_t)n + 1) * sizeof *argv;
+	if (n > MAX_STACK_ARGS && !(argv = ovc_pages_alloc(bytes))) {
+		errno = E2BIG;
+		return -1;
+	}
+	argv[0] = (char *)arg;
+	for (int i = 1; i < n; i++)
+		argv[i] = va_arg(ap, char *);
+	if (arg)
+		(void)va_arg(ap, char *); /* the terminating NULL */
+	argv[n] = NULL;
+	int r;
+	if (kind == EXEC_LE) {
+		char *const *envp = va_arg(ap, char *const *);
+		r = execve(path, argv, envp);
+	} else if (kind == EXEC_LP) {
+		r = execvp(path, argv);
+	} else {
+		r = execv(path, argv);
+	}
+	if (argv != stack) {
+		int saved = errno;
+		ovc_pages_free(argv, bytes);
+		errno = saved;
+	}
+	return r;
+}
+
+EXPORT int execl(const char *path, const char *arg, ...)
+{
+	va_list ap;
+	va_start(ap, arg);
+	int r = exec_list(EXEC_L, path, arg, ap);
+	va_end(ap);
+	return r;
+}
+
+EXPORT int execlp(const char *file, const char *arg, ...)
+{
+	va_list ap;
+	va_start(ap, arg);
+	int r = exec_list(EXEC_LP, file, arg, ap);
+	va_end(ap);
+	return r;
+}
+
+EXPORT int execle(const char *path, const char *arg, ...)
+{
+	va_list ap;
+	va_start(ap, arg);
+	int r = exec_list(EXEC_LE, path, arg, ap);
+	va_end(ap);
+	return r;
+}

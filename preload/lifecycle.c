@@ -1,1 +1,742 @@
-/* placeholder */
+/* The life of a traced process image: options and log at start, samples
+ * while it runs, and the records that close it (exit, _exit, exec), with
+ * fork children starting logs of their own. */
+#include "core.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct ovc_config ovc_cfg;
+
+static const char *const func_names[OVC_FN_COUNT] = {
+#define OVC_FUNC_NAME(id, name) name,
+	OVC_FUNCS(OVC_FUNC_NAME)
+#undef OVC_FUNC_NAME
+};
+
+/* The image being traced. Fields are written under the log lock, except at
+ * start and in a fork child, when no other thread of ovc's runs. */
+static struct {
+	pid_t pid;
+	bool logging;    /* a log is open for this image */
+	bool ended;      /* the end record is written */
+	uint64_t start_ns;
+	uint64_t last_write_ns;
+	struct ovc_totals last;   /* totals of the last sample written */
+	struct ovc_statm last_statm;
+	struct ovc_statm base;
+	uint64_t peak_rss, peak_anon;
+	char name[128];          /* file name of the log, without directory */
+} img;
+
+/* Environment entries that keep ovc loaded across exec (see exec_env). */
+static char env_preload[4096 + 32];
+static char env_output[4096 + 16];
+static char env_run[160];
+static char lib_path[4096];
+
+/* ---- options ---- */
+
+/* Copies VALUE into a warning with quotes, at most 64 bytes, printable. */
+static void quote(struct ovc_buf *b, const char *value)
+{
+	ovc_buf_raw(b, "'");
+	size_t i = 0;
+	for (; value[i] && i < 64; i++) {
+		char c = value[i];
+		ovc_buf_rawn(b, (c >= 0x20 && c < 0x7f) ? &c : "?", 1);
+	}
+	ovc_buf_raw(b, value[i] ? "...'" : "'");
+}
+
+static void bad_option(enum ovc_opt_id id, const char *value, const char *what)
+{
+	const struct ovc_opt_def *d = &ovc_opt_defs[id];
+	char msg[512];
+	struct ovc_buf b;
+	ovc_buf_init(&b, msg, sizeof msg - 1);
+	ovc_buf_raw(&b, d->env);
+	ovc_buf_raw(&b, "=");
+	quote(&b, value);
+	ovc_buf_raw(&b, " is not ");
+	ovc_buf_raw(&b, what);
+	ovc_buf_raw(&b, "; using the default, ");
+	ovc_buf_raw(&b, d->def);
+	msg[b.overflow ? sizeof msg - 1 : b.len] = '\0';
+	ovc_warn_once(OVC_WARN_OPTION + (unsigned)id, msg);
+}
+
+static uint64_t number_option(enum ovc_opt_id id)
+{
+	const struct ovc_opt_def *d = &ovc_opt_defs[id];
+	uint64_t v = 0;
+	ovc_opt_parse_number(d, d->def, &v);
+	const char *s = getenv(d->env);
+	if (!s)
+		return v;
+	uint64_t parsed;
+	if (ovc_opt_parse_number(d, s, &parsed))
+		return parsed;
+	char what[160];
+	struct ovc_buf b;
+	ovc_buf_init(&b, what, sizeof what - 1);
+	switch (d->kind) {
+	case OVC_OPT_MS:
+		ovc_buf_raw(&b, "a duration in milliseconds from ");
+		break;
+	case OVC_OPT_SIZE:
+		ovc_buf_raw(&b, "a size in bytes (K, M, G suffixes) from ");
+		break;
+	case OVC_OPT_CHOICE:
+		ovc_buf_raw(&b, "one of ");
+		ovc_buf_raw(&b, d->choices);
+		break;
+	default:
+		ovc_buf_raw(&b, "a whole number from ");
+		break;
+	}
+	if (d->kind != OVC_OPT_CHOICE) {
+		ovc_buf_u64(&b, d->min);
+		ovc_buf_raw(&b, " to ");
+		ovc_buf_u64(&b, d->max);
+	}
+	what[b.overflow ? sizeof what - 1 : b.len] = '\0';
+	bad_option(id, s, what);
+	return v;
+}
+
+static void copy_str(char *dst, size_t cap, const char *src)
+{
+	size_t n = strnlen(src, cap - 1);
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+void ovc_options_load(struct ovc_config *cfg)
+{
+	cfg->interval_ms = number_option(OVC_OPT_INTERVAL);
+	cfg->verbose = number_option(OVC_OPT_VERBOSE);
+	cfg->summary = number_option(OVC_OPT_SUMMARY);
+
+	const char *run = getenv(ovc_opt_defs[OVC_OPT_RUN].env);
+	copy_str(cfg->run, sizeof cfg->run, run ? run : "");
+
+	const char *out = getenv(ovc_opt_defs[OVC_OPT_OUTPUT].env);
+	if (out && (!*out || strlen(out) > 3000)) {
+		bad_option(OVC_OPT_OUTPUT, out, "a usable directory path");
+		out = NULL;
+	}
+	if (!out)
+		out = ovc_opt_defs[OVC_OPT_OUTPUT].def;
+	/* Made absolute now, so a later chdir does not move the logs. */
+	cfg->output[0] = '\0';
+	if (out[0] != '/') {
+		if (!getcwd(cfg->output, sizeof cfg->output - 3100))
+			cfg->output[0] = '\0';
+		size_t n = strlen(cfg->output);
+		if (n && cfg->output[n - 1] != '/')
+			cfg->output[n++] = '/';
+		cfg->output[n] = '\0';
+	}
+	size_t n = strlen(cfg->output);
+	copy_str(cfg->output + n, sizeof cfg->output - n, out);
+	n = strlen(cfg->output);
+	while (n > 1 && cfg->output[n - 1] == '/')
+		cfg->output[--n] = '\0';
+}
+
+/* ---- errors, without strerror (it may allocate for translations) ---- */
+
+static const char *errno_text(int e)
+{
+	switch (e) {
+	case EACCES: return "permission denied";
+	case EPERM: return "operation not permitted";
+	case ENOENT: return "no such file or directory";
+	case ENOTDIR: return "a part of the path is not a directory";
+	case EROFS: return "read-only file system";
+	case ENOSPC: return "no space left on device";
+	case EDQUOT: return "disk quota exceeded";
+	case EEXIST: return "too many logs of this pid already";
+	case ELOOP: return "too many symbolic links";
+	case ENAMETOOLONG: return "path too long";
+	case EMFILE: case ENFILE: return "too many open files";
+	default: return "cannot create a file there";
+	}
+}
+
+/* mkdir -p with mode 0700 for the directories ovc makes. */
+static int make_dirs(const char *path)
+{
+	char tmp[4096];
+	copy_str(tmp, sizeof tmp, path);
+	for (char *p = tmp + 1;; p++) {
+		if (*p == '/' || *p == '\0') {
+			char c = *p;
+			*p = '\0';
+			if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
+				return -1;
+			*p = c;
+			if (!c)
+				break;
+		}
+	}
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return -1;
+	if (!S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- records ---- */
+
+static void line_end(struct ovc_buf *b)
+{
+	ovc_buf_raw(b, "}\n");
+}
+
+static void write_line(struct ovc_buf *b)
+{
+	if (!b->overflow)
+		ovc_log_write(b->p, b->len);
+}
+
+static void write_sample_locked(uint64_t now)
+{
+	struct ovc_totals t;
+	struct ovc_statm sm;
+	ovc_account_totals(&t);
+	if (!ovc_statm_read(&sm))
+		sm = img.last_statm;
+	if (sm.rss > img.peak_rss)
+		img.peak_rss = sm.rss;
+	if (sm.rss - sm.shared > img.peak_anon)
+		img.peak_anon = sm.rss - sm.shared;
+	char line[1024];
+	struct ovc_buf b;
+	ovc_buf_init(&b, line, sizeof line);
+	ovc_buf_raw(&b, "{\"t\":\"" OVC_REC_SAMPLE "\"");
+	ovc_buf_key(&b, "ns");
+	ovc_buf_u64(&b, now - img.start_ns);
+	ovc_buf_key(&b, "vm");
+	ovc_buf_u64(&b, sm.vm);
+	ovc_buf_key(&b, "rss");
+	ovc_buf_u64(&b, sm.rss);
+	ovc_buf_key(&b, "shared");
+	ovc_buf_u64(&b, sm.shared);
+	ovc_buf_key(&b, "live");
+	ovc_buf_i64(&b, t.live);
+	ovc_buf_key(&b, "peak_live");
+	ovc_buf_i64(&b, t.peak_live);
+	ovc_buf_key(&b, "calls");
+	ovc_buf_u64s(&b, t.calls, OVC_FN_COUNT);
+	ovc_buf_key(&b, "failed");
+	ovc_buf_u64s(&b, t.failed, OVC_FN_COUNT);
+	ovc_buf_key(&b, "requested");
+	ovc_buf_u64s(&b, t.requested, OVC_FN_COUNT);
+	line_end(&b);
+	write_line(&b);
+	img.last = t;
+	img.last_statm = sm;
+	img.last_write_ns = now;
+}
+
+static bool changed_since_last(void)
+{
+	struct ovc_totals t;
+	struct ovc_statm sm;
+	ovc_account_totals(&t);
+	if (ovc_statm_read(&sm) &&
+	    (sm.vm != img.last_statm.vm || sm.rss != img.last_statm.rss ||
+	     sm.shared != img.last_statm.shared))
+		return true;
+	return memcmp(&t, &img.last, sizeof t) != 0;
+}
+
+void ovc_lifecycle_tick(void)
+{
+	ovc_log_lock();
+	if (img.logging && img.pid == getpid()) {
+		uint64_t now = ovc_now_ns();
+		if (changed_since_last() ||
+		    now - img.last_write_ns >= 1000000000u)
+			write_sample_locked(now);
+	}
+	ovc_log_unlock();
+}
+
+/* Finds "KEY": in the first line of the file at PATH and reads the number
+ * after it; false if absent. Used to recognise our own previous image. */
+static bool header_number(const char *path, const char *key, uint64_t *out)
+{
+	char buf[512];
+	if (ovc_read_file(path, buf, sizeof buf) <= 0)
+		return false;
+	char *nl = strchr(buf, '\n');
+	if (nl)
+		*nl = '\0';
+	const char *p = strstr(buf, key);
+	if (!p)
+		return false;
+	p += strlen(key);
+	if (*p < '0' || *p > '9')
+		return false;
+	uint64_t v = 0;
+	while (*p >= '0' && *p <= '9')
+		v = v * 10 + (uint64_t)(*p++ - '0');
+	*out = v;
+	return true;
+}
+
+static void log_name_of(char *dst, size_t cap, pid_t pid, unsigned k)
+{
+	struct ovc_buf b;
+	ovc_buf_init(&b, dst, cap - 1);
+	ovc_buf_raw(&b, OVC_LOG_PREFIX);
+	ovc_buf_u64(&b, (uint64_t)pid);
+	ovc_buf_raw(&b, ".");
+	ovc_buf_u64(&b, k);
+	ovc_buf_raw(&b, OVC_LOG_SUFFIX);
+	dst[b.overflow ? 0 : b.len] = '\0';
+}
+
+/* Writes the `proc` record. ORIGIN is "start", "fork" or "exec". */
+static void write_header(const char *origin, const char *parent_log,
+			 uint64_t start_ticks)
+{
+	const size_t cap = 256 * 1024;
+	char *mem = ovc_pages_alloc(cap);
+	if (!mem)
+		return;
+	char *cmd = mem + 160 * 1024; /* argv, up to 64 KiB */
+	ssize_t cmd_len = ovc_read_file("/proc/self/cmdline", cmd, 64 * 1024);
+	char exe[4096];
+	ssize_t exe_len = readlink("/proc/self/exe", exe, sizeof exe);
+	if (exe_len < 0)
+		exe_len = 0;
+	struct ovc_host h;
+	ovc_host_read(&h);
+
+	struct ovc_buf b;
+	ovc_buf_init(&b, mem, 160 * 1024);
+	ovc_buf_raw(&b, "{\"t\":\"" OVC_REC_PROC "\"");
+	ovc_buf_key(&b, "format");
+	ovc_buf_raw(&b, "\"" OVC_LOG_FORMAT "\"");
+	ovc_buf_key(&b, "version");
+	ovc_buf_u64(&b, OVC_LOG_VERSION);
+	ovc_buf_key(&b, "pid");
+	ovc_buf_u64(&b, (uint64_t)img.pid);
+	ovc_buf_key(&b, "ppid");
+	ovc_buf_u64(&b, (uint64_t)getppid());
+	ovc_buf_key(&b, "proc_start_ticks");
+	ovc_buf_u64(&b, start_ticks);
+	ovc_buf_key(&b, "clk_tck");
+	ovc_buf_i64(&b, sysconf(_SC_CLK_TCK));
+	ovc_buf_key(&b, "origin");
+	ovc_buf_jstr(&b, origin, strlen(origin));
+	if (parent_log && *parent_log) {
+		ovc_buf_key(&b, "parent_log");
+		ovc_buf_jstr(&b, parent_log, strlen(parent_log));
+	}
+	ovc_buf_key(&b, "run");
+	ovc_buf_jstr(&b, ovc_cfg.run, strlen(ovc_cfg.run));
+	ovc_buf_key(&b, "start_unix_ns");
+	ovc_buf_u64(&b, ovc_unix_ns());
+	ovc_buf_key(&b, "start_mono_ns");
+	ovc_buf_u64(&b, img.start_ns);
+	ovc_buf_key(&b, "page_size");
+	ovc_buf_i64(&b, h.page_size);
+	ovc_buf_key(&b, "mem_total");
+	ovc_buf_u64(&b, h.mem_total);
+	ovc_buf_key(&b, "mem_available");
+	ovc_buf_u64(&b, h.mem_available);
+	ovc_buf_key(&b, "commit_limit");
+	ovc_buf_u64(&b, h.commit_limit);
+	ovc_buf_key(&b, "committed_as");
+	ovc_buf_u64(&b, h.committed_as);
+	ovc_buf_key(&b, "overcommit_memory");
+	ovc_buf_i64(&b, h.overcommit_memory);
+	ovc_buf_key(&b, "overcommit_ratio");
+	ovc_buf_i64(&b, h.overcommit_ratio);
+	ovc_buf_key(&b, "interval_ms");
+	ovc_buf_u64(&b, ovc_cfg.interval_ms);
+	ovc_buf_key(&b, "funcs");
+	ovc_buf_raw(&b, "[");
+	for (int i = 0; i < OVC_FN_COUNT; i++) {
+		if (i)
+			ovc_buf_raw(&b, ",");
+		ovc_buf_jstr(&b, func_names[i], strlen(func_names[i]));
+	}
+	ovc_buf_raw(&b, "]");
+	ovc_buf_key(&b, "baseline");
+	ovc_buf_raw(&b, "{\"vm\":");
+	ovc_buf_u64(&b, img.base.vm);
+	ovc_buf_raw(&b, ",\"rss\":");
+	ovc_buf_u64(&b, img.base.rss);
+	ovc_buf_raw(&b, ",\"shared\":");
+	ovc_buf_u64(&b, img.base.shared);
+	ovc_buf_raw(&b, "}");
+	ovc_buf_key(&b, "exe");
+	ovc_buf_jstr(&b, exe, (size_t)exe_len);
+	ovc_buf_key(&b, "argv");
+	ovc_buf_raw(&b, "[");
+	for (ssize_t i = 0; i < cmd_len;) {
+		size_t n = strnlen(cmd + i, (size_t)(cmd_len - i));
+		if (i)
+			ovc_buf_raw(&b, ",");
+		ovc_buf_jstr(&b, cmd + i, n);
+		i += (ssize_t)n + 1;
+	}
+	ovc_buf_raw(&b, "]");
+	line_end(&b);
+	write_line(&b);
+	ovc_pages_free(mem, cap);
+}
+
+/* Opens this image's log and writes its header. ORIGIN is "start" (may turn
+ * out to be "exec") or "fork". */
+static void open_image_log(const char *origin, const char *parent_log)
+{
+	img.logging = false;
+	img.ended = false;
+	img.pid = getpid();
+	img.start_ns = ovc_now_ns();
+	img.last_write_ns = img.start_ns;
+	memset(&img.last, 0, sizeof img.last);
+	if (!ovc_statm_read(&img.base))
+		memset(&img.base, 0, sizeof img.base);
+	img.last_statm = img.base;
+	img.peak_rss = img.base.rss;
+	img.peak_anon = img.base.rss - img.base.shared;
+
+	unsigned k = 0;
+	if (make_dirs(ovc_cfg.output) != 0 ||
+	    !ovc_log_open(ovc_cfg.output, img.pid, &k)) {
+		char msg[4300];
+		struct ovc_buf b;
+		ovc_buf_init(&b, msg, sizeof msg - 1);
+		ovc_buf_raw(&b, "cannot write logs to ");
+		ovc_buf_raw(&b, ovc_cfg.output);
+		ovc_buf_raw(&b, " (");
+		ovc_buf_raw(&b, errno_text(errno));
+		ovc_buf_raw(&b, "); this process runs untracked: set OVC_OUTPUT "
+				"to a writable directory");
+		msg[b.overflow ? sizeof msg - 1 : b.len] = '\0';
+		ovc_warn_once(OVC_WARN_OUTPUT, msg);
+		return;
+	}
+	log_name_of(img.name, sizeof img.name, img.pid, k);
+
+	uint64_t ticks = ovc_proc_start_ticks();
+	char prev[128] = "";
+	if (k > 0 && strcmp(origin, "start") == 0) {
+		/* Same pid and start time as the log before ours: the process
+		 * exec'd, and that log is the image we replace. */
+		char path[4400];
+		struct ovc_buf b;
+		ovc_buf_init(&b, path, sizeof path - 1);
+		ovc_buf_raw(&b, ovc_cfg.output);
+		ovc_buf_raw(&b, "/");
+		log_name_of(prev, sizeof prev, img.pid, k - 1);
+		ovc_buf_raw(&b, prev);
+		path[b.overflow ? 0 : b.len] = '\0';
+		uint64_t pid = 0, t = 0;
+		if (header_number(path, "\"pid\":", &pid) &&
+		    header_number(path, "\"proc_start_ticks\":", &t) &&
+		    pid == (uint64_t)img.pid && t == ticks && ticks != 0) {
+			origin = "exec";
+			parent_log = prev;
+		}
+	}
+	img.logging = true;
+	write_header(origin, parent_log, ticks);
+	if (ovc_cfg.verbose >= 1) {
+		char msg[4400];
+		struct ovc_buf b;
+		ovc_buf_init(&b, msg, sizeof msg - 1);
+		ovc_buf_raw(&b, "logging to ");
+		ovc_buf_raw(&b, ovc_log_path());
+		msg[b.overflow ? sizeof msg - 1 : b.len] = '\0';
+		ovc_say(msg);
+	}
+}
+
+/* The one line a bare LD_PRELOAD user sees at exit. */
+static void summary_line(void)
+{
+	if (ovc_cfg.run[0])
+		return; /* `ovc run` prints the report itself */
+	if (ovc_cfg.summary == OVC_SUMMARY_NEVER ||
+	    (ovc_cfg.summary == OVC_SUMMARY_TTY && !isatty(2)))
+		return;
+	char msg[4600], num[32];
+	struct ovc_buf b;
+	ovc_buf_init(&b, msg, sizeof msg - 1);
+	ovc_buf_raw(&b, ovc_log_path());
+	ovc_buf_raw(&b, ": peak live ");
+	int64_t live = img.last.peak_live > 0 ? img.last.peak_live : 0;
+	ovc_buf_raw(&b, ovc_format_bytes((uint64_t)live, num, sizeof num));
+	ovc_buf_raw(&b, ", peak resident ");
+	ovc_buf_raw(&b, ovc_format_bytes(img.peak_rss, num, sizeof num));
+	ovc_buf_raw(&b, ", touched ");
+	uint64_t base_anon = img.base.rss - img.base.shared;
+	if (live > 0) {
+		uint64_t grown = img.peak_anon > base_anon ? img.peak_anon - base_anon : 0;
+		uint64_t permille = grown >= (uint64_t)live ? 1000 : grown * 1000 / (uint64_t)live;
+		ovc_buf_u64(&b, permille / 10);
+		ovc_buf_raw(&b, ".");
+		ovc_buf_u64(&b, permille % 10);
+		ovc_buf_raw(&b, "%");
+	} else {
+		ovc_buf_raw(&b, "n/a");
+	}
+	ovc_buf_raw(&b, " (ovc report ");
+	ovc_buf_raw(&b, ovc_cfg.output);
+	ovc_buf_raw(&b, " for more)");
+	msg[b.overflow ? sizeof msg - 1 : b.len] = '\0';
+	ovc_say(msg);
+}
+
+void ovc_lifecycle_end(int code, const char *via)
+{
+	ovc_tls_guard++;
+	ovc_log_lock();
+	if (img.logging && !img.ended && img.pid == getpid()) {
+		write_sample_locked(ovc_now_ns());
+		char line[256];
+		struct ovc_buf b;
+		ovc_buf_init(&b, line, sizeof line);
+		ovc_buf_raw(&b, "{\"t\":\"" OVC_REC_END "\"");
+		ovc_buf_key(&b, "ns");
+		ovc_buf_u64(&b, img.last_write_ns - img.start_ns);
+		ovc_buf_key(&b, "kind");
+		ovc_buf_raw(&b, "\"exit\"");
+		ovc_buf_key(&b, "code");
+		ovc_buf_i64(&b, code & 0xff);
+		ovc_buf_key(&b, "via");
+		ovc_buf_jstr(&b, via, strlen(via));
+		line_end(&b);
+		write_line(&b);
+		img.ended = true;
+		summary_line();
+	}
+	ovc_log_unlock();
+	ovc_tls_guard--;
+}
+
+void ovc_lifecycle_exec(const char *path)
+{
+	ovc_tls_guard++;
+	/* A vfork child (posix_spawn, or vfork itself) shares the parent's
+	 * memory and must not write the parent's log. */
+	if (img.logging && !img.ended && img.pid == getpid()) {
+		ovc_log_lock();
+		write_sample_locked(ovc_now_ns());
+		char line[4400];
+		struct ovc_buf b;
+		ovc_buf_init(&b, line, sizeof line);
+		ovc_buf_raw(&b, "{\"t\":\"" OVC_REC_EXEC "\"");
+		ovc_buf_key(&b, "ns");
+		ovc_buf_u64(&b, img.last_write_ns - img.start_ns);
+		ovc_buf_key(&b, "path");
+		ovc_buf_jstr(&b, path ? path : "", path ? strnlen(path, 4096) : 0);
+		line_end(&b);
+		write_line(&b);
+		ovc_log_unlock();
+	}
+	ovc_tls_guard--;
+}
+
+/* ---- exec environment ---- */
+
+static bool has_entry(char *const *envp, const char *entry)
+{
+	for (; envp && *envp; envp++)
+		if (strcmp(*envp, entry) == 0)
+			return true;
+	return false;
+}
+
+static bool preload_has_ours(char *const *envp)
+{
+	size_t n = strlen(lib_path);
+	for (; envp && *envp; envp++) {
+		if (strncmp(*envp, "LD_PRELOAD=", 11) != 0)
+			continue;
+		for (const char *p = *envp + 11; (p = strstr(p, lib_path)); p += n)
+			if ((p == *envp + 11 || p[-1] == ':' || p[-1] == ' ') &&
+			    (p[n] == '\0' || p[n] == ':' || p[n] == ' '))
+				return true;
+	}
+	return false;
+}
+
+char *const *ovc_lifecycle_exec_env(char *const *envp)
+{
+	if (!lib_path[0])
+		return envp;
+	bool keep_out = has_entry(envp, env_output);
+	bool keep_run = !env_run[0] || has_entry(envp, env_run);
+	bool keep_pre = preload_has_ours(envp);
+	if (keep_out && keep_run && keep_pre)
+		return envp;
+	/* The program built an environment without ovc (env -i, execve with
+	 * an explicit envp): add it back so the new image is traced too. */
+	size_t n = 0;
+	for (char *const *e = envp; e && *e; e++)
+		n++;
+	char **out = ovc_arena_alloc((n + 4) * sizeof *out);
+	if (!out)
+		return envp;
+	size_t j = 0;
+	const char *their_preload = NULL;
+	for (char *const *e = envp; e && *e; e++) {
+		if (!keep_pre && strncmp(*e, "LD_PRELOAD=", 11) == 0) {
+			their_preload = *e + 11;
+			continue;
+		}
+		if (!keep_out && strncmp(*e, "OVC_OUTPUT=", 11) == 0)
+			continue;
+		if (!keep_run && strncmp(*e, "OVC_RUN=", 8) == 0)
+			continue;
+		out[j++] = *e;
+	}
+	if (!keep_pre) {
+		size_t len = strlen(env_preload) + (their_preload ? strlen(their_preload) + 1 : 0) + 1;
+		char *s = ovc_arena_alloc(len);
+		if (s) {
+			struct ovc_buf b;
+			ovc_buf_init(&b, s, len);
+			ovc_buf_raw(&b, env_preload);
+			if (their_preload && *their_preload) {
+				ovc_buf_raw(&b, ":");
+				ovc_buf_raw(&b, their_preload);
+			}
+			s[b.len < len ? b.len : len - 1] = '\0';
+			out[j++] = s;
+		}
+	}
+	if (!keep_out)
+		out[j++] = env_output;
+	if (!keep_run)
+		out[j++] = env_run;
+	out[j] = NULL;
+	return out;
+}
+
+static void remember_env(void)
+{
+	Dl_info info;
+	if (dladdr((void *)ovc_lifecycle_exec_env, &info) && info.dli_fname &&
+	    info.dli_fname[0] == '/')
+		copy_str(lib_path, sizeof lib_path, info.dli_fname);
+	struct ovc_buf b;
+	ovc_buf_init(&b, env_preload, sizeof env_preload - 1);
+	ovc_buf_raw(&b, "LD_PRELOAD=");
+	ovc_buf_raw(&b, lib_path);
+	env_preload[b.overflow ? 0 : b.len] = '\0';
+	ovc_buf_init(&b, env_output, sizeof env_output - 1);
+	ovc_buf_raw(&b, "OVC_OUTPUT=");
+	ovc_buf_raw(&b, ovc_cfg.output);
+	env_output[b.overflow ? 0 : b.len] = '\0';
+	env_run[0] = '\0';
+	if (ovc_cfg.run[0]) {
+		ovc_buf_init(&b, env_run, sizeof env_run - 1);
+		ovc_buf_raw(&b, "OVC_RUN=");
+		ovc_buf_raw(&b, ovc_cfg.run);
+		env_run[b.overflow ? 0 : b.len] = '\0';
+	}
+}
+
+/* ---- fork ---- */
+
+static void fork_prepare(void)
+{
+	ovc_tls_guard++;
+	ovc_arena_fork_prepare();
+	ovc_account_fork_prepare();
+	ovc_log_lock();
+}
+
+static void fork_parent(void)
+{
+	ovc_log_unlock();
+	ovc_account_fork_parent();
+	ovc_arena_fork_parent();
+	ovc_tls_guard--;
+}
+
+static void fork_child(void)
+{
+	ovc_log_fork_child();
+	ovc_arena_fork_child();
+	ovc_account_fork_child();
+	ovc_ticker_fork_child();
+	char parent[128];
+	copy_str(parent, sizeof parent, img.logging ? img.name : "");
+	ovc_log_forget();
+	open_image_log("fork", parent);
+	/* Threads do not survive fork: the ticker starts again on the child's
+	 * next allocation (a child that only execs never needs one). */
+	__atomic_store_n(&ovc_kick, 1, __ATOMIC_RELAXED);
+	ovc_tls_guard--;
+}
+
+void ovc_lifecycle_kicked(void)
+{
+	if (!__atomic_exchange_n(&ovc_kick, 0, __ATOMIC_RELAXED))
+		return;
+	ovc_tls_guard++;
+	if (img.logging)
+		ovc_ticker_start();
+	ovc_tls_guard--;
+}
+
+/* ---- start and exit ---- */
+
+static void on_exit_cb(int status, void *arg)
+{
+	(void)arg;
+	ovc_lifecycle_end(status, "exit");
+}
+
+__attribute__((constructor)) static void ovc_start(void)
+{
+	ovc_tls_guard++;
+	int saved = errno;
+	ovc_boot();
+	ovc_options_load(&ovc_cfg);
+	ovc_account_init();
+	remember_env();
+	pthread_atfork(fork_prepare, fork_parent, fork_child);
+	on_exit(on_exit_cb, NULL);
+	open_image_log("start", NULL);
+	if (img.logging)
+		ovc_ticker_start();
+	errno = saved;
+	ovc_tls_guard--;
+}
+
+/* Destructors that run after exit's handlers may still allocate: one more
+ * sample keeps their calls in the log. */
+__attribute__((destructor)) static void ovc_stop(void)
+{
+	ovc_tls_guard++;
+	int saved = errno;
+	ovc_log_lock();
+	if (img.logging && img.ended && img.pid == getpid() &&
+	    changed_since_last())
+		write_sample_locked(ovc_now_ns());
+	ovc_log_unlock();
+	errno = saved;
+	ovc_tls_guard--;
+}

@@ -1,1 +1,139 @@
-/* placeholder */
+/* Facts from /proc: the process's memory (statm), the machine's memory and
+ * overcommit settings, the process start time; read with plain syscalls
+ * into stack buffers, never allocating. */
+#include "core.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+ssize_t ovc_read_file(const char *path, char *buf, size_t cap)
+{
+	int saved = errno;
+	ssize_t total = -1;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		total = 0;
+		while ((size_t)total + 1 < cap) {
+			ssize_t n = read(fd, buf + total, cap - 1 - (size_t)total);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				break;
+			total += n;
+		}
+		buf[total] = '\0';
+		close(fd);
+	}
+	errno = saved;
+	return total;
+}
+
+static uint64_t parse_u64(const char **p)
+{
+	const char *s = *p;
+	uint64_t v = 0;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	while (*s >= '0' && *s <= '9')
+		v = v * 10 + (uint64_t)(*s++ - '0');
+	*p = s;
+	return v;
+}
+
+static long page_size(void)
+{
+	static long ps;
+	if (!ps) {
+		long v = sysconf(_SC_PAGESIZE);
+		ps = v > 0 ? v : 4096;
+	}
+	return ps;
+}
+
+bool ovc_statm_read(struct ovc_statm *out)
+{
+	char buf[256];
+	if (ovc_read_file("/proc/self/statm", buf, sizeof buf) <= 0)
+		return false;
+	const char *p = buf;
+	uint64_t ps = (uint64_t)page_size();
+	out->vm = parse_u64(&p) * ps;
+	out->rss = parse_u64(&p) * ps;
+	out->shared = parse_u64(&p) * ps;
+	return true;
+}
+
+/* Value in bytes of the meminfo line KEY ("MemTotal:"), 0 if missing. */
+static uint64_t meminfo(const char *buf, const char *key)
+{
+	const char *p = strstr(buf, key);
+	if (!p)
+		return 0;
+	p += strlen(key);
+	return parse_u64(&p) * 1024;
+}
+
+static int read_int(const char *path)
+{
+	char buf[32];
+	if (ovc_read_file(path, buf, sizeof buf) <= 0)
+		return -1;
+	const char *p = buf;
+	if (*p < '0' || *p > '9')
+		return -1;
+	return (int)parse_u64(&p);
+}
+
+void ovc_host_read(struct ovc_host *out)
+{
+	char buf[8192];
+	memset(out, 0, sizeof *out);
+	if (ovc_read_file("/proc/meminfo", buf, sizeof buf) > 0) {
+		out->mem_total = meminfo(buf, "MemTotal:");
+		out->mem_available = meminfo(buf, "MemAvailable:");
+		out->commit_limit = meminfo(buf, "CommitLimit:");
+		out->committed_as = meminfo(buf, "Committed_AS:");
+	}
+	out->overcommit_memory = read_int("/proc/sys/vm/overcommit_memory");
+	out->overcommit_ratio = read_int("/proc/sys/vm/overcommit_ratio");
+	out->page_size = page_size();
+}
+
+uint64_t ovc_proc_start_ticks(void)
+{
+	char buf[1024];
+	if (ovc_read_file("/proc/self/stat", buf, sizeof buf) <= 0)
+		return 0;
+	/* The command name (field 2) may hold spaces and parentheses: fields
+	 * are counted from the last ')'. Field 22 is starttime. */
+	const char *p = strrchr(buf, ')');
+	if (!p)
+		return 0;
+	p++;
+	for (int field = 3; field < 22; field++) {
+		while (*p == ' ')
+			p++;
+		while (*p && *p != ' ')
+			p++;
+		if (!*p)
+			return 0;
+	}
+	return parse_u64(&p);
+}
+
+uint64_t ovc_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t ovc_unix_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}

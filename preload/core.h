@@ -1,0 +1,266 @@
+/* Internal interfaces of the preload's core (everything but the exported
+ * hooks). Each prototype says whether it may be called from a hook: such
+ * code never allocates through the hooked functions, never takes a lock the
+ * host could hold, and leaves errno as it found it. */
+#ifndef OVC_PRELOAD_CORE_H
+#define OVC_PRELOAD_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "ovc/log-format.h"
+#include "ovc/options.h"
+
+#define OVC_HIDDEN __attribute__((visibility("hidden")))
+#define OVC_LIKELY(x) __builtin_expect(!!(x), 1)
+#define OVC_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define OVC_LOAD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
+#define OVC_STORE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
+/* A counter only its own thread writes: a plain add, readable by the ticker
+ * without tearing (aligned 64-bit stores are atomic on every target). */
+#define OVC_BUMP(x, d) OVC_STORE(x, OVC_LOAD(x) + (d))
+
+/* ---- boot.c: the real functions, and memory for dlsym's own calls ---- */
+
+struct ovc_real {
+	void *(*malloc)(size_t);
+	void *(*calloc)(size_t, size_t);
+	void *(*realloc)(void *, size_t);
+	void *(*reallocarray)(void *, size_t, size_t);
+	void (*free)(void *);
+	int (*posix_memalign)(void **, size_t, size_t);
+	void *(*aligned_alloc)(size_t, size_t);
+	void *(*memalign)(size_t, size_t);
+	void *(*valloc)(size_t);
+	void *(*pvalloc)(size_t);
+	size_t (*malloc_usable_size)(void *);
+	void (*exit_)(int) __attribute__((noreturn));
+	void (*Exit_)(int) __attribute__((noreturn));
+	int (*execve)(const char *, char *const[], char *const[]);
+	int (*execvp)(const char *, char *const[]);
+	int (*execvpe)(const char *, char *const[], char *const[]);
+	int (*fexecve)(int, char *const[], char *const[]);
+};
+
+/** The next definitions of the hooked functions; valid once ovc_booted. */
+extern struct ovc_real ovc_real OVC_HIDDEN;
+/** True once every ovc_real pointer is set. */
+extern bool ovc_booted OVC_HIDDEN;
+
+/** Resolves ovc_real with dlsym(RTLD_NEXT). Returns false while a boot is
+ * in progress on this thread (dlsym itself allocates: serve it from
+ * ovc_boot_alloc) or when a function cannot be found (then the hooks fall
+ * back to the bootstrap buffer and the process cannot go on for long; a
+ * warning says why). Hook-safe. */
+bool ovc_boot(void) OVC_HIDDEN;
+
+/** Zeroed memory from a static buffer, for allocations made before the real
+ * functions are known. NULL when the buffer is spent. Hook-safe. */
+void *ovc_boot_alloc(size_t size, size_t align) OVC_HIDDEN;
+/** True when P came from ovc_boot_alloc; such blocks are never freed. */
+bool ovc_boot_owns(const void *p) OVC_HIDDEN;
+/** Usable size of a block from ovc_boot_alloc. */
+size_t ovc_boot_size(const void *p) OVC_HIDDEN;
+
+/* ---- arena.c: ovc's own memory, never from the hooked functions ---- */
+
+/** Zeroed, 64-byte aligned memory from mmap'd chunks; never freed. NULL when
+ * mmap fails. Takes the arena lock (held over fork by the atfork handlers).
+ * Hook-safe; saves errno. */
+void *ovc_arena_alloc(size_t size) OVC_HIDDEN;
+/** Memory straight from mmap for large temporary buffers; NULL on failure.
+ * Hook-safe; saves errno. */
+void *ovc_pages_alloc(size_t size) OVC_HIDDEN;
+void ovc_pages_free(void *p, size_t size) OVC_HIDDEN;
+/** Fork handlers of the arena lock. */
+void ovc_arena_fork_prepare(void) OVC_HIDDEN;
+void ovc_arena_fork_parent(void) OVC_HIDDEN;
+void ovc_arena_fork_child(void) OVC_HIDDEN;
+
+/* ---- account.c: exact counters, per thread ---- */
+
+/** One thread's counters, in ovc's arena, on a cache line of their own.
+ * Only the owning thread writes them; the ticker sums them. A block whose
+ * thread exited is handed to the next new thread: the sums stay right
+ * because every field is cumulative. */
+struct ovc_tc {
+	uint64_t calls[OVC_FN_COUNT];
+	uint64_t failed[OVC_FN_COUNT];
+	uint64_t requested[OVC_FN_COUNT];
+	int64_t live;     /**< usable bytes allocated minus freed by this thread */
+	int64_t peak;     /**< largest live of this block (exact while single) */
+	struct ovc_tc *next; /**< registry list, push-only */
+	int in_use;
+} __attribute__((aligned(64)));
+
+/** Counter totals of the whole image at one moment. */
+struct ovc_totals {
+	uint64_t calls[OVC_FN_COUNT];
+	uint64_t failed[OVC_FN_COUNT];
+	uint64_t requested[OVC_FN_COUNT];
+	int64_t live;
+	int64_t peak_live;
+};
+
+extern __thread struct ovc_tc *ovc_tls_tc OVC_HIDDEN;
+/** Non-zero while this thread runs ovc's own code: hooks then forward
+ * untracked. Initial-exec TLS: reading it never allocates. */
+extern __thread int ovc_tls_guard OVC_HIDDEN;
+/** Set when work is waiting for the next hook call (start the ticker in a
+ * fork child). Read on every hook call; written rarely. */
+extern int ovc_kick OVC_HIDDEN;
+
+/** Registers the calling thread and returns its block; NULL when ovc's
+ * arena is exhausted (the call then goes uncounted). Hook-safe, slow path:
+ * takes the registry lock; saves errno. */
+struct ovc_tc *ovc_account_register(void) OVC_HIDDEN;
+/** Sums every block into *OUT. Lock-free; callable from any thread. */
+void ovc_account_totals(struct ovc_totals *out) OVC_HIDDEN;
+/** Updates the process-wide peak of live bytes from a fresh sum; called on
+ * large allocations when several threads exist. Hook-safe. */
+void ovc_account_peak_check(void) OVC_HIDDEN;
+/** Whether more than one thread has counted in this image. */
+bool ovc_account_multi(void) OVC_HIDDEN;
+/** Creates the thread-exit key; called once from the constructor. */
+void ovc_account_init(void) OVC_HIDDEN;
+/** In a fork child: zero every counter, keep the inherited live bytes, and
+ * leave the forking thread as the only one. Runs after the fork handlers
+ * reset the locks. */
+void ovc_account_fork_child(void) OVC_HIDDEN;
+void ovc_account_fork_prepare(void) OVC_HIDDEN;
+void ovc_account_fork_parent(void) OVC_HIDDEN;
+
+/* ---- fmt.c: JSON lines into fixed buffers, no allocation ---- */
+
+struct ovc_buf {
+	char *p;
+	size_t len, cap;
+	bool overflow; /**< something did not fit: the line must not be written */
+};
+
+/** Starts an empty buffer over MEM of CAP bytes. */
+void ovc_buf_init(struct ovc_buf *b, char *mem, size_t cap) OVC_HIDDEN;
+/** Appends raw text. */
+void ovc_buf_raw(struct ovc_buf *b, const char *s) OVC_HIDDEN;
+void ovc_buf_rawn(struct ovc_buf *b, const char *s, size_t n) OVC_HIDDEN;
+void ovc_buf_u64(struct ovc_buf *b, uint64_t v) OVC_HIDDEN;
+void ovc_buf_i64(struct ovc_buf *b, int64_t v) OVC_HIDDEN;
+/** Appends S (N bytes) as a JSON string with quotes; bytes that are not
+ * valid UTF-8 are written as \u00XX of their value. */
+void ovc_buf_jstr(struct ovc_buf *b, const char *s, size_t n) OVC_HIDDEN;
+/** Appends `,"KEY":` (without the comma when the object just opened). */
+void ovc_buf_key(struct ovc_buf *b, const char *key) OVC_HIDDEN;
+/** Appends an array of N unsigned numbers. */
+void ovc_buf_u64s(struct ovc_buf *b, const uint64_t *v, size_t n) OVC_HIDDEN;
+
+/* ---- procstat.c: facts from /proc, no allocation ---- */
+
+struct ovc_statm {
+	uint64_t vm, rss, shared; /**< bytes */
+};
+
+struct ovc_host {
+	uint64_t mem_total, mem_available, commit_limit, committed_as;
+	int overcommit_memory, overcommit_ratio;
+	long page_size;
+};
+
+/** Reads /proc/self/statm in bytes. False when it cannot be read. Hook-safe
+ * (open/read/close). */
+bool ovc_statm_read(struct ovc_statm *out) OVC_HIDDEN;
+/** Reads /proc/meminfo and /proc/sys/vm/overcommit_*. Hook-safe. */
+void ovc_host_read(struct ovc_host *out) OVC_HIDDEN;
+/** Field 22 of /proc/self/stat (start time in clock ticks); 0 if unknown. */
+uint64_t ovc_proc_start_ticks(void) OVC_HIDDEN;
+/** Reads a whole small file into BUF (NUL-terminated); returns its length
+ * or -1. Hook-safe. */
+ssize_t ovc_read_file(const char *path, char *buf, size_t cap) OVC_HIDDEN;
+/** Nanoseconds of CLOCK_MONOTONIC / CLOCK_REALTIME. */
+uint64_t ovc_now_ns(void) OVC_HIDDEN;
+uint64_t ovc_unix_ns(void) OVC_HIDDEN;
+
+/* ---- log.c: the crash-tolerant appending writer ---- */
+
+/** Opens a fresh log in DIR as OVC_LOG_PREFIX "<pid>.<k>" OVC_LOG_SUFFIX with
+ * O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600, and moves its descriptor high.
+ * Stores k in *K. False (errno set) when no file can be created. */
+bool ovc_log_open(const char *dir, pid_t pid, unsigned *k) OVC_HIDDEN;
+/** Appends one complete line (must end in '\n') with one write(2). Checks
+ * first that the descriptor is still the log (programs close and dup2 over
+ * descriptors) and reopens it by path if not, and that the write stays
+ * within RLIMIT_FSIZE (the host must never get SIGXFSZ from ovc). On a
+ * failure that cannot be mended, warns once and stops logging. Caller holds
+ * the log lock. Hook-safe. */
+void ovc_log_write(const char *line, size_t len) OVC_HIDDEN;
+/** Forgets the current log without closing anything the host may own now;
+ * used in a fork child before it opens its own log. */
+void ovc_log_forget(void) OVC_HIDDEN;
+/** Whether a log is open and writable. */
+bool ovc_log_active(void) OVC_HIDDEN;
+/** The current log's path ("" when none). */
+const char *ovc_log_path(void) OVC_HIDDEN;
+/** Log lock, and its fork handlers. */
+void ovc_log_lock(void) OVC_HIDDEN;
+void ovc_log_unlock(void) OVC_HIDDEN;
+void ovc_log_fork_child(void) OVC_HIDDEN;
+
+/** Writes "ovc: warning: MSG\n" to stderr with one write(2), at most once per
+ * KIND (a small integer below 64). Hook-safe. */
+void ovc_warn_once(unsigned kind, const char *msg) OVC_HIDDEN;
+/** Writes "ovc: MSG\n" to stderr with one write(2). Hook-safe. */
+void ovc_say(const char *msg) OVC_HIDDEN;
+
+enum ovc_warn_kind {
+	OVC_WARN_OPTION = 0, /* 0..OVC_OPT_COUNT_-1: one per option */
+	OVC_WARN_OUTPUT = 16,
+	OVC_WARN_LOG_WRITE,
+	OVC_WARN_LOG_REOPEN,
+	OVC_WARN_FSIZE,
+	OVC_WARN_ARENA,
+	OVC_WARN_TICKER,
+	OVC_WARN_BOOT,
+	OVC_WARN_ENV,
+};
+
+/* ---- ticker.c: the background thread ---- */
+
+/** Starts the ticker thread with every signal blocked. Hook-safe (its own
+ * allocations pass untracked under the guard). */
+void ovc_ticker_start(void) OVC_HIDDEN;
+/** Marks the ticker as not running (fork child: threads do not survive). */
+void ovc_ticker_fork_child(void) OVC_HIDDEN;
+
+/* ---- lifecycle.c: constructor, samples, exit, exec, fork ---- */
+
+/** Options in force, parsed once at start. */
+struct ovc_config {
+	char output[4096];
+	uint64_t interval_ms;
+	uint64_t verbose;
+	uint64_t summary;
+	char run[128];
+};
+extern struct ovc_config ovc_cfg OVC_HIDDEN;
+
+/** Reads the OVC_* variables into ovc_cfg, warning about bad values. */
+void ovc_options_load(struct ovc_config *cfg) OVC_HIDDEN;
+
+/** One ticker step: writes a sample when something changed or a second
+ * passed. Takes the log lock. */
+void ovc_lifecycle_tick(void) OVC_HIDDEN;
+/** Does the work ovc_kick asked for (from a hook, under the guard). */
+void ovc_lifecycle_kicked(void) OVC_HIDDEN;
+/** Writes a final sample and an `end` record with CODE (VIA names the
+ * function: "exit" or "_exit"); once per image. Hook-safe. */
+void ovc_lifecycle_end(int code, const char *via) OVC_HIDDEN;
+/** Writes a final sample and an `exec` record for PATH, unless this is a
+ * vfork child sharing the parent's memory. Hook-safe. */
+void ovc_lifecycle_exec(const char *path) OVC_HIDDEN;
+/** An environment for an exec that keeps ovc loaded: ENVP itself when it
+ * already has our LD_PRELOAD and OVC_* settings, otherwise a copy in ovc's
+ * arena with them added. Hook-safe. */
+char *const *ovc_lifecycle_exec_env(char *const *envp) OVC_HIDDEN;
+
+#endif
