@@ -55,6 +55,13 @@ void *ovc_arena_alloc(size_t size)
 	return p;
 }
 
+void ovc_arena_release(void *p, size_t size)
+{
+	size = (size + 63) & ~(size_t)63;
+	if (size > CHUNK)
+		ovc_pages_free(p, size);
+}
+
 void ovc_arena_fork_prepare(void)
 {
 	pthread_mutex_lock(&arena_lock);

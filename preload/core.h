@@ -79,6 +79,10 @@ void ovc_arena_fork_prepare(void) OVC_HIDDEN;
 void ovc_arena_fork_parent(void) OVC_HIDDEN;
 void ovc_arena_fork_child(void) OVC_HIDDEN;
 
+/** Returns memory from ovc_arena_alloc: large blocks go back to the system,
+ * small ones are kept (the arena only grows). For uthash's bucket arrays. */
+void ovc_arena_release(void *p, size_t size) OVC_HIDDEN;
+
 /* ---- account.c: exact counters, per thread ---- */
 
 /** One thread's counters, in ovc's arena, on a cache line of their own.
@@ -91,6 +95,8 @@ struct ovc_tc {
 	uint64_t requested[OVC_FN_COUNT];
 	int64_t live;     /**< usable bytes allocated minus freed by this thread */
 	int64_t peak;     /**< largest live of this block (exact while single) */
+	int64_t sample_left; /**< bytes until the next sampled allocation */
+	uint64_t rng;        /**< state of this thread's sampling generator */
 	struct ovc_tc *next; /**< registry list, push-only */
 	int in_use;
 } __attribute__((aligned(64)));
@@ -132,6 +138,116 @@ void ovc_account_fork_child(void) OVC_HIDDEN;
 void ovc_account_fork_prepare(void) OVC_HIDDEN;
 void ovc_account_fork_parent(void) OVC_HIDDEN;
 
+/* ---- stack.c: call stacks, modules and the site table ---- */
+
+#define OVC_MAX_FRAMES 256
+
+#define uthash_malloc(sz) ovc_arena_alloc(sz)
+#define uthash_free(ptr, sz) ovc_arena_release(ptr, sz)
+#define HASH_NONFATAL_OOM 1
+#define uthash_nonfatal_oom(obj) (ovc_hash_oom = true)
+extern bool ovc_hash_oom OVC_HIDDEN;
+#include <uthash.h>
+
+enum ovc_site_flags {
+	OVC_SITE_SAMPLED = 1, /**< holds sampled (small) allocations: estimated */
+	OVC_SITE_SHARED = 2,  /**< holds blocks smaller than their pages */
+};
+
+/** One call stack that reached an allocation function, and its figures.
+ * Byte and block figures are weighted by the inverse sampling probability,
+ * so for sampled allocations they are estimates. Under the blocks lock. */
+struct ovc_site {
+	UT_hash_handle hh;
+	uint32_t id;
+	int n;
+	bool written; /**< its `site` record is in the current log */
+	bool dirty;   /**< figures changed since the last `ss` record */
+	uint8_t flags;
+	double blocks, requested, live, peak_live;
+	double touched_freed; /**< touched bytes of blocks already freed */
+	double touched_live;  /**< last probe of the live blocks */
+	double probed_live;   /**< live bytes probed at least once */
+	uintptr_t ips[];
+};
+
+/** Captures up to MAX return addresses of the caller of the hooked
+ * function (ovc's frames dropped) into IPS; returns how many. Call under
+ * the guard: libunwind may allocate on first use. */
+int ovc_stack_capture(uintptr_t *ips, int max) OVC_HIDDEN;
+/** The site of a stack, created (and its `site` record and any new `mod`
+ * records written) when new; NULL when ovc's memory is exhausted. Under
+ * the blocks lock. */
+struct ovc_site *ovc_site_get(const uintptr_t *ips, int n) OVC_HIDDEN;
+/** Iteration over all sites, under the blocks lock. */
+struct ovc_site *ovc_site_first(void) OVC_HIDDEN;
+struct ovc_site *ovc_site_next(struct ovc_site *s) OVC_HIDDEN;
+/** Reads the loaded modules and ovc's own range; from the constructor. */
+void ovc_stack_init(void) OVC_HIDDEN;
+/** In a fork child: the new log has no module or site records yet. */
+void ovc_stack_fork_child(void) OVC_HIDDEN;
+
+/* ---- blocks.c: tracked blocks, sampling and their sites' figures ---- */
+
+/** Allocations of at least this many bytes are tracked (OVC_LARGE);
+ * SIZE_MAX until the constructor ran. */
+extern size_t ovc_large_bytes OVC_HIDDEN;
+/** Counting filter over block addresses: zero means surely not tracked. */
+extern uint8_t *ovc_block_filter OVC_HIDDEN;
+#define OVC_FILTER_BITS 20
+
+static inline size_t ovc_block_slot(const void *p)
+{
+	return (size_t)(((uintptr_t)p >> 4) * 0x9e3779b97f4a7c15ull >>
+			(64 - OVC_FILTER_BITS));
+}
+
+/** Whether P may be a tracked block (false positives are possible). */
+static inline bool ovc_track_maybe(const void *p)
+{
+	const uint8_t *f = ovc_block_filter;
+	return f && __atomic_load_n(&f[ovc_block_slot(p)], __ATOMIC_RELAXED);
+}
+
+/** Whether an allocation of N bytes by thread T is tracked: every large
+ * one, and small ones when T's byte countdown runs out. Hook-safe. */
+static inline bool ovc_track_wanted(struct ovc_tc *t, size_t n)
+{
+	if (n >= ovc_large_bytes)
+		return true;
+	int64_t left = t->sample_left - (int64_t)n;
+	t->sample_left = left;
+	return left < 0;
+}
+
+/** Tracks block P of N requested bytes: its stack, its site. Slow path;
+ * hook-safe (guarded, takes the blocks lock). */
+void ovc_track_alloc(struct ovc_tc *t, void *p, size_t n) OVC_HIDDEN;
+/** Forgets P if tracked, after probing how much of it was touched. Call
+ * before the real free. Hook-safe. */
+void ovc_track_free(void *p) OVC_HIDDEN;
+/** Ticker step: probes live blocks for at most BUDGET_NS when memory grew,
+ * and writes `ss` records (time T_NS since start) of changed sites. */
+void ovc_blocks_tick(uint64_t budget_ns, bool grew, uint64_t t_ns) OVC_HIDDEN;
+/** At the end of an image: probes every live block within BUDGET_NS (the
+ * rest stays unprobed and is reported so) and writes the sites. */
+void ovc_blocks_final(uint64_t budget_ns, uint64_t t_ns) OVC_HIDDEN;
+/** Reads OVC_LARGE, OVC_SAMPLE, OVC_FRAMES into effect; from the
+ * constructor. */
+void ovc_blocks_init(void) OVC_HIDDEN;
+void ovc_blocks_fork_prepare(void) OVC_HIDDEN;
+void ovc_blocks_fork_parent(void) OVC_HIDDEN;
+void ovc_blocks_fork_child(void) OVC_HIDDEN;
+
+/* ---- residency.c: touched bytes, from the kernel ---- */
+
+/** Resident (present or swapped, not the shared zero page) bytes of the
+ * pages wholly inside [LO, HI). Hook-safe; saves errno. */
+int64_t ovc_probe_range(uintptr_t lo, uintptr_t hi) OVC_HIDDEN;
+/** Whether the page holding ADDR is resident. */
+bool ovc_probe_page_resident(uintptr_t addr) OVC_HIDDEN;
+void ovc_probe_fork_child(void) OVC_HIDDEN;
+
 /* ---- fmt.c: JSON lines into fixed buffers, no allocation ---- */
 
 struct ovc_buf {
@@ -170,6 +286,8 @@ struct ovc_host {
 /** Reads /proc/self/statm in bytes. False when it cannot be read. Hook-safe
  * (open/read/close). */
 bool ovc_statm_read(struct ovc_statm *out) OVC_HIDDEN;
+/** The page size (sysconf, cached). */
+long ovc_page_size(void) OVC_HIDDEN;
 /** Reads /proc/meminfo and /proc/sys/vm/overcommit_*. Hook-safe. */
 void ovc_host_read(struct ovc_host *out) OVC_HIDDEN;
 /** Field 22 of /proc/self/stat (start time in clock ticks); 0 if unknown. */
@@ -194,6 +312,9 @@ bool ovc_log_open(const char *dir, pid_t pid, unsigned *k) OVC_HIDDEN;
  * failure that cannot be mended, warns once and stops logging. Caller holds
  * the log lock. Hook-safe. */
 void ovc_log_write(const char *line, size_t len) OVC_HIDDEN;
+/** Writes the line in B (which must end in '\n') unless it overflowed;
+ * takes the log lock. Hook-safe. */
+void ovc_record_write(struct ovc_buf *b) OVC_HIDDEN;
 /** Forgets the current log without closing anything the host may own now;
  * used in a fork child before it opens its own log. */
 void ovc_log_forget(void) OVC_HIDDEN;
@@ -240,6 +361,9 @@ struct ovc_config {
 	uint64_t interval_ms;
 	uint64_t verbose;
 	uint64_t summary;
+	uint64_t frames;
+	uint64_t large_bytes;
+	uint64_t sample_bytes;
 	char run[128];
 };
 extern struct ovc_config ovc_cfg OVC_HIDDEN;

@@ -54,6 +54,8 @@ static inline void count_alloc(struct ovc_tc *t, enum ovc_func fn, size_t n,
 	live_add(t, (int64_t)ovc_real.malloc_usable_size(p));
 	if (OVC_UNLIKELY(n >= PEAK_CHECK_BYTES) && ovc_account_multi())
 		ovc_account_peak_check();
+	if (OVC_UNLIKELY(ovc_track_wanted(t, n)))
+		ovc_track_alloc(t, p, n);
 }
 
 static inline bool ready(void)
@@ -97,6 +99,9 @@ static void *resize(enum ovc_func fn, void *p, size_t n)
 {
 	struct ovc_tc *t = counting();
 	size_t old = p ? ovc_real.malloc_usable_size(p) : 0;
+	/* The block may move or be freed: probe it while it is still there. */
+	if (t && p && OVC_UNLIKELY(ovc_track_maybe(p)))
+		ovc_track_free(p);
 	void *q = ovc_real.realloc(p, n);
 	if (!t)
 		return q;
@@ -106,6 +111,8 @@ static void *resize(enum ovc_func fn, void *p, size_t n)
 		live_add(t, (int64_t)ovc_real.malloc_usable_size(q) - (int64_t)old);
 		if (OVC_UNLIKELY(n >= PEAK_CHECK_BYTES) && ovc_account_multi())
 			ovc_account_peak_check();
+		if (OVC_UNLIKELY(ovc_track_wanted(t, n)))
+			ovc_track_alloc(t, q, n);
 	} else if (p && n == 0) {
 		live_add(t, -(int64_t)old); /* glibc frees on realloc(p, 0) */
 	} else {
@@ -173,6 +180,10 @@ EXPORT void free(void *p)
 	if (t) {
 		OVC_BUMP(t->calls[OVC_FN_FREE], 1);
 		live_add(t, -(int64_t)ovc_real.malloc_usable_size(p));
+		/* Probed before the real free, so the address cannot be reused
+		 * by another thread in between. */
+		if (OVC_UNLIKELY(ovc_track_maybe(p)))
+			ovc_track_free(p);
 	}
 	ovc_real.free(p);
 }

@@ -196,6 +196,15 @@ void ovc_log_write(const char *line, size_t len)
 	errno = saved;
 }
 
+void ovc_record_write(struct ovc_buf *b)
+{
+	if (b->overflow)
+		return;
+	pthread_mutex_lock(&log_mutex);
+	ovc_log_write(b->p, b->len);
+	pthread_mutex_unlock(&log_mutex);
+}
+
 void ovc_log_forget(void)
 {
 	struct stat st;

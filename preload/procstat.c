@@ -43,7 +43,7 @@ static uint64_t parse_u64(const char **p)
 	return v;
 }
 
-static long page_size(void)
+long ovc_page_size(void)
 {
 	static long ps;
 	if (!ps) {
@@ -59,7 +59,7 @@ bool ovc_statm_read(struct ovc_statm *out)
 	if (ovc_read_file("/proc/self/statm", buf, sizeof buf) <= 0)
 		return false;
 	const char *p = buf;
-	uint64_t ps = (uint64_t)page_size();
+	uint64_t ps = (uint64_t)ovc_page_size();
 	out->vm = parse_u64(&p) * ps;
 	out->rss = parse_u64(&p) * ps;
 	out->shared = parse_u64(&p) * ps;
@@ -99,7 +99,7 @@ void ovc_host_read(struct ovc_host *out)
 	}
 	out->overcommit_memory = read_int("/proc/sys/vm/overcommit_memory");
 	out->overcommit_ratio = read_int("/proc/sys/vm/overcommit_ratio");
-	out->page_size = page_size();
+	out->page_size = ovc_page_size();
 }
 
 uint64_t ovc_proc_start_ticks(void)

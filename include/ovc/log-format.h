@@ -21,6 +21,9 @@
 #define OVC_REC_EXEC "exec"   /**< the image is about to call execve */
 #define OVC_REC_END "end"     /**< the image ended: exit code */
 #define OVC_REC_WARN "warn"   /**< something ovc could not do */
+#define OVC_REC_MODULE "mod"  /**< a loaded object: path, build id, address */
+#define OVC_REC_SITE "site"   /**< a call stack, as module + offset frames */
+#define OVC_REC_SITE_STATS "ss" /**< a site's figures at one moment */
 #define OVC_REC_RUN "run"     /**< first line of a run file */
 #define OVC_REC_RUN_END "run_end" /**< how the command of `ovc run` ended */
 

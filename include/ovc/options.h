@@ -30,6 +30,14 @@ enum ovc_opt_kind {
 	  "tty|always|never",                                                  \
 	  "one line on stderr at exit naming the log and the headline "       \
 	  "figures: tty = only when stderr is a terminal")                    \
+	X(FRAMES, "OVC_FRAMES", OVC_OPT_COUNT, "32", 1, 256, NULL,             \
+	  "frames kept of each call stack (innermost first)")                 \
+	X(LARGE, "OVC_LARGE", OVC_OPT_SIZE, "128K", 1, 0, NULL,                \
+	  "allocations of at least this size are always tracked with their "  \
+	  "stack (glibc's mmap threshold by default)")                        \
+	X(SAMPLE, "OVC_SAMPLE", OVC_OPT_SIZE, "512K", 0, 0, NULL,              \
+	  "mean bytes between sampled smaller allocations; 1 tracks every "   \
+	  "allocation, 0 tracks only large ones")                             \
 	X(RUN, "OVC_RUN", OVC_OPT_STRING, "", 0, 0, NULL,                      \
 	  "run id set by `ovc run` so its report covers only its processes; " \
 	  "not meant to be set by hand")

@@ -1,0 +1,396 @@
+/* Tracked blocks: every large allocation and a byte-weighted sample of the
+ * small ones, kept (address, size, site) until freed, with the touched
+ * bytes the kernel reports for them, summed per site. */
+#include "core.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <string.h>
+
+size_t ovc_large_bytes = SIZE_MAX;
+uint8_t *ovc_block_filter;
+
+static pthread_mutex_t blocks_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool enabled;
+static int frames = 32;
+static uint64_t sample_mean; /* 0: no sampling; 1: every allocation */
+
+/* Open addressing with linear probing, keyed by address (0 = empty). */
+struct block {
+	uintptr_t addr;
+	uint64_t size;
+	struct ovc_site *site;
+	double w;        /* inverse sampling probability; 1 for large blocks */
+	int64_t touched; /* last probe; -1 before the first */
+};
+
+static struct block *table;
+static size_t cap, used;
+static size_t cursor; /* where the ticker's probing goes on */
+
+/* ---- sampling ---- */
+
+static uint64_t rng_next(uint64_t *s)
+{
+	if (!*s)
+		*s = (uintptr_t)s ^ ovc_now_ns() ^ 0x2545f4914f6cdd1dull;
+	uint64_t x = *s;
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	*s = x;
+	return x * 0x2545f4914f6cdd1dull;
+}
+
+/* Bytes to the next sample: exponential with mean sample_mean, so each byte
+ * is equally likely to be the one sampled (as jemalloc and tcmalloc do). */
+static int64_t draw(struct ovc_tc *t)
+{
+	if (sample_mean == 0)
+		return INT64_MAX;
+	if (sample_mean == 1)
+		return 0;
+	double u = (double)((rng_next(&t->rng) >> 11) + 1) / 9007199254740993.0;
+	double v = -log(u) * (double)sample_mean;
+	return v > 9e18 ? INT64_MAX : (int64_t)v;
+}
+
+/* ---- the table ---- */
+
+static struct block *find(uintptr_t a)
+{
+	if (!table)
+		return NULL;
+	size_t m = cap - 1;
+	for (size_t i = ovc_block_slot((void *)a) & m;; i = (i + 1) & m) {
+		if (table[i].addr == a)
+			return &table[i];
+		if (!table[i].addr)
+			return NULL;
+	}
+}
+
+static bool grow(void)
+{
+	size_t ncap = cap ? cap * 2 : 4096;
+	struct block *n = ovc_pages_alloc(ncap * sizeof *n);
+	if (!n)
+		return false;
+	for (size_t i = 0; i < cap; i++) {
+		if (!table[i].addr)
+			continue;
+		size_t j = ovc_block_slot((void *)table[i].addr) & (ncap - 1);
+		while (n[j].addr)
+			j = (j + 1) & (ncap - 1);
+		n[j] = table[i];
+	}
+	ovc_pages_free(table, cap * sizeof *table);
+	table = n;
+	cap = ncap;
+	cursor = 0;
+	return true;
+}
+
+static struct block *insert(uintptr_t a)
+{
+	if ((used + 1) * 2 > cap && !grow())
+		return NULL;
+	size_t m = cap - 1;
+	size_t i = ovc_block_slot((void *)a) & m;
+	while (table[i].addr && table[i].addr != a)
+		i = (i + 1) & m;
+	if (!table[i].addr)
+		used++;
+	table[i].addr = a;
+	return &table[i];
+}
+
+/* Backward-shift deletion keeps every probe chain unbroken. */
+static void erase(struct block *b)
+{
+	size_t m = cap - 1;
+	size_t i = (size_t)(b - table);
+	size_t j = i;
+	for (;;) {
+		j = (j + 1) & m;
+		if (!table[j].addr)
+			break;
+		size_t home = ovc_block_slot((void *)table[j].addr) & m;
+		/* move j to i when its home is not in (i, j] cyclically */
+		if ((j > i && (home <= i || home > j)) ||
+		    (j < i && (home <= i && home > j))) {
+			table[i] = table[j];
+			i = j;
+		}
+	}
+	table[i].addr = 0;
+	used--;
+}
+
+static void filter_add(uintptr_t a, int d)
+{
+	uint8_t *f = &ovc_block_filter[ovc_block_slot((void *)a)];
+	/* a saturated counter stays: a few more lookups, never a miss */
+	if (*f != 255)
+		__atomic_store_n(f, (uint8_t)(*f + d), __ATOMIC_RELAXED);
+}
+
+/* ---- touched bytes ---- */
+
+/* Probes block B: the touched bytes of its whole pages, scaled to its size
+ * (a block shares its first and last pages with others). A block with no
+ * whole page counts as touched when a page it lies on is resident, and
+ * marks its site as a shared-page estimate. */
+static int64_t probe(const struct block *b)
+{
+	uintptr_t ps = (uintptr_t)ovc_page_size();
+	uintptr_t lo = (b->addr + ps - 1) & ~(ps - 1);
+	uintptr_t hi = (b->addr + b->size) & ~(ps - 1);
+	if (lo >= hi) {
+		if (b->site)
+			b->site->flags |= OVC_SITE_SHARED;
+		bool r = ovc_probe_page_resident(b->addr) ||
+			 ovc_probe_page_resident(b->addr + b->size - 1);
+		return r ? (int64_t)b->size : 0;
+	}
+	int64_t t = ovc_probe_range(lo, hi);
+	if (t < 0)
+		return 0;
+	if (hi - lo == b->size)
+		return t;
+	return (int64_t)((double)t * (double)b->size / (double)(hi - lo));
+}
+
+static void site_probe(struct block *b)
+{
+	struct ovc_site *s = b->site;
+	int64_t t = probe(b);
+	if (!s) {
+		b->touched = t;
+		return;
+	}
+	if (b->touched < 0)
+		s->probed_live += (double)b->size * b->w;
+	else
+		s->touched_live -= (double)b->touched * b->w;
+	s->touched_live += (double)t * b->w;
+	if (t != b->touched)
+		s->dirty = true;
+	b->touched = t;
+}
+
+/* ---- tracking ---- */
+
+void ovc_track_alloc(struct ovc_tc *t, void *p, size_t n)
+{
+	bool sampled = n < ovc_large_bytes;
+	double w = 1;
+	if (sampled) {
+		t->sample_left = draw(t);
+		if (!enabled)
+			return;
+		if (sample_mean > 1) {
+			double prob = -expm1(-(double)n / (double)sample_mean);
+			w = prob > 0 ? 1 / prob : 1;
+		}
+	}
+	if (!enabled || !p)
+		return;
+	ovc_tls_guard++;
+	uintptr_t ips[OVC_MAX_FRAMES];
+	int nf = ovc_stack_capture(ips, frames);
+	pthread_mutex_lock(&blocks_lock);
+	struct ovc_site *s = ovc_site_get(ips, nf);
+	struct block *b = insert((uintptr_t)p);
+	if (b) {
+		filter_add((uintptr_t)p, 1);
+		b->size = n;
+		b->site = s;
+		b->w = w;
+		b->touched = -1;
+		if (s) {
+			s->blocks += w;
+			s->requested += (double)n * w;
+			s->live += (double)n * w;
+			if (s->live > s->peak_live)
+				s->peak_live = s->live;
+			if (sampled)
+				s->flags |= OVC_SITE_SAMPLED;
+			s->dirty = true;
+		}
+	}
+	pthread_mutex_unlock(&blocks_lock);
+	ovc_tls_guard--;
+}
+
+static void forget(struct block *b)
+{
+	struct ovc_site *s = b->site;
+	int64_t final = probe(b);
+	if (s) {
+		if (b->touched >= 0) {
+			s->touched_live -= (double)b->touched * b->w;
+			s->probed_live -= (double)b->size * b->w;
+		}
+		s->touched_freed += (double)final * b->w;
+		s->live -= (double)b->size * b->w;
+		s->dirty = true;
+	}
+	filter_add(b->addr, -1);
+	erase(b);
+}
+
+void ovc_track_free(void *p)
+{
+	ovc_tls_guard++;
+	pthread_mutex_lock(&blocks_lock);
+	struct block *b = find((uintptr_t)p);
+	if (b)
+		forget(b);
+	pthread_mutex_unlock(&blocks_lock);
+	ovc_tls_guard--;
+}
+
+/* ---- records ---- */
+
+static uint64_t rounded(double v)
+{
+	return v > 0 ? (uint64_t)(v + 0.5) : 0;
+}
+
+static void write_stats(struct ovc_site *s, uint64_t now)
+{
+	char line[512];
+	struct ovc_buf b;
+	ovc_buf_init(&b, line, sizeof line);
+	ovc_buf_raw(&b, "{\"t\":\"" OVC_REC_SITE_STATS "\"");
+	ovc_buf_key(&b, "ns");
+	ovc_buf_u64(&b, now);
+	ovc_buf_key(&b, "id");
+	ovc_buf_u64(&b, s->id);
+	ovc_buf_key(&b, "blocks");
+	ovc_buf_u64(&b, rounded(s->blocks));
+	ovc_buf_key(&b, "requested");
+	ovc_buf_u64(&b, rounded(s->requested));
+	ovc_buf_key(&b, "live");
+	ovc_buf_u64(&b, rounded(s->live));
+	ovc_buf_key(&b, "peak_live");
+	ovc_buf_u64(&b, rounded(s->peak_live));
+	ovc_buf_key(&b, "touched");
+	ovc_buf_u64(&b, rounded(s->touched_freed + s->touched_live));
+	ovc_buf_key(&b, "unprobed");
+	ovc_buf_u64(&b, rounded(s->live - s->probed_live));
+	ovc_buf_key(&b, "sampled");
+	ovc_buf_raw(&b, (s->flags & OVC_SITE_SAMPLED) ? "true" : "false");
+	ovc_buf_key(&b, "shared_pages");
+	ovc_buf_raw(&b, (s->flags & OVC_SITE_SHARED) ? "true" : "false");
+	ovc_buf_raw(&b, "}\n");
+	ovc_record_write(&b);
+	s->dirty = false;
+}
+
+static void write_dirty(uint64_t now)
+{
+	for (struct ovc_site *s = ovc_site_first(); s; s = ovc_site_next(s)) {
+		if (!s->dirty)
+			continue;
+		if (!s->written)
+			ovc_site_get(s->ips, s->n); /* a fork child's new log */
+		write_stats(s, now);
+	}
+}
+
+/* Probes live blocks of at least a page, from the cursor on, until the
+ * budget is spent or every block was visited once. */
+static void probe_some(uint64_t budget_ns)
+{
+	if (!table || !used)
+		return;
+	uint64_t start = ovc_now_ns();
+	uintptr_t ps = (uintptr_t)ovc_page_size();
+	for (size_t k = 0; k < cap; k++) {
+		struct block *b = &table[cursor];
+		cursor = (cursor + 1) & (cap - 1);
+		if (!b->addr || b->size < 2 * ps)
+			continue;
+		site_probe(b);
+		if ((k & 7) == 7 && ovc_now_ns() - start > budget_ns)
+			break;
+	}
+}
+
+void ovc_blocks_tick(uint64_t budget_ns, bool grew, uint64_t t_ns)
+{
+	pthread_mutex_lock(&blocks_lock);
+	if (grew)
+		probe_some(budget_ns);
+	write_dirty(t_ns);
+	pthread_mutex_unlock(&blocks_lock);
+}
+
+void ovc_blocks_final(uint64_t budget_ns, uint64_t t_ns)
+{
+	pthread_mutex_lock(&blocks_lock);
+	uint64_t start = ovc_now_ns();
+	/* Two passes: first one block of every site not probed yet, so each
+	 * site has a measured fraction to extrapolate from; then the rest,
+	 * while the budget lasts. */
+	for (int pass = 0; pass < 2 && table; pass++) {
+		for (size_t i = 0; i < cap; i++) {
+			struct block *b = &table[i];
+			if (!b->addr || (pass == 0 && (!b->site || b->site->probed_live > 0)))
+				continue;
+			if (ovc_now_ns() - start > budget_ns)
+				break; /* the rest stays unprobed, and says so */
+			site_probe(b);
+		}
+	}
+	write_dirty(t_ns);
+	pthread_mutex_unlock(&blocks_lock);
+}
+
+void ovc_blocks_init(void)
+{
+	frames = (int)ovc_cfg.frames;
+	sample_mean = ovc_cfg.sample_bytes;
+	ovc_block_filter = ovc_pages_alloc((size_t)1 << OVC_FILTER_BITS);
+	if (!ovc_block_filter)
+		return;
+	ovc_stack_init();
+	enabled = true;
+	__atomic_store_n(&ovc_large_bytes, (size_t)ovc_cfg.large_bytes,
+			 __ATOMIC_RELEASE);
+}
+
+void ovc_blocks_fork_prepare(void)
+{
+	pthread_mutex_lock(&blocks_lock);
+}
+
+void ovc_blocks_fork_parent(void)
+{
+	pthread_mutex_unlock(&blocks_lock);
+}
+
+void ovc_blocks_fork_child(void)
+{
+	pthread_mutex_init(&blocks_lock, NULL);
+	/* The child's log starts from the fork: its sites count only what the
+	 * child does, plus the blocks it inherited, which are live in it. */
+	for (struct ovc_site *s = ovc_site_first(); s; s = ovc_site_next(s)) {
+		s->blocks = s->requested = s->live = s->peak_live = 0;
+		s->touched_freed = s->touched_live = s->probed_live = 0;
+		s->dirty = false;
+	}
+	for (size_t i = 0; i < cap; i++) {
+		struct block *b = &table[i];
+		if (!b->addr || !b->site)
+			continue;
+		b->touched = -1;
+		b->site->live += (double)b->size * b->w;
+		b->site->peak_live = b->site->live;
+		b->site->dirty = true;
+	}
+	ovc_probe_fork_child();
+	ovc_stack_fork_child();
+}

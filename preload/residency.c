@@ -1,0 +1,143 @@
+/* Touched bytes of an address range, asked of the kernel: PAGEMAP_SCAN on
+ * /proc/self/pagemap (Linux 6.7+; it skips unpopulated page tables, so an
+ * untouched GiB costs microseconds), else mincore(2). */
+#include "core.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+/* The stable uapi of linux/fs.h (6.7); Debian 12's headers (6.1) lack it. */
+struct ovc_page_region {
+	uint64_t start, end, categories;
+};
+struct ovc_pm_scan_arg {
+	uint64_t size, flags, start, end, walk_end, vec, vec_len, max_pages,
+		category_inverted, category_mask, category_anyof_mask,
+		return_mask;
+};
+#define OVC_PAGEMAP_SCAN _IOWR('f', 16, struct ovc_pm_scan_arg)
+#define OVC_PAGE_IS_PRESENT (1 << 3)
+#define OVC_PAGE_IS_SWAPPED (1 << 4)
+#define OVC_PAGE_IS_PFNZERO (1 << 5)
+
+static int pagemap_fd = -1;
+static int scan_broken; /* the ioctl is not supported: use mincore */
+
+static int pagemap(void)
+{
+	if (pagemap_fd < 0) {
+		int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -1;
+		int hi = fcntl(fd, F_DUPFD_CLOEXEC, 900);
+		if (hi >= 0) {
+			close(fd);
+			fd = hi;
+		}
+		pagemap_fd = fd;
+	}
+	return pagemap_fd;
+}
+
+/* Sums present and swapped pages of [lo, hi) with PAGEMAP_SCAN; -1 when the
+ * ioctl cannot be used. Pages that map the shared zero page (read, never
+ * written) are not counted: they cost no memory. */
+static int64_t scan(uintptr_t lo, uintptr_t hi)
+{
+	struct ovc_page_region vec[64];
+	int64_t total = 0;
+	for (int attempt = 0; lo < hi;) {
+		int fd = pagemap();
+		if (fd < 0)
+			return -1;
+		struct ovc_pm_scan_arg a = {
+			.size = sizeof a,
+			.start = lo,
+			.end = hi,
+			.vec = (uintptr_t)vec,
+			.vec_len = 64,
+			.category_inverted = OVC_PAGE_IS_PFNZERO,
+			.category_mask = OVC_PAGE_IS_PFNZERO,
+			.category_anyof_mask = OVC_PAGE_IS_PRESENT | OVC_PAGE_IS_SWAPPED,
+			.return_mask = OVC_PAGE_IS_PRESENT | OVC_PAGE_IS_SWAPPED,
+		};
+		long n = ioctl(fd, OVC_PAGEMAP_SCAN, &a);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			/* The program may have closed or replaced our descriptor:
+			 * open it again once before giving up on the ioctl. */
+			if ((errno == EBADF || errno == ENOTTY) && attempt++ == 0) {
+				pagemap_fd = -1;
+				continue;
+			}
+			return -1;
+		}
+		for (long i = 0; i < n; i++)
+			total += (int64_t)(vec[i].end - vec[i].start);
+		if (a.walk_end <= lo)
+			break;
+		lo = (uintptr_t)a.walk_end;
+	}
+	return total;
+}
+
+static int64_t by_mincore(uintptr_t lo, uintptr_t hi, long ps)
+{
+	unsigned char vec[4096];
+	int64_t total = 0;
+	while (lo < hi) {
+		size_t pages = (hi - lo) / (uintptr_t)ps;
+		if (pages > sizeof vec)
+			pages = sizeof vec;
+		if (mincore((void *)lo, pages * (size_t)ps, vec) != 0)
+			return total;
+		for (size_t i = 0; i < pages; i++)
+			total += (vec[i] & 1) ? ps : 0;
+		lo += pages * (uintptr_t)ps;
+	}
+	return total;
+}
+
+int64_t ovc_probe_range(uintptr_t lo, uintptr_t hi)
+{
+	int saved = errno;
+	long ps = ovc_page_size();
+	lo = (lo + (uintptr_t)ps - 1) & ~((uintptr_t)ps - 1);
+	hi &= ~((uintptr_t)ps - 1);
+	int64_t r = 0;
+	if (lo < hi) {
+		r = -1;
+		if (!scan_broken) {
+			r = scan(lo, hi);
+			if (r < 0)
+				scan_broken = 1;
+		}
+		if (r < 0)
+			r = by_mincore(lo, hi, ps);
+	}
+	errno = saved;
+	return r;
+}
+
+bool ovc_probe_page_resident(uintptr_t addr)
+{
+	int saved = errno;
+	long ps = ovc_page_size();
+	uintptr_t lo = addr & ~((uintptr_t)ps - 1);
+	unsigned char v = 0;
+	bool r = mincore((void *)lo, (size_t)ps, &v) == 0 && (v & 1);
+	errno = saved;
+	return r;
+}
+
+void ovc_probe_fork_child(void)
+{
+	/* /proc/self/pagemap opened by the parent still describes the parent;
+	 * the descriptor is close-on-exec and left alone (the child may have
+	 * put a file of its own at that number). */
+	pagemap_fd = -1;
+}

@@ -1,0 +1,300 @@
+/* Call stacks and sites: libunwind captures the return addresses, a uthash
+ * table in ovc's own memory deduplicates them into sites, and the loaded
+ * modules (path, build id, load address) are logged so the CLI can
+ * symbolize after the process is gone. */
+#include "core.h"
+
+#include <elf.h>
+#include <link.h>
+#include <pthread.h>
+#include <string.h>
+#include <unistd.h>
+
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
+
+/* uthash's memory is ovc's own (core.h); a failed allocation leaves the
+ * table as it was and the caller goes without a site. */
+bool ovc_hash_oom;
+
+struct ovc_module {
+	int id;
+	uintptr_t base, lo, hi;
+};
+
+#define MAX_MODULES 4096
+static struct ovc_module mods[MAX_MODULES]; /* sorted by lo */
+static int n_mods;
+static int next_mod_id;
+static uintptr_t self_lo, self_hi;
+
+static struct ovc_site *sites;
+static uint32_t next_site_id;
+
+/* ---- modules ---- */
+
+static void write_module(int id, const char *path, uintptr_t base,
+			 uintptr_t lo, uintptr_t hi, const unsigned char *bid,
+			 size_t bid_len)
+{
+	static const char hex[] = "0123456789abcdef";
+	char line[4096 + 512];
+	struct ovc_buf b;
+	ovc_buf_init(&b, line, sizeof line);
+	ovc_buf_raw(&b, "{\"t\":\"" OVC_REC_MODULE "\"");
+	ovc_buf_key(&b, "id");
+	ovc_buf_u64(&b, (uint64_t)id);
+	ovc_buf_key(&b, "path");
+	ovc_buf_jstr(&b, path, strnlen(path, 4096));
+	ovc_buf_key(&b, "base");
+	ovc_buf_u64(&b, base);
+	ovc_buf_key(&b, "lo");
+	ovc_buf_u64(&b, lo);
+	ovc_buf_key(&b, "hi");
+	ovc_buf_u64(&b, hi);
+	ovc_buf_key(&b, "build_id");
+	ovc_buf_raw(&b, "\"");
+	for (size_t i = 0; i < bid_len && i < 64; i++) {
+		char h[2] = {hex[bid[i] >> 4], hex[bid[i] & 15]};
+		ovc_buf_rawn(&b, h, 2);
+	}
+	ovc_buf_raw(&b, "\"}\n");
+	ovc_record_write(&b);
+}
+
+/* The GNU build id in the PT_NOTE segments of a loaded object. */
+static const unsigned char *build_id(struct dl_phdr_info *info, size_t *len)
+{
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type != PT_NOTE)
+			continue;
+		const char *p = (const char *)(info->dlpi_addr + ph->p_vaddr);
+		const char *end = p + ph->p_memsz;
+		while (p + sizeof(ElfW(Nhdr)) <= end) {
+			const ElfW(Nhdr) *nh = (const ElfW(Nhdr) *)p;
+			const char *name = p + sizeof *nh;
+			const unsigned char *desc =
+				(const unsigned char *)name + ((nh->n_namesz + 3) & ~3u);
+			if ((const char *)desc + nh->n_descsz > end)
+				break;
+			if (nh->n_type == NT_GNU_BUILD_ID && nh->n_namesz == 4 &&
+			    memcmp(name, "GNU", 4) == 0) {
+				*len = nh->n_descsz;
+				return desc;
+			}
+			p = (const char *)desc + ((nh->n_descsz + 3) & ~3u);
+		}
+	}
+	*len = 0;
+	return NULL;
+}
+
+struct scan_ctx {
+	struct ovc_module fresh[MAX_MODULES];
+	int n;
+};
+
+static struct scan_ctx scan_buf; /* under the site lock */
+
+static int on_object(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	(void)size;
+	struct scan_ctx *c = arg;
+	uintptr_t lo = UINTPTR_MAX, hi = 0;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type != PT_LOAD)
+			continue;
+		uintptr_t s = info->dlpi_addr + ph->p_vaddr;
+		if (s < lo)
+			lo = s;
+		if (s + ph->p_memsz > hi)
+			hi = s + ph->p_memsz;
+	}
+	if (lo >= hi || c->n >= MAX_MODULES)
+		return 0;
+	/* A module keeps its id while it stays at the same place. */
+	int id = -1;
+	for (int i = 0; i < n_mods; i++)
+		if (mods[i].lo == lo && mods[i].hi == hi &&
+		    mods[i].base == info->dlpi_addr) {
+			id = mods[i].id;
+			break;
+		}
+	if (id < 0) {
+		id = next_mod_id++;
+		const char *path = info->dlpi_name;
+		char exe[4096];
+		if (!path || !*path) {
+			ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+			exe[n > 0 ? n : 0] = '\0';
+			path = exe;
+		}
+		size_t bl;
+		const unsigned char *bid = build_id(info, &bl);
+		write_module(id, path, info->dlpi_addr, lo, hi, bid, bl);
+	}
+	struct ovc_module *m = &c->fresh[c->n++];
+	m->id = id;
+	m->base = info->dlpi_addr;
+	m->lo = lo;
+	m->hi = hi;
+	return 0;
+}
+
+static int by_lo(const void *a, const void *b)
+{
+	const struct ovc_module *x = a, *y = b;
+	return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+/* Re-reads the list of loaded objects (after dlopen or dlclose) and logs
+ * the ones not seen before. Under the site lock. */
+static void refresh_modules(void)
+{
+	scan_buf.n = 0;
+	dl_iterate_phdr(on_object, &scan_buf);
+	/* insertion sort: the list is short and nearly sorted */
+	for (int i = 1; i < scan_buf.n; i++) {
+		struct ovc_module m = scan_buf.fresh[i];
+		int j = i;
+		while (j > 0 && by_lo(&scan_buf.fresh[j - 1], &m) > 0) {
+			scan_buf.fresh[j] = scan_buf.fresh[j - 1];
+			j--;
+		}
+		scan_buf.fresh[j] = m;
+	}
+	memcpy(mods, scan_buf.fresh, (size_t)scan_buf.n * sizeof mods[0]);
+	n_mods = scan_buf.n;
+}
+
+static const struct ovc_module *module_of(uintptr_t ip)
+{
+	int lo = 0, hi = n_mods - 1;
+	while (lo <= hi) {
+		int mid = (lo + hi) / 2;
+		if (ip < mods[mid].lo)
+			hi = mid - 1;
+		else if (ip >= mods[mid].hi)
+			lo = mid + 1;
+		else
+			return &mods[mid];
+	}
+	return NULL;
+}
+
+/* ---- capture ---- */
+
+int ovc_stack_capture(uintptr_t *ips, int max)
+{
+	void *raw[OVC_MAX_FRAMES + 8];
+	int want = max + 8 < (int)(sizeof raw / sizeof raw[0]) ? max + 8
+							       : (int)(sizeof raw / sizeof raw[0]);
+	int n = unw_backtrace(raw, want);
+	/* Drop ovc's own frames (the hook and the core): frame 0 is the code
+	 * that called the allocation function. */
+	int skip = 0;
+	while (skip < n && (uintptr_t)raw[skip] >= self_lo &&
+	       (uintptr_t)raw[skip] < self_hi)
+		skip++;
+	int out = 0;
+	for (int i = skip; i < n && out < max; i++)
+		ips[out++] = (uintptr_t)raw[i];
+	return out;
+}
+
+static void write_site(const struct ovc_site *s)
+{
+	char line[OVC_MAX_FRAMES * 48 + 128];
+	struct ovc_buf b;
+	ovc_buf_init(&b, line, sizeof line);
+	ovc_buf_raw(&b, "{\"t\":\"" OVC_REC_SITE "\"");
+	ovc_buf_key(&b, "id");
+	ovc_buf_u64(&b, s->id);
+	ovc_buf_key(&b, "frames");
+	ovc_buf_raw(&b, "[");
+	for (int i = 0; i < s->n; i++) {
+		const struct ovc_module *m = module_of(s->ips[i]);
+		if (!m) {
+			refresh_modules();
+			m = module_of(s->ips[i]);
+		}
+		if (i)
+			ovc_buf_raw(&b, ",");
+		ovc_buf_raw(&b, "[");
+		if (m) {
+			ovc_buf_u64(&b, (uint64_t)m->id);
+			ovc_buf_raw(&b, ",");
+			ovc_buf_u64(&b, s->ips[i] - m->base);
+		} else {
+			ovc_buf_raw(&b, "-1,");
+			ovc_buf_u64(&b, s->ips[i]);
+		}
+		ovc_buf_raw(&b, "]");
+	}
+	ovc_buf_raw(&b, "]}\n");
+	ovc_record_write(&b);
+}
+
+struct ovc_site *ovc_site_get(const uintptr_t *ips, int n)
+{
+	struct ovc_site *s;
+	size_t key = (size_t)n * sizeof ips[0];
+	HASH_FIND(hh, sites, ips, key, s);
+	if (s) {
+		if (!s->written) {
+			write_site(s);
+			s->written = true;
+		}
+		return s;
+	}
+	s = ovc_arena_alloc(sizeof *s + key);
+	if (!s)
+		return NULL;
+	s->id = next_site_id++;
+	s->n = n;
+	memcpy(s->ips, ips, key);
+	ovc_hash_oom = false;
+	HASH_ADD_KEYPTR(hh, sites, s->ips, key, s);
+	if (ovc_hash_oom)
+		return NULL;
+	write_site(s);
+	s->written = true;
+	return s;
+}
+
+struct ovc_site *ovc_site_first(void)
+{
+	return sites;
+}
+
+struct ovc_site *ovc_site_next(struct ovc_site *s)
+{
+	return s->hh.next;
+}
+
+void ovc_stack_init(void)
+{
+	refresh_modules();
+	/* libovc.so's own range: its frames are dropped from stacks */
+	for (int i = 0; i < n_mods; i++) {
+		uintptr_t me = (uintptr_t)ovc_stack_capture;
+		if (mods[i].lo <= me && me < mods[i].hi) {
+			self_lo = mods[i].lo;
+			self_hi = mods[i].hi;
+		}
+	}
+	/* A first unwind loads libunwind's caches outside any hook. */
+	uintptr_t ips[4];
+	ovc_stack_capture(ips, 4);
+}
+
+void ovc_stack_fork_child(void)
+{
+	/* The child's log has seen no module and no site yet. */
+	n_mods = 0;
+	for (struct ovc_site *s = sites; s; s = s->hh.next)
+		s->written = false;
+	refresh_modules();
+}
