@@ -1,1 +1,138 @@
-/* placeholder */
+/* The ovc command: dispatches to its subcommands and prints help. */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "ovc/options.h"
+
+#ifndef OVC_VERSION
+#define OVC_VERSION "0.1.0"
+#endif
+
+static void usage(FILE *out)
+{
+	fputs("usage: ovc <command> [options]\n"
+	      "\n"
+	      "Shows how much of the memory a program asked for it really "
+	      "used (Linux overcommit).\n"
+	      "\n"
+	      "commands:\n"
+	      "  run [-o DIR] [--json] [-q] [--] CMD [ARG...]\n"
+	      "        run CMD (and every process it starts) with libovc.so "
+	      "preloaded;\n"
+	      "        logs go to DIR (default ./ovc-out), the report to "
+	      "stderr;\n"
+	      "        exits with CMD's status\n"
+	      "  report [--json] [--run ID] [PATH...]\n"
+	      "        report the logs in PATH: files or directories "
+	      "(default ./ovc-out)\n"
+	      "  demo  two small experiments that show overcommit\n"
+	      "  help [options]\n"
+	      "        this text; `ovc help options` lists the OVC_* "
+	      "environment variables\n"
+	      "  --version\n"
+	      "\n"
+	      "exit status: 0 ok, 1 a finding, 2 bad usage or unreadable "
+	      "input;\n"
+	      "`ovc run` exits with the command's status (128 + N when "
+	      "killed by signal N).\n",
+	      out);
+}
+
+static const char *kind_name(enum ovc_opt_kind k)
+{
+	switch (k) {
+	case OVC_OPT_PATH:
+		return "path";
+	case OVC_OPT_MS:
+		return "ms";
+	case OVC_OPT_SIZE:
+		return "bytes";
+	case OVC_OPT_COUNT:
+		return "count";
+	case OVC_OPT_CHOICE:
+		return "choice";
+	case OVC_OPT_STRING:
+		return "text";
+	}
+	return "?";
+}
+
+/* Writes TEXT wrapped at WIDTH columns, every line indented by INDENT. */
+static void wrap(const char *text, int indent, int width)
+{
+	const char *p = text;
+	while (*p) {
+		int room = width - indent;
+		const char *end = p, *cut = NULL;
+		while (*end && end - p < room) {
+			if (*end == ' ')
+				cut = end;
+			end++;
+		}
+		if (!*end)
+			cut = end;
+		else if (!cut)
+			cut = end;
+		printf("%*s%.*s\n", indent, "", (int)(cut - p), p);
+		p = *cut == ' ' ? cut + 1 : cut;
+	}
+}
+
+static void help_options(void)
+{
+	puts("Environment variables read by libovc.so (`ovc run` sets "
+	     "OVC_OUTPUT and OVC_RUN):\n");
+	for (int i = 0; i < OVC_OPT_COUNT_; i++) {
+		const struct ovc_opt_def *d = &ovc_opt_defs[i];
+		printf("  %s  (%s, default \"%s\"", d->env, kind_name(d->kind),
+		       d->def);
+		if (d->kind == OVC_OPT_CHOICE && d->choices)
+			printf(", one of %s", d->choices);
+		else if (d->max)
+			printf(", %llu..%llu", (unsigned long long)d->min,
+			       (unsigned long long)d->max);
+		puts(")");
+		wrap(d->help, 6, 78);
+	}
+	puts("\n`ovc run` also reads OVC_LIB: the libovc.so to preload "
+	     "(default: the\nbuild tree's, then the installed one).");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return OVC_EXIT_USAGE;
+	}
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "run") == 0)
+		return ovc_cmd_run(argc - 1, argv + 1);
+	if (strcmp(cmd, "report") == 0)
+		return ovc_cmd_report(argc - 1, argv + 1);
+	if (strcmp(cmd, "demo") == 0)
+		return ovc_cmd_demo(argc - 1, argv + 1);
+	if (strcmp(cmd, "__demo") == 0)
+		return ovc_cmd_demo_child(argc - 1, argv + 1);
+	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+		printf("ovc %s (log format version 1)\n", OVC_VERSION);
+		return OVC_EXIT_OK;
+	}
+	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 ||
+	    strcmp(cmd, "-h") == 0) {
+		if (argc > 2 && strcmp(argv[2], "options") == 0) {
+			help_options();
+			return OVC_EXIT_OK;
+		}
+		if (argc > 2) {
+			fprintf(stderr, "ovc: help: no help on '%s'\n", argv[2]);
+			usage(stderr);
+			return OVC_EXIT_USAGE;
+		}
+		usage(stdout);
+		return OVC_EXIT_OK;
+	}
+	fprintf(stderr, "ovc: unknown command '%s'\n", cmd);
+	usage(stderr);
+	return OVC_EXIT_USAGE;
+}

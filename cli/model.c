@@ -1,1 +1,488 @@
-/* placeholder */
+/* The model of a set of logs: process images, run files, the links between
+ * them and the figures derived from their aggregates. */
+#include "model.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const func_names[OVC_FN_COUNT] = {
+#define OVC_FUNC_NAME(id, name) [OVC_FN_##id] = name,
+	OVC_FUNCS(OVC_FUNC_NAME)
+#undef OVC_FUNC_NAME
+};
+
+const char *ovc_func_name(int fn)
+{
+	if (fn < 0 || fn >= OVC_FN_COUNT)
+		return "?";
+	return func_names[fn];
+}
+
+const char *ovc_end_kind_name(enum ovc_end_kind k)
+{
+	switch (k) {
+	case OVC_END_EXIT:
+		return "exit";
+	case OVC_END_SIGNAL:
+		return "signal";
+	case OVC_END_EXEC:
+		return "exec";
+	case OVC_END_ABRUPT:
+		break;
+	}
+	return "abrupt";
+}
+
+const char *ovc_overcommit_name(int64_t mode)
+{
+	switch (mode) {
+	case 0:
+		return "heuristic";
+	case 1:
+		return "always";
+	case 2:
+		return "never";
+	default:
+		return "unknown";
+	}
+}
+
+static void host_init(struct ovc_host *h)
+{
+	h->known = false;
+	h->mem_total_bytes = -1;
+	h->mem_available_bytes = -1;
+	h->commit_limit_bytes = -1;
+	h->committed_as_bytes = -1;
+	h->overcommit_memory = -1;
+	h->overcommit_ratio = -1;
+	h->page_size = -1;
+}
+
+static const char *name_part(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}
+
+/* Parses the <k> of "<prefix><pid>.<k>.jsonl"; -1 when the name differs. */
+static int64_t parse_k(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+	if (!dot || strcmp(dot, OVC_LOG_SUFFIX) != 0)
+		return -1;
+	const char *p = dot;
+	while (p > name && p[-1] >= '0' && p[-1] <= '9')
+		p--;
+	if (p == dot || p == name || p[-1] != '.' || dot - p > 12)
+		return -1;
+	int64_t k = 0;
+	for (const char *q = p; q < dot; q++)
+		k = k * 10 + (*q - '0');
+	return k;
+}
+
+struct ovc_proc *ovc_proc_create(const char *log_path)
+{
+	struct ovc_proc *p = calloc(1, sizeof *p);
+	if (!p)
+		return NULL;
+	p->log = strdup(log_path);
+	p->exe = strdup("");
+	p->run = strdup("");
+	p->origin = strdup("start");
+	p->parent_log = strdup("");
+	if (!p->log || !p->exe || !p->run || !p->origin || !p->parent_log) {
+		ovc_proc_destroy(p);
+		return NULL;
+	}
+	p->log_name = name_part(p->log);
+	p->k = parse_k(p->log_name);
+	p->pid = p->ppid = -1;
+	p->proc_start_ticks = -1;
+	p->start_unix_ns = p->start_mono_ns = -1;
+	p->interval_ms = -1;
+	host_init(&p->host);
+	for (int i = 0; i < OVC_FN_COUNT; i++)
+		p->func_pos[i] = -1;
+	p->first_ns = p->last_ns = -1;
+	p->end_kind = OVC_END_ABRUPT;
+	p->end_signal = -1;
+	p->end_code = -1;
+	return p;
+}
+
+static void free_argv(char **argv, size_t argc)
+{
+	if (!argv)
+		return;
+	for (size_t i = 0; i < argc; i++)
+		free(argv[i]);
+	free(argv);
+}
+
+void ovc_proc_destroy(struct ovc_proc *p)
+{
+	if (!p)
+		return;
+	free(p->log);
+	free(p->exe);
+	free_argv(p->argv, p->argc);
+	free(p->run);
+	free(p->origin);
+	free(p->parent_log);
+	free(p->end_via);
+	free(p->exec_path);
+	free(p->first_warn);
+	free(p);
+}
+
+struct ovc_run *ovc_run_create(const char *log_path)
+{
+	struct ovc_run *r = calloc(1, sizeof *r);
+	if (!r)
+		return NULL;
+	r->log = strdup(log_path);
+	r->run = strdup("");
+	if (!r->log || !r->run) {
+		ovc_run_destroy(r);
+		return NULL;
+	}
+	r->pid = r->ovc_pid = -1;
+	r->start_unix_ns = -1;
+	r->end_kind = OVC_END_ABRUPT;
+	r->end_code = r->end_signal = r->duration_ns = -1;
+	return r;
+}
+
+void ovc_run_destroy(struct ovc_run *r)
+{
+	if (!r)
+		return;
+	free(r->log);
+	free(r->run);
+	free_argv(r->argv, r->argc);
+	free(r);
+}
+
+struct ovc_model *ovc_model_create(void)
+{
+	struct ovc_model *m = calloc(1, sizeof *m);
+	if (m)
+		host_init(&m->host);
+	return m;
+}
+
+void ovc_model_destroy(struct ovc_model *m)
+{
+	if (!m)
+		return;
+	for (size_t i = 0; i < m->nprocs; i++)
+		ovc_proc_destroy(m->procs[i]);
+	for (size_t i = 0; i < m->nruns; i++)
+		ovc_run_destroy(m->runs[i]);
+	free(m->procs);
+	free(m->runs);
+	free(m);
+}
+
+/* Grows *ARR (of *CAP pointers) to hold at least N + 1. */
+static bool grow(void ***arr, size_t *cap, size_t n)
+{
+	if (n < *cap)
+		return true;
+	size_t ncap = *cap ? *cap * 2 : 16;
+	void **na = realloc(*arr, ncap * sizeof *na);
+	if (!na)
+		return false;
+	*arr = na;
+	*cap = ncap;
+	return true;
+}
+
+bool ovc_model_add_proc(struct ovc_model *m, struct ovc_proc *p)
+{
+	void **arr = (void **)m->procs;
+	if (!grow(&arr, &m->procs_cap, m->nprocs)) {
+		ovc_proc_destroy(p);
+		return false;
+	}
+	m->procs = (struct ovc_proc **)arr;
+	p->read_index = m->nprocs;
+	m->procs[m->nprocs++] = p;
+	return true;
+}
+
+bool ovc_model_add_run(struct ovc_model *m, struct ovc_run *r)
+{
+	void **arr = (void **)m->runs;
+	if (!grow(&arr, &m->runs_cap, m->nruns)) {
+		ovc_run_destroy(r);
+		return false;
+	}
+	m->runs = (struct ovc_run **)arr;
+	m->runs[m->nruns++] = r;
+	return true;
+}
+
+static int cmp_i64(int64_t a, int64_t b)
+{
+	return a < b ? -1 : a > b;
+}
+
+static int cmp_proc(const void *a, const void *b)
+{
+	const struct ovc_proc *x = *(const struct ovc_proc *const *)a;
+	const struct ovc_proc *y = *(const struct ovc_proc *const *)b;
+	int c = cmp_i64(x->start_unix_ns, y->start_unix_ns);
+	if (!c)
+		c = cmp_i64(x->pid, y->pid);
+	if (!c)
+		c = cmp_i64(x->k, y->k);
+	if (!c)
+		c = cmp_i64((int64_t)x->read_index, (int64_t)y->read_index);
+	return c;
+}
+
+static int cmp_run(const void *a, const void *b)
+{
+	const struct ovc_run *x = *(const struct ovc_run *const *)a;
+	const struct ovc_run *y = *(const struct ovc_run *const *)b;
+	int c = cmp_i64(x->start_unix_ns, y->start_unix_ns);
+	return c ? c : strcmp(x->log, y->log);
+}
+
+static int cmp_by_name(const void *a, const void *b)
+{
+	const struct ovc_proc *x = *(const struct ovc_proc *const *)a;
+	const struct ovc_proc *y = *(const struct ovc_proc *const *)b;
+	return strcmp(x->log_name, y->log_name);
+}
+
+/* Images of one process: same pid, start ticks and run. */
+static bool same_process(const struct ovc_proc *a, const struct ovc_proc *b)
+{
+	return a->pid == b->pid && a->proc_start_ticks == b->proc_start_ticks &&
+	       strcmp(a->run, b->run) == 0;
+}
+
+/* Finds in BYNAME (sorted by file name) the log named NAME that satisfies
+ * OK(candidate, P); NULL when none. */
+static struct ovc_proc *
+find_named(struct ovc_proc **byname, size_t n, const char *name,
+	   const struct ovc_proc *p,
+	   bool (*ok)(const struct ovc_proc *, const struct ovc_proc *))
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(byname[mid]->log_name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < n && strcmp(byname[lo]->log_name, name) == 0; lo++)
+		if (byname[lo] != p && ok(byname[lo], p))
+			return byname[lo];
+	return NULL;
+}
+
+static bool ok_exec_pred(const struct ovc_proc *cand, const struct ovc_proc *p)
+{
+	return same_process(cand, p) && !cand->successor;
+}
+
+static bool ok_fork_parent(const struct ovc_proc *cand,
+			   const struct ovc_proc *p)
+{
+	return cand->pid == p->ppid && strcmp(cand->run, p->run) == 0;
+}
+
+static void link_images(struct ovc_model *m)
+{
+	struct ovc_proc **byname = malloc((m->nprocs + 1) * sizeof *byname);
+	if (byname) {
+		memcpy(byname, m->procs, m->nprocs * sizeof *byname);
+		qsort(byname, m->nprocs, sizeof *byname, cmp_by_name);
+	}
+	for (size_t i = 0; i < m->nprocs; i++) {
+		struct ovc_proc *p = m->procs[i];
+		struct ovc_proc *pred = NULL;
+		if (strcmp(p->origin, "exec") == 0) {
+			if (byname && p->parent_log[0])
+				pred = find_named(byname, m->nprocs,
+						  p->parent_log, p,
+						  ok_exec_pred);
+			/* Without a usable parent_log: the image of the same
+			 * process with the largest smaller k. */
+			if (!pred && p->k >= 0) {
+				for (size_t j = 0; j < m->nprocs; j++) {
+					struct ovc_proc *c = m->procs[j];
+					if (c == p || !ok_exec_pred(c, p) ||
+					    c->k < 0 || c->k >= p->k)
+						continue;
+					if (!pred || c->k > pred->k)
+						pred = c;
+				}
+			}
+			if (pred) {
+				pred->successor = p;
+				p->predecessor = pred;
+			}
+		} else if (strcmp(p->origin, "fork") == 0 && byname &&
+			   p->parent_log[0]) {
+			p->parent = find_named(byname, m->nprocs, p->parent_log,
+					       p, ok_fork_parent);
+		}
+	}
+	free(byname);
+}
+
+/* The run file that started P's process, if P is the last image of the
+ * command's top process. */
+static const struct ovc_run *run_of_last_image(const struct ovc_model *m,
+					       const struct ovc_proc *p)
+{
+	if (p->successor)
+		return NULL;
+	const struct ovc_proc *first = p;
+	/* Bounded walk: a malformed set of logs cannot loop forever. */
+	for (size_t n = 0; first->predecessor && n <= m->nprocs; n++)
+		first = first->predecessor;
+	for (size_t i = 0; i < m->nruns; i++) {
+		const struct ovc_run *r = m->runs[i];
+		if (!r->has_end || r->pid != p->pid || r->ovc_pid < 0 ||
+		    first->ppid != r->ovc_pid)
+			continue;
+		if (r->run[0] && p->run[0] && strcmp(r->run, p->run) != 0)
+			continue;
+		return r;
+	}
+	return NULL;
+}
+
+static void resolve_end(const struct ovc_model *m, struct ovc_proc *p)
+{
+	const struct ovc_run *r;
+	p->end_signal = -1;
+	if (p->has_end) {
+		p->end_kind = OVC_END_EXIT;
+		p->end_source = OVC_SRC_LOG;
+	} else if (p->successor) {
+		p->end_kind = OVC_END_EXEC;
+		p->end_source = OVC_SRC_SUCCESSOR;
+	} else if (p->exec_last && p->exec_path) {
+		/* The new image was not traced (static, setuid, or the
+		 * environment was cleared). */
+		p->end_kind = OVC_END_EXEC;
+		p->end_source = OVC_SRC_LOG;
+	} else if ((r = run_of_last_image(m, p)) != NULL) {
+		p->end_source = OVC_SRC_RUN;
+		if (r->end_kind == OVC_END_SIGNAL) {
+			p->end_kind = OVC_END_SIGNAL;
+			p->end_signal = r->end_signal;
+		} else {
+			p->end_kind = OVC_END_EXIT;
+			p->end_code = r->end_code;
+		}
+	} else {
+		p->end_kind = OVC_END_ABRUPT;
+		p->end_source = OVC_SRC_NONE;
+	}
+}
+
+void ovc_model_link(struct ovc_model *m)
+{
+	if (m->nprocs > 1)
+		qsort(m->procs, m->nprocs, sizeof *m->procs, cmp_proc);
+	if (m->nruns > 1)
+		qsort(m->runs, m->nruns, sizeof *m->runs, cmp_run);
+	for (size_t i = 0; i < m->nprocs; i++) {
+		m->procs[i]->successor = NULL;
+		m->procs[i]->predecessor = NULL;
+		m->procs[i]->parent = NULL;
+	}
+	link_images(m);
+	for (size_t i = 0; i < m->nprocs; i++)
+		resolve_end(m, m->procs[i]);
+	host_init(&m->host);
+	for (size_t i = 0; i < m->nprocs; i++) {
+		if (m->procs[i]->host.known) {
+			m->host = m->procs[i]->host;
+			break;
+		}
+	}
+}
+
+int64_t ovc_proc_baseline_anon_bytes(const struct ovc_proc *p)
+{
+	if (p->baseline_rss_bytes < 0 || p->baseline_shared_bytes < 0 ||
+	    p->baseline_shared_bytes > p->baseline_rss_bytes)
+		return 0;
+	return p->baseline_rss_bytes - p->baseline_shared_bytes;
+}
+
+int64_t ovc_proc_touched_bytes(const struct ovc_proc *p)
+{
+	int64_t base = ovc_proc_baseline_anon_bytes(p);
+	if (p->peak_anon_rss_bytes <= base)
+		return 0;
+	return p->peak_anon_rss_bytes - base;
+}
+
+bool ovc_proc_touched_ratio(const struct ovc_proc *p, double *ratio)
+{
+	if (p->peak_live_bytes <= 0)
+		return false;
+	double r = (double)ovc_proc_touched_bytes(p) /
+		   (double)p->peak_live_bytes;
+	*ratio = r > 1.0 ? 1.0 : r < 0.0 ? 0.0 : r;
+	return true;
+}
+
+int64_t ovc_proc_gap_bytes(const struct ovc_proc *p)
+{
+	int64_t gap = p->peak_live_bytes - ovc_proc_touched_bytes(p);
+	return gap > 0 ? gap : 0;
+}
+
+int64_t ovc_proc_duration_ns(const struct ovc_proc *p)
+{
+	return p->last_ns > 0 ? p->last_ns : 0;
+}
+
+/* Sum with saturation: counts come from untrusted logs. */
+static int64_t sat_add(int64_t a, int64_t b)
+{
+	if (b > 0 && a > INT64_MAX - b)
+		return INT64_MAX;
+	return a + b;
+}
+
+int64_t ovc_proc_total_failed(const struct ovc_proc *p)
+{
+	int64_t t = 0;
+	for (int i = 0; i < OVC_FN_COUNT; i++)
+		t = sat_add(t, p->failed[i]);
+	return t;
+}
+
+int64_t ovc_proc_total_requested(const struct ovc_proc *p)
+{
+	int64_t t = 0;
+	for (int i = 0; i < OVC_FN_COUNT; i++)
+		t = sat_add(t, p->requested[i]);
+	return t;
+}
+
+size_t ovc_proc_verdicts(const struct ovc_proc *p, const struct ovc_host *h,
+			 const char *out[2])
+{
+	size_t n = 0;
+	if (h->commit_limit_bytes > 0 &&
+	    p->peak_live_bytes > h->commit_limit_bytes)
+		out[n++] = "exceeds_commit_limit";
+	if (h->mem_total_bytes > 0 && p->peak_live_bytes > h->mem_total_bytes)
+		out[n++] = "exceeds_mem_total";
+	return n;
+}

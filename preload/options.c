@@ -176,6 +176,12 @@ char *ovc_format_bytes(uint64_t n, char *buf, unsigned long size)
 		whole++;
 		tenths = 0;
 	}
+	/* 1023.96 KiB rounds to 1024.0 KiB: say 1.0 MiB instead */
+	if (whole == 1024 && u > 0 && u + 1 < sizeof unit / sizeof unit[0]) {
+		whole = 1;
+		tenths = 0;
+		u++;
+	}
 	/* digits of whole, reversed */
 	char rev[24];
 	size_t r = 0;

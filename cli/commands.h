@@ -1,0 +1,53 @@
+/* The subcommands of the ovc command and what they share. */
+#ifndef OVC_CLI_COMMANDS_H
+#define OVC_CLI_COMMANDS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+/** Exit statuses of the CLI (STYLE.md). */
+#define OVC_EXIT_OK 0
+#define OVC_EXIT_FINDING 1
+#define OVC_EXIT_USAGE 2
+
+/** `ovc run [-o DIR] [--json] [-q] [--] CMD [ARG...]`. ARGV[0] is "run".
+ * Returns CMD's exit status (128 + signal when killed), 127 when CMD does
+ * not exist, 126 when it cannot be executed, 2 on bad usage. */
+int ovc_cmd_run(int argc, char **argv);
+
+/** `ovc report [--json] [--run ID] [PATH...]`. ARGV[0] is "report".
+ * Returns 0, or 2 when an input could not be read or nothing was found. */
+int ovc_cmd_report(int argc, char **argv);
+
+/** `ovc demo`: the two experiments of the article, each under `ovc run`. */
+int ovc_cmd_demo(int argc, char **argv);
+
+/** `ovc __demo reserve|touch`: the experiments themselves, run inside the
+ * preload; plain malloc only. */
+int ovc_cmd_demo_child(int argc, char **argv);
+
+/** What ovc_run_command() runs and how it reports. */
+struct ovc_run_opts {
+	const char *out_dir; /**< NULL: "ovc-out" in the current directory */
+	bool json;           /**< report as JSON */
+	bool quiet;          /**< no report */
+	FILE *report;        /**< where the report goes; NULL: stderr */
+	char **cmd;          /**< NULL-terminated command, cmd[0] non-NULL */
+};
+
+/** Runs O->cmd with libovc.so preloaded, waits, writes the run file and the
+ * report; see ovc_cmd_run() for the return value. */
+int ovc_run_command(const struct ovc_run_opts *o);
+
+/** Reads the logs in PATHS (only those of run RUN when not NULL), links
+ * them and writes the report to OUT as text or JSON. DIR names the log
+ * directory in hints (may be NULL). Returns 0, or 2 when an input could
+ * not be read or (with REQUIRE_LOGS) when no log was found. */
+int ovc_report_paths(char *const *paths, size_t n, const char *run,
+		     bool json, FILE *out, const char *dir, bool require_logs);
+
+/** Makes PATH and its missing parents as directories of mode MODE, like
+ * `mkdir -p`. Returns 0 or -1 with errno set. */
+int ovc_mkdir_p(const char *path, unsigned mode);
+
+#endif

@@ -1,0 +1,186 @@
+/* The model every ovc command reads: process images with their header facts
+ * and aggregates, how each ended, the run files and the host. */
+#ifndef OVC_CLI_MODEL_H
+#define OVC_CLI_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ovc/log-format.h"
+
+/** How a process image ended. */
+enum ovc_end_kind {
+	OVC_END_ABRUPT, /**< no end record, no successor: killed or crashed */
+	OVC_END_EXIT,   /**< exit code known (end record or run file) */
+	OVC_END_SIGNAL, /**< killed by a signal (known from the run file) */
+	OVC_END_EXEC,   /**< replaced by execve */
+};
+
+/** Where the end of an image was learnt from. */
+enum ovc_end_source {
+	OVC_SRC_NONE,
+	OVC_SRC_LOG,     /**< its own `end` or `exec` record */
+	OVC_SRC_SUCCESSOR, /**< the log of the image that replaced it */
+	OVC_SRC_RUN,     /**< the run file of `ovc run` */
+};
+
+/** Machine facts, from the `proc` record of a log. Unknown values are -1. */
+struct ovc_host {
+	bool known;
+	int64_t mem_total_bytes;
+	int64_t mem_available_bytes;
+	int64_t commit_limit_bytes;
+	int64_t committed_as_bytes;
+	int64_t overcommit_memory;
+	int64_t overcommit_ratio;
+	int64_t page_size;
+};
+
+/** One process image: one `ovc.<pid>.<k>.jsonl` log. Only aggregates are
+ * kept, never the samples, so memory does not grow with the log. */
+struct ovc_proc {
+	char *log;        /**< path as read */
+	const char *log_name; /**< file name part of log */
+	int64_t k;        /**< from the file name; -1 when it does not parse */
+	size_t read_index; /**< order in which the log was read */
+
+	/* header facts (proc record); strings never NULL, "" when missing */
+	int64_t pid, ppid;
+	char *exe;
+	char **argv; /**< argc strings */
+	size_t argc;
+	char *run;
+	char *origin;     /**< "start", "fork", "exec" */
+	char *parent_log; /**< "" when absent */
+	int64_t proc_start_ticks;
+	int64_t start_unix_ns, start_mono_ns;
+	int64_t interval_ms;
+	struct ovc_host host;
+	int64_t baseline_vm_bytes, baseline_rss_bytes, baseline_shared_bytes;
+	/** Position in the log's arrays of each enum ovc_func, or -1. */
+	int func_pos[OVC_FN_COUNT];
+	size_t nfuncs; /**< length of the log's funcs array */
+
+	/* aggregates over the `s` records */
+	uint64_t samples;
+	int64_t first_ns, last_ns; /**< of any record with ns; -1 when none */
+	int64_t peak_vm_bytes, peak_rss_bytes, peak_anon_rss_bytes;
+	int64_t peak_live_bytes;
+	int64_t last_live_bytes, last_vm_bytes, last_rss_bytes,
+		last_anon_rss_bytes;
+	int64_t calls[OVC_FN_COUNT];     /**< from the last sample */
+	int64_t failed[OVC_FN_COUNT];
+	int64_t requested[OVC_FN_COUNT];
+
+	/* other records */
+	bool has_end;
+	int64_t end_code;
+	char *end_via;
+	bool exec_last;   /**< an exec record with nothing but samples after */
+	char *exec_path;  /**< path of the last exec record, or NULL */
+	uint64_t warn_records;
+	char *first_warn; /**< msg of the first warn record, or NULL */
+
+	/* reading */
+	uint64_t bad_lines;
+	bool torn_tail; /**< the last line was cut short */
+
+	/* resolved by ovc_model_link() */
+	enum ovc_end_kind end_kind;
+	enum ovc_end_source end_source;
+	int64_t end_signal;
+	struct ovc_proc *successor;   /**< image that replaced this one */
+	struct ovc_proc *predecessor;
+	struct ovc_proc *parent;      /**< the log named by parent_log (fork) */
+};
+
+/** One run file written by `ovc run`. */
+struct ovc_run {
+	char *log;
+	char *run;
+	int64_t pid, ovc_pid;
+	char **argv;
+	size_t argc;
+	int64_t start_unix_ns;
+	bool has_end;
+	enum ovc_end_kind end_kind; /**< OVC_END_EXIT or OVC_END_SIGNAL */
+	int64_t end_code, end_signal, duration_ns;
+};
+
+/** Everything read from a set of logs. */
+struct ovc_model {
+	struct ovc_proc **procs;
+	size_t nprocs, procs_cap;
+	struct ovc_run **runs;
+	size_t nruns, runs_cap;
+	struct ovc_host host; /**< from the first process (after linking) */
+};
+
+/** Returns an empty model, or NULL when out of memory. */
+struct ovc_model *ovc_model_create(void);
+
+/** Frees the model and everything in it; NULL is a no-op. */
+void ovc_model_destroy(struct ovc_model *m);
+
+/** Returns a zeroed process with every field at its default ("" strings,
+ * -1 for unknowns), owned by nobody yet; NULL when out of memory. */
+struct ovc_proc *ovc_proc_create(const char *log_path);
+
+/** Frees P; NULL is a no-op. */
+void ovc_proc_destroy(struct ovc_proc *p);
+
+/** Returns a run with defaults, or NULL when out of memory. */
+struct ovc_run *ovc_run_create(const char *log_path);
+
+/** Frees R; NULL is a no-op. */
+void ovc_run_destroy(struct ovc_run *r);
+
+/** Hands P (or R) to the model. Returns false (and frees it) when out of
+ * memory. */
+bool ovc_model_add_proc(struct ovc_model *m, struct ovc_proc *p);
+bool ovc_model_add_run(struct ovc_model *m, struct ovc_run *r);
+
+/** Sorts the processes by (start_unix_ns, pid, k), links exec successors,
+ * fork parents and run files, resolves how each image ended and takes the
+ * host facts from the first process. Call once, after all logs are read. */
+void ovc_model_link(struct ovc_model *m);
+
+/** Touched ratio of P: (peak anon rss - baseline anon rss) / peak live,
+ * clamped to [0, 1]. Returns false when nothing was live (ratio undefined). */
+bool ovc_proc_touched_ratio(const struct ovc_proc *p, double *ratio);
+
+/** Anonymous resident growth over the baseline at peak, >= 0. */
+int64_t ovc_proc_touched_bytes(const struct ovc_proc *p);
+
+/** Overcommit gap at peak: peak live - touched bytes, clamped to >= 0. */
+int64_t ovc_proc_gap_bytes(const struct ovc_proc *p);
+
+/** Baseline anonymous resident (rss - shared before main), >= 0. */
+int64_t ovc_proc_baseline_anon_bytes(const struct ovc_proc *p);
+
+/** Duration of the image in ns (last record's ns), 0 when unknown. */
+int64_t ovc_proc_duration_ns(const struct ovc_proc *p);
+
+/** Total of P's failed calls over all functions. */
+int64_t ovc_proc_total_failed(const struct ovc_proc *p);
+
+/** Total bytes requested over all functions. */
+int64_t ovc_proc_total_requested(const struct ovc_proc *p);
+
+/** Names of the verdicts of P against host H: at most 2 entries of
+ * "exceeds_commit_limit" and "exceeds_mem_total". Returns the count. */
+size_t ovc_proc_verdicts(const struct ovc_proc *p, const struct ovc_host *h,
+			 const char *out[2]);
+
+/** Name of a hooked function (enum ovc_func). */
+const char *ovc_func_name(int fn);
+
+/** Name of an end kind: "exit", "signal", "abrupt", "exec". */
+const char *ovc_end_kind_name(enum ovc_end_kind k);
+
+/** Human name of overcommit mode MODE ("heuristic", "always", "never"),
+ * or "unknown". */
+const char *ovc_overcommit_name(int64_t mode);
+
+#endif
