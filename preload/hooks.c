@@ -41,16 +41,18 @@ static inline void live_add(struct ovc_tc *t, int64_t d)
 		OVC_STORE(t->peak, live);
 }
 
-/* Counts one call of FN that asked for N bytes and got P (NULL: failed). */
+/* Counts one call of FN that asked for N bytes and got P (NULL: failed).
+ * Requested bytes are those of calls that succeeded: a refused request of
+ * SIZE_MAX bytes would otherwise wrap the sum. */
 static inline void count_alloc(struct ovc_tc *t, enum ovc_func fn, size_t n,
 			       void *p)
 {
 	OVC_BUMP(t->calls[fn], 1);
-	OVC_BUMP(t->requested[fn], n);
 	if (OVC_UNLIKELY(!p)) {
 		OVC_BUMP(t->failed[fn], 1);
 		return;
 	}
+	OVC_BUMP(t->requested[fn], n);
 	live_add(t, (int64_t)ovc_real.malloc_usable_size(p));
 	if (OVC_UNLIKELY(n >= PEAK_CHECK_BYTES) && ovc_account_multi())
 		ovc_account_peak_check();
@@ -106,8 +108,8 @@ static void *resize(enum ovc_func fn, void *p, size_t n)
 	if (!t)
 		return q;
 	OVC_BUMP(t->calls[fn], 1);
-	OVC_BUMP(t->requested[fn], n);
 	if (q) {
+		OVC_BUMP(t->requested[fn], n);
 		live_add(t, (int64_t)ovc_real.malloc_usable_size(q) - (int64_t)old);
 		if (OVC_UNLIKELY(n >= PEAK_CHECK_BYTES) && ovc_account_multi())
 			ovc_account_peak_check();
