@@ -1,4 +1,6 @@
 /* `ovc report`: reads logs into the model and renders it. */
+#include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,9 +9,40 @@
 #include "model.h"
 #include "render.h"
 
-int ovc_report_paths(char *const *paths, size_t n, const char *run,
-		     bool json, FILE *out, const char *dir, bool require_logs)
+/* Largest count accepted by --top and --frames; more means "all". */
+#define LIMIT_MAX 100000000
+
+bool ovc_parse_limit(const char *text, size_t *out)
 {
+	if (strcmp(text, "all") == 0) {
+		*out = OVC_ALL;
+		return true;
+	}
+	if (text[0] < '0' || text[0] > '9')
+		return false;
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(text, &end, 10);
+	if (*end || errno)
+		return false;
+	*out = v > LIMIT_MAX ? OVC_ALL : (size_t)v;
+	return true;
+}
+
+static void no_logs(char *const *paths, size_t n)
+{
+	fputs("ovc: no ovc logs found in", stderr);
+	for (size_t i = 0; i < n; i++)
+		fprintf(stderr, " %s", paths[i]);
+	fputs(" (files named ovc.*.jsonl or ovc-run.*.jsonl; make some with "
+	      "`ovc run -- CMD`)\n",
+	      stderr);
+}
+
+int ovc_read_model(char *const *paths, size_t n, const char *run,
+		   struct ovc_model **out)
+{
+	*out = NULL;
 	struct ovc_model *m = ovc_model_create();
 	if (!m) {
 		fputs("ovc: out of memory\n", stderr);
@@ -18,21 +51,42 @@ int ovc_report_paths(char *const *paths, size_t n, const char *run,
 	struct ovc_read_opts ro = {.err = stderr, .run = run};
 	size_t nlogs = 0;
 	int rc = ovc_logread_paths(m, paths, n, &ro, &nlogs);
-	if (require_logs && nlogs == 0) {
-		if (rc == 0) {
-			fputs("ovc: no ovc logs found in", stderr);
-			for (size_t i = 0; i < n; i++)
-				fprintf(stderr, " %s", paths[i]);
-			fputs(" (files named ovc.*.jsonl or ovc-run.*.jsonl; "
-			      "make some with `ovc run -- CMD`)\n",
-			      stderr);
-		}
+	if (nlogs == 0) {
+		if (rc == 0)
+			no_logs(paths, n);
 		ovc_model_destroy(m);
 		return OVC_EXIT_USAGE;
 	}
 	ovc_model_link(m);
-	struct ovc_render_opts o = {.dir = dir};
-	bool ok = json ? ovc_render_json(m, out) : ovc_render_text(m, out, &o);
+	*out = m;
+	return rc;
+}
+
+int ovc_report_paths(char *const *paths, size_t n, const char *run,
+		     bool json, FILE *out, const char *dir, bool require_logs,
+		     const struct ovc_render_opts *ro)
+{
+	struct ovc_model *m = ovc_model_create();
+	if (!m) {
+		fputs("ovc: out of memory\n", stderr);
+		return OVC_EXIT_USAGE;
+	}
+	struct ovc_read_opts rdo = {.err = stderr, .run = run};
+	size_t nlogs = 0;
+	int rc = ovc_logread_paths(m, paths, n, &rdo, &nlogs);
+	if (require_logs && nlogs == 0) {
+		if (rc == 0)
+			no_logs(paths, n);
+		ovc_model_destroy(m);
+		return OVC_EXIT_USAGE;
+	}
+	ovc_model_link(m);
+	struct ovc_render_opts o = {0};
+	if (ro)
+		o = *ro;
+	o.dir = dir;
+	bool ok = json ? ovc_render_json(m, out, &o)
+		       : ovc_render_text(m, out, &o);
 	fflush(out);
 	ovc_model_destroy(m);
 	if (!ok) {
@@ -44,18 +98,50 @@ int ovc_report_paths(char *const *paths, size_t n, const char *run,
 
 static void report_usage(FILE *f)
 {
-	fputs("usage: ovc report [--json] [--run ID] [PATH...]\n"
-	      "  PATH   a log file, or a directory of logs (default: "
+	fputs("usage: ovc report [--json] [--run ID] [--top N] [--frames N]\n"
+	      "                  [--sort untouched|requested|touched|ratio] "
+	      "[PATH...]\n"
+	      "  PATH        a log file, or a directory of logs (default: "
 	      "ovc-out)\n"
-	      "  --json the report as JSON (see docs/report-json.md)\n"
-	      "  --run ID  only the logs of that run\n",
+	      "  --json      the report as JSON (see docs/report-json.md)\n"
+	      "  --run ID    only the logs of that run\n"
+	      "  --top N     allocation sites shown per process (default 10;\n"
+	      "              in JSON 100); 'all' for every one\n"
+	      "  --frames N  stack frames shown per site, innermost first\n"
+	      "              (default 8; 'all'); JSON always has them all\n"
+	      "  --sort KEY  order of the sites: most untouched bytes first\n"
+	      "              (default), most requested, most touched, or "
+	      "lowest\n"
+	      "              touched ratio first\n",
 	      f);
+}
+
+/* The value of option NAME at ARGV[*I] ("--name V" or "--name=V"), with *I
+ * advanced past it; NULL when ARGV[*I] is not that option. *MISSING is set
+ * when the option is there without a value. */
+static const char *opt_value(int argc, char **argv, int *i, const char *name,
+			     bool *missing)
+{
+	size_t n = strlen(name);
+	const char *a = argv[*i];
+	if (strncmp(a, name, n) != 0)
+		return NULL;
+	if (a[n] == '=')
+		return a + n + 1;
+	if (a[n] != '\0')
+		return NULL;
+	if (*i + 1 >= argc) {
+		*missing = true;
+		return NULL;
+	}
+	return argv[++*i];
 }
 
 int ovc_cmd_report(int argc, char **argv)
 {
-	bool json = false;
-	const char *run = NULL;
+	bool json = false, missing = false;
+	const char *run = NULL, *v;
+	struct ovc_render_opts ro = {0};
 	int i = 1;
 	for (; i < argc; i++) {
 		const char *a = argv[i];
@@ -67,15 +153,43 @@ int ovc_cmd_report(int argc, char **argv)
 			break;
 		if (strcmp(a, "--json") == 0) {
 			json = true;
-		} else if (strcmp(a, "--run") == 0 && i + 1 < argc) {
-			run = argv[++i];
-		} else if (strncmp(a, "--run=", 6) == 0) {
-			run = a + 6;
+		} else if ((v = opt_value(argc, argv, &i, "--run", &missing))) {
+			run = v;
+		} else if ((v = opt_value(argc, argv, &i, "--top", &missing))) {
+			if (!ovc_parse_limit(v, &ro.top_sites)) {
+				fprintf(stderr, "ovc: report: --top wants a "
+						"number or 'all', not '%s'\n",
+					v);
+				return OVC_EXIT_USAGE;
+			}
+			ro.top_set = true;
+		} else if ((v = opt_value(argc, argv, &i, "--frames",
+					  &missing))) {
+			if (!ovc_parse_limit(v, &ro.max_frames)) {
+				fprintf(stderr, "ovc: report: --frames wants a "
+						"number or 'all', not '%s'\n",
+					v);
+				return OVC_EXIT_USAGE;
+			}
+			ro.frames_set = true;
+		} else if ((v = opt_value(argc, argv, &i, "--sort", &missing))) {
+			if (!ovc_site_sort_parse(v, &ro.sort)) {
+				fprintf(stderr, "ovc: report: --sort wants "
+						"untouched, requested, touched "
+						"or ratio, not '%s'\n",
+					v);
+				return OVC_EXIT_USAGE;
+			}
 		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			report_usage(stdout);
 			return OVC_EXIT_OK;
 		} else {
-			fprintf(stderr, "ovc: report: unknown option '%s'\n", a);
+			if (missing)
+				fprintf(stderr, "ovc: report: %s needs a value\n",
+					a);
+			else
+				fprintf(stderr,
+					"ovc: report: unknown option '%s'\n", a);
 			report_usage(stderr);
 			return OVC_EXIT_USAGE;
 		}
@@ -85,5 +199,5 @@ int ovc_cmd_report(int argc, char **argv)
 	char *const *paths = i < argc ? argv + i : defv;
 	size_t n = i < argc ? (size_t)(argc - i) : 1;
 	return ovc_report_paths(paths, n, run, json, stdout,
-				n == 1 ? paths[0] : NULL, true);
+				n == 1 ? paths[0] : NULL, true, &ro);
 }

@@ -482,7 +482,8 @@ int ovc_run_command(const struct ovc_run_opts *o)
 		char *paths[] = {dir};
 		if (!o->json)
 			fputs("\n", rep);
-		ovc_report_paths(paths, 1, run_id, o->json, rep, dir, false);
+		ovc_report_paths(paths, 1, run_id, o->json, rep, dir, false,
+				 NULL);
 		if (!o->json)
 			fprintf(rep, "\nlogs in %s (ovc report %s)\n", dir, dir);
 		fflush(rep);

@@ -3,7 +3,10 @@
 #define OVC_CLI_COMMANDS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
+
+#include "render.h"
 
 /** Exit statuses of the CLI (STYLE.md). */
 #define OVC_EXIT_OK 0
@@ -15,9 +18,20 @@
  * not exist, 126 when it cannot be executed, 2 on bad usage. */
 int ovc_cmd_run(int argc, char **argv);
 
-/** `ovc report [--json] [--run ID] [PATH...]`. ARGV[0] is "report".
- * Returns 0, or 2 when an input could not be read or nothing was found. */
+/** `ovc report [--json] [--run ID] [--top N] [--frames N] [--sort KEY]
+ * [PATH...]`. ARGV[0] is "report". Returns 0, or 2 on bad usage, when an
+ * input could not be read or nothing was found. */
 int ovc_cmd_report(int argc, char **argv);
+
+/** `ovc flame [--weight KEY] [-o FILE] [--run ID] [PATH...]`: folded stacks
+ * of the sites for flamegraph.pl, inferno or speedscope. ARGV[0] is
+ * "flame". Returns 0, or 2 on bad usage, when an input could not be read,
+ * nothing was found or the output cannot be written. */
+int ovc_cmd_flame(int argc, char **argv);
+
+/** Parses the count of `--top` or `--frames`: a non-negative integer, or
+ * "all" (OVC_ALL). Returns false on anything else. */
+bool ovc_parse_limit(const char *text, size_t *out);
 
 /** `ovc demo`: the two experiments of the article, each under `ovc run`. */
 int ovc_cmd_demo(int argc, char **argv);
@@ -40,11 +54,20 @@ struct ovc_run_opts {
 int ovc_run_command(const struct ovc_run_opts *o);
 
 /** Reads the logs in PATHS (only those of run RUN when not NULL), links
- * them and writes the report to OUT as text or JSON. DIR names the log
- * directory in hints (may be NULL). Returns 0, or 2 when an input could
- * not be read or (with REQUIRE_LOGS) when no log was found. */
+ * them and writes the report to OUT as text or JSON, its sites as RO says
+ * (may be NULL: the defaults). DIR names the log directory in hints (may
+ * be NULL). Returns 0, or 2 when an input could not be read or (with
+ * REQUIRE_LOGS) when no log was found. */
 int ovc_report_paths(char *const *paths, size_t n, const char *run,
-		     bool json, FILE *out, const char *dir, bool require_logs);
+		     bool json, FILE *out, const char *dir, bool require_logs,
+		     const struct ovc_render_opts *ro);
+
+/** Reads the logs in PATHS (only those of run RUN when not NULL) into a new
+ * linked model in *OUT. Returns 0, 2 when an input could not be read (the
+ * model holds the others), or 2 with *OUT NULL when no log was found (said
+ * on stderr) or out of memory. */
+int ovc_read_model(char *const *paths, size_t n, const char *run,
+		   struct ovc_model **out);
 
 /** Makes PATH and its missing parents as directories of mode MODE, like
  * `mkdir -p`. Returns 0 or -1 with errno set. */

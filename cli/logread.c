@@ -33,6 +33,8 @@ struct reader {
 	uint64_t lineno;
 	unsigned warned;
 	uint64_t suppressed;
+	bool said_unknown_site, said_unknown_module, said_dup_site,
+		said_site_cap, said_oom;
 	char why[256]; /* what is wrong with the current line */
 };
 
@@ -441,6 +443,175 @@ static bool read_warn(struct reader *r, json_t *o, struct ovc_proc *p)
 	return true;
 }
 
+static enum field get_bool(struct reader *r, json_t *o, const char *key,
+			   bool *out)
+{
+	json_t *v = json_object_get(o, key);
+	if (!v || json_is_null(v))
+		return FLD_MISSING;
+	if (!json_is_boolean(v)) {
+		set_why(r, "\"%s\" is not true or false", key);
+		return FLD_BAD;
+	}
+	*out = json_is_true(v);
+	return FLD_OK;
+}
+
+/* Says something about the current line once per file (flag *SAID): not a
+ * bad line, the log is well formed but inconsistent or too large. */
+static void say_once(struct reader *r, bool *said, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void say_once(struct reader *r, bool *said, const char *fmt, ...)
+{
+	if (*said)
+		return;
+	*said = true;
+	char msg[200];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	say(r->err, "%s:%llu: %s", r->path, (unsigned long long)r->lineno, msg);
+}
+
+#define MAX_BUILD_ID 128 /* hex digits; GNU build ids are 40 */
+
+static bool read_module(struct reader *r, json_t *o, struct ovc_proc *p)
+{
+	struct ovc_module m = {.id = -1, .base = -1, .path = "", .build_id = ""};
+	const char *path = "", *bid = "";
+	if (get_int(r, o, "id", 0, INT64_MAX, &m.id) == FLD_BAD ||
+	    get_str(r, o, "path", &path) == FLD_BAD ||
+	    get_str(r, o, "build_id", &bid) == FLD_BAD ||
+	    get_int(r, o, "base", 0, INT64_MAX, &m.base) == FLD_BAD)
+		return false;
+	if (m.id < 0) {
+		set_why(r, "\"mod\" record without an \"id\"");
+		return false;
+	}
+	for (const char *c = bid; *c; c++) {
+		if (!strchr("0123456789abcdefABCDEF", *c) ||
+		    c - bid >= MAX_BUILD_ID) {
+			set_why(r, "\"build_id\" is not a hex string");
+			return false;
+		}
+	}
+	char *cpath = dup_bounded(path, MAX_STRING);
+	m.path = cpath;
+	m.build_id = (char *)bid;
+	/* A repeated id keeps its first record (ids are never reused). */
+	if (!cpath || ovc_proc_add_module(p, &m) < 0)
+		say_once(r, &r->said_oom, "out of memory; modules dropped");
+	free(cpath);
+	return true;
+}
+
+static bool read_site(struct reader *r, json_t *o, struct ovc_proc *p)
+{
+	static struct ovc_frame frames[OVC_MAX_FRAMES];
+	int64_t id = -1;
+	if (get_int(r, o, "id", 0, INT64_MAX, &id) == FLD_BAD)
+		return false;
+	if (id < 0) {
+		set_why(r, "\"site\" record without an \"id\"");
+		return false;
+	}
+	json_t *a = json_object_get(o, "frames");
+	if (!json_is_array(a)) {
+		set_why(r, "\"frames\" is not an array");
+		return false;
+	}
+	size_t n = json_array_size(a), kept = 0;
+	bool unknown_mod = false;
+	for (size_t i = 0; i < n; i++) {
+		json_t *f = json_array_get(a, i);
+		json_t *fm = json_array_get(f, 0), *fo = json_array_get(f, 1);
+		if (!json_is_array(f) || json_array_size(f) != 2 ||
+		    !json_is_integer(fm) || !json_is_integer(fo) ||
+		    json_integer_value(fm) < -1 || json_integer_value(fo) < 0) {
+			set_why(r, "\"frames\"[%zu] is not a [module, offset] "
+				"pair", i);
+			return false;
+		}
+		if (kept == OVC_MAX_FRAMES)
+			continue;
+		frames[kept].mod = (int64_t)json_integer_value(fm);
+		frames[kept].offset = (uint64_t)json_integer_value(fo);
+		if (frames[kept].mod >= 0 && !ovc_proc_module(p, frames[kept].mod))
+			unknown_mod = true;
+		kept++;
+	}
+	if (unknown_mod)
+		say_once(r, &r->said_unknown_module,
+			 "site %lld names a module with no \"mod\" record; its "
+			 "frames there are shown as module ids (said once)",
+			 (long long)id);
+	bool dup = false;
+	struct ovc_site *s = ovc_proc_add_site(p, id, frames, kept, &dup);
+	if (s) {
+		s->frames_dropped += n - kept;
+	} else if (dup) {
+		say_once(r, &r->said_dup_site,
+			 "site %lld is defined again; the first definition is "
+			 "kept (said once)",
+			 (long long)id);
+	} else if (p->nsites >= OVC_MAX_SITES) {
+		say_once(r, &r->said_site_cap,
+			 "more than %d sites; the rest are counted, not "
+			 "shown",
+			 OVC_MAX_SITES);
+	} else {
+		say_once(r, &r->said_oom, "out of memory; sites dropped");
+	}
+	return true;
+}
+
+static bool read_site_stats(struct reader *r, json_t *o, struct ovc_proc *p)
+{
+	int64_t ns = -1, id = -1, blocks = 0, req = 0, live = 0, peak = 0,
+		touched = 0, unprobed = 0;
+	bool sampled = false, shared = false;
+	if (get_int(r, o, "ns", 0, ABSURD_NS, &ns) == FLD_BAD ||
+	    get_int(r, o, "id", 0, INT64_MAX, &id) == FLD_BAD ||
+	    get_int(r, o, "blocks", 0, ABSURD_BYTES, &blocks) == FLD_BAD ||
+	    get_int(r, o, "requested", 0, ABSURD_BYTES, &req) == FLD_BAD ||
+	    get_int(r, o, "live", 0, ABSURD_BYTES, &live) == FLD_BAD ||
+	    get_int(r, o, "peak_live", 0, ABSURD_BYTES, &peak) == FLD_BAD ||
+	    get_int(r, o, "touched", 0, ABSURD_BYTES, &touched) == FLD_BAD ||
+	    get_int(r, o, "unprobed", 0, ABSURD_BYTES, &unprobed) == FLD_BAD ||
+	    get_bool(r, o, "sampled", &sampled) == FLD_BAD ||
+	    get_bool(r, o, "shared_pages", &shared) == FLD_BAD)
+		return false;
+	if (id < 0) {
+		set_why(r, "\"ss\" record without an \"id\"");
+		return false;
+	}
+	if (ns >= 0)
+		note_ns(p, ns);
+	struct ovc_site *s = ovc_proc_site(p, id);
+	if (!s) {
+		/* Sites beyond the cap were dropped on purpose. */
+		if (!p->sites_dropped)
+			say_once(r, &r->said_unknown_site,
+				 "\"ss\" record of site %lld, which has no "
+				 "\"site\" record; ignored (said once)",
+				 (long long)id);
+		return true;
+	}
+	/* Cumulative figures: the last record holds the totals. */
+	s->has_figures = true;
+	s->blocks = blocks;
+	s->requested_bytes = req;
+	s->live_bytes = live;
+	s->peak_live_bytes = peak;
+	s->touched_bytes = touched;
+	s->unprobed_bytes = unprobed;
+	s->sampled = sampled;
+	s->shared_pages = shared;
+	return true;
+}
+
 static void read_run_header(struct reader *r, json_t *o, struct ovc_run *run)
 {
 	const char *s;
@@ -556,6 +727,12 @@ static void proc_line(struct reader *r, json_t *o, struct ovc_proc *p)
 		ok = read_warn(r, o, p);
 		if (ok)
 			p->exec_last = was_exec_last;
+	} else if (strcmp(type, OVC_REC_MODULE) == 0) {
+		ok = read_module(r, o, p);
+	} else if (strcmp(type, OVC_REC_SITE) == 0) {
+		ok = read_site(r, o, p);
+	} else if (strcmp(type, OVC_REC_SITE_STATS) == 0) {
+		ok = read_site_stats(r, o, p);
 	} else if (strcmp(type, OVC_REC_PROC) == 0 ||
 		   strcmp(type, OVC_REC_RUN) == 0 ||
 		   strcmp(type, OVC_REC_RUN_END) == 0) {

@@ -23,9 +23,17 @@ static void usage(FILE *out)
 	      "        logs go to DIR (default ./ovc-out), the report to "
 	      "stderr;\n"
 	      "        exits with CMD's status\n"
-	      "  report [--json] [--run ID] [PATH...]\n"
+	      "  report [--json] [--run ID] [--top N] [--frames N] "
+	      "[--sort KEY] [PATH...]\n"
 	      "        report the logs in PATH: files or directories "
-	      "(default ./ovc-out)\n"
+	      "(default ./ovc-out),\n"
+	      "        with the allocation sites that left the most memory "
+	      "untouched;\n"
+	      "        KEY is untouched, requested, touched or ratio\n"
+	      "  flame [--weight untouched|requested|touched] [-o FILE] "
+	      "[PATH...]\n"
+	      "        the sites as folded stacks, for flamegraph.pl, "
+	      "inferno or speedscope\n"
 	      "  demo  two small experiments that show overcommit\n"
 	      "  help [options]\n"
 	      "        this text; `ovc help options` lists the OVC_* "
@@ -110,6 +118,8 @@ int main(int argc, char **argv)
 		return ovc_cmd_run(argc - 1, argv + 1);
 	if (strcmp(cmd, "report") == 0)
 		return ovc_cmd_report(argc - 1, argv + 1);
+	if (strcmp(cmd, "flame") == 0)
+		return ovc_cmd_flame(argc - 1, argv + 1);
 	if (strcmp(cmd, "demo") == 0)
 		return ovc_cmd_demo(argc - 1, argv + 1);
 	if (strcmp(cmd, "__demo") == 0)

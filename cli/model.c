@@ -1,5 +1,5 @@
-/* The model of a set of logs: process images, run files, the links between
- * them and the figures derived from their aggregates. */
+/* The model of a set of logs: process images with their sites, run files,
+ * the links between them and the figures derived from their aggregates. */
 #include "model.h"
 
 #include <stdlib.h>
@@ -121,10 +121,327 @@ static void free_argv(char **argv, size_t argc)
 	free(argv);
 }
 
+/* Maps ids (from the log: any int64) to positions in an array: open
+ * addressing with linear probing, at most half full. */
+struct ovc_id_index {
+	int64_t *keys;
+	size_t *pos; /* SIZE_MAX: empty slot */
+	size_t cap, n;
+};
+
+static void index_free(struct ovc_id_index *x)
+{
+	if (!x)
+		return;
+	free(x->keys);
+	free(x->pos);
+	free(x);
+}
+
+static size_t id_hash(int64_t id)
+{
+	uint64_t h = (uint64_t)id * 0x9e3779b97f4a7c15u;
+	return (size_t)(h ^ (h >> 29));
+}
+
+/* Position of ID, or SIZE_MAX. */
+static size_t index_find(const struct ovc_id_index *x, int64_t id)
+{
+	if (!x || !x->cap)
+		return SIZE_MAX;
+	for (size_t i = id_hash(id) & (x->cap - 1);; i = (i + 1) & (x->cap - 1)) {
+		if (x->pos[i] == SIZE_MAX)
+			return SIZE_MAX;
+		if (x->keys[i] == id)
+			return x->pos[i];
+	}
+}
+
+static void index_put(struct ovc_id_index *x, int64_t id, size_t pos)
+{
+	size_t i = id_hash(id) & (x->cap - 1);
+	while (x->pos[i] != SIZE_MAX)
+		i = (i + 1) & (x->cap - 1);
+	x->keys[i] = id;
+	x->pos[i] = pos;
+	x->n++;
+}
+
+/* Adds ID at POS (ID not present); false when out of memory. */
+static bool index_add(struct ovc_id_index **xp, int64_t id, size_t pos)
+{
+	struct ovc_id_index *x = *xp;
+	if (!x) {
+		x = calloc(1, sizeof *x);
+		if (!x)
+			return false;
+		*xp = x;
+	}
+	if ((x->n + 1) * 2 > x->cap) {
+		size_t ncap = x->cap ? x->cap * 2 : 64;
+		struct ovc_id_index nx = {
+			.keys = malloc(ncap * sizeof *nx.keys),
+			.pos = malloc(ncap * sizeof *nx.pos),
+			.cap = ncap,
+		};
+		if (!nx.keys || !nx.pos) {
+			free(nx.keys);
+			free(nx.pos);
+			return false;
+		}
+		for (size_t i = 0; i < ncap; i++)
+			nx.pos[i] = SIZE_MAX;
+		for (size_t i = 0; i < x->cap; i++)
+			if (x->pos[i] != SIZE_MAX)
+				index_put(&nx, x->keys[i], x->pos[i]);
+		free(x->keys);
+		free(x->pos);
+		*x = nx;
+	}
+	index_put(x, id, pos);
+	return true;
+}
+
+/* Grows the array *ARR of *CAP elements of SIZE bytes to hold N + 1. */
+static bool grow_array(void **arr, size_t *cap, size_t n, size_t size)
+{
+	if (n < *cap)
+		return true;
+	size_t ncap = *cap ? *cap * 2 : 16;
+	void *na = realloc(*arr, ncap * size);
+	if (!na)
+		return false;
+	*arr = na;
+	*cap = ncap;
+	return true;
+}
+
+int ovc_proc_add_module(struct ovc_proc *p, const struct ovc_module *mod)
+{
+	if (index_find(p->module_index, mod->id) != SIZE_MAX ||
+	    p->nmodules >= OVC_MAX_MODULES)
+		return 0;
+	void *arr = p->modules;
+	if (!grow_array(&arr, &p->modules_cap, p->nmodules, sizeof *p->modules))
+		return -1;
+	p->modules = arr;
+	struct ovc_module *m = &p->modules[p->nmodules];
+	m->id = mod->id;
+	m->base = mod->base;
+	m->path = strdup(mod->path ? mod->path : "");
+	m->build_id = strdup(mod->build_id ? mod->build_id : "");
+	if (!m->path || !m->build_id ||
+	    !index_add(&p->module_index, mod->id, p->nmodules)) {
+		free(m->path);
+		free(m->build_id);
+		return -1;
+	}
+	p->nmodules++;
+	return 1;
+}
+
+const struct ovc_module *ovc_proc_module(const struct ovc_proc *p, int64_t id)
+{
+	size_t i = index_find(p->module_index, id);
+	return i == SIZE_MAX ? NULL : &p->modules[i];
+}
+
+struct ovc_site *ovc_proc_add_site(struct ovc_proc *p, int64_t id,
+				   const struct ovc_frame *frames, size_t n,
+				   bool *dup)
+{
+	*dup = false;
+	if (index_find(p->site_index, id) != SIZE_MAX) {
+		*dup = true;
+		return NULL;
+	}
+	if (p->nsites >= OVC_MAX_SITES) {
+		p->sites_dropped++;
+		return NULL;
+	}
+	void *arr = p->sites;
+	if (!grow_array(&arr, &p->sites_cap, p->nsites, sizeof *p->sites))
+		return NULL;
+	p->sites = arr;
+	size_t keep = n < OVC_MAX_FRAMES ? n : OVC_MAX_FRAMES;
+	if (keep > OVC_MAX_FRAMES_TOTAL - p->nframes_total)
+		keep = OVC_MAX_FRAMES_TOTAL - p->nframes_total;
+	struct ovc_site *s = &p->sites[p->nsites];
+	memset(s, 0, sizeof *s);
+	s->id = id;
+	if (keep) {
+		s->frames = malloc(keep * sizeof *s->frames);
+		if (!s->frames)
+			return NULL;
+		memcpy(s->frames, frames, keep * sizeof *s->frames);
+	}
+	s->nframes = keep;
+	s->frames_dropped = n - keep;
+	if (!index_add(&p->site_index, id, p->nsites)) {
+		free(s->frames);
+		return NULL;
+	}
+	p->nframes_total += keep;
+	p->nsites++;
+	return s;
+}
+
+struct ovc_site *ovc_proc_site(const struct ovc_proc *p, int64_t id)
+{
+	size_t i = index_find(p->site_index, id);
+	return i == SIZE_MAX ? NULL : &p->sites[i];
+}
+
+static int64_t clamp_nonneg(int64_t v)
+{
+	return v > 0 ? v : 0;
+}
+
+void ovc_site_figures(const struct ovc_site *s, struct ovc_site_figures *f)
+{
+	int64_t req = clamp_nonneg(s->requested_bytes);
+	int64_t touched = clamp_nonneg(s->touched_bytes);
+	int64_t unprobed = clamp_nonneg(s->unprobed_bytes);
+	if (unprobed > req)
+		unprobed = req;
+	if (touched > req)
+		touched = req;
+	/* The probed bytes are what was requested minus the live bytes of
+	 * never-probed blocks; the unprobed ones are assumed to be touched
+	 * at the same ratio. Nothing probed: no ratio to go by, the
+	 * measured figure (a lower bound) stands. */
+	int64_t probed = req - unprobed;
+	if (unprobed > 0 && probed > 0) {
+		double r = (double)touched / (double)probed;
+		if (r > 1.0)
+			r = 1.0;
+		touched += (int64_t)((double)unprobed * r + 0.5);
+		if (touched > req)
+			touched = req;
+	}
+	f->blocks = clamp_nonneg(s->blocks);
+	f->requested_bytes = req;
+	f->live_bytes = clamp_nonneg(s->live_bytes);
+	f->peak_live_bytes = clamp_nonneg(s->peak_live_bytes);
+	f->touched_bytes = touched;
+	f->untouched_bytes = req - touched;
+	f->has_ratio = req > 0;
+	f->touched_ratio = req > 0 ? (double)touched / (double)req : 0.0;
+	if (f->touched_ratio > 1.0)
+		f->touched_ratio = 1.0;
+	f->estimated = s->sampled || s->shared_pages || unprobed > 0;
+}
+
+struct rank_item {
+	size_t index;
+	int64_t id;
+	struct ovc_site_figures f;
+};
+
+static int cmp_desc(int64_t a, int64_t b)
+{
+	return a > b ? -1 : a < b;
+}
+
+static int cmp_rank(const void *a, const void *b, void *arg)
+{
+	const struct rank_item *x = a, *y = b;
+	enum ovc_site_sort key = *(const enum ovc_site_sort *)arg;
+	int c = 0;
+	switch (key) {
+	case OVC_SORT_REQUESTED:
+		c = cmp_desc(x->f.requested_bytes, y->f.requested_bytes);
+		break;
+	case OVC_SORT_TOUCHED:
+		c = cmp_desc(x->f.touched_bytes, y->f.touched_bytes);
+		break;
+	case OVC_SORT_RATIO:
+		/* No ratio (nothing requested) goes last. */
+		if (x->f.has_ratio != y->f.has_ratio)
+			return x->f.has_ratio ? -1 : 1;
+		if (x->f.touched_ratio != y->f.touched_ratio)
+			return x->f.touched_ratio < y->f.touched_ratio ? -1 : 1;
+		break;
+	case OVC_SORT_UNTOUCHED:
+		break;
+	}
+	if (!c)
+		c = cmp_desc(x->f.untouched_bytes, y->f.untouched_bytes);
+	if (!c)
+		c = cmp_desc(x->f.requested_bytes, y->f.requested_bytes);
+	if (!c)
+		c = -cmp_desc(x->id, y->id);
+	return c;
+}
+
+size_t ovc_proc_rank_sites(const struct ovc_proc *p, enum ovc_site_sort key,
+			   size_t *order)
+{
+	size_t n = 0;
+	if (!p->nsites)
+		return 0;
+	struct rank_item *items = malloc(p->nsites * sizeof *items);
+	if (!items) {
+		/* Out of memory: unsorted, but nothing is lost. */
+		for (size_t i = 0; i < p->nsites; i++)
+			if (p->sites[i].has_figures)
+				order[n++] = i;
+		return n;
+	}
+	for (size_t i = 0; i < p->nsites; i++) {
+		if (!p->sites[i].has_figures)
+			continue;
+		items[n].index = i;
+		items[n].id = p->sites[i].id;
+		ovc_site_figures(&p->sites[i], &items[n].f);
+		n++;
+	}
+	qsort_r(items, n, sizeof *items, cmp_rank, &key);
+	for (size_t i = 0; i < n; i++)
+		order[i] = items[i].index;
+	free(items);
+	return n;
+}
+
+static const char *const sort_names[] = {
+	[OVC_SORT_UNTOUCHED] = "untouched",
+	[OVC_SORT_REQUESTED] = "requested",
+	[OVC_SORT_TOUCHED] = "touched",
+	[OVC_SORT_RATIO] = "ratio",
+};
+
+bool ovc_site_sort_parse(const char *name, enum ovc_site_sort *out)
+{
+	for (size_t i = 0; i < sizeof sort_names / sizeof *sort_names; i++) {
+		if (strcmp(name, sort_names[i]) == 0) {
+			*out = (enum ovc_site_sort)i;
+			return true;
+		}
+	}
+	return false;
+}
+
+const char *ovc_site_sort_name(enum ovc_site_sort key)
+{
+	if ((size_t)key < sizeof sort_names / sizeof *sort_names)
+		return sort_names[key];
+	return "?";
+}
+
 void ovc_proc_destroy(struct ovc_proc *p)
 {
 	if (!p)
 		return;
+	for (size_t i = 0; i < p->nmodules; i++) {
+		free(p->modules[i].path);
+		free(p->modules[i].build_id);
+	}
+	free(p->modules);
+	for (size_t i = 0; i < p->nsites; i++)
+		free(p->sites[i].frames);
+	free(p->sites);
+	index_free(p->module_index);
+	index_free(p->site_index);
 	free(p->log);
 	free(p->exe);
 	free_argv(p->argv, p->argc);

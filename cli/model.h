@@ -1,5 +1,6 @@
-/* The model every ovc command reads: process images with their header facts
- * and aggregates, how each ended, the run files and the host. */
+/* The model every ovc command reads: process images with their header facts,
+ * aggregates and allocation sites, how each ended, the run files and the
+ * host. */
 #ifndef OVC_CLI_MODEL_H
 #define OVC_CLI_MODEL_H
 
@@ -36,6 +37,70 @@ struct ovc_host {
 	int64_t overcommit_ratio;
 	int64_t page_size;
 };
+
+/** Most sites kept per process image; later ones are counted, not kept. */
+#define OVC_MAX_SITES 100000
+/** Most frames kept per site (the innermost ones); the rest are counted. */
+#define OVC_MAX_FRAMES 256
+/** Most frames kept over all sites of a process image, so that a hostile
+ * log cannot make ovc hold OVC_MAX_SITES * OVC_MAX_FRAMES frames. */
+#define OVC_MAX_FRAMES_TOTAL (1u << 22)
+/** Most modules kept per process image. */
+#define OVC_MAX_MODULES 65536
+
+/** A loaded object of a process image (`mod` record). */
+struct ovc_module {
+	int64_t id;     /**< per log */
+	char *path;     /**< as logged; never NULL ("" when missing) */
+	char *build_id; /**< GNU build id in hex; "" when none */
+	int64_t base;   /**< load bias; -1 when missing */
+};
+
+/** One frame of a site, innermost first (`site` record). */
+struct ovc_frame {
+	int64_t mod;     /**< module id; -1: outside every module (JIT) */
+	uint64_t offset; /**< return address - module base; the absolute
+			      address when mod is -1 */
+};
+
+/** One call stack that reached an allocation function, with the figures of
+ * its last `ss` record (they are cumulative). */
+struct ovc_site {
+	int64_t id;
+	struct ovc_frame *frames; /**< nframes, innermost first */
+	size_t nframes;
+	size_t frames_dropped; /**< beyond OVC_MAX_FRAMES or the total cap */
+	bool has_figures;      /**< an `ss` record was read */
+	int64_t blocks;
+	int64_t requested_bytes;
+	int64_t live_bytes, peak_live_bytes;
+	int64_t touched_bytes;  /**< as measured (probed blocks only) */
+	int64_t unprobed_bytes; /**< live bytes never probed */
+	bool sampled, shared_pages;
+};
+
+/** What a report shows of a site: its figures with the touched bytes of
+ * unprobed blocks extrapolated (docs/report-json.md). */
+struct ovc_site_figures {
+	int64_t blocks;
+	int64_t requested_bytes;
+	int64_t live_bytes, peak_live_bytes;
+	int64_t touched_bytes;   /**< measured + extrapolated, <= requested */
+	int64_t untouched_bytes; /**< requested - touched, >= 0 */
+	bool has_ratio;          /**< false when nothing was requested */
+	double touched_ratio;    /**< touched / requested in [0, 1] */
+	bool estimated; /**< sampled, shared pages or unprobed bytes */
+};
+
+/** Orders of the sites of a process. */
+enum ovc_site_sort {
+	OVC_SORT_UNTOUCHED, /**< most untouched bytes first */
+	OVC_SORT_REQUESTED, /**< most requested bytes first */
+	OVC_SORT_TOUCHED,   /**< most touched bytes first */
+	OVC_SORT_RATIO,     /**< lowest touched ratio first */
+};
+
+struct ovc_id_index;
 
 /** One process image: one `ovc.<pid>.<k>.jsonl` log. Only aggregates are
  * kept, never the samples, so memory does not grow with the log. */
@@ -81,6 +146,15 @@ struct ovc_proc {
 	char *exec_path;  /**< path of the last exec record, or NULL */
 	uint64_t warn_records;
 	char *first_warn; /**< msg of the first warn record, or NULL */
+
+	/* modules and sites (mod, site, ss records) */
+	struct ovc_module *modules;
+	size_t nmodules, modules_cap;
+	struct ovc_site *sites;
+	size_t nsites, sites_cap;
+	size_t nframes_total;  /**< frames kept over all sites */
+	uint64_t sites_dropped; /**< site records beyond OVC_MAX_SITES */
+	struct ovc_id_index *module_index, *site_index;
 
 	/* reading */
 	uint64_t bad_lines;
@@ -172,6 +246,44 @@ int64_t ovc_proc_total_requested(const struct ovc_proc *p);
  * "exceeds_commit_limit" and "exceeds_mem_total". Returns the count. */
 size_t ovc_proc_verdicts(const struct ovc_proc *p, const struct ovc_host *h,
 			 const char *out[2]);
+
+/** Adds module MOD (its strings are copied) to P. Returns 1 when added,
+ * 0 when a module of that id is known already or P holds OVC_MAX_MODULES
+ * (nothing changes), -1 when out of memory. */
+int ovc_proc_add_module(struct ovc_proc *p, const struct ovc_module *mod);
+
+/** The module of id ID in P, or NULL. */
+const struct ovc_module *ovc_proc_module(const struct ovc_proc *p, int64_t id);
+
+/** Adds a site of id ID with the N frames FRAMES (innermost first; copied,
+ * at most OVC_MAX_FRAMES of them kept) to P. Returns the new site, or NULL
+ * when ID is known already (*DUP set), when P holds OVC_MAX_SITES sites
+ * (counted in sites_dropped) or when out of memory. */
+struct ovc_site *ovc_proc_add_site(struct ovc_proc *p, int64_t id,
+				   const struct ovc_frame *frames, size_t n,
+				   bool *dup);
+
+/** The site of id ID in P, or NULL. */
+struct ovc_site *ovc_proc_site(const struct ovc_proc *p, int64_t id);
+
+/** Figures of site S: touched bytes of its unprobed live bytes are
+ * extrapolated at the touched ratio of its probed bytes,
+ * touched / (requested - unprobed); with nothing probed they count as
+ * untouched. */
+void ovc_site_figures(const struct ovc_site *s, struct ovc_site_figures *f);
+
+/** Fills ORDER (room for p->nsites) with the indexes of P's sites that have
+ * figures, best first by KEY (ties: more untouched, then lower id). Returns
+ * how many were written. */
+size_t ovc_proc_rank_sites(const struct ovc_proc *p, enum ovc_site_sort key,
+			   size_t *order);
+
+/** Parses a sort key name ("untouched", "requested", "touched", "ratio");
+ * false when NAME is none of them. */
+bool ovc_site_sort_parse(const char *name, enum ovc_site_sort *out);
+
+/** Name of a sort key. */
+const char *ovc_site_sort_name(enum ovc_site_sort key);
 
 /** Name of a hooked function (enum ovc_func). */
 const char *ovc_func_name(int fn);

@@ -2,7 +2,10 @@
 #include "render.h"
 
 #include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "frames.h"
 
 /* A JSON integer, or null where the model says unknown (negative). */
 static json_t *int_or_null(int64_t v)
@@ -84,7 +87,88 @@ static json_t *per_func(const int64_t *v)
 	return o;
 }
 
-static json_t *proc_json(const struct ovc_model *m, const struct ovc_proc *p)
+static json_t *frame_json(struct ovc_symbolizer *sym,
+			  const struct ovc_proc *p, const struct ovc_frame *f)
+{
+	struct ovc_frame_info fi;
+	ovc_frame_describe(sym, p, f, &fi);
+	json_t *o = json_object();
+	json_object_set_new(o, "function", str(fi.function));
+	json_object_set_new(o, "file", str(fi.file));
+	json_object_set_new(o, "line",
+			    fi.line > 0 ? json_integer(fi.line) : json_null());
+	json_object_set_new(o, "module", str(fi.module));
+	json_object_set_new(o, "module_id", json_integer(fi.module_id));
+	json_object_set_new(o, "build_id",
+			    fi.build_id[0] ? str(fi.build_id) : json_null());
+	/* Offsets of user-space addresses fit in 63 bits; a hostile log
+	 * cannot do better than jansson's range anyway. */
+	json_object_set_new(o, "offset", json_integer((json_int_t)fi.offset));
+	json_object_set_new(o, "problem", str(fi.problem));
+	return o;
+}
+
+static json_t *site_json(struct ovc_symbolizer *sym, const struct ovc_proc *p,
+			 const struct ovc_site *s)
+{
+	struct ovc_site_figures f;
+	ovc_site_figures(s, &f);
+	json_t *o = json_object();
+	json_object_set_new(o, "id", json_integer(s->id));
+	json_t *frames = json_array();
+	for (size_t i = 0; i < s->nframes; i++)
+		json_array_append_new(frames, frame_json(sym, p, &s->frames[i]));
+	json_object_set_new(o, "frames", frames);
+	json_object_set_new(o, "frames_omitted",
+			    json_integer((json_int_t)s->frames_dropped));
+	json_object_set_new(o, "requested_bytes",
+			    json_integer(f.requested_bytes));
+	json_object_set_new(o, "live_bytes", json_integer(f.live_bytes));
+	json_object_set_new(o, "peak_live_bytes",
+			    json_integer(f.peak_live_bytes));
+	json_object_set_new(o, "blocks", json_integer(f.blocks));
+	json_object_set_new(o, "touched_bytes", json_integer(f.touched_bytes));
+	json_object_set_new(o, "untouched_bytes",
+			    json_integer(f.untouched_bytes));
+	json_object_set_new(o, "touched_ratio", f.has_ratio
+							? json_real(f.touched_ratio)
+							: json_null());
+	json_object_set_new(o, "estimated", json_boolean(f.estimated));
+	json_object_set_new(o, "measured_touched_bytes",
+			    json_integer(s->touched_bytes));
+	json_object_set_new(o, "unprobed_bytes",
+			    json_integer(s->unprobed_bytes));
+	json_object_set_new(o, "sampled", json_boolean(s->sampled));
+	json_object_set_new(o, "shared_pages", json_boolean(s->shared_pages));
+	return o;
+}
+
+/* Adds "sites" (the top sites of P by the sort key) and "sites_omitted". */
+static void sites_json(json_t *o, struct ovc_symbolizer *sym,
+		       const struct ovc_proc *p, const struct ovc_render_opts *ro)
+{
+	size_t top = ro && ro->top_set ? ro->top_sites : OVC_TOP_JSON_DEFAULT;
+	size_t *order = malloc((p->nsites ? p->nsites : 1) * sizeof *order);
+	size_t ranked = order ? ovc_proc_rank_sites(
+					p, ro ? ro->sort : OVC_SORT_UNTOUCHED,
+					order)
+			      : 0;
+	size_t shown = ranked < top ? ranked : top;
+	json_t *a = json_array();
+	for (size_t i = 0; i < shown; i++)
+		json_array_append_new(a, site_json(sym, p, &p->sites[order[i]]));
+	free(order);
+	json_object_set_new(o, "sites", a);
+	/* Everything not listed: beyond the limit, without figures (no `ss`
+	 * record), or beyond ovc's cap when reading. */
+	json_object_set_new(o, "sites_omitted",
+			    json_integer((json_int_t)(p->nsites - shown +
+						      p->sites_dropped)));
+}
+
+static json_t *proc_json(const struct ovc_model *m, const struct ovc_proc *p,
+			 const struct ovc_render_opts *ro,
+			 struct ovc_symbolizer *sym)
 {
 	json_t *o = json_object();
 	double r;
@@ -152,6 +236,7 @@ static json_t *proc_json(const struct ovc_model *m, const struct ovc_proc *p)
 	json_object_set_new(o, "warnings", json_integer((json_int_t)p->warn_records));
 	json_object_set_new(o, "bad_lines", json_integer((json_int_t)p->bad_lines));
 	json_object_set_new(o, "torn_tail", json_boolean(p->torn_tail));
+	sites_json(o, sym, p, ro);
 	return o;
 }
 
@@ -175,7 +260,8 @@ static json_t *run_json(const struct ovc_run *r)
 	return o;
 }
 
-bool ovc_render_json(const struct ovc_model *m, FILE *out)
+bool ovc_render_json(const struct ovc_model *m, FILE *out,
+		     const struct ovc_render_opts *ro)
 {
 	json_t *doc = json_object();
 	if (!doc)
@@ -188,8 +274,11 @@ bool ovc_render_json(const struct ovc_model *m, FILE *out)
 		json_array_append_new(runs, run_json(m->runs[i]));
 	json_object_set_new(doc, "runs", runs);
 	json_t *procs = json_array();
+	struct ovc_symbolizer *sym = ro && ro->sym ? ro->sym : ovc_sym_new();
 	for (size_t i = 0; i < m->nprocs; i++)
-		json_array_append_new(procs, proc_json(m, m->procs[i]));
+		json_array_append_new(procs, proc_json(m, m->procs[i], ro, sym));
+	if (!ro || sym != ro->sym)
+		ovc_sym_free(sym);
 	json_object_set_new(doc, "processes", procs);
 	int rc = json_dumpf(doc, out, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
 	json_decref(doc);

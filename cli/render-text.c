@@ -239,9 +239,10 @@ static void put_requested(FILE *out, const struct ovc_proc *p)
 	put_bytes_line(out, "requested", total, note);
 }
 
-/* The process block. */
+/* The process block, then its sites. */
 static void put_proc(FILE *out, const struct ovc_model *m,
-		     const struct ovc_proc *p)
+		     const struct ovc_proc *p, const struct ovc_render_opts *o,
+		     struct ovc_symbolizer *sym)
 {
 	char a[64], b[24], c[24], note[160];
 	const struct ovc_host *h = &m->host;
@@ -340,6 +341,7 @@ static void put_proc(FILE *out, const struct ovc_model *m,
 	if (p->end_kind == OVC_END_ABRUPT && m->nruns == 0)
 		fputs("  > run it under `ovc run -- CMD` to learn how it ended\n",
 		      out);
+	ovc_render_text_sites(p, out, o, sym);
 }
 
 static void put_run(FILE *out, const struct ovc_model *m,
@@ -509,10 +511,15 @@ bool ovc_render_text(const struct ovc_model *m, FILE *out,
 	} else {
 		shown = m->nprocs < max_detail ? m->nprocs : max_detail;
 	}
+	/* One symbolizer for the whole report: modules (libc above all) are
+	 * shared by the processes, and opening one costs. */
+	struct ovc_symbolizer *sym = o && o->sym ? o->sym : ovc_sym_new();
 	for (size_t i = 0; i < shown; i++) {
-		put_proc(out, m, m->procs[order ? order[i] : i]);
+		put_proc(out, m, m->procs[order ? order[i] : i], o, sym);
 		fputc('\n', out);
 	}
+	if (!o || sym != o->sym)
+		ovc_sym_free(sym);
 	free(order);
 	if (shown < m->nprocs)
 		fprintf(out,

@@ -3,13 +3,37 @@
 #define OVC_CLI_RENDER_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "model.h"
+#include "symbolize.h"
+
+/** Sites per process in the text report unless told otherwise. */
+#define OVC_TOP_TEXT_DEFAULT 10
+/** Sites per process in the JSON report unless told otherwise. */
+#define OVC_TOP_JSON_DEFAULT 100
+/** Frames of each site's stack in the text report unless told otherwise. */
+#define OVC_FRAMES_DEFAULT 8
+/** top_sites or max_frames: no limit. */
+#define OVC_ALL SIZE_MAX
 
 struct ovc_render_opts {
 	const char *dir;   /**< where the logs are, for hints; may be NULL */
 	size_t max_detail; /**< processes shown in full; 0 means 8 */
+	bool top_set;      /**< top_sites was given; else the defaults */
+	size_t top_sites;  /**< sites per process (OVC_ALL: every one) */
+	bool frames_set;   /**< max_frames was given; else the default */
+	size_t max_frames; /**< stack lines per site in text (OVC_ALL) */
+	enum ovc_site_sort sort; /**< order of sites; 0 is by untouched */
+	struct ovc_symbolizer *sym; /**< NULL: the renderer makes its own */
+};
+
+/** What a flame graph weighs each stack by. */
+enum ovc_flame_weight {
+	OVC_WEIGHT_UNTOUCHED,
+	OVC_WEIGHT_REQUESTED,
+	OVC_WEIGHT_TOUCHED,
 };
 
 /** Writes the text report of M (linked) to OUT: per process image the
@@ -19,9 +43,26 @@ struct ovc_render_opts {
 bool ovc_render_text(const struct ovc_model *m, FILE *out,
 		     const struct ovc_render_opts *o);
 
-/** Writes M (linked) as one JSON document (docs/report-json.md) to OUT.
+/** Writes M (linked) as one JSON document (docs/report-json.md) to OUT,
+ * with the sites of each process ranked and limited by O (may be NULL).
  * Returns false on a write error or when out of memory. */
-bool ovc_render_json(const struct ovc_model *m, FILE *out);
+bool ovc_render_json(const struct ovc_model *m, FILE *out,
+		     const struct ovc_render_opts *o);
+
+/** Writes the "sites" section of process P to OUT: the top sites by
+ * O->sort with their figures and stacks (innermost frame first),
+ * symbolized with SYM (may be NULL: module + offset only). */
+void ovc_render_text_sites(const struct ovc_proc *p, FILE *out,
+			   const struct ovc_render_opts *o,
+			   struct ovc_symbolizer *sym);
+
+/** Writes the sites of every process of M as folded stacks to OUT, one
+ * line `root;...;leaf COUNT` per distinct stack, outermost frame first
+ * after the executable's name, COUNT the bytes of WEIGHT (stacks that
+ * weigh nothing are left out; identical stacks are merged). Returns false
+ * on a write error or when out of memory. */
+bool ovc_render_flame(const struct ovc_model *m, FILE *out,
+		      enum ovc_flame_weight weight, struct ovc_symbolizer *sym);
 
 /** Writes N with thousands separators ("1,234,567") into BUF (>= 32 bytes);
  * returns BUF. */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <uthash.h>
 
 /* From the C++ ABI (libstdc++): a malloc'd demangled name, or NULL. */
@@ -26,8 +27,20 @@ struct string {
 	char s[];
 };
 
+/* One address looked up before: frames repeat across the sites of a
+ * process and across processes, and every lookup keeps its strings. */
+struct cached {
+	UT_hash_handle hh;
+	struct addr_key {
+		const struct module *mod;
+		uint64_t offset;
+	} key;
+	struct ovc_sym sym;
+};
+
 struct ovc_symbolizer {
 	struct module *modules;
+	struct cached *cache;
 	struct string *strings;
 	char *debuginfo_path;
 	Dwfl_Callbacks cb;
@@ -63,6 +76,11 @@ void ovc_sym_free(struct ovc_symbolizer *s)
 {
 	if (!s)
 		return;
+	struct cached *c, *ctmp;
+	HASH_ITER(hh, s->cache, c, ctmp) {
+		HASH_DEL(s->cache, c);
+		free(c);
+	}
 	struct module *m, *tmp;
 	HASH_ITER(hh, s->modules, m, tmp) {
 		HASH_DEL(s->modules, m);
@@ -114,6 +132,17 @@ static struct module *open_module(struct ovc_symbolizer *s, const char *path,
 		m->problem = "no file for this module";
 		return m;
 	}
+	/* The path comes from a log: a FIFO or a device there must not
+	 * make ovc block or read forever. */
+	struct stat st;
+	if (stat(path, &st) != 0) {
+		m->problem = "module not found (removed since the run?)";
+		return m;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		m->problem = "module is not a regular file";
+		return m;
+	}
 	m->dwfl = dwfl_begin(&s->cb);
 	if (!m->dwfl) {
 		m->problem = "cannot read symbols";
@@ -131,13 +160,19 @@ static struct module *open_module(struct ovc_symbolizer *s, const char *path,
 	const unsigned char *bits;
 	GElf_Addr vaddr;
 	int n = dwfl_module_build_id(m->mod, &bits, &vaddr);
-	if (build_id[0] && n > 0) {
+	if (build_id[0]) {
 		char found[2 * 64 + 1];
 		if (n > 64)
 			n = 64;
-		hex(bits, n, found);
-		if (strcmp(found, build_id) != 0) {
-			m->problem = "module changed since the run (build id differs)";
+		if (n > 0)
+			hex(bits, n, found);
+		/* A file without a (readable) build id now cannot be the
+		 * one that ran: it had one. */
+		if (n <= 0 || strcmp(found, build_id) != 0) {
+			m->problem = n > 0 ? "module changed since the run "
+					     "(build id differs)"
+					   : "module changed since the run "
+					     "(it has no build id now)";
 			dwfl_end(m->dwfl);
 			m->dwfl = NULL;
 			m->mod = NULL;
@@ -161,8 +196,27 @@ void ovc_sym_lookup(struct ovc_symbolizer *s, const char *path,
 		out->problem = m->problem;
 		return;
 	}
+	struct addr_key key;
+	memset(&key, 0, sizeof key);
+	key.mod = m;
+	key.offset = offset;
+	struct cached *c;
+	HASH_FIND(hh, s->cache, &key, sizeof key, c);
+	if (c) {
+		*out = c->sym;
+		return;
+	}
 	Dwarf_Addr addr = offset ? offset - 1 : 0;
 	const char *name = dwfl_module_addrname(m->mod, addr);
+	char *plain = NULL;
+	const char *at = name ? strchr(name, '@') : NULL;
+	if (at && at > name) {
+		/* "__libc_start_main@@GLIBC_2.34": the symbol version of a
+		 * dynamic symbol is not part of the function's name. */
+		plain = strndup(name, (size_t)(at - name));
+		if (plain)
+			name = plain;
+	}
 	if (name) {
 		int status = -1;
 		char *dem = (name[0] == '_' && name[1] == 'Z')
@@ -171,6 +225,7 @@ void ovc_sym_lookup(struct ovc_symbolizer *s, const char *path,
 		out->function = keep(s, status == 0 && dem ? dem : name);
 		free(dem);
 	}
+	free(plain);
 	Dwfl_Line *line = dwfl_module_getsrc(m->mod, addr);
 	if (line) {
 		int lineno = 0;
@@ -180,4 +235,10 @@ void ovc_sym_lookup(struct ovc_symbolizer *s, const char *path,
 	}
 	if (!out->function && !out->file)
 		out->problem = "no symbol at this address";
+	c = calloc(1, sizeof *c);
+	if (c) {
+		c->key = key;
+		c->sym = *out;
+		HASH_ADD(hh, s->cache, key, sizeof key, c);
+	}
 }

@@ -1,0 +1,138 @@
+/* `ovc flame`: the sites of the logs as folded stacks for flame graphs. */
+#include <errno.h>
+#include <string.h>
+
+#include "commands.h"
+#include "model.h"
+#include "render.h"
+
+static void flame_usage(FILE *f)
+{
+	fputs("usage: ovc flame [--weight untouched|requested|touched] "
+	      "[-o FILE] [--run ID]\n"
+	      "                 [PATH...]\n"
+	      "  PATH      a log file, or a directory of logs (default: "
+	      "ovc-out)\n"
+	      "  --weight  bytes each stack weighs: untouched (default), "
+	      "requested\n"
+	      "            or touched\n"
+	      "  -o FILE   write to FILE instead of stdout\n"
+	      "  --run ID  only the logs of that run\n"
+	      "Writes one line 'exe;outer;...;inner BYTES' per stack, for "
+	      "flamegraph.pl,\n"
+	      "inferno-flamegraph or speedscope.\n",
+	      f);
+}
+
+static bool parse_weight(const char *s, enum ovc_flame_weight *w)
+{
+	if (strcmp(s, "untouched") == 0)
+		*w = OVC_WEIGHT_UNTOUCHED;
+	else if (strcmp(s, "requested") == 0)
+		*w = OVC_WEIGHT_REQUESTED;
+	else if (strcmp(s, "touched") == 0)
+		*w = OVC_WEIGHT_TOUCHED;
+	else
+		return false;
+	return true;
+}
+
+int ovc_cmd_flame(int argc, char **argv)
+{
+	enum ovc_flame_weight weight = OVC_WEIGHT_UNTOUCHED;
+	const char *run = NULL, *outpath = NULL;
+	int i = 1;
+	for (; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = NULL;
+		if (strcmp(a, "--") == 0) {
+			i++;
+			break;
+		}
+		if (a[0] != '-' || a[1] == '\0')
+			break;
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			flame_usage(stdout);
+			return OVC_EXIT_OK;
+		}
+		const char *names[] = {"--weight", "-o", "--output", "--run"};
+		size_t k = 0;
+		for (; k < 4; k++) {
+			size_t n = strlen(names[k]);
+			if (strncmp(a, names[k], n) != 0)
+				continue;
+			if (a[n] == '=') {
+				v = a + n + 1;
+				break;
+			}
+			if (a[n] == '\0') {
+				if (i + 1 >= argc) {
+					fprintf(stderr, "ovc: flame: %s needs "
+							"a value\n",
+						a);
+					flame_usage(stderr);
+					return OVC_EXIT_USAGE;
+				}
+				v = argv[++i];
+				break;
+			}
+		}
+		if (k == 0) {
+			if (!parse_weight(v, &weight)) {
+				fprintf(stderr, "ovc: flame: --weight wants "
+						"untouched, requested or "
+						"touched, not '%s'\n",
+					v);
+				return OVC_EXIT_USAGE;
+			}
+		} else if (k == 1 || k == 2) {
+			outpath = v;
+		} else if (k == 3) {
+			run = v;
+		} else {
+			fprintf(stderr, "ovc: flame: unknown option '%s'\n", a);
+			flame_usage(stderr);
+			return OVC_EXIT_USAGE;
+		}
+	}
+	static char def[] = "ovc-out";
+	char *defv[] = {def};
+	char *const *paths = i < argc ? argv + i : defv;
+	size_t n = i < argc ? (size_t)(argc - i) : 1;
+
+	struct ovc_model *m;
+	int rc = ovc_read_model(paths, n, run, &m);
+	if (!m)
+		return rc;
+	FILE *out = stdout;
+	if (outpath && strcmp(outpath, "-") != 0) {
+		out = fopen(outpath, "we");
+		if (!out) {
+			fprintf(stderr, "ovc: %s: cannot create: %s\n", outpath,
+				strerror(errno));
+			ovc_model_destroy(m);
+			return OVC_EXIT_USAGE;
+		}
+	}
+	struct ovc_symbolizer *sym = ovc_sym_new();
+	bool ok = ovc_render_flame(m, out, weight, sym);
+	ovc_sym_free(sym);
+	size_t nsites = 0;
+	for (size_t p = 0; p < m->nprocs; p++)
+		nsites += m->procs[p]->nsites;
+	ovc_model_destroy(m);
+	if (fflush(out) != 0)
+		ok = false;
+	if (out != stdout && fclose(out) != 0)
+		ok = false;
+	if (!ok) {
+		fprintf(stderr, "ovc: %s: cannot write the stacks\n",
+			outpath ? outpath : "stdout");
+		return OVC_EXIT_USAGE;
+	}
+	if (nsites == 0)
+		fputs("ovc: flame: the logs hold no allocation sites (no "
+		      "allocation was large or sampled): no stacks\n",
+		      stderr);
+	return rc;
+}
