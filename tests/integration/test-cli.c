@@ -1,0 +1,495 @@
+/* The ovc command on its own: `ovc report` on logs written by hand (exact
+ * figures, funcs order taken from the log, unknown records ignored; bad
+ * input: not a log, a garbage line, a torn last line, an unknown version),
+ * and `ovc run`'s exit status (the command's, 128 + signal, 127). */
+#include "harness.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FUNCS_IN_ORDER                                                         \
+	"[\"malloc\",\"calloc\",\"realloc\",\"reallocarray\",\"free\","        \
+	"\"posix_memalign\",\"aligned_alloc\",\"memalign\",\"valloc\","        \
+	"\"pvalloc\"]"
+#define FUNCS_REVERSED                                                         \
+	"[\"pvalloc\",\"valloc\",\"memalign\",\"aligned_alloc\","              \
+	"\"posix_memalign\",\"free\",\"reallocarray\",\"realloc\",\"calloc\"," \
+	"\"malloc\"]"
+
+#define MIB 1048576LL
+
+/* A process log in the format of docs/log-format.md: a proc record (version
+ * VERSION, funcs as given), four samples, an end record. Figures:
+ *   baseline rss 2 MiB, shared 1 MiB: anonymous 1 MiB
+ *   samples: anonymous resident 2, 52, 38, 29 MiB; rss 3, 53, 40, 30 MiB;
+ *            vm up to 2 GiB + 8 MiB; live up to 200 MiB
+ *   calls in funcs order: 5 2 3 1 9 1 1 1 1 1; failed: malloc 1,
+ *            posix_memalign 1; requested: 1000 + ... = 214748364 + 17
+ * so touched_ratio = (52 - 1) / 200 = 0.255. Lines are numbered from 1;
+ * line 2 is the first sample. */
+static const char *const synthetic_lines[] = {
+	"{\"t\":\"proc\",\"format\":\"ovc-log\",\"version\":%d,\"pid\":4242,"
+	"\"ppid\":4241,\"exe\":\"/usr/bin/synthetic\",\"argv\":[\"synthetic\","
+	"\"--flag\",\"x y\"],\"run\":\"\",\"origin\":\"start\","
+	"\"proc_start_ticks\":123,\"start_unix_ns\":1700000000000000000,"
+	"\"start_mono_ns\":5000,\"page_size\":4096,\"mem_total\":25000000000,"
+	"\"mem_available\":24000000000,\"commit_limit\":12500000000,"
+	"\"committed_as\":1000000,\"overcommit_memory\":0,"
+	"\"overcommit_ratio\":50,\"interval_ms\":10,\"funcs\":%s,"
+	"\"baseline\":{\"vm\":10485760,\"rss\":2097152,\"shared\":1048576}}",
+	"{\"t\":\"s\",\"ns\":10000000,\"vm\":1073741824,\"rss\":3145728,"
+	"\"shared\":1048576,\"live\":104857600,\"peak_live\":104857600,"
+	"\"calls\":%s,\"failed\":%s,\"requested\":%s}",
+	"{\"t\":\"s\",\"ns\":20000000,\"vm\":2147483648,\"rss\":55574528,"
+	"\"shared\":1048576,\"live\":209715200,\"peak_live\":209715200,"
+	"\"calls\":%s,\"failed\":%s,\"requested\":%s}",
+	"{\"t\":\"s\",\"ns\":30000000,\"vm\":2155872256,\"rss\":41943040,"
+	"\"shared\":2097152,\"live\":52428800,\"peak_live\":209715200,"
+	"\"calls\":%s,\"failed\":%s,\"requested\":%s}",
+	"{\"t\":\"s\",\"ns\":40000000,\"vm\":1073741824,\"rss\":31457280,"
+	"\"shared\":1048576,\"live\":0,\"peak_live\":209715200,"
+	"\"calls\":%s,\"failed\":%s,\"requested\":%s}",
+	"{\"t\":\"end\",\"ns\":40000000,\"kind\":\"exit\",\"code\":0,"
+	"\"via\":\"exit\"}",
+};
+#define SYNTHETIC_SAMPLES 4
+
+/* Counters of the samples, in the order of FUNCS_IN_ORDER; the earlier
+ * samples have smaller ones (cumulative), the last has these. */
+static const long long final_calls[10] = { 5, 2, 3, 1, 9, 1, 1, 1, 1, 1 };
+static const long long final_failed[10] = { 1, 0, 0, 0, 0, 1, 0, 0, 0, 0 };
+static const long long final_requested[10] = {
+	214748364, 10, 1, 1, 0, 1, 1, 1, 1, 1
+};
+static const char *const func_names[10] = {
+	"malloc", "calloc", "realloc", "reallocarray", "free",
+	"posix_memalign", "aligned_alloc", "memalign", "valloc", "pvalloc",
+};
+
+/* VALUES (scaled by NUM/DEN) as a JSON array, reversed if asked. */
+static void array_text(char *buf, size_t size, const long long *values,
+		       int num, int den, int reversed)
+{
+	size_t len = 0;
+
+	len += (size_t)snprintf(buf + len, size - len, "[");
+	for (int i = 0; i < 10; i++) {
+		long long v = values[reversed ? 9 - i : i] * num / den;
+		len += (size_t)snprintf(buf + len, size - len, "%s%lld",
+					i ? "," : "", v);
+	}
+	snprintf(buf + len, size - len, "]");
+}
+
+/* The synthetic log's text; EXTRA (if not NULL) is inserted as a line
+ * before line BEFORE_LINE (1-based); the last line is cut to CUT bytes
+ * when CUT >= 0 (no newline after it). */
+static char *synthetic_log(int version, int reversed, const char *extra,
+			   int before_line, int cut, size_t *len_out)
+{
+	size_t cap = 16384, len = 0;
+	char *text = malloc(cap);
+	char calls[256], failed[256], requested[256], line[4096];
+	int nlines = (int)(sizeof synthetic_lines / sizeof synthetic_lines[0]);
+
+	ck_assert(text != NULL);
+	for (int i = 0; i < nlines; i++) {
+		/* Sample k of 4 holds k/4 of the final counters. */
+		int k = i;
+		array_text(calls, sizeof calls, final_calls, k, SYNTHETIC_SAMPLES,
+			   reversed);
+		array_text(failed, sizeof failed, final_failed, k,
+			   SYNTHETIC_SAMPLES, reversed);
+		array_text(requested, sizeof requested, final_requested, k,
+			   SYNTHETIC_SAMPLES, reversed);
+		if (i == 0)
+			snprintf(line, sizeof line, synthetic_lines[0], version,
+				 reversed ? FUNCS_REVERSED : FUNCS_IN_ORDER);
+		else
+			snprintf(line, sizeof line, synthetic_lines[i], calls,
+				 failed, requested);
+		if (extra != NULL && i + 1 == before_line)
+			len += (size_t)snprintf(text + len, cap - len, "%s\n", extra);
+		if (i == nlines - 1 && cut >= 0) {
+			line[cut] = '\0';
+			len += (size_t)snprintf(text + len, cap - len, "%s", line);
+		} else {
+			len += (size_t)snprintf(text + len, cap - len, "%s\n", line);
+		}
+	}
+	*len_out = len;
+	return text;
+}
+
+static char *write_log(const char *dir, const char *name, int version,
+		       int reversed, const char *extra, int before_line, int cut)
+{
+	size_t len;
+	char *text = synthetic_log(version, reversed, extra, before_line, cut,
+				   &len);
+	char *path;
+
+	ck_assert(asprintf(&path, "%s/%s", dir, name) > 0);
+	it_write_file(path, text, len);
+	free(text);
+	return path;
+}
+
+/* Every figure of the synthetic process, from its report entry. ENDED:
+ * its end record was read; BAD_LINES, TORN, WARNINGS: what the reader must
+ * have counted. */
+static void check_synthetic(json_t *p, int ended, int bad_lines, int torn,
+			    int warnings)
+{
+	ck_assert_int_eq(it_int(p, "pid"), 4242);
+	ck_assert_int_eq(it_int(p, "ppid"), 4241);
+	ck_assert_str_eq(it_str(p, "exe"), "/usr/bin/synthetic");
+	json_t *argv = it_get(p, "argv");
+	ck_assert_int_eq(json_array_size(argv), 3);
+	ck_assert_str_eq(json_string_value(json_array_get(argv, 2)), "x y");
+	for (int i = 0; i < 10; i++) {
+		char path[64];
+		snprintf(path, sizeof path, "calls.%s", func_names[i]);
+		ck_assert_msg(it_int(p, path) == final_calls[i],
+			      "%s = %lld, expected %lld", path, it_int(p, path),
+			      final_calls[i]);
+	}
+	for (int i = 0; i < 10; i++) {
+		char path[64];
+		snprintf(path, sizeof path, "failed.%s", func_names[i]);
+		ck_assert_int_eq(it_int(p, path), final_failed[i]);
+		snprintf(path, sizeof path, "requested.%s", func_names[i]);
+		ck_assert_int_eq(it_int(p, path), final_requested[i]);
+	}
+	ck_assert_int_eq(it_int(p, "calls.failed"), 2);
+	ck_assert_int_eq(it_int(p, "requested_bytes"), 214748364 + 17);
+	ck_assert_str_eq(it_str(p, "run"), "");
+	ck_assert_str_eq(it_str(p, "origin"), "start");
+	ck_assert(json_is_null(it_get(p, "parent_log")));
+	ck_assert_int_eq(it_int(p, "proc_start_ticks"), 123);
+	ck_assert_int_eq(it_int(p, "start_unix_ns"), 1700000000000000000LL);
+	ck_assert_int_eq(it_int(p, "interval_ms"), 10);
+	ck_assert_int_eq(it_int(p, "peak_live_bytes"), 200 * MIB);
+	ck_assert_int_eq(it_int(p, "peak_vm_bytes"), 2155872256LL);
+	ck_assert_int_eq(it_int(p, "peak_rss_bytes"), 53 * MIB);
+	ck_assert_int_eq(it_int(p, "peak_anon_rss_bytes"), 52 * MIB);
+	ck_assert_int_eq(it_int(p, "baseline_anon_rss_bytes"), 1 * MIB);
+	ck_assert_msg(it_num(p, "touched_ratio") > 0.2549 &&
+		      it_num(p, "touched_ratio") < 0.2551,
+		      "touched_ratio %g, expected 0.255", it_num(p, "touched_ratio"));
+	ck_assert_int_eq(it_int(p, "touched_bytes"), 51 * MIB);
+	ck_assert_int_eq(it_int(p, "overcommit_gap_bytes"), 149 * MIB);
+	ck_assert_int_eq(it_int(p, "last_live_bytes"), 0);
+	ck_assert_int_eq(json_array_size(it_get(p, "verdicts")), 0);
+	ck_assert_int_eq(it_int(p, "samples"), SYNTHETIC_SAMPLES);
+	ck_assert_int_eq(it_int(p, "bad_lines"), bad_lines);
+	ck_assert(json_is_boolean(it_get(p, "torn_tail")));
+	ck_assert_int_eq(json_is_true(it_get(p, "torn_tail")), torn);
+	ck_assert_int_eq(it_int(p, "warnings"), warnings);
+	ck_assert_msg(it_num(p, "duration_s") >= 0.029 &&
+		      it_num(p, "duration_s") <= 0.041,
+		      "duration_s %g", it_num(p, "duration_s"));
+	if (ended) {
+		ck_assert_str_eq(it_str(p, "end.kind"), "exit");
+		ck_assert_int_eq(it_int(p, "end.code"), 0);
+		ck_assert(json_is_null(it_get(p, "end.signal")));
+		ck_assert_str_eq(it_str(p, "end.source"), "log");
+	} else {
+		ck_assert_str_eq(it_str(p, "end.kind"), "abrupt");
+		ck_assert_str_eq(it_str(p, "end.source"), "none");
+	}
+}
+
+START_TEST(test_cli_report_synthetic_figures)
+{
+	char *dir = it_tempdir("cli-synthetic");
+	char *path = write_log(dir, "ovc.4242.0.jsonl", 1, 0, NULL, 0, -1);
+	char *err;
+	json_t *report = it_report(path, &err);
+
+	ck_assert_int_eq(it_int(report, "host.mem_total_bytes"), 25000000000LL);
+	ck_assert_int_eq(it_int(report, "host.commit_limit_bytes"), 12500000000LL);
+	ck_assert_int_eq(it_int(report, "host.overcommit_memory"), 0);
+	ck_assert_int_eq(it_int(report, "host.page_size"), 4096);
+	ck_assert_int_eq(json_array_size(json_object_get(report, "processes")), 1);
+	check_synthetic(json_array_get(json_object_get(report, "processes"), 0),
+			1, 0, 0, 0);
+	ck_assert_int_eq(json_array_size(it_get(report, "runs")), 0);
+	ck_assert_msg(*err == '\0', "warnings on a good log:\n%s", err);
+	free(err);
+	json_decref(report);
+
+	/* The same directory read as a directory. */
+	report = it_report(dir, NULL);
+	check_synthetic(it_process(report, "synthetic"), 1, 0, 0, 0);
+	json_decref(report);
+	free(path);
+	it_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
+/* The order of "calls", "failed", "requested" is the log's "funcs". */
+START_TEST(test_cli_report_funcs_order_from_log)
+{
+	char *dir = it_tempdir("cli-order");
+	char *path = write_log(dir, "ovc.4242.0.jsonl", 1, 1, NULL, 0, -1);
+	json_t *report = it_report(path, NULL);
+
+	check_synthetic(it_process(report, "synthetic"), 1, 0, 0, 0);
+	json_decref(report);
+	free(path);
+	it_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
+/* Record types and fields a reader does not know are ignored, silently;
+ * warn records are counted. */
+START_TEST(test_cli_report_unknown_records_ignored)
+{
+	char *dir = it_tempdir("cli-unknown");
+	char *path = write_log(dir, "ovc.4242.0.jsonl", 1, 0,
+			       "{\"t\":\"future\",\"ns\":15000000,\"x\":[1,2]}\n"
+			       "{\"t\":\"warn\",\"ns\":16000000,\"msg\":\"test\","
+			       "\"new_field\":true}", 3, -1);
+	char *err;
+	json_t *report = it_report(path, &err);
+
+	check_synthetic(it_process(report, "synthetic"), 1, 0, 0, 1);
+	ck_assert_msg(*err == '\0', "stderr:\n%s", err);
+	free(err);
+	json_decref(report);
+	free(path);
+	it_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
+/* Runs `ovc report [--json] PATH` expecting exit 2 and one line on stderr
+ * "ovc: PATH: ...". */
+static void expect_refused(const char *path, int json)
+{
+	char *argv[] = { (char *)it_env("OVC_BIN"), "report",
+			 json ? "--json" : (char *)path, json ? (char *)path : NULL,
+			 NULL };
+	struct it_result r;
+	char prefix[4200];
+
+	it_run(argv, NULL, 30, &r);
+	ck_assert_msg(r.code == 2, "ovc report %s: exit %d, expected 2; "
+		      "stderr:\n%s", path, r.code, r.err);
+	snprintf(prefix, sizeof prefix, "ovc: %s: ", path);
+	ck_assert_msg(strncmp(r.err, prefix, strlen(prefix)) == 0,
+		      "stderr does not start with \"%s\":\n%s", prefix, r.err);
+	ck_assert_msg(strchr(r.err, '\n') == r.err + strlen(r.err) - 1,
+		      "not exactly one line on stderr:\n%s", r.err);
+	it_result_free(&r);
+}
+
+START_TEST(test_cli_report_not_a_log)
+{
+	char *dir = it_tempdir("cli-notlog");
+	char *path;
+
+	ck_assert(asprintf(&path, "%s/notes.txt", dir) > 0);
+	const char *notes = "hello, this is not a log\nsecond line\n";
+	it_write_file(path, notes, strlen(notes));
+	expect_refused(path, 0);
+	expect_refused(path, 1);
+	free(path);
+
+	/* JSON, but not an ovc log. */
+	ck_assert(asprintf(&path, "%s/other.jsonl", dir) > 0);
+	const char *other = "{\"t\":\"proc\",\"format\":\"other\"}\n";
+	it_write_file(path, other, strlen(other));
+	expect_refused(path, 1);
+	free(path);
+
+	/* A path that does not exist. */
+	ck_assert(asprintf(&path, "%s/missing.jsonl", dir) > 0);
+	expect_refused(path, 1);
+	free(path);
+	it_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
+START_TEST(test_cli_report_unknown_version)
+{
+	char *dir = it_tempdir("cli-version");
+	char *path = write_log(dir, "ovc.4242.0.jsonl", 2, 0, NULL, 0, -1);
+
+	expect_refused(path, 1);
+	expect_refused(path, 0);
+	free(path);
+	it_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
+/* A garbage line in the middle: a warning naming FILE:LINE, the rest
+ * reported. */
+START_TEST(test_cli_report_garbage_line)
+{
+	char *dir = it_tempdir("cli-garbage");
+	char *path = write_log(dir, "ovc.4242.0.jsonl", 1, 0,
+			       "this line is not JSON {", 3, -1);
+	char *err, where[4200];
+	json_t *report = it_report(path, &err);
+
+	check_synthetic(it_process(report, "synthetic"), 1, 1, 0, 0);
+	snprintf(where, sizeof where, "%s:3", path);
+	ck_assert_msg(strstr(err, where) != NULL,
+		      "no warning naming %s on stderr:\n%s", where, err);
+	ck_assert_msg(strncmp(err, "ovc: ", 5) == 0, "stderr:\n%s", err);
+	free(err);
+	json_decref(report);
+	free(path);
+	it_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
+/* A torn last line (the process was killed mid-write): fine, and the
+ * process, whose end record was torn, ended abruptly. */
+START_TEST(test_cli_report_torn_last_line)
+{
+	char *dir = it_tempdir("cli-torn");
+	char *path = write_log(dir, "ovc.4242.0.jsonl", 1, 0, NULL, 0, 17);
+	json_t *report = it_report(path, NULL);
+
+	check_synthetic(it_process(report, "synthetic"), 0, 0, 1, 0);
+	json_decref(report);
+	free(path);
+	it_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
+START_TEST(test_cli_run_exit_code)
+{
+	char *dir = it_tempdir("cli-run-exit");
+	char *argv[] = { "sh", "-c", "exit 3", NULL };
+	struct it_result r;
+
+	it_ovc_run(dir, argv, 60, &r);
+	ck_assert_msg(r.code == 3, "exit %d, stderr:\n%s", r.code, r.err);
+	ck_assert_msg(*r.err != '\0', "no report on stderr");
+	json_t *report = it_report(dir, NULL);
+	json_t *shells = it_processes(report, NULL);
+	ck_assert_int_ge(json_array_size(shells), 1);
+	json_t *p = json_array_get(shells, 0);
+	ck_assert_str_eq(it_str(p, "end.kind"), "exit");
+	ck_assert_int_eq(it_int(p, "end.code"), 3);
+	ck_assert_int_eq(json_array_size(it_get(report, "runs")), 1);
+	json_t *run = json_array_get(it_get(report, "runs"), 0);
+	ck_assert_str_eq(it_str(run, "end.kind"), "exit");
+	ck_assert_int_eq(it_int(run, "end.code"), 3);
+	ck_assert_int_eq(it_int(run, "pid"), it_int(p, "pid"));
+	ck_assert_str_eq(it_str(run, "run"), it_str(p, "run"));
+	ck_assert_str_ne(it_str(p, "run"), "");
+	json_decref(shells);
+	json_decref(report);
+	it_result_free(&r);
+	it_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
+START_TEST(test_cli_run_killed_137)
+{
+	char *dir = it_tempdir("cli-run-killed");
+	char *argv[] = { (char *)it_program("killed"), "64", "self", NULL };
+	struct it_result r;
+
+	it_ovc_run(dir, argv, 60, &r);
+	ck_assert_msg(r.code == 128 + SIGKILL, "exit %d, stderr:\n%s", r.code,
+		      r.err);
+	json_t *report = it_report(dir, NULL);
+	json_t *p = it_process(report, "killed");
+	ck_assert_str_eq(it_str(p, "end.kind"), "signal");
+	ck_assert_int_eq(it_int(p, "end.signal"), SIGKILL);
+	ck_assert_int_ge(it_int(p, "peak_rss_bytes"), 64 * MIB);
+	json_decref(report);
+	it_result_free(&r);
+	it_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
+/* Another signal, sent by the command to itself: 128 + 15. */
+START_TEST(test_cli_run_sigterm_143)
+{
+	char *dir = it_tempdir("cli-run-term");
+	char *argv[] = { "sh", "-c", "kill -TERM $$; sleep 5", NULL };
+	struct it_result r;
+
+	it_ovc_run(dir, argv, 60, &r);
+	ck_assert_msg(r.code == 128 + SIGTERM, "exit %d, stderr:\n%s", r.code,
+		      r.err);
+	json_t *report = it_report(dir, NULL);
+	json_t *run = json_array_get(it_get(report, "runs"), 0);
+	ck_assert_str_eq(it_str(run, "end.kind"), "signal");
+	ck_assert_int_eq(it_int(run, "end.signal"), SIGTERM);
+	json_t *all = it_processes(report, NULL);
+	ck_assert_int_eq(json_array_size(all), 1);
+	json_t *p = json_array_get(all, 0);
+	ck_assert_str_eq(it_str(p, "end.kind"), "signal");
+	ck_assert_int_eq(it_int(p, "end.signal"), SIGTERM);
+	json_decref(all);
+	json_decref(report);
+	it_result_free(&r);
+	it_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
+START_TEST(test_cli_run_missing_command_127)
+{
+	char *dir = it_tempdir("cli-run-missing");
+	char *argv[] = { "/nonexistent/ovc-no-such-command", NULL };
+	struct it_result r;
+
+	it_ovc_run(dir, argv, 60, &r);
+	ck_assert_msg(r.code == 127, "exit %d, stderr:\n%s", r.code, r.err);
+	ck_assert_msg(strstr(r.err, "ovc-no-such-command") != NULL,
+		      "stderr does not name the command:\n%s", r.err);
+	it_result_free(&r);
+
+	char *bare[] = { "ovc-no-such-command-in-path", NULL };
+	it_ovc_run(dir, bare, 60, &r);
+	ck_assert_msg(r.code == 127, "exit %d, stderr:\n%s", r.code, r.err);
+	ck_assert_msg(strstr(r.err, "ovc-no-such-command-in-path") != NULL,
+		      "stderr does not name the command:\n%s", r.err);
+	it_result_free(&r);
+	it_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("cli");
+	TCase *report = tcase_create("report");
+	TCase *run = tcase_create("run");
+
+	tcase_set_timeout(report, 60);
+	tcase_add_test(report, test_cli_report_synthetic_figures);
+	tcase_add_test(report, test_cli_report_funcs_order_from_log);
+	tcase_add_test(report, test_cli_report_unknown_records_ignored);
+	tcase_add_test(report, test_cli_report_not_a_log);
+	tcase_add_test(report, test_cli_report_unknown_version);
+	tcase_add_test(report, test_cli_report_garbage_line);
+	tcase_add_test(report, test_cli_report_torn_last_line);
+	suite_add_tcase(s, report);
+	tcase_set_timeout(run, 60);
+	tcase_add_test(run, test_cli_run_exit_code);
+	tcase_add_test(run, test_cli_run_killed_137);
+	tcase_add_test(run, test_cli_run_sigterm_143);
+	tcase_add_test(run, test_cli_run_missing_command_127);
+	suite_add_tcase(s, run);
+	return it_main(s);
+}

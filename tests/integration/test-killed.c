@@ -1,0 +1,149 @@
+/* A process killed by SIGKILL leaves a log that holds its last moments:
+ * tests/programs/killed touches 640 MiB, says "ready <pid>" and is killed.
+ * Bare LD_PRELOAD: the report says it ended abruptly; under `ovc run`: ovc
+ * exits 137 and the report says signal 9. Either way the resident memory it
+ * had is in the log. */
+#include "harness.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define TOUCHED_MIB 640
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* Waits for "ready <pid>" on FD and returns the pid. */
+static pid_t wait_ready(int fd)
+{
+	char line[128];
+	long pid = 0;
+
+	it_read_line(fd, line, sizeof line, 30000);
+	ck_assert_msg(sscanf(line, "ready %ld", &pid) == 1 && pid > 0,
+		      "expected \"ready <pid>\", got \"%s\"", line);
+	/* Give the ticker (10 ms) time to sample the last of it. */
+	sleep_ms(100);
+	return (pid_t)pid;
+}
+
+/* What must hold for the killed process in any case. */
+static void check_figures(json_t *p, const char *dir)
+{
+	ck_assert_int_ge(it_int(p, "calls.malloc"), TOUCHED_MIB / 64);
+	ck_assert_int_ge(it_int(p, "peak_live_bytes"), TOUCHED_MIB * IT_MIB);
+	ck_assert_int_ge(it_int(p, "peak_rss_bytes"), TOUCHED_MIB * IT_MIB);
+	ck_assert_msg(it_num(p, "touched_ratio") >= 0.9, "touched_ratio %g",
+		      it_num(p, "touched_ratio"));
+
+	/* The log itself: no end record, and its last sample has it all. */
+	json_t *logs = it_list_dir(dir, "ovc.");
+	ck_assert_int_eq(json_array_size(logs), 1);
+	char path[4096];
+	snprintf(path, sizeof path, "%s/%s", dir,
+		 json_string_value(json_array_get(logs, 0)));
+	json_t *lines = it_read_jsonl(path), *line, *last = NULL;
+	size_t i;
+	json_array_foreach(lines, i, line) {
+		const char *t = json_string_value(json_object_get(line, "t"));
+		ck_assert_msg(t == NULL || strcmp(t, "end") != 0,
+			      "%s: an end record from a killed process", path);
+		if (t != NULL && strcmp(t, "s") == 0)
+			last = line;
+	}
+	ck_assert_msg(last != NULL, "%s: no sample", path);
+	ck_assert_int_ge(it_int(last, "rss"), TOUCHED_MIB * IT_MIB);
+	ck_assert_int_ge(it_int(last, "live"), TOUCHED_MIB * IT_MIB);
+	json_decref(lines);
+	json_decref(logs);
+}
+
+START_TEST(test_killed_bare_preload_abrupt)
+{
+	char *dir = it_tempdir("killed-bare");
+	char *argv[] = { (char *)it_program("killed"), NULL };
+	char *env[3];
+	pid_t pid;
+	int fd, status;
+
+	ck_assert(asprintf(&env[0], "LD_PRELOAD=%s", it_env("OVC_LIB")) > 0);
+	ck_assert(asprintf(&env[1], "OVC_OUTPUT=%s", dir) > 0);
+	env[2] = NULL;
+	it_spawn(argv, env, &pid, &fd);
+	ck_assert_int_eq(wait_ready(fd), pid);
+	ck_assert_int_eq(kill(pid, SIGKILL), 0);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	close(fd);
+
+	json_t *report = it_report(dir, NULL);
+	json_t *p = it_process(report, "killed");
+	ck_assert_str_eq(it_str(p, "end.kind"), "abrupt");
+	ck_assert_str_eq(it_str(p, "end.source"), "none");
+	ck_assert_int_eq(it_int(p, "pid"), pid);
+	check_figures(p, dir);
+	json_decref(report);
+	free(env[0]), free(env[1]);
+	it_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
+START_TEST(test_killed_under_ovc_run_signal)
+{
+	char *dir = it_tempdir("killed-run");
+	char *argv[] = { (char *)it_env("OVC_BIN"), "run", "-o", dir, "--",
+			 (char *)it_program("killed"), NULL };
+	pid_t ovc, pid;
+	int fd, status;
+
+	it_spawn(argv, NULL, &ovc, &fd);
+	pid = wait_ready(fd);
+	ck_assert(pid != ovc);
+	ck_assert_int_eq(kill(pid, SIGKILL), 0);
+	ck_assert_int_eq(waitpid(ovc, &status, 0), ovc);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 128 + SIGKILL,
+		      "ovc run: status 0x%x, expected exit 137", status);
+	close(fd);
+
+	json_t *report = it_report(dir, NULL);
+	json_t *p = it_process(report, "killed");
+	ck_assert_str_eq(it_str(p, "end.kind"), "signal");
+	ck_assert_int_eq(it_int(p, "end.signal"), SIGKILL);
+	ck_assert_str_eq(it_str(p, "end.source"), "run");
+	ck_assert_int_eq(it_int(p, "pid"), pid);
+	json_t *run = json_array_get(it_get(report, "runs"), 0);
+	ck_assert_int_eq(json_array_size(it_get(report, "runs")), 1);
+	ck_assert_str_eq(it_str(run, "end.kind"), "signal");
+	ck_assert_int_eq(it_int(run, "end.signal"), SIGKILL);
+	ck_assert_int_eq(it_int(run, "pid"), pid);
+	ck_assert_int_eq(it_int(run, "ovc_pid"), ovc);
+	ck_assert_str_eq(it_str(run, "run"), it_str(p, "run"));
+	ck_assert_int_eq(it_int(p, "ppid"), ovc);
+	check_figures(p, dir);
+	json_decref(report);
+	it_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("killed");
+	TCase *tc = tcase_create("killed");
+
+	tcase_set_timeout(tc, 90);
+	tcase_add_test(tc, test_killed_bare_preload_abrupt);
+	tcase_add_test(tc, test_killed_under_ovc_run_signal);
+	suite_add_tcase(s, tc);
+	return it_main(s);
+}
