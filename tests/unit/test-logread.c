@@ -9,12 +9,8 @@
 
 #include "logread.h"
 #include "model.h"
+#include "fixture.h"
 
-static char dir[64];
-static char *errbuf;
-static size_t errlen;
-static FILE *err;
-static struct ovc_model *m;
 
 #define PROC                                                                   \
 	"{\"t\":\"proc\",\"format\":\"ovc-log\",\"version\":1,\"pid\":100,"    \
@@ -37,38 +33,14 @@ static struct ovc_model *m;
 
 static void setup(void)
 {
-	strcpy(dir, "/tmp/ovc-test-logread.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	err = open_memstream(&errbuf, &errlen);
-	ck_assert_ptr_nonnull(err);
-	m = ovc_model_create();
-	ck_assert_ptr_nonnull(m);
-}
-
-static void teardown(void)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char path[512];
-	while (d && (e = readdir(d)) != NULL) {
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-		unlink(path);
-	}
-	if (d)
-		closedir(d);
-	rmdir(dir);
-	fclose(err);
-	free(errbuf);
-	ovc_model_destroy(m);
+	fx_setup_named("logread");
 }
 
 /* Writes LEN bytes of TEXT to DIR/NAME; returns the path (static). */
 static const char *put_n(const char *name, const char *text, size_t len)
 {
 	static char path[512];
-	snprintf(path, sizeof path, "%s/%s", dir, name);
+	snprintf(path, sizeof path, "%s/%s", fx_dir, name);
 	FILE *f = fopen(path, "w");
 	ck_assert_ptr_nonnull(f);
 	ck_assert_uint_eq(fwrite(text, 1, len, f), len);
@@ -84,14 +56,14 @@ static const char *put(const char *name, const char *text)
 static enum ovc_read_status read_with(const char *path,
 				      const struct ovc_read_opts *o)
 {
-	enum ovc_read_status s = ovc_logread_file(m, path, o);
-	fflush(err);
+	enum ovc_read_status s = ovc_logread_file(fx_model, path, o);
+	fflush(fx_err);
 	return s;
 }
 
 static enum ovc_read_status read1(const char *path)
 {
-	struct ovc_read_opts o = {.err = err};
+	struct ovc_read_opts o = {.err = fx_err};
 	return read_with(path, &o);
 }
 
@@ -111,9 +83,9 @@ START_TEST(test_logread_good_log)
 					    SAMPLE(3000, 700, 300, 40, 100, 9)
 	"{\"t\":\"end\",\"ns\":3500,\"kind\":\"exit\",\"code\":4,\"via\":\"exit\"}\n");
 	ck_assert_int_eq(read1(p), OVC_READ_OK);
-	ck_assert_uint_eq(errlen, 0);
-	ck_assert_uint_eq(m->nprocs, 1);
-	const struct ovc_proc *q = m->procs[0];
+	ck_assert_uint_eq(fx_errlen, 0);
+	ck_assert_uint_eq(fx_model->nprocs, 1);
+	const struct ovc_proc *q = fx_model->procs[0];
 	ck_assert_int_eq(q->pid, 100);
 	ck_assert_int_eq(q->ppid, 99);
 	ck_assert_str_eq(q->exe, "/bin/x");
@@ -146,11 +118,11 @@ START_TEST(test_logread_torn_tail)
 			    PROC SAMPLE(1000, 500, 200, 40, 50, 3)
 				    "{\"t\":\"s\",\"ns\":2000,\"vm\":9");
 	ck_assert_int_eq(read1(p), OVC_READ_OK);
-	ck_assert_uint_eq(errlen, 0); /* a torn last line is normal */
-	ck_assert_uint_eq(m->nprocs, 1);
-	ck_assert(m->procs[0]->torn_tail);
-	ck_assert_uint_eq(m->procs[0]->samples, 1);
-	ck_assert(!m->procs[0]->has_end);
+	ck_assert_uint_eq(fx_errlen, 0); /* a torn last line is normal */
+	ck_assert_uint_eq(fx_model->nprocs, 1);
+	ck_assert(fx_model->procs[0]->torn_tail);
+	ck_assert_uint_eq(fx_model->procs[0]->samples, 1);
+	ck_assert(!fx_model->procs[0]->has_end);
 }
 END_TEST
 
@@ -161,11 +133,11 @@ START_TEST(test_logread_garbage_line)
 			    "\x01\x02 this is not json\n"
 			    SAMPLE(2000, 900, 400, 40, 300, 7));
 	ck_assert_int_eq(read1(p), OVC_READ_OK);
-	ck_assert_ptr_nonnull(strstr(errbuf, "ovc.100.0.jsonl:3: not valid JSON"));
-	ck_assert_uint_eq(count_lines(errbuf), 1);
-	ck_assert_uint_eq(m->procs[0]->samples, 2);
-	ck_assert_int_eq(m->procs[0]->calls[OVC_FN_MALLOC], 7);
-	ck_assert_uint_eq(m->procs[0]->bad_lines, 1);
+	ck_assert_ptr_nonnull(strstr(fx_errbuf, "ovc.100.0.jsonl:3: not valid JSON"));
+	ck_assert_uint_eq(count_lines(fx_errbuf), 1);
+	ck_assert_uint_eq(fx_model->procs[0]->samples, 2);
+	ck_assert_int_eq(fx_model->procs[0]->calls[OVC_FN_MALLOC], 7);
+	ck_assert_uint_eq(fx_model->procs[0]->bad_lines, 1);
 }
 END_TEST
 
@@ -175,9 +147,9 @@ START_TEST(test_logread_wrong_version)
 			    "{\"t\":\"proc\",\"format\":\"ovc-log\",\"version\":2}\n");
 	ck_assert_int_eq(read1(p), OVC_READ_BAD_VERSION);
 	ck_assert_ptr_nonnull(
-		strstr(errbuf, "unsupported log version 2 (this ovc reads 1)"));
-	ck_assert_uint_eq(count_lines(errbuf), 1);
-	ck_assert_uint_eq(m->nprocs, 0);
+		strstr(fx_errbuf, "unsupported log version 2 (this ovc reads 1)"));
+	ck_assert_uint_eq(count_lines(fx_errbuf), 1);
+	ck_assert_uint_eq(fx_model->nprocs, 0);
 }
 END_TEST
 
@@ -194,13 +166,13 @@ START_TEST(test_logread_not_a_log)
 		"\n\n\n",
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		rewind(err);
+		rewind(fx_err);
 		const char *p = put("ovc.1.0.jsonl", cases[i]);
 		ck_assert_int_eq(read1(p), OVC_READ_NOT_LOG);
-		ck_assert_msg(strstr(errbuf, "not an ovc log") != NULL,
-			      "case %zu: %s", i, errbuf);
+		ck_assert_msg(strstr(fx_errbuf, "not an ovc log") != NULL,
+			      "case %zu: %s", i, fx_errbuf);
 	}
-	ck_assert_uint_eq(m->nprocs, 0);
+	ck_assert_uint_eq(fx_model->nprocs, 0);
 }
 END_TEST
 
@@ -224,12 +196,12 @@ START_TEST(test_logread_hostile_types)
 		"{\"t\":\"future-record\",\"x\":[1,2]}\n");
 	ck_assert_int_eq(read1(p), OVC_READ_OK);
 	/* 11 bad lines, 10 warned, one summary line */
-	ck_assert_uint_eq(count_lines(errbuf), 11);
-	ck_assert_ptr_nonnull(strstr(errbuf, ":2: \"vm\" is not an integer"));
-	ck_assert_ptr_nonnull(strstr(errbuf, ":3: \"rss\" is out of range"));
-	ck_assert_ptr_nonnull(strstr(errbuf, ":5: \"calls\" is not an array of 10"));
-	ck_assert_ptr_nonnull(strstr(errbuf, "1 more bad lines skipped"));
-	const struct ovc_proc *q = m->procs[0];
+	ck_assert_uint_eq(count_lines(fx_errbuf), 11);
+	ck_assert_ptr_nonnull(strstr(fx_errbuf, ":2: \"vm\" is not an integer"));
+	ck_assert_ptr_nonnull(strstr(fx_errbuf, ":3: \"rss\" is out of range"));
+	ck_assert_ptr_nonnull(strstr(fx_errbuf, ":5: \"calls\" is not an array of 10"));
+	ck_assert_ptr_nonnull(strstr(fx_errbuf, "1 more bad lines skipped"));
+	const struct ovc_proc *q = fx_model->procs[0];
 	ck_assert_uint_eq(q->samples, 1); /* only ns 9 was good */
 	ck_assert_int_eq(q->peak_vm_bytes, 10);
 	ck_assert_int_eq(q->peak_anon_rss_bytes, 0); /* shared > rss */
@@ -250,8 +222,8 @@ START_TEST(test_logread_warning_limit)
 	const char *p = put("ovc.100.0.jsonl", text);
 	free(text);
 	ck_assert_int_eq(read1(p), OVC_READ_OK);
-	ck_assert_uint_eq(count_lines(errbuf), 11);
-	ck_assert_ptr_nonnull(strstr(errbuf, ": 40 more bad lines skipped"));
+	ck_assert_uint_eq(count_lines(fx_errbuf), 11);
+	ck_assert_ptr_nonnull(strstr(fx_errbuf, ": 40 more bad lines skipped"));
 }
 END_TEST
 
@@ -267,25 +239,25 @@ START_TEST(test_logread_long_line)
 		SAMPLE(5, 10, 10, 0, 10, 1));
 	const char *p = put("ovc.100.0.jsonl", text);
 	free(text);
-	struct ovc_read_opts o = {.err = err, .max_line = 4096};
+	struct ovc_read_opts o = {.err = fx_err, .max_line = 4096};
 	ck_assert_int_eq(read_with(p, &o), OVC_READ_OK);
-	ck_assert_uint_eq(m->procs[0]->samples, 2);
-	ovc_model_destroy(m);
-	m = ovc_model_create();
-	rewind(err);
+	ck_assert_uint_eq(fx_model->procs[0]->samples, 2);
+	ovc_model_destroy(fx_model);
+	fx_model = ovc_model_create();
+	rewind(fx_err);
 	o.max_line = 1024; /* longer than the proc line, shorter than line 2 */
 	ck_assert_int_eq(read_with(p, &o), OVC_READ_OK);
-	ck_assert_ptr_nonnull(strstr(errbuf, ":2: line longer than 1024 bytes"));
-	ck_assert_uint_eq(m->procs[0]->samples, 1);
+	ck_assert_ptr_nonnull(strstr(fx_errbuf, ":2: line longer than 1024 bytes"));
+	ck_assert_uint_eq(fx_model->procs[0]->samples, 1);
 }
 END_TEST
 
 START_TEST(test_logread_header_too_long)
 {
 	const char *p = put("ovc.100.0.jsonl", PROC SAMPLE(1, 1, 1, 0, 1, 1));
-	struct ovc_read_opts o = {.err = err, .max_line = 64};
+	struct ovc_read_opts o = {.err = fx_err, .max_line = 64};
 	ck_assert_int_eq(read_with(p, &o), OVC_READ_NOT_LOG);
-	ck_assert_uint_eq(m->nprocs, 0);
+	ck_assert_uint_eq(fx_model->nprocs, 0);
 }
 END_TEST
 
@@ -295,8 +267,8 @@ START_TEST(test_logread_nul_byte)
 		SAMPLE(5, 10, 10, 0, 10, 1);
 	const char *p = put_n("ovc.100.0.jsonl", text, sizeof text - 1);
 	ck_assert_int_eq(read1(p), OVC_READ_OK);
-	ck_assert_uint_eq(m->procs[0]->samples, 1);
-	ck_assert_uint_eq(m->procs[0]->bad_lines, 1);
+	ck_assert_uint_eq(fx_model->procs[0]->samples, 1);
+	ck_assert_uint_eq(fx_model->procs[0]->bad_lines, 1);
 }
 END_TEST
 
@@ -313,8 +285,8 @@ START_TEST(test_logread_deep_nesting)
 	const char *p = put("ovc.100.0.jsonl", text);
 	free(text);
 	ck_assert_int_eq(read1(p), OVC_READ_OK);
-	ck_assert_uint_eq(m->nprocs, 1);
-	ck_assert_uint_eq(m->procs[0]->bad_lines, 1);
+	ck_assert_uint_eq(fx_model->nprocs, 1);
+	ck_assert_uint_eq(fx_model->procs[0]->bad_lines, 1);
 }
 END_TEST
 
@@ -327,7 +299,7 @@ START_TEST(test_logread_funcs_order)
 		"{\"t\":\"s\",\"calls\":[5,6,7],\"failed\":[0,0,1],"
 		"\"requested\":[0,9,700]}\n");
 	ck_assert_int_eq(read1(p), OVC_READ_OK);
-	const struct ovc_proc *q = m->procs[0];
+	const struct ovc_proc *q = fx_model->procs[0];
 	ck_assert_int_eq(q->k, 3);
 	ck_assert_int_eq(q->calls[OVC_FN_FREE], 5);
 	ck_assert_int_eq(q->calls[OVC_FN_MALLOC], 7);
@@ -345,8 +317,8 @@ START_TEST(test_logread_missing_fields)
 			    "{\"t\":\"s\",\"ns\":12}\n"
 			    "{\"t\":\"end\"}\n");
 	ck_assert_int_eq(read1(p), OVC_READ_OK);
-	ck_assert_uint_eq(errlen, 0);
-	const struct ovc_proc *q = m->procs[0];
+	ck_assert_uint_eq(fx_errlen, 0);
+	const struct ovc_proc *q = fx_model->procs[0];
 	ck_assert_int_eq(q->pid, -1);
 	ck_assert_int_eq(q->k, -1);
 	ck_assert_str_eq(q->exe, "");
@@ -366,10 +338,10 @@ START_TEST(test_logread_bad_header_field)
 			    "{\"t\":\"proc\",\"format\":\"ovc-log\",\"version\":1,"
 			    "\"pid\":\"twelve\",\"ppid\":3,\"argv\":\"x\"}\n");
 	ck_assert_int_eq(read1(p), OVC_READ_OK);
-	ck_assert_ptr_nonnull(strstr(errbuf, ":1: \"pid\" is not an integer; default used"));
-	ck_assert_ptr_nonnull(strstr(errbuf, ":1: \"argv\" is not an array"));
-	ck_assert_int_eq(m->procs[0]->pid, -1);
-	ck_assert_int_eq(m->procs[0]->ppid, 3);
+	ck_assert_ptr_nonnull(strstr(fx_errbuf, ":1: \"pid\" is not an integer; default used"));
+	ck_assert_ptr_nonnull(strstr(fx_errbuf, ":1: \"argv\" is not an array"));
+	ck_assert_int_eq(fx_model->procs[0]->pid, -1);
+	ck_assert_int_eq(fx_model->procs[0]->ppid, 3);
 }
 END_TEST
 
@@ -383,9 +355,9 @@ START_TEST(test_logread_run_file)
 		"{\"t\":\"run_end\",\"kind\":\"signal\",\"signal\":9,"
 		"\"duration_ns\":77}\n");
 	ck_assert_int_eq(read1(p), OVC_READ_OK);
-	ck_assert_uint_eq(m->nprocs, 0);
-	ck_assert_uint_eq(m->nruns, 1);
-	const struct ovc_run *r = m->runs[0];
+	ck_assert_uint_eq(fx_model->nprocs, 0);
+	ck_assert_uint_eq(fx_model->nruns, 1);
+	const struct ovc_run *r = fx_model->runs[0];
 	ck_assert_str_eq(r->run, "r1");
 	ck_assert_int_eq(r->pid, 51);
 	ck_assert_int_eq(r->ovc_pid, 50);
@@ -400,12 +372,12 @@ END_TEST
 START_TEST(test_logread_run_filter)
 {
 	const char *p = put("ovc.100.0.jsonl", PROC SAMPLE(1, 1, 1, 0, 1, 1));
-	struct ovc_read_opts o = {.err = err, .run = "r2"};
+	struct ovc_read_opts o = {.err = fx_err, .run = "r2"};
 	ck_assert_int_eq(read_with(p, &o), OVC_READ_FILTERED);
-	ck_assert_uint_eq(m->nprocs, 0);
+	ck_assert_uint_eq(fx_model->nprocs, 0);
 	o.run = "r1";
 	ck_assert_int_eq(read_with(p, &o), OVC_READ_OK);
-	ck_assert_uint_eq(m->nprocs, 1);
+	ck_assert_uint_eq(fx_model->nprocs, 1);
 }
 END_TEST
 
@@ -417,17 +389,17 @@ START_TEST(test_logread_directory)
 	put("notes.txt", "hello\n");
 	put("ovc-run.9.0.jsonl",
 	    "{\"t\":\"run\",\"format\":\"ovc-log\",\"version\":1}\n");
-	char *paths[] = {dir};
+	char *paths[] = {fx_dir};
 	size_t n = 0;
-	struct ovc_read_opts o = {.err = err};
-	ck_assert_int_eq(ovc_logread_paths(m, paths, 1, &o, &n), 0);
-	fflush(err);
+	struct ovc_read_opts o = {.err = fx_err};
+	ck_assert_int_eq(ovc_logread_paths(fx_model, paths, 1, &o, &n), 0);
+	fflush(fx_err);
 	ck_assert_uint_eq(n, 3);
-	ck_assert_uint_eq(m->nprocs, 2);
-	ck_assert_uint_eq(m->nruns, 1);
-	ck_assert_ptr_nonnull(strstr(errbuf, "ovc.junk.jsonl: not an ovc log"));
-	ck_assert_ptr_nonnull(strstr(errbuf, "; skipped"));
-	ck_assert_ptr_null(strstr(errbuf, "notes.txt"));
+	ck_assert_uint_eq(fx_model->nprocs, 2);
+	ck_assert_uint_eq(fx_model->nruns, 1);
+	ck_assert_ptr_nonnull(strstr(fx_errbuf, "ovc.junk.jsonl: not an ovc log"));
+	ck_assert_ptr_nonnull(strstr(fx_errbuf, "; skipped"));
+	ck_assert_ptr_null(strstr(fx_errbuf, "notes.txt"));
 }
 END_TEST
 
@@ -436,16 +408,16 @@ START_TEST(test_logread_paths_explicit_bad)
 	char good[512], bad[512], missing[512];
 	snprintf(good, sizeof good, "%s", put("ovc.100.0.jsonl", PROC));
 	snprintf(bad, sizeof bad, "%s", put("x.jsonl", "nope\n"));
-	snprintf(missing, sizeof missing, "%s/absent", dir);
+	snprintf(missing, sizeof missing, "%s/absent", fx_dir);
 	char *paths[] = {good, bad, missing, good};
 	size_t n = 0;
-	struct ovc_read_opts o = {.err = err};
-	ck_assert_int_eq(ovc_logread_paths(m, paths, 4, &o, &n), 2);
-	fflush(err);
+	struct ovc_read_opts o = {.err = fx_err};
+	ck_assert_int_eq(ovc_logread_paths(fx_model, paths, 4, &o, &n), 2);
+	fflush(fx_err);
 	ck_assert_uint_eq(n, 1); /* read once, though named twice */
-	ck_assert_uint_eq(m->nprocs, 1);
-	ck_assert_ptr_nonnull(strstr(errbuf, "x.jsonl: not an ovc log"));
-	ck_assert_ptr_nonnull(strstr(errbuf, "absent: cannot open"));
+	ck_assert_uint_eq(fx_model->nprocs, 1);
+	ck_assert_ptr_nonnull(strstr(fx_errbuf, "x.jsonl: not an ovc log"));
+	ck_assert_ptr_nonnull(strstr(fx_errbuf, "absent: cannot open"));
 }
 END_TEST
 
@@ -453,7 +425,7 @@ static Suite *logread_suite(void)
 {
 	Suite *s = suite_create("logread");
 	TCase *tc = tcase_create("logread");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, setup, fx_teardown);
 	tcase_add_test(tc, test_logread_good_log);
 	tcase_add_test(tc, test_logread_torn_tail);
 	tcase_add_test(tc, test_logread_garbage_line);

@@ -14,16 +14,12 @@
 #include "frames.h"
 #include "logread.h"
 #include "model.h"
+#include "fixture.h"
 #include "render.h"
 #include "symbolize.h"
 
 #define MIB ((int64_t)1 << 20)
 
-static char dir[64];
-static char *errbuf;
-static size_t errlen;
-static FILE *err;
-static struct ovc_model *m;
 
 #define PROC                                                                   \
 	"{\"t\":\"proc\",\"format\":\"ovc-log\",\"version\":1,\"pid\":100,"    \
@@ -43,48 +39,24 @@ static struct ovc_model *m;
 
 static void setup(void)
 {
-	strcpy(dir, "/tmp/ovc-test-sites.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	err = open_memstream(&errbuf, &errlen);
-	ck_assert_ptr_nonnull(err);
-	m = ovc_model_create();
-	ck_assert_ptr_nonnull(m);
+	fx_setup_named("sites");
 }
 
-static void teardown(void)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char path[512];
-	while (d && (e = readdir(d)) != NULL) {
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-		unlink(path);
-	}
-	if (d)
-		closedir(d);
-	rmdir(dir);
-	fclose(err);
-	free(errbuf);
-	ovc_model_destroy(m);
-}
-
-/* Writes TEXT as a log and reads it into m; returns the process. */
+/* Writes TEXT as a log and reads it into fx_model; returns the process. */
 static struct ovc_proc *read_log(const char *text)
 {
 	char path[512];
-	snprintf(path, sizeof path, "%s/ovc.100.0.jsonl", dir);
+	snprintf(path, sizeof path, "%s/ovc.100.0.jsonl", fx_dir);
 	FILE *f = fopen(path, "w");
 	ck_assert_ptr_nonnull(f);
 	fputs(text, f);
 	fclose(f);
-	struct ovc_read_opts o = {.err = err};
-	ck_assert_int_eq(ovc_logread_file(m, path, &o), OVC_READ_OK);
-	fflush(err);
-	ck_assert_uint_eq(m->nprocs, 1);
-	ovc_model_link(m);
-	return m->procs[0];
+	struct ovc_read_opts o = {.err = fx_err};
+	ck_assert_int_eq(ovc_logread_file(fx_model, path, &o), OVC_READ_OK);
+	fflush(fx_err);
+	ck_assert_uint_eq(fx_model->nprocs, 1);
+	ovc_model_link(fx_model);
+	return fx_model->procs[0];
 }
 
 static unsigned count(const char *hay, const char *needle)
@@ -95,7 +67,7 @@ static unsigned count(const char *hay, const char *needle)
 	return n;
 }
 
-/* A process of m with a site of id ID and figures, frames in module 0. */
+/* A process of fx_model with a site of id ID and figures, frames in module 0. */
 static struct ovc_site *add_site(struct ovc_proc *p, int64_t id, int64_t req,
 				 int64_t touched, int64_t unprobed)
 {
@@ -119,7 +91,7 @@ static struct ovc_proc *new_proc(const char *exe)
 	ck_assert_ptr_nonnull(p);
 	free(p->exe);
 	p->exe = strdup(exe);
-	ck_assert(ovc_model_add_proc(m, p));
+	ck_assert(ovc_model_add_proc(fx_model, p));
 	return p;
 }
 
@@ -131,7 +103,7 @@ START_TEST(test_sites_read_records)
 		"[-1,99999]]}\n" SS(7, 100, 100, 10, 0)
 		SS(7, 400, 300, 100, 0)
 		"{\"t\":\"end\",\"ns\":9,\"kind\":\"exit\",\"code\":0}\n");
-	ck_assert_uint_eq(errlen, 0);
+	ck_assert_uint_eq(fx_errlen, 0);
 	ck_assert_uint_eq(p->nmodules, 2);
 	const struct ovc_module *mod = ovc_proc_module(p, 3);
 	ck_assert_ptr_nonnull(mod);
@@ -167,10 +139,10 @@ START_TEST(test_sites_unknown_ids_warn_once)
 		"{\"t\":\"site\",\"id\":1,\"frames\":[[0,5]]}\n"
 		"{\"t\":\"site\",\"id\":1,\"frames\":[[0,6]]}\n"
 		SS(1, 50, 50, 0, 0));
-	ck_assert_uint_eq(count(errbuf, "no \"site\" record"), 1);
-	ck_assert_uint_eq(count(errbuf, "no \"mod\" record"), 1);
-	ck_assert_uint_eq(count(errbuf, "defined again"), 1);
-	ck_assert_uint_eq(count(errbuf, "ovc.100.0.jsonl:3:"), 1);
+	ck_assert_uint_eq(count(fx_errbuf, "no \"site\" record"), 1);
+	ck_assert_uint_eq(count(fx_errbuf, "no \"mod\" record"), 1);
+	ck_assert_uint_eq(count(fx_errbuf, "defined again"), 1);
+	ck_assert_uint_eq(count(fx_errbuf, "ovc.100.0.jsonl:3:"), 1);
 	ck_assert_uint_eq(p->bad_lines, 0);
 	ck_assert_uint_eq(p->nsites, 2);
 	/* The first definition of site 1 stands. */
@@ -420,14 +392,14 @@ START_TEST(test_sites_frame_labels)
 }
 END_TEST
 
-/* Renders the folded stacks of m with WEIGHT into a string (caller frees). */
+/* Renders the folded stacks of fx_model with WEIGHT into a string (caller frees). */
 static char *flame(enum ovc_flame_weight weight)
 {
 	char *s = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&s, &len);
 	ck_assert_ptr_nonnull(f);
-	ck_assert(ovc_render_flame(m, f, weight, NULL));
+	ck_assert(ovc_render_flame(fx_model, f, weight, NULL));
 	fclose(f);
 	return s;
 }
@@ -483,12 +455,12 @@ START_TEST(test_sites_json)
 	add_site(p, 2, 300, 0, 0);
 	struct ovc_site *s = add_site(p, 3, 200, 50, 0);
 	s->sampled = true;
-	ovc_model_link(m);
+	ovc_model_link(fx_model);
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
 	struct ovc_render_opts o = {.top_set = true, .top_sites = 2};
-	ck_assert(ovc_render_json(m, f, &o));
+	ck_assert(ovc_render_json(fx_model, f, &o));
 	fclose(f);
 	json_error_t jerr;
 	json_t *doc = json_loads(text, 0, &jerr);
@@ -551,7 +523,7 @@ static Suite *sites_suite(void)
 {
 	Suite *s = suite_create("sites");
 	TCase *tc = tcase_create("sites");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, setup, fx_teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_sites_read_records);
 	tcase_add_test(tc, test_sites_unknown_ids_warn_once);

@@ -1,0 +1,46 @@
+/* The temporary directory, model and warning stream of the log-reading unit
+ * tests (fixture.h). */
+#include "fixture.h"
+
+#include <check.h>
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+char fx_dir[64];
+char *fx_errbuf;
+size_t fx_errlen;
+FILE *fx_err;
+struct ovc_model *fx_model;
+
+void fx_setup_named(const char *name)
+{
+	snprintf(fx_dir, sizeof fx_dir, "/tmp/ovc-test-%s.XXXXXX", name);
+	ck_assert_ptr_nonnull(mkdtemp(fx_dir));
+	fx_err = open_memstream(&fx_errbuf, &fx_errlen);
+	ck_assert_ptr_nonnull(fx_err);
+	fx_model = ovc_model_create();
+	ck_assert_ptr_nonnull(fx_model);
+}
+
+void fx_teardown(void)
+{
+	DIR *d = opendir(fx_dir);
+	struct dirent *e;
+	char path[512];
+	while (d && (e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof path, "%s/%s", fx_dir, e->d_name);
+		unlink(path);
+	}
+	if (d)
+		closedir(d);
+	rmdir(fx_dir);
+	fclose(fx_err);
+	free(fx_errbuf);
+	fx_errbuf = NULL;
+	ovc_model_destroy(fx_model);
+	fx_model = NULL;
+}
