@@ -11,7 +11,8 @@ bool ovc_booted;
 /* dlsym calls calloc for its error buffer (glibc's dlerror machinery) and
  * libc may allocate during the first lookups: 64 KiB covers them many times
  * over. Blocks carry their size in a 16-byte header; they are never freed. */
-static char boot_buf[64 * 1024] __attribute__((aligned(64)));
+char ovc_boot_buf[OVC_BOOT_BYTES] __attribute__((aligned(64)));
+#define boot_buf ovc_boot_buf
 static size_t boot_used;
 static __thread int boot_busy;
 
@@ -33,12 +34,6 @@ void *ovc_boot_alloc(size_t size, size_t align)
 			return boot_buf + start;
 		}
 	}
-}
-
-bool ovc_boot_owns(const void *p)
-{
-	const char *c = p;
-	return c >= boot_buf && c < boot_buf + sizeof boot_buf;
 }
 
 size_t ovc_boot_size(const void *p)

@@ -59,8 +59,14 @@ bool ovc_boot(void) OVC_HIDDEN;
 /** Zeroed memory from a static buffer, for allocations made before the real
  * functions are known. NULL when the buffer is spent. Hook-safe. */
 void *ovc_boot_alloc(size_t size, size_t align) OVC_HIDDEN;
-/** True when P came from ovc_boot_alloc; such blocks are never freed. */
-bool ovc_boot_owns(const void *p) OVC_HIDDEN;
+#define OVC_BOOT_BYTES (64 * 1024)
+extern char ovc_boot_buf[OVC_BOOT_BYTES] OVC_HIDDEN;
+/** True when P came from ovc_boot_alloc; such blocks are never freed.
+ * Inline: free asks it of every pointer. */
+static inline bool ovc_boot_owns(const void *p)
+{
+	return (uintptr_t)p - (uintptr_t)ovc_boot_buf < OVC_BOOT_BYTES;
+}
 /** Usable size of a block from ovc_boot_alloc. */
 size_t ovc_boot_size(const void *p) OVC_HIDDEN;
 
