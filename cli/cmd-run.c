@@ -282,6 +282,10 @@ static void child(const char *path, char **cmd, const char *lib,
 	}
 	setenv("OVC_OUTPUT", dir, 1);
 	setenv("OVC_RUN", run_id, 1);
+	/* For OVC_FOLLOW=none: the command's own images are the ones traced. */
+	char top[24];
+	snprintf(top, sizeof top, "%ld", (long)getpid());
+	setenv("OVC_TOP", top, 1);
 	execve(path, cmd, environ);
 	if (errno == ENOEXEC) {
 		/* A script without #!: run it with sh, as execvp does. */

@@ -119,6 +119,11 @@ void ovc_account_totals(struct ovc_totals *out)
 	out->peak_live = peak;
 }
 
+int64_t ovc_account_live(void)
+{
+	return live_sum();
+}
+
 void ovc_account_peak_check(void)
 {
 	peak_raise(live_sum());

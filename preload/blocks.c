@@ -24,6 +24,11 @@ struct block {
 	int64_t touched; /* last probe; -1 before the first */
 };
 
+/* Machine limits for the `over` records: each is logged once, by the large
+ * allocation that takes live bytes above it. */
+static uint64_t limit_commit, limit_total;
+static bool over_commit, over_total;
+
 static struct block *table;
 static size_t cap, used;
 static size_t cursor; /* where the ticker's probing goes on */
@@ -179,6 +184,68 @@ static void site_probe(struct block *b)
 	b->touched = t;
 }
 
+/* ---- limits ---- */
+
+void ovc_blocks_set_limits(uint64_t commit_limit, uint64_t mem_total)
+{
+	limit_commit = commit_limit;
+	limit_total = mem_total;
+}
+
+static void write_over(const char *limit, uint64_t limit_bytes, int64_t live,
+		       size_t size, const struct ovc_site *s)
+{
+	char line[512];
+	struct ovc_buf b;
+	ovc_buf_init(&b, line, sizeof line);
+	ovc_buf_raw(&b, "{\"t\":\"" OVC_REC_OVER "\"");
+	ovc_buf_key(&b, "ns");
+	ovc_buf_u64(&b, ovc_lifecycle_ns());
+	ovc_buf_key(&b, "limit");
+	ovc_buf_jstr(&b, limit, strlen(limit));
+	ovc_buf_key(&b, "limit_bytes");
+	ovc_buf_u64(&b, limit_bytes);
+	ovc_buf_key(&b, "live");
+	ovc_buf_i64(&b, live);
+	ovc_buf_key(&b, "size");
+	ovc_buf_u64(&b, size);
+	ovc_buf_key(&b, "site");
+	ovc_buf_i64(&b, s ? (int64_t)s->id : -1);
+	ovc_buf_raw(&b, "}\n");
+	ovc_record_write(&b);
+}
+
+/* Under the blocks lock, after a large allocation of SIZE at site S. */
+static void check_limits(size_t size, const struct ovc_site *s)
+{
+	if ((over_commit || !limit_commit) && (over_total || !limit_total))
+		return;
+	int64_t live = ovc_account_live();
+	if (!over_commit && limit_commit && (uint64_t)live > limit_commit) {
+		over_commit = true;
+		write_over("commit_limit", limit_commit, live, size, s);
+	}
+	if (!over_total && limit_total && (uint64_t)live > limit_total) {
+		over_total = true;
+		write_over("mem_total", limit_total, live, size, s);
+	}
+}
+
+int64_t ovc_site_id_here(void)
+{
+	if (!enabled)
+		return -1;
+	ovc_tls_guard++;
+	uintptr_t ips[OVC_MAX_FRAMES];
+	int nf = ovc_stack_capture(ips, frames);
+	pthread_mutex_lock(&blocks_lock);
+	struct ovc_site *s = ovc_site_get(ips, nf);
+	int64_t id = s ? (int64_t)s->id : -1;
+	pthread_mutex_unlock(&blocks_lock);
+	ovc_tls_guard--;
+	return id;
+}
+
 /* ---- tracking ---- */
 
 void ovc_track_alloc(struct ovc_tc *t, void *p, size_t n)
@@ -219,6 +286,8 @@ void ovc_track_alloc(struct ovc_tc *t, void *p, size_t n)
 			s->dirty = true;
 		}
 	}
+	if (!sampled)
+		check_limits(n, s);
 	pthread_mutex_unlock(&blocks_lock);
 	ovc_tls_guard--;
 }
@@ -278,6 +347,8 @@ static void write_stats(struct ovc_site *s, uint64_t now)
 	ovc_buf_u64(&b, rounded(s->peak_live));
 	ovc_buf_key(&b, "touched");
 	ovc_buf_u64(&b, rounded(s->touched_freed + s->touched_live));
+	ovc_buf_key(&b, "live_touched");
+	ovc_buf_u64(&b, rounded(s->touched_live));
 	ovc_buf_key(&b, "unprobed");
 	ovc_buf_u64(&b, rounded(s->live - s->probed_live));
 	ovc_buf_key(&b, "sampled");
@@ -382,6 +453,7 @@ void ovc_blocks_fork_child(void)
 		s->touched_freed = s->touched_live = s->probed_live = 0;
 		s->dirty = false;
 	}
+	over_commit = over_total = false;
 	for (size_t i = 0; i < cap; i++) {
 		struct block *b = &table[i];
 		if (!b->addr || !b->site)

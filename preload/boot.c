@@ -80,6 +80,8 @@ bool ovc_boot(void)
 	RESOLVE(execvp, "execvp");
 	RESOLVE(execvpe, "execvpe");
 	RESOLVE(fexecve, "fexecve");
+	RESOLVE(posix_spawn, "posix_spawn");
+	RESOLVE(posix_spawnp, "posix_spawnp");
 #undef RESOLVE
 	boot_busy = 0;
 	if (!r.malloc || !r.calloc || !r.realloc || !r.free ||

@@ -42,6 +42,10 @@ struct ovc_real {
 	int (*execvp)(const char *, char *const[]);
 	int (*execvpe)(const char *, char *const[], char *const[]);
 	int (*fexecve)(int, char *const[], char *const[]);
+	int (*posix_spawn)(pid_t *, const char *, const void *, const void *,
+			   char *const[], char *const[]);
+	int (*posix_spawnp)(pid_t *, const char *, const void *, const void *,
+			    char *const[], char *const[]);
 };
 
 /** The next definitions of the hooked functions; valid once ovc_booted. */
@@ -128,6 +132,8 @@ extern int ovc_kick OVC_HIDDEN;
  * arena is exhausted (the call then goes uncounted). Hook-safe, slow path:
  * takes the registry lock; saves errno. */
 struct ovc_tc *ovc_account_register(void) OVC_HIDDEN;
+/** Live bytes of the whole image now (a sum over threads). Lock-free. */
+int64_t ovc_account_live(void) OVC_HIDDEN;
 /** Sums every block into *OUT. Lock-free; callable from any thread. */
 void ovc_account_totals(struct ovc_totals *out) OVC_HIDDEN;
 /** Updates the process-wide peak of live bytes from a fresh sum; called on
@@ -143,6 +149,8 @@ void ovc_account_init(void) OVC_HIDDEN;
 void ovc_account_fork_child(void) OVC_HIDDEN;
 void ovc_account_fork_prepare(void) OVC_HIDDEN;
 void ovc_account_fork_parent(void) OVC_HIDDEN;
+
+struct ovc_host;
 
 /* ---- stack.c: call stacks, modules and the site table ---- */
 
@@ -244,6 +252,50 @@ void ovc_blocks_init(void) OVC_HIDDEN;
 void ovc_blocks_fork_prepare(void) OVC_HIDDEN;
 void ovc_blocks_fork_parent(void) OVC_HIDDEN;
 void ovc_blocks_fork_child(void) OVC_HIDDEN;
+
+/** The site of the caller of the hooked function (stack captured now),
+ * or -1. Slow; hook-safe under the guard. */
+int64_t ovc_site_id_here(void) OVC_HIDDEN;
+/** Machine facts read at start, for the `over` records. */
+void ovc_blocks_set_limits(uint64_t commit_limit, uint64_t mem_total) OVC_HIDDEN;
+
+/* ---- follow.c: which processes write logs, and untraced programs ---- */
+
+/** Whether the image of EXE with PID writes a log (OVC_FOLLOW, OVC_ONLY). */
+bool ovc_follow_wanted(const char *exe, pid_t pid) OVC_HIDDEN;
+/** Before exec or spawn of FILE (searched in PATH when SEARCH): writes an
+ * `untraced` record when the loader will not preload into it (static,
+ * setuid, setgid). Hook-safe. */
+void ovc_follow_exec(const char *file, bool search, uint64_t t_ns) OVC_HIDDEN;
+
+/* ---- budget.c: OVC_BUDGET and OVC_PREFAULT ---- */
+
+/** Non-zero when a budget or prefault is on: the hooks take the slow path. */
+extern int ovc_honest OVC_HIDDEN;
+void ovc_honest_init(const struct ovc_host *h) OVC_HIDDEN;
+/** Reserves N bytes of the budget; false (nothing reserved) when that would
+ * exceed it. Atomic: threads racing to the budget never pass it. */
+bool ovc_honest_reserve(size_t n) OVC_HIDDEN;
+void ovc_honest_unreserve(size_t n) OVC_HIDDEN;
+/** Records that live block P holds N reserved bytes. */
+void ovc_honest_adopt(void *p, size_t n) OVC_HIDDEN;
+/** Reserved bytes of live block P, or -1 when unknown. */
+int64_t ovc_honest_size(void *p) OVC_HIDDEN;
+/** P (holding OLD reserved bytes, 0 when unknown) became Q of N bytes;
+ * the N - OLD growth was reserved before the call. */
+void ovc_honest_resized(void *p, void *q, size_t n, int64_t old) OVC_HIDDEN;
+/** P is freed: gives its bytes back to the budget. */
+void ovc_honest_forget(void *p) OVC_HIDDEN;
+/** Populates block P of N bytes when prefault is on and N >= OVC_LARGE;
+ * false when the memory cannot be had (the caller frees P, returns NULL). */
+bool ovc_honest_prefault(void *p, size_t n) OVC_HIDDEN;
+/** Logs a refused allocation with its site. */
+void ovc_honest_refused(enum ovc_func fn, size_t n, uint64_t t_ns) OVC_HIDDEN;
+void ovc_honest_fork_prepare(void) OVC_HIDDEN;
+void ovc_honest_fork_parent(void) OVC_HIDDEN;
+void ovc_honest_fork_child(void) OVC_HIDDEN;
+/** Nanoseconds since this image's log began. */
+uint64_t ovc_lifecycle_ns(void) OVC_HIDDEN;
 
 /* ---- residency.c: touched bytes, from the kernel ---- */
 
@@ -349,6 +401,7 @@ enum ovc_warn_kind {
 	OVC_WARN_TICKER,
 	OVC_WARN_BOOT,
 	OVC_WARN_ENV,
+	OVC_WARN_REFUSALS,
 };
 
 /* ---- ticker.c: the background thread ---- */
@@ -370,6 +423,12 @@ struct ovc_config {
 	uint64_t frames;
 	uint64_t large_bytes;
 	uint64_t sample_bytes;
+	uint64_t follow;
+	uint64_t prefault;
+	uint64_t budget_bytes;   /**< in force (0: none), from OVC_BUDGET */
+	const char *budget_mode; /**< "size", "commit", "avail" or "" */
+	char only[1024];
+	char budget[64];
 	char run[128];
 };
 extern struct ovc_config ovc_cfg OVC_HIDDEN;
@@ -385,9 +444,10 @@ void ovc_lifecycle_kicked(void) OVC_HIDDEN;
 /** Writes a final sample and an `end` record with CODE (VIA names the
  * function: "exit" or "_exit"); once per image. Hook-safe. */
 void ovc_lifecycle_end(int code, const char *via) OVC_HIDDEN;
-/** Writes a final sample and an `exec` record for PATH, unless this is a
- * vfork child sharing the parent's memory. Hook-safe. */
-void ovc_lifecycle_exec(const char *path) OVC_HIDDEN;
+/** Writes a final sample and an `exec` record for PATH (searched in PATH
+ * when SEARCH), unless this is a vfork child sharing the parent's memory.
+ * Hook-safe. */
+void ovc_lifecycle_exec(const char *path, bool search) OVC_HIDDEN;
 /** An environment for an exec that keeps ovc loaded: ENVP itself when it
  * already has our LD_PRELOAD and OVC_* settings, otherwise a copy in ovc's
  * arena with them added. Hook-safe. */

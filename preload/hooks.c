@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <malloc.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,12 +67,52 @@ static inline bool ready(void)
 	       ovc_boot();
 }
 
+/* ---- honest allocation (OVC_BUDGET, OVC_PREFAULT): the slow path ---- */
+
+#define HONEST(t) (OVC_UNLIKELY(ovc_honest) && (t))
+
+/* Reserves N bytes of the budget for a call of FN; when that would pass
+ * the budget, counts the call as failed, logs it, sets ENOMEM and returns
+ * false: the caller returns NULL as glibc does when memory is short. */
+static bool honest_before(struct ovc_tc *t, enum ovc_func fn, size_t n)
+{
+	if (ovc_honest_reserve(n))
+		return true;
+	count_alloc(t, fn, n, NULL);
+	ovc_honest_refused(fn, n, ovc_lifecycle_ns());
+	errno = ENOMEM;
+	return false;
+}
+
+/* After the real call: gives back the reservation when it failed, and
+ * populates a large block when prefault is on (freeing it and returning
+ * NULL with ENOMEM when its memory cannot be had). */
+static void *honest_after(void *p, size_t n)
+{
+	if (!p) {
+		ovc_honest_unreserve(n);
+		return NULL;
+	}
+	if (!ovc_honest_prefault(p, n)) {
+		ovc_real.free(p);
+		ovc_honest_unreserve(n);
+		errno = ENOMEM;
+		return NULL;
+	}
+	ovc_honest_adopt(p, n);
+	return p;
+}
+
 EXPORT void *malloc(size_t n)
 {
 	if (!ready())
 		return ovc_boot_alloc(n, 16);
 	struct ovc_tc *t = counting();
+	if (HONEST(t) && !honest_before(t, OVC_FN_MALLOC, n))
+		return NULL;
 	void *p = ovc_real.malloc(n);
+	if (HONEST(t))
+		p = honest_after(p, n);
 	if (t)
 		count_alloc(t, OVC_FN_MALLOC, n, p);
 	return p;
@@ -86,13 +127,16 @@ EXPORT void *calloc(size_t n, size_t size)
 		return ovc_boot_alloc(bytes, 16); /* static: already zero */
 	}
 	struct ovc_tc *t = counting();
+	size_t bytes;
+	if (__builtin_mul_overflow(n, size, &bytes))
+		bytes = 0; /* refused by calloc: nothing was requested */
+	if (HONEST(t) && !honest_before(t, OVC_FN_CALLOC, bytes))
+		return NULL;
 	void *p = ovc_real.calloc(n, size);
-	if (t) {
-		size_t bytes;
-		if (__builtin_mul_overflow(n, size, &bytes))
-			bytes = 0; /* refused by calloc: nothing was requested */
+	if (HONEST(t))
+		p = honest_after(p, bytes);
+	if (t)
 		count_alloc(t, OVC_FN_CALLOC, bytes, p);
-	}
 	return p;
 }
 
@@ -100,11 +144,30 @@ EXPORT void *calloc(size_t n, size_t size)
 static void *resize(enum ovc_func fn, void *p, size_t n)
 {
 	struct ovc_tc *t = counting();
+	int64_t reserved = 0;
+	if (HONEST(t)) {
+		reserved = p ? ovc_honest_size(p) : 0;
+		if (reserved < 0)
+			reserved = 0;
+		if ((int64_t)n > reserved &&
+		    !honest_before(t, fn, n - (size_t)reserved))
+			return NULL; /* p is left as it was, as on ENOMEM */
+	}
 	size_t old = p ? ovc_real.malloc_usable_size(p) : 0;
 	/* The block may move or be freed: probe it while it is still there. */
 	if (t && p && OVC_UNLIKELY(ovc_track_maybe(p)))
 		ovc_track_free(p);
 	void *q = ovc_real.realloc(p, n);
+	if (HONEST(t)) {
+		if (q) {
+			ovc_honest_resized(p, q, n, reserved);
+			ovc_honest_prefault(q, n); /* p is gone: no way back */
+		} else if (p && n == 0) {
+			ovc_honest_forget(p);
+		} else if ((int64_t)n > reserved) {
+			ovc_honest_unreserve(n - (size_t)reserved);
+		}
+	}
 	if (!t)
 		return q;
 	OVC_BUMP(t->calls[fn], 1);
@@ -179,6 +242,8 @@ EXPORT void free(void *p)
 	if (OVC_UNLIKELY(ovc_boot_owns(p)) || !ready())
 		return; /* bootstrap blocks are never reused */
 	struct ovc_tc *t = counting();
+	if (HONEST(t))
+		ovc_honest_forget(p);
 	if (t) {
 		OVC_BUMP(t->calls[OVC_FN_FREE], 1);
 		live_add(t, -(int64_t)ovc_real.malloc_usable_size(p));
@@ -200,7 +265,18 @@ EXPORT int posix_memalign(void **out, size_t align, size_t n)
 		return 0;
 	}
 	struct ovc_tc *t = counting();
+	int saved = errno; /* posix_memalign reports by its result, not errno */
+	if (HONEST(t) && !honest_before(t, OVC_FN_POSIX_MEMALIGN, n)) {
+		errno = saved;
+		return ENOMEM;
+	}
 	int err = ovc_real.posix_memalign(out, align, n);
+	if (HONEST(t)) {
+		void *p = honest_after(err ? NULL : *out, n);
+		if (!err && !p)
+			err = ENOMEM;
+		errno = saved;
+	}
 	if (t)
 		count_alloc(t, OVC_FN_POSIX_MEMALIGN, n, err ? NULL : *out);
 	return err;
@@ -213,7 +289,11 @@ EXPORT int posix_memalign(void **out, size_t align, size_t n)
 		if (!ready())                                                  \
 			return ovc_boot_alloc(bytes, boot_align);              \
 		struct ovc_tc *t = counting();                                 \
+		if (HONEST(t) && !honest_before(t, FN, bytes))                 \
+			return NULL;                                           \
 		void *p = ovc_real.name args;                                  \
+		if (HONEST(t))                                                 \
+			p = honest_after(p, bytes);                            \
 		if (t)                                                         \
 			count_alloc(t, FN, bytes, p);                          \
 		return p;                                                      \
@@ -264,7 +344,7 @@ EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 		errno = ENOSYS;
 		return -1;
 	}
-	ovc_lifecycle_exec(path);
+	ovc_lifecycle_exec(path, false);
 	char *const *env = ovc_lifecycle_exec_env(envp);
 	errno = saved;
 	return ovc_real.execve(path, argv, env);
@@ -282,7 +362,7 @@ EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 		errno = ENOSYS;
 		return -1;
 	}
-	ovc_lifecycle_exec(file);
+	ovc_lifecycle_exec(file, true);
 	char *const *env = ovc_lifecycle_exec_env(envp);
 	errno = saved;
 	return ovc_real.execvpe(file, argv, env);
@@ -300,10 +380,40 @@ EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 		errno = ENOSYS;
 		return -1;
 	}
-	ovc_lifecycle_exec("(fexecve)");
+	ovc_lifecycle_exec("(fexecve)", false);
 	char *const *env = ovc_lifecycle_exec_env(envp);
 	errno = saved;
 	return ovc_real.fexecve(fd, argv, env);
+}
+
+/* posix_spawn and posix_spawnp start a process without exec'ing this one:
+ * its environment keeps ovc, and a program ovc cannot follow is logged. */
+EXPORT int posix_spawn(pid_t *pid, const char *path,
+		       const posix_spawn_file_actions_t *fa,
+		       const posix_spawnattr_t *attr, char *const argv[],
+		       char *const envp[])
+{
+	if (!ready() || !ovc_real.posix_spawn)
+		return ENOSYS;
+	int saved = errno;
+	ovc_follow_exec(path, false, ovc_lifecycle_ns());
+	char *const *env = ovc_lifecycle_exec_env(envp);
+	errno = saved;
+	return ovc_real.posix_spawn(pid, path, fa, attr, argv, env);
+}
+
+EXPORT int posix_spawnp(pid_t *pid, const char *file,
+			const posix_spawn_file_actions_t *fa,
+			const posix_spawnattr_t *attr, char *const argv[],
+			char *const envp[])
+{
+	if (!ready() || !ovc_real.posix_spawnp)
+		return ENOSYS;
+	int saved = errno;
+	ovc_follow_exec(file, true, ovc_lifecycle_ns());
+	char *const *env = ovc_lifecycle_exec_env(envp);
+	errno = saved;
+	return ovc_real.posix_spawnp(pid, file, fa, attr, argv, env);
 }
 
 /* execl, execlp, execle: collect the variadic arguments into an array on

@@ -131,6 +131,13 @@ void ovc_options_load(struct ovc_config *cfg)
 	cfg->frames = number_option(OVC_OPT_FRAMES);
 	cfg->large_bytes = number_option(OVC_OPT_LARGE);
 	cfg->sample_bytes = number_option(OVC_OPT_SAMPLE);
+	cfg->follow = number_option(OVC_OPT_FOLLOW);
+	cfg->prefault = number_option(OVC_OPT_PREFAULT);
+	cfg->budget_mode = "";
+	const char *only = getenv(ovc_opt_defs[OVC_OPT_ONLY].env);
+	copy_str(cfg->only, sizeof cfg->only, only ? only : "");
+	const char *budget = getenv(ovc_opt_defs[OVC_OPT_BUDGET].env);
+	copy_str(cfg->budget, sizeof cfg->budget, budget ? budget : "");
 
 	const char *run = getenv(ovc_opt_defs[OVC_OPT_RUN].env);
 	copy_str(cfg->run, sizeof cfg->run, run ? run : "");
@@ -276,6 +283,11 @@ static bool changed_since_last(void)
 #define TICK_PROBE_NS 500000u
 #define FINAL_PROBE_NS 400000000u
 
+uint64_t ovc_lifecycle_ns(void)
+{
+	return ovc_now_ns() - img.start_ns;
+}
+
 void ovc_lifecycle_tick(void)
 {
 	if (!img.logging || img.pid != getpid())
@@ -388,6 +400,16 @@ static void write_header(const char *origin, const char *parent_log,
 	ovc_buf_i64(&b, h.overcommit_ratio);
 	ovc_buf_key(&b, "interval_ms");
 	ovc_buf_u64(&b, ovc_cfg.interval_ms);
+	if (ovc_cfg.budget_bytes) {
+		ovc_buf_key(&b, "budget");
+		ovc_buf_u64(&b, ovc_cfg.budget_bytes);
+		ovc_buf_key(&b, "budget_mode");
+		ovc_buf_jstr(&b, ovc_cfg.budget_mode, strlen(ovc_cfg.budget_mode));
+	}
+	if (ovc_cfg.prefault) {
+		ovc_buf_key(&b, "prefault");
+		ovc_buf_raw(&b, "true");
+	}
 	ovc_buf_key(&b, "funcs");
 	ovc_buf_raw(&b, "[");
 	for (int i = 0; i < OVC_FN_COUNT; i++) {
@@ -436,6 +458,12 @@ static void open_image_log(const char *origin, const char *parent_log)
 	img.last_statm = img.base;
 	img.peak_rss = img.base.rss;
 	img.peak_anon = img.base.rss - img.base.shared;
+
+	char exe[4096];
+	ssize_t exe_len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	exe[exe_len > 0 ? exe_len : 0] = '\0';
+	if (!ovc_follow_wanted(exe, img.pid))
+		return; /* left out: counts run, nothing is written */
 
 	unsigned k = 0;
 	if (make_dirs(ovc_cfg.output) != 0 ||
@@ -554,9 +582,15 @@ void ovc_lifecycle_end(int code, const char *via)
 	ovc_tls_guard--;
 }
 
-void ovc_lifecycle_exec(const char *path)
+void ovc_lifecycle_exec(const char *path, bool search)
 {
 	ovc_tls_guard++;
+	/* A vfork child (a shell running a command) may record in its
+	 * parent's log, which stands still meanwhile, that the program it is
+	 * about to exec cannot be followed. */
+	if (img.logging && !img.ended && path && path[0] != '(' &&
+	    (img.pid == getpid() || img.pid == getppid()))
+		ovc_follow_exec(path, search, ovc_now_ns() - img.start_ns);
 	/* A vfork child (posix_spawn, or vfork itself) shares the parent's
 	 * memory and must not write the parent's log. */
 	if (img.logging && !img.ended && img.pid == getpid()) {
@@ -687,6 +721,7 @@ static void fork_prepare(void)
 {
 	ovc_tls_guard++;
 	ovc_blocks_fork_prepare();
+	ovc_honest_fork_prepare();
 	ovc_account_fork_prepare();
 	ovc_arena_fork_prepare();
 	ovc_log_lock();
@@ -697,12 +732,14 @@ static void fork_parent(void)
 	ovc_log_unlock();
 	ovc_arena_fork_parent();
 	ovc_account_fork_parent();
+	ovc_honest_fork_parent();
 	ovc_blocks_fork_parent();
 	ovc_tls_guard--;
 }
 
 static void fork_child(void)
 {
+	ovc_honest_fork_child();
 	ovc_log_fork_child();
 	ovc_arena_fork_child();
 	ovc_account_fork_child();
@@ -742,6 +779,10 @@ __attribute__((constructor)) static void ovc_start(void)
 	int saved = errno;
 	ovc_boot();
 	ovc_options_load(&ovc_cfg);
+	struct ovc_host host;
+	ovc_host_read(&host);
+	ovc_honest_init(&host);
+	ovc_blocks_set_limits(host.commit_limit, host.mem_total);
 	ovc_account_init();
 	remember_env();
 	pthread_atfork(fork_prepare, fork_parent, fork_child);

@@ -24,6 +24,9 @@
 #define OVC_REC_MODULE "mod"  /**< a loaded object: path, build id, address */
 #define OVC_REC_SITE "site"   /**< a call stack, as module + offset frames */
 #define OVC_REC_SITE_STATS "ss" /**< a site's figures at one moment */
+#define OVC_REC_UNTRACED "untraced" /**< exec/spawn of a program ovc cannot follow */
+#define OVC_REC_OVER "over"   /**< live bytes crossed CommitLimit or MemTotal */
+#define OVC_REC_REFUSE "refuse" /**< an allocation refused by OVC_BUDGET */
 #define OVC_REC_RUN "run"     /**< first line of a run file */
 #define OVC_REC_RUN_END "run_end" /**< how the command of `ovc run` ended */
 

@@ -38,6 +38,22 @@ enum ovc_opt_kind {
 	X(SAMPLE, "OVC_SAMPLE", OVC_OPT_SIZE, "512K", 0, 0, NULL,              \
 	  "mean bytes between sampled smaller allocations; 1 tracks every "   \
 	  "allocation, 0 tracks only large ones")                             \
+	X(FOLLOW, "OVC_FOLLOW", OVC_OPT_CHOICE, "all", 0, 0, "all|none",        \
+	  "all: every descendant writes a log; none: only the command of "    \
+	  "`ovc run` (its pid is in OVC_TOP)")                                \
+	X(ONLY, "OVC_ONLY", OVC_OPT_STRING, "", 0, 0, NULL,                    \
+	  "comma-separated shell globs on the executable's path or name: "    \
+	  "only matching processes write logs (all still pass ovc on)")       \
+	X(BUDGET, "OVC_BUDGET", OVC_OPT_STRING, "", 0, 0, NULL,                \
+	  "SIZE, commit or avail: refuse (NULL, ENOMEM) allocations that "    \
+	  "would take live requested bytes above SIZE, CommitLimit or the "   \
+	  "MemAvailable at start; strict overcommit for one process")         \
+	X(PREFAULT, "OVC_PREFAULT", OVC_OPT_COUNT, "0", 0, 1, NULL,            \
+	  "1: populate large blocks when allocated (MADV_POPULATE_WRITE), "   \
+	  "so malloc returns NULL when the memory is not there")              \
+	X(TOP, "OVC_TOP", OVC_OPT_STRING, "", 0, 0, NULL,                      \
+	  "pid of the command of `ovc run`, for OVC_FOLLOW=none; set by ovc " \
+	  "run")                                                              \
 	X(RUN, "OVC_RUN", OVC_OPT_STRING, "", 0, 0, NULL,                      \
 	  "run id set by `ovc run` so its report covers only its processes; " \
 	  "not meant to be set by hand")
@@ -50,6 +66,7 @@ enum ovc_opt_id {
 };
 
 enum ovc_summary_mode { OVC_SUMMARY_TTY, OVC_SUMMARY_ALWAYS, OVC_SUMMARY_NEVER };
+enum ovc_follow_mode { OVC_FOLLOW_ALL, OVC_FOLLOW_NONE };
 
 struct ovc_opt_def {
 	const char *env;
