@@ -62,12 +62,22 @@ static int64_t draw(struct ovc_tc *t)
 
 /* ---- the table ---- */
 
+/* Home slot of address A in a table of CAP slots: a full 64-bit mix (the
+ * filter's slot keeps only OVC_FILTER_BITS bits, which would pile every
+ * block of a table larger than 2^20 slots into its first part). */
+static size_t home(uintptr_t a, size_t cap_)
+{
+	uint64_t h = (uint64_t)(a >> 4) * 0x9e3779b97f4a7c15ull;
+	h ^= h >> 29;
+	return (size_t)h & (cap_ - 1);
+}
+
 static struct block *find(uintptr_t a)
 {
 	if (!table)
 		return NULL;
 	size_t m = cap - 1;
-	for (size_t i = ovc_block_slot((void *)a) & m;; i = (i + 1) & m) {
+	for (size_t i = home(a, cap);; i = (i + 1) & m) {
 		if (table[i].addr == a)
 			return &table[i];
 		if (!table[i].addr)
@@ -84,7 +94,7 @@ static bool grow(void)
 	for (size_t i = 0; i < cap; i++) {
 		if (!table[i].addr)
 			continue;
-		size_t j = ovc_block_slot((void *)table[i].addr) & (ncap - 1);
+		size_t j = home(table[i].addr, ncap);
 		while (n[j].addr)
 			j = (j + 1) & (ncap - 1);
 		n[j] = table[i];
@@ -101,7 +111,7 @@ static struct block *insert(uintptr_t a)
 	if ((used + 1) * 2 > cap && !grow())
 		return NULL;
 	size_t m = cap - 1;
-	size_t i = ovc_block_slot((void *)a) & m;
+	size_t i = home(a, cap);
 	while (table[i].addr && table[i].addr != a)
 		i = (i + 1) & m;
 	if (!table[i].addr)
@@ -120,10 +130,10 @@ static void erase(struct block *b)
 		j = (j + 1) & m;
 		if (!table[j].addr)
 			break;
-		size_t home = ovc_block_slot((void *)table[j].addr) & m;
+		size_t h = home(table[j].addr, cap);
 		/* move j to i when its home is not in (i, j] cyclically */
-		if ((j > i && (home <= i || home > j)) ||
-		    (j < i && (home <= i && home > j))) {
+		if ((j > i && (h <= i || h > j)) ||
+		    (j < i && (h <= i && h > j))) {
 			table[i] = table[j];
 			i = j;
 		}
@@ -253,9 +263,19 @@ void ovc_track_alloc(struct ovc_tc *t, void *p, size_t n)
 	bool sampled = n < ovc_large_bytes;
 	double w = 1;
 	if (sampled) {
-		t->sample_left = draw(t);
-		if (!enabled)
+		if (!enabled) {
+			t->sample_left = 0; /* before the constructor: ask again */
 			return;
+		}
+		if (!t->rng) {
+			/* A thread's first countdown: draw it now and let this
+			 * allocation count against it, as any other would. */
+			int64_t left = draw(t) - (int64_t)n;
+			t->sample_left = left;
+			if (left >= 0)
+				return;
+		}
+		t->sample_left = draw(t);
 		if (sample_mean > 1) {
 			double prob = -expm1(-(double)n / (double)sample_mean);
 			w = prob > 0 ? 1 / prob : 1;
@@ -281,7 +301,7 @@ void ovc_track_alloc(struct ovc_tc *t, void *p, size_t n)
 			s->live += (double)n * w;
 			if (s->live > s->peak_live)
 				s->peak_live = s->live;
-			if (sampled)
+			if (sampled && sample_mean > 1)
 				s->flags |= OVC_SITE_SAMPLED;
 			s->dirty = true;
 		}
@@ -379,13 +399,16 @@ static void probe_some(uint64_t budget_ns)
 		return;
 	uint64_t start = ovc_now_ns();
 	uintptr_t ps = (uintptr_t)ovc_page_size();
-	for (size_t k = 0; k < cap; k++) {
+	/* At most 16384 slots a tick: with millions of small tracked blocks the
+	 * walk itself must not cost the budget many times over. */
+	size_t visit = cap < 16384 ? cap : 16384;
+	for (size_t k = 0, probed = 0; k < visit; k++) {
 		struct block *b = &table[cursor];
 		cursor = (cursor + 1) & (cap - 1);
 		if (!b->addr || b->size < 2 * ps)
 			continue;
 		site_probe(b);
-		if ((k & 7) == 7 && ovc_now_ns() - start > budget_ns)
+		if ((++probed & 7) == 0 && ovc_now_ns() - start > budget_ns)
 			break;
 	}
 }
