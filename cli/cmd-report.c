@@ -98,21 +98,29 @@ int ovc_report_paths(char *const *paths, size_t n, const char *run,
 
 static void report_usage(FILE *f)
 {
-	fputs("usage: ovc report [--json] [--run ID] [--top N] [--frames N]\n"
-	      "                  [--sort untouched|requested|touched|ratio] "
+	fputs("usage: ovc report [--json] [--html FILE] [--run ID] [--top N] [--frames N]\n"
+	      "                  [--sort KEY[,KEY]] [--processes N] "
 	      "[PATH...]\n"
 	      "  PATH        a log file, or a directory of logs (default: "
 	      "ovc-out)\n"
 	      "  --json      the report as JSON (see docs/report-json.md)\n"
+	      "  --html FILE the report with its charts as one HTML page in "
+	      "FILE\n"
+	      "              (nothing on stdout unless --json is given too)\n"
 	      "  --run ID    only the logs of that run\n"
 	      "  --top N     allocation sites shown per process (default 10;\n"
 	      "              in JSON 100); 'all' for every one\n"
 	      "  --frames N  stack frames shown per site, innermost first\n"
 	      "              (default 8; 'all'); JSON always has them all\n"
-	      "  --sort KEY  order of the sites: most untouched bytes first\n"
-	      "              (default), most requested, most touched, or "
-	      "lowest\n"
-	      "              touched ratio first\n",
+	      "  --sort KEY[,KEY]  order of the sites: untouched (most "
+	      "untouched bytes\n"
+	      "              first, default), requested, touched, ratio "
+	      "(lowest first);\n"
+	      "              of the processes: gap (largest overcommit gap "
+	      "first,\n"
+	      "              default), live, rss, requested, time\n"
+	      "  --processes N  rows of the table of processes (default 20; "
+	      "'all')\n",
 	      f);
 }
 
@@ -140,7 +148,7 @@ static const char *opt_value(int argc, char **argv, int *i, const char *name,
 int ovc_cmd_report(int argc, char **argv)
 {
 	bool json = false, missing = false;
-	const char *run = NULL, *v;
+	const char *run = NULL, *v, *html = NULL;
 	struct ovc_render_opts ro = {0};
 	int i = 1;
 	for (; i < argc; i++) {
@@ -155,6 +163,8 @@ int ovc_cmd_report(int argc, char **argv)
 			json = true;
 		} else if ((v = opt_value(argc, argv, &i, "--run", &missing))) {
 			run = v;
+		} else if ((v = opt_value(argc, argv, &i, "--html", &missing))) {
+			html = v;
 		} else if ((v = opt_value(argc, argv, &i, "--top", &missing))) {
 			if (!ovc_parse_limit(v, &ro.top_sites)) {
 				fprintf(stderr, "ovc: report: --top wants a "
@@ -173,10 +183,22 @@ int ovc_cmd_report(int argc, char **argv)
 			}
 			ro.frames_set = true;
 		} else if ((v = opt_value(argc, argv, &i, "--sort", &missing))) {
-			if (!ovc_site_sort_parse(v, &ro.sort)) {
+			if (!ovc_render_parse_sort(v, &ro)) {
 				fprintf(stderr, "ovc: report: --sort wants "
 						"untouched, requested, touched "
-						"or ratio, not '%s'\n",
+						"or ratio (sites), gap, live, "
+						"rss, requested or time "
+						"(processes), comma-separated, "
+						"not '%s'\n",
+					v);
+				return OVC_EXIT_USAGE;
+			}
+		} else if ((v = opt_value(argc, argv, &i, "--processes",
+					  &missing))) {
+			if (!ovc_parse_limit(v, &ro.max_rows) || !ro.max_rows) {
+				fprintf(stderr, "ovc: report: --processes wants "
+						"a number above 0 or 'all', "
+						"not '%s'\n",
 					v);
 				return OVC_EXIT_USAGE;
 			}
@@ -198,6 +220,11 @@ int ovc_cmd_report(int argc, char **argv)
 	char *defv[] = {def};
 	char *const *paths = i < argc ? argv + i : defv;
 	size_t n = i < argc ? (size_t)(argc - i) : 1;
+	if (html) {
+		int hrc = ovc_report_html(paths, n, run, html, &ro);
+		if (hrc != OVC_EXIT_OK || !json)
+			return hrc;
+	}
 	return ovc_report_paths(paths, n, run, json, stdout,
 				n == 1 ? paths[0] : NULL, true, &ro);
 }

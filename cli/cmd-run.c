@@ -6,10 +6,12 @@
 #include <inttypes.h>
 #include <jansson.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
@@ -17,7 +19,9 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "gate.h"
 #include "ovc/log-format.h"
+#include "status.h"
 
 #ifndef OVC_LIBDIR
 #define OVC_LIBDIR "/usr/local/lib"
@@ -308,6 +312,44 @@ static void child(const char *path, char **cmd, const char *lib,
 	_exit(127);
 }
 
+/* Waits for PID; with LIVE, redraws the status line about once a second
+ * meanwhile. Returns what waitpid() returned. */
+static pid_t wait_child(pid_t pid, int *wst, struct ovc_status *live)
+{
+	pid_t w;
+	if (!live) {
+		do
+			w = waitpid(pid, wst, 0);
+		while (w < 0 && errno == EINTR);
+		return w;
+	}
+	/* A pidfd becomes readable when the child ends (Linux 5.3); without
+	 * one, look every 100 ms. */
+	int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	int64_t next = now_ns(CLOCK_MONOTONIC) + 1000000000;
+	for (;;) {
+		w = waitpid(pid, wst, WNOHANG);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w != 0)
+			break;
+		int64_t left_ms = (next - now_ns(CLOCK_MONOTONIC)) / 1000000;
+		if (left_ms > 0) {
+			struct pollfd p = {pfd, POLLIN, 0};
+			int wait_ms = pfd >= 0 ? (int)left_ms
+					       : (int)(left_ms < 100 ? left_ms
+								     : 100);
+			poll(pfd >= 0 ? &p : NULL, pfd >= 0 ? 1 : 0, wait_ms);
+			continue;
+		}
+		ovc_status_update(live);
+		next = now_ns(CLOCK_MONOTONIC) + 1000000000;
+	}
+	if (pfd >= 0)
+		close(pfd);
+	return w;
+}
+
 /* DIR made absolute, or NULL. */
 static char *absolute(const char *dir)
 {
@@ -447,10 +489,12 @@ int ovc_run_command(const struct ovc_run_opts *o)
 	close(errpipe[0]);
 
 	int wst = 0;
-	pid_t w;
-	do
-		w = waitpid(pid, &wst, 0);
-	while (w < 0 && errno == EINTR);
+	struct ovc_status *live = NULL;
+	if (!o->no_status && isatty(STDERR_FILENO))
+		live = ovc_status_new(dir, run_id, stderr);
+	pid_t w = wait_child(pid, &wst, live);
+	ovc_status_clear(live);
+	ovc_status_free(live);
 	int64_t dur = now_ns(CLOCK_MONOTONIC) - start_mono;
 	child_pid = 0;
 	for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
@@ -492,6 +536,28 @@ int ovc_run_command(const struct ovc_run_opts *o)
 			fprintf(rep, "\nlogs in %s (ovc report %s)\n", dir, dir);
 		fflush(rep);
 	}
+	if (o->gates) {
+		/* The command's own failure comes first; a gate that fails
+		 * after a command that succeeded makes the status 1. */
+		char *paths[] = {dir};
+		struct ovc_model *m = NULL;
+		ovc_read_model(paths, 1, run_id, &m);
+		int g = OVC_EXIT_FINDING;
+		/* With --json the report on stderr is one JSON document: the
+		 * gates say their verdict by the exit status (and --junit). */
+		FILE *gout = o->json ? fopen("/dev/null", "w") : rep;
+		if (m && gout) {
+			if (!o->json)
+				fputc('\n', rep);
+			g = ovc_gates_check(o->gates, m, gout);
+		}
+		if (gout && gout != rep)
+			fclose(gout);
+		ovc_model_destroy(m);
+		fflush(rep);
+		if (status == 0)
+			status = g;
+	}
 out:
 	if (run_fd >= 0)
 		close(run_fd);
@@ -503,19 +569,28 @@ out:
 
 static void run_usage(FILE *f)
 {
-	fputs("usage: ovc run [-o DIR] [--json] [-q] [--] CMD [ARG...]\n"
+	fputs("usage: ovc run [-o DIR] [--json] [-q] [--no-status] [GATES] [--] "
+	      "CMD [ARG...]\n"
 	      "  -o DIR  where the logs go (default: ovc-out; created, mode "
 	      "0700)\n"
 	      "  --json  the report as JSON (on stderr)\n"
 	      "  -q      no report\n"
+	      "  --no-status  no live status line (drawn on stderr when it is "
+	      "a terminal)\n"
 	      "The command's stdout is left alone: the report goes to "
 	      "stderr.\n",
+	      f);
+	fputs(ovc_gates_help, f);
+	fputs("exit status: the command's (128 + N when killed by signal N); "
+	      "when it is 0\nand a gate fails, 1.\n",
 	      f);
 }
 
 int ovc_cmd_run(int argc, char **argv)
 {
 	struct ovc_run_opts o = {0};
+	struct ovc_gates gates = {0};
+	int gate_rc;
 	int i = 1;
 	for (; i < argc; i++) {
 		const char *a = argv[i];
@@ -541,9 +616,15 @@ int ovc_cmd_run(int argc, char **argv)
 			o.json = true;
 		} else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
 			o.quiet = true;
+		} else if (strcmp(a, "--no-status") == 0) {
+			o.no_status = true;
 		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			run_usage(stdout);
 			return OVC_EXIT_OK;
+		} else if ((gate_rc = ovc_gates_parse_opt(&gates, argc, argv,
+							  &i, "run")) != 0) {
+			if (gate_rc < 0)
+				return OVC_EXIT_USAGE;
 		} else {
 			fprintf(stderr, "ovc: run: unknown option '%s'\n", a);
 			run_usage(stderr);
@@ -557,6 +638,14 @@ int ovc_cmd_run(int argc, char **argv)
 	}
 	if (o.out_dir && !o.out_dir[0]) {
 		fputs("ovc: run: -o needs a non-empty directory\n", stderr);
+		return OVC_EXIT_USAGE;
+	}
+	if (ovc_gates_any(&gates))
+		o.gates = &gates;
+	else if (gates.junit || gates.only || gates.total) {
+		fputs("ovc: run: --junit, --only and --total need a limit "
+		      "(--check LIMITS, --max-peak-live SIZE, ...)\n",
+		      stderr);
 		return OVC_EXIT_USAGE;
 	}
 	o.cmd = argv + i;

@@ -29,6 +29,18 @@ int ovc_cmd_report(int argc, char **argv);
  * nothing was found or the output cannot be written. */
 int ovc_cmd_flame(int argc, char **argv);
 
+/** `ovc plot [-o FILE] [--html|--svg] [--max N] [--run ID] [PATH...]`:
+ * charts of the processes' memory over time. ARGV[0] is "plot". Returns 0,
+ * or 2 on bad usage, unreadable input or when FILE cannot be written. */
+int ovc_cmd_plot(int argc, char **argv);
+
+/** Reads the logs in PATHS (run RUN only when not NULL) and writes the
+ * report with its charts as one HTML page to FILE ("-": stdout), sites as
+ * RO says. Returns 0, or 2 when an input could not be read, nothing was
+ * found or FILE cannot be written. */
+int ovc_report_html(char *const *paths, size_t n, const char *run,
+		    const char *file, const struct ovc_render_opts *ro);
+
 /** Parses the count of `--top` or `--frames`: a non-negative integer, or
  * "all" (OVC_ALL). Returns false on anything else. */
 bool ovc_parse_limit(const char *text, size_t *out);
@@ -40,6 +52,19 @@ int ovc_cmd_demo(int argc, char **argv);
  * preload; plain malloc only. */
 int ovc_cmd_demo_child(int argc, char **argv);
 
+/** `ovc check LIMIT... [--only P] [--total] [--junit FILE] [PATH...]`:
+ * gates over logs (gate.h). ARGV[0] is "check". Returns 0 when every limit
+ * holds, 1 when one fails, 2 on bad usage or unreadable input. */
+int ovc_cmd_check(int argc, char **argv);
+
+/** `ovc diff [--json] [--fail-over PERCENT] BASE NEW`: two runs (log
+ * directories or saved `ovc report --json` files) compared per executable
+ * and per site. ARGV[0] is "diff". Returns 0, 1 when a figure grew by more
+ * than PERCENT, 2 on bad usage or unreadable input. */
+int ovc_cmd_diff(int argc, char **argv);
+
+struct ovc_gates;
+
 /** What ovc_run_command() runs and how it reports. */
 struct ovc_run_opts {
 	const char *out_dir; /**< NULL: "ovc-out" in the current directory */
@@ -47,6 +72,8 @@ struct ovc_run_opts {
 	bool quiet;          /**< no report */
 	FILE *report;        /**< where the report goes; NULL: stderr */
 	char **cmd;          /**< NULL-terminated command, cmd[0] non-NULL */
+	const struct ovc_gates *gates; /**< checked after the run; NULL: none */
+	bool no_status;      /**< no live status line even on a terminal */
 };
 
 /** Runs O->cmd with libovc.so preloaded, waits, writes the run file and the

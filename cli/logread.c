@@ -12,7 +12,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "diagnose.h"
 #include "ovc/log-format.h"
+
+#ifndef OVC_REC_OVER
+#define OVC_REC_OVER "over"
+#endif
+#ifndef OVC_REC_REFUSE
+#define OVC_REC_REFUSE "refuse"
+#endif
+#ifndef OVC_REC_UNTRACED
+#define OVC_REC_UNTRACED "untraced"
+#endif
 
 /* Sizes above this (1 EiB) are not from a real process: the line is bad. */
 #define ABSURD_BYTES ((int64_t)1 << 60)
@@ -337,6 +348,14 @@ static void read_proc_header(struct reader *r, json_t *o, struct ovc_proc *p)
 		set_why(r, "\"baseline\" is not an object");
 		header_field(r, FLD_BAD);
 	}
+	/* OVC_BUDGET / OVC_PREFAULT, when they were set. */
+	int64_t budget = -1;
+	const char *mode = "";
+	header_field(r, get_int(r, o, "budget", 0, ABSURD_BYTES, &budget));
+	header_field(r, get_str(r, o, "budget_mode", &mode));
+	bool prefault = json_is_true(json_object_get(o, "prefault"));
+	if (budget >= 0 || prefault)
+		ovc_proc_note_budget(p, budget, mode, prefault);
 }
 
 /* Applies an `s` record to P; false (r->why set) when the line is bad. All
@@ -384,6 +403,7 @@ static bool read_sample(struct reader *r, json_t *o, struct ovc_proc *p)
 	}
 	if (peak > p->peak_live_bytes)
 		p->peak_live_bytes = peak;
+	ovc_proc_note_sample(p, ns, live, vm, rss, sh);
 	for (int f = 0; f < OVC_FN_COUNT; f++) {
 		int pos = p->func_pos[f];
 		if (pos < 0)
@@ -570,7 +590,7 @@ static bool read_site(struct reader *r, json_t *o, struct ovc_proc *p)
 static bool read_site_stats(struct reader *r, json_t *o, struct ovc_proc *p)
 {
 	int64_t ns = -1, id = -1, blocks = 0, req = 0, live = 0, peak = 0,
-		touched = 0, unprobed = 0;
+		touched = 0, unprobed = 0, live_touched = -1;
 	bool sampled = false, shared = false;
 	if (get_int(r, o, "ns", 0, ABSURD_NS, &ns) == FLD_BAD ||
 	    get_int(r, o, "id", 0, INT64_MAX, &id) == FLD_BAD ||
@@ -580,6 +600,8 @@ static bool read_site_stats(struct reader *r, json_t *o, struct ovc_proc *p)
 	    get_int(r, o, "peak_live", 0, ABSURD_BYTES, &peak) == FLD_BAD ||
 	    get_int(r, o, "touched", 0, ABSURD_BYTES, &touched) == FLD_BAD ||
 	    get_int(r, o, "unprobed", 0, ABSURD_BYTES, &unprobed) == FLD_BAD ||
+	    get_int(r, o, "live_touched", 0, ABSURD_BYTES, &live_touched) ==
+		    FLD_BAD ||
 	    get_bool(r, o, "sampled", &sampled) == FLD_BAD ||
 	    get_bool(r, o, "shared_pages", &shared) == FLD_BAD)
 		return false;
@@ -609,6 +631,76 @@ static bool read_site_stats(struct reader *r, json_t *o, struct ovc_proc *p)
 	s->unprobed_bytes = unprobed;
 	s->sampled = sampled;
 	s->shared_pages = shared;
+	s->has_live_touched = live_touched >= 0;
+	s->live_touched_bytes = live_touched;
+	return true;
+}
+
+/* An `untraced` record: a program this image started that ovc cannot
+ * follow. Kept (up to OVC_MAX_UNTRACED) for the process tree and totals. */
+static bool read_untraced(struct reader *r, json_t *o, struct ovc_proc *p)
+{
+	int64_t ns = -1;
+	const char *path = "", *why = "";
+	if (get_int(r, o, "ns", 0, ABSURD_NS, &ns) == FLD_BAD ||
+	    get_str(r, o, "path", &path) == FLD_BAD ||
+	    get_str(r, o, "why", &why) == FLD_BAD)
+		return false;
+	if (ns >= 0)
+		note_ns(p, ns);
+	if (p->nuntraced >= OVC_MAX_UNTRACED) {
+		p->untraced_dropped++;
+		return true;
+	}
+	if (p->nuntraced == p->untraced_cap) {
+		size_t ncap = p->untraced_cap ? p->untraced_cap * 2 : 4;
+		struct ovc_untraced *nu =
+			realloc(p->untraced, ncap * sizeof *nu);
+		if (!nu) {
+			set_why(r, "out of memory");
+			return false;
+		}
+		p->untraced = nu;
+		p->untraced_cap = ncap;
+	}
+	struct ovc_untraced *u = &p->untraced[p->nuntraced];
+	u->t_ns = ns;
+	u->path = dup_bounded(path, MAX_STRING);
+	u->why = dup_bounded(why, 64);
+	if (!u->path || !u->why) {
+		free(u->path);
+		free(u->why);
+		set_why(r, "out of memory");
+		return false;
+	}
+	p->nuntraced++;
+	return true;
+}
+
+/* An `over` or `refuse` record: an allocation and the limit it met. */
+static bool read_alloc_event(struct reader *r, json_t *o, bool refuse,
+			     struct ovc_proc *p)
+{
+	struct ovc_alloc_event e = {.seen = true, .t_ns = -1, .size_bytes = -1,
+				    .live_bytes = -1, .limit_bytes = -1,
+				    .site = -1};
+	const char *fn = "", *limit = "";
+	if (get_int(r, o, "ns", 0, ABSURD_NS, &e.t_ns) == FLD_BAD ||
+	    get_str(r, o, "fn", &fn) == FLD_BAD ||
+	    get_int(r, o, "size", 0, INT64_MAX, &e.size_bytes) == FLD_BAD ||
+	    get_int(r, o, "live", 0, INT64_MAX, &e.live_bytes) == FLD_BAD ||
+	    get_int(r, o, refuse ? "budget" : "limit_bytes", 0, INT64_MAX,
+		    &e.limit_bytes) == FLD_BAD ||
+	    get_int(r, o, "site", -1, INT64_MAX, &e.site) == FLD_BAD ||
+	    (!refuse && get_str(r, o, "limit", &limit) == FLD_BAD))
+		return false;
+	if (e.t_ns >= 0)
+		note_ns(p, e.t_ns);
+	snprintf(e.fn, sizeof e.fn, "%s", fn);
+	if (refuse)
+		ovc_proc_note_refuse(p, &e);
+	else
+		ovc_proc_note_over(p, limit, &e);
 	return true;
 }
 
@@ -733,6 +825,12 @@ static void proc_line(struct reader *r, json_t *o, struct ovc_proc *p)
 		ok = read_site(r, o, p);
 	} else if (strcmp(type, OVC_REC_SITE_STATS) == 0) {
 		ok = read_site_stats(r, o, p);
+	} else if (strcmp(type, OVC_REC_OVER) == 0) {
+		ok = read_alloc_event(r, o, false, p);
+	} else if (strcmp(type, OVC_REC_REFUSE) == 0) {
+		ok = read_alloc_event(r, o, true, p);
+	} else if (strcmp(type, OVC_REC_UNTRACED) == 0) {
+		ok = read_untraced(r, o, p);
 	} else if (strcmp(type, OVC_REC_PROC) == 0 ||
 		   strcmp(type, OVC_REC_RUN) == 0 ||
 		   strcmp(type, OVC_REC_RUN_END) == 0) {

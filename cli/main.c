@@ -22,18 +22,40 @@ static void usage(FILE *out)
 	      "preloaded;\n"
 	      "        logs go to DIR (default ./ovc-out), the report to "
 	      "stderr;\n"
-	      "        exits with CMD's status\n"
-	      "  report [--json] [--run ID] [--top N] [--frames N] "
+	      "        exits with CMD's status; with gates (--check LIMITS, "
+	      "--max-peak-live\n"
+	      "        SIZE, ...: see `ovc check`) 1 when the command succeeded "
+	      "but a gate\n"
+	      "        failed\n"
+	      "  report [--json] [--html FILE] [--run ID] [--top N] [--frames N] "
 	      "[--sort KEY] [PATH...]\n"
 	      "        report the logs in PATH: files or directories "
 	      "(default ./ovc-out),\n"
 	      "        with the allocation sites that left the most memory "
 	      "untouched;\n"
-	      "        KEY is untouched, requested, touched or ratio\n"
+	      "        KEY is untouched, requested, touched or ratio (sites), "
+	      "gap, live,\n"
+	      "        rss, requested or time (processes)\n"
 	      "  flame [--weight untouched|requested|touched] [-o FILE] "
 	      "[PATH...]\n"
 	      "        the sites as folded stacks, for flamegraph.pl, "
 	      "inferno or speedscope\n"
+	      "  plot [-o FILE] [--html] [--max N] [PATH...]\n"
+	      "        charts of live requested, virtual and resident memory "
+	      "over time\n"
+	      "        against MemTotal and CommitLimit (SVG, or an HTML "
+	      "page)\n"
+	      "  check LIMIT... [--only PATTERN] [--total] [--junit FILE] "
+	      "[PATH...]\n"
+	      "        gates for CI: exit 1 when a process breaks a limit "
+	      "(--max-peak-live,\n"
+	      "        --max-peak-rss, --max-untouched, --min-touched-ratio,\n"
+	      "        --max-commit-fraction, --no-abrupt-end); `ovc check "
+	      "--help`\n"
+	      "  diff [--json] [--fail-over PERCENT] BASE NEW\n"
+	      "        compare two runs (log directories or saved `ovc report "
+	      "--json`)\n"
+	      "        per executable and per site\n"
 	      "  demo  two small experiments that show overcommit\n"
 	      "  help [options]\n"
 	      "        this text; `ovc help options` lists the OVC_* "
@@ -120,6 +142,12 @@ int main(int argc, char **argv)
 		return ovc_cmd_report(argc - 1, argv + 1);
 	if (strcmp(cmd, "flame") == 0)
 		return ovc_cmd_flame(argc - 1, argv + 1);
+	if (strcmp(cmd, "check") == 0)
+		return ovc_cmd_check(argc - 1, argv + 1);
+	if (strcmp(cmd, "diff") == 0)
+		return ovc_cmd_diff(argc - 1, argv + 1);
+	if (strcmp(cmd, "plot") == 0)
+		return ovc_cmd_plot(argc - 1, argv + 1);
 	if (strcmp(cmd, "demo") == 0)
 		return ovc_cmd_demo(argc - 1, argv + 1);
 	if (strcmp(cmd, "__demo") == 0)

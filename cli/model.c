@@ -2,6 +2,8 @@
  * the links between them and the figures derived from their aggregates. */
 #include "model.h"
 
+#include "diagnose.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -451,6 +453,12 @@ void ovc_proc_destroy(struct ovc_proc *p)
 	free(p->end_via);
 	free(p->exec_path);
 	free(p->first_warn);
+	for (size_t i = 0; i < p->nuntraced; i++) {
+		free(p->untraced[i].path);
+		free(p->untraced[i].why);
+	}
+	free(p->untraced);
+	ovc_proc_extra_destroy(p->extra);
 	free(p);
 }
 
@@ -619,7 +627,8 @@ static void link_images(struct ovc_model *m)
 {
 	struct ovc_proc **byname = malloc((m->nprocs + 1) * sizeof *byname);
 	if (byname) {
-		memcpy(byname, m->procs, m->nprocs * sizeof *byname);
+		if (m->nprocs)
+			memcpy(byname, m->procs, m->nprocs * sizeof *byname);
 		qsort(byname, m->nprocs, sizeof *byname, cmp_by_name);
 	}
 	for (size_t i = 0; i < m->nprocs; i++) {

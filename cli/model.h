@@ -77,6 +77,8 @@ struct ovc_site {
 	int64_t touched_bytes;  /**< as measured (probed blocks only) */
 	int64_t unprobed_bytes; /**< live bytes never probed */
 	bool sampled, shared_pages;
+	bool has_live_touched;      /**< the last `ss` had live_touched */
+	int64_t live_touched_bytes; /**< touched bytes of its live blocks */
 };
 
 /** What a report shows of a site: its figures with the touched bytes of
@@ -101,6 +103,17 @@ enum ovc_site_sort {
 };
 
 struct ovc_id_index;
+struct ovc_proc_extra; /* diagnose.h: chart samples, over/refuse */
+
+/** A program an image started (exec or posix_spawn) that the preload
+ * cannot follow (`untraced` record): statically linked, setuid or setgid. */
+struct ovc_untraced {
+	int64_t t_ns; /**< when, since the image began; -1 when unknown */
+	char *path;   /**< the program, as given; never NULL */
+	char *why;    /**< "static", "setuid", "setgid", ...; never NULL */
+};
+/** Most untraced records kept per image; later ones are counted. */
+#define OVC_MAX_UNTRACED 1000
 
 /** One process image: one `ovc.<pid>.<k>.jsonl` log. Only aggregates are
  * kept, never the samples, so memory does not grow with the log. */
@@ -159,6 +172,14 @@ struct ovc_proc {
 	/* reading */
 	uint64_t bad_lines;
 	bool torn_tail; /**< the last line was cut short */
+
+	/* charts and diagnosis (diagnose.h); NULL until a record needs it */
+	struct ovc_proc_extra *extra;
+
+	/* untraced records (suite.h), in log order */
+	struct ovc_untraced *untraced;
+	size_t nuntraced, untraced_cap;
+	uint64_t untraced_dropped; /**< beyond OVC_MAX_UNTRACED */
 
 	/* resolved by ovc_model_link() */
 	enum ovc_end_kind end_kind;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "diagnose.h"
 #include "frames.h"
 
 /* A JSON integer, or null where the model says unknown (negative). */
@@ -237,6 +238,7 @@ static json_t *proc_json(const struct ovc_model *m, const struct ovc_proc *p,
 	json_object_set_new(o, "bad_lines", json_integer((json_int_t)p->bad_lines));
 	json_object_set_new(o, "torn_tail", json_boolean(p->torn_tail));
 	sites_json(o, sym, p, ro);
+	json_object_set_new(o, "diagnosis", ovc_diag_json(m, p, sym));
 	return o;
 }
 
@@ -277,9 +279,10 @@ bool ovc_render_json(const struct ovc_model *m, FILE *out,
 	struct ovc_symbolizer *sym = ro && ro->sym ? ro->sym : ovc_sym_new();
 	for (size_t i = 0; i < m->nprocs; i++)
 		json_array_append_new(procs, proc_json(m, m->procs[i], ro, sym));
+	json_object_set_new(doc, "processes", procs);
+	ovc_render_json_suite(m, doc, ro, sym);
 	if (!ro || sym != ro->sym)
 		ovc_sym_free(sym);
-	json_object_set_new(doc, "processes", procs);
 	int rc = json_dumpf(doc, out, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
 	json_decref(doc);
 	if (rc == 0)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "diagnose.h"
 #include "ovc/options.h"
 
 #define LABEL_W 19 /* width of the label column */
@@ -341,6 +342,7 @@ static void put_proc(FILE *out, const struct ovc_model *m,
 	if (p->end_kind == OVC_END_ABRUPT && m->nruns == 0)
 		fputs("  > run it under `ovc run -- CMD` to learn how it ended\n",
 		      out);
+	ovc_diag_text(out, m, p, sym);
 	ovc_render_text_sites(p, out, o, sym);
 }
 
@@ -415,65 +417,23 @@ static void put_host(FILE *out, const struct ovc_host *h)
 	}
 }
 
-/* Index order of processes by peak live, largest first. */
-static const struct ovc_model *sort_model;
-static int cmp_peak(const void *a, const void *b)
-{
-	const struct ovc_proc *x = sort_model->procs[*(const size_t *)a];
-	const struct ovc_proc *y = sort_model->procs[*(const size_t *)b];
-	if (x->peak_live_bytes != y->peak_live_bytes)
-		return x->peak_live_bytes < y->peak_live_bytes ? 1 : -1;
-	return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
-}
-
-static void put_table(FILE *out, const struct ovc_model *m)
-{
-	char a[24], b[24], c[24], e[48];
-	fprintf(out, "%-8s %-8s %-12s %*s %*s %8s  %s\n", "pid", "ppid",
-		"ended", BYTES_W, "peak live", BYTES_W, "touched", "ratio",
-		"command");
-	for (size_t i = 0; i < m->nprocs; i++) {
-		const struct ovc_proc *p = m->procs[i];
-		double r;
-		switch (p->end_kind) {
-		case OVC_END_EXIT:
-			snprintf(e, sizeof e, "exit %" PRId64, p->end_code);
-			break;
-		case OVC_END_SIGNAL: {
-			const char *s = p->end_signal > 0 && p->end_signal < 65
-						? sigabbrev_np((int)p->end_signal)
-						: NULL;
-			snprintf(e, sizeof e, "SIG%s", s ? s : "?");
-			break;
-		}
-		case OVC_END_EXEC:
-			snprintf(e, sizeof e, "exec");
-			break;
-		default:
-			snprintf(e, sizeof e, "abrupt");
-		}
-		fprintf(out, "%-8" PRId64 " %-8" PRId64 " %-12s %*s %*s %8s  ",
-			p->pid, p->ppid, e, BYTES_W,
-			bytes(p->peak_live_bytes, a), BYTES_W,
-			bytes(ovc_proc_touched_bytes(p), b),
-			ovc_proc_touched_ratio(p, &r)
-				? ovc_render_percent(r, c, sizeof c)
-				: "-");
-		put_command(out, p->argv, p->argc, p->exe, TABLE_CMD_MAX);
-		fputc('\n', out);
-	}
-	fputc('\n', out);
-}
-
 bool ovc_render_text(const struct ovc_model *m, FILE *out,
 		     const struct ovc_render_opts *o)
 {
-	size_t max_detail = o && o->max_detail ? o->max_detail : 8;
-	for (size_t i = 0; i < m->nruns; i++) {
+	/* A suite of many processes: details of the top few only. */
+	size_t max_detail = o && o->max_detail ? o->max_detail
+			    : m->nprocs > 8     ? 3
+						: 8;
+	/* Runs: the first few (a suite run test by test makes hundreds). */
+	for (size_t i = 0; i < m->nruns && i < 3; i++) {
 		if (i)
 			fputc('\n', out);
 		put_run(out, m, m->runs[i]);
 	}
+	if (m->nruns > 3)
+		fprintf(out, "\n(%zu more runs: `ovc report --json` lists "
+			     "them)\n",
+			m->nruns - 3);
 	if (m->nprocs == 0 && m->nruns > 0)
 		return !ferror(out); /* the run says that nothing was traced */
 	if (m->nruns)
@@ -487,17 +447,16 @@ bool ovc_render_text(const struct ovc_model *m, FILE *out,
 		fputs("\n", out);
 		return !ferror(out);
 	}
-	if (m->nprocs > 1)
-		put_table(out, m);
+	/* One symbolizer for the whole report: modules (libc above all) are
+	 * shared by the processes, and opening one costs. */
+	struct ovc_symbolizer *sym = o && o->sym ? o->sym : ovc_sym_new();
+	ovc_render_text_suite(m, out, o, sym);
 
 	size_t *order = malloc(m->nprocs * sizeof *order);
 	size_t shown = m->nprocs;
 	if (order && m->nprocs > max_detail) {
-		for (size_t i = 0; i < m->nprocs; i++)
-			order[i] = i;
-		sort_model = m;
-		qsort(order, m->nprocs, sizeof *order, cmp_peak);
-		/* Keep the biggest in log order. */
+		ovc_rank_procs(m, o ? o->proc_sort : OVC_PSORT_GAP, order);
+		/* Keep the first by the sort key, in log order. */
 		shown = max_detail;
 		for (size_t i = 1; i < shown; i++)
 			for (size_t j = i; j > 0 && order[j - 1] > order[j]; j--) {
@@ -511,9 +470,6 @@ bool ovc_render_text(const struct ovc_model *m, FILE *out,
 	} else {
 		shown = m->nprocs < max_detail ? m->nprocs : max_detail;
 	}
-	/* One symbolizer for the whole report: modules (libc above all) are
-	 * shared by the processes, and opening one costs. */
-	struct ovc_symbolizer *sym = o && o->sym ? o->sym : ovc_sym_new();
 	for (size_t i = 0; i < shown; i++) {
 		put_proc(out, m, m->procs[order ? order[i] : i], o, sym);
 		fputc('\n', out);
@@ -523,8 +479,8 @@ bool ovc_render_text(const struct ovc_model *m, FILE *out,
 	free(order);
 	if (shown < m->nprocs)
 		fprintf(out,
-			"(%zu more processes with a smaller peak live are in "
-			"the table above; `ovc report --json` has them all)\n\n",
+			"(%zu more processes are in the tables above; "
+			"`ovc report --json` has them all)\n\n",
 			m->nprocs - shown);
 	put_host(out, &m->host);
 	return !ferror(out);

@@ -6,7 +6,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "model.h"
+#include "suite.h"
 #include "symbolize.h"
 
 /** Sites per process in the text report unless told otherwise. */
@@ -17,6 +20,8 @@
 #define OVC_FRAMES_DEFAULT 8
 /** top_sites or max_frames: no limit. */
 #define OVC_ALL SIZE_MAX
+/** Rows of the text report's table of processes unless told otherwise. */
+#define OVC_ROWS_DEFAULT 20
 
 struct ovc_render_opts {
 	const char *dir;   /**< where the logs are, for hints; may be NULL */
@@ -27,6 +32,9 @@ struct ovc_render_opts {
 	size_t max_frames; /**< stack lines per site in text (OVC_ALL) */
 	enum ovc_site_sort sort; /**< order of sites; 0 is by untouched */
 	struct ovc_symbolizer *sym; /**< NULL: the renderer makes its own */
+	enum ovc_proc_sort proc_sort; /**< order of processes; 0 is by gap */
+	size_t max_rows; /**< rows of the process table; 0 means
+			      OVC_ROWS_DEFAULT; OVC_ALL: every process */
 };
 
 /** What a flame graph weighs each stack by. */
@@ -63,6 +71,31 @@ void ovc_render_text_sites(const struct ovc_proc *p, FILE *out,
  * on a write error or when out of memory. */
 bool ovc_render_flame(const struct ovc_model *m, FILE *out,
 		      enum ovc_flame_weight weight, struct ovc_symbolizer *sym);
+
+/** Writes the sections of the text report on a run of several processes
+ * (render-suite.c): the process tree (repeats collapsed), the processes
+ * ranked by O->proc_sort, the totals, the untraced programs and the top
+ * sites over all processes (merged by executable and stack). For one
+ * process, only the tree and the untraced programs, when it started any;
+ * for none, nothing. */
+void ovc_render_text_suite(const struct ovc_model *m, FILE *out,
+			   const struct ovc_render_opts *o,
+			   struct ovc_symbolizer *sym);
+
+/** Adds "tree", "totals", "untraced" and "top_sites" to the JSON report
+ * DOC of M (docs/report-json.md). */
+void ovc_render_json_suite(const struct ovc_model *m, json_t *doc,
+			   const struct ovc_render_opts *o,
+			   struct ovc_symbolizer *sym);
+
+/** Parses the value of `--sort`: comma-separated keys, each a site key
+ * (untouched, requested, touched, ratio: O->sort) or a process key (gap,
+ * live, rss, requested, time: O->proc_sort); "requested" sets both. False
+ * when a key is neither. */
+bool ovc_render_parse_sort(const char *keys, struct ovc_render_opts *o);
+
+/** The "totals" object of T (docs/report-json.md). */
+json_t *ovc_totals_json(const struct ovc_model *m, const struct ovc_totals *t);
 
 /** Writes N with thousands separators ("1,234,567") into BUF (>= 32 bytes);
  * returns BUF. */

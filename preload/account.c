@@ -81,12 +81,12 @@ struct ovc_tc *ovc_account_register(void)
 	if (t) {
 		t->in_use = 1;
 		if (++registered == 1) {
-			single = t;
+			__atomic_store_n(&single, t, __ATOMIC_RELEASE);
 			single_base = live_sum() - OVC_LOAD(t->live);
 			OVC_STORE(t->peak, OVC_LOAD(t->live));
 		} else if (registered == 2 && single) {
 			peak_raise(OVC_LOAD(single->peak) + single_base);
-			single = NULL;
+			__atomic_store_n(&single, NULL, __ATOMIC_RELEASE);
 		}
 	}
 	pthread_mutex_unlock(&reg_lock);
@@ -109,6 +109,11 @@ void ovc_account_totals(struct ovc_totals *out)
 			out->failed[i] += OVC_LOAD(t->failed[i]);
 			out->requested[i] += OVC_LOAD(t->requested[i]);
 		}
+		for (int i = 0; i < OVC_MFN_COUNT; i++) {
+			out->map_calls[i] += OVC_LOAD(t->map_calls[i]);
+			out->map_failed[i] += OVC_LOAD(t->map_failed[i]);
+			out->map_bytes[i] += OVC_LOAD(t->map_bytes[i]);
+		}
 		out->live += OVC_LOAD(t->live);
 	}
 	peak_raise(out->live);
@@ -117,6 +122,7 @@ void ovc_account_totals(struct ovc_totals *out)
 	if (s && OVC_LOAD(s->peak) + single_base > peak)
 		peak = OVC_LOAD(s->peak) + single_base;
 	out->peak_live = peak;
+	ovc_maps_totals(out->maps);
 }
 
 int64_t ovc_account_live(void)
@@ -153,6 +159,9 @@ void ovc_account_fork_child(void)
 		memset(t->calls, 0, sizeof t->calls);
 		memset(t->failed, 0, sizeof t->failed);
 		memset(t->requested, 0, sizeof t->requested);
+		memset(t->map_calls, 0, sizeof t->map_calls);
+		memset(t->map_failed, 0, sizeof t->map_failed);
+		memset(t->map_bytes, 0, sizeof t->map_bytes);
 		t->live = 0;
 		t->peak = 0;
 		t->in_use = 0;

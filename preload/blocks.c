@@ -249,7 +249,7 @@ int64_t ovc_site_id_here(void)
 	uintptr_t ips[OVC_MAX_FRAMES];
 	int nf = ovc_stack_capture(ips, frames);
 	pthread_mutex_lock(&blocks_lock);
-	struct ovc_site *s = ovc_site_get(ips, nf);
+	struct ovc_site *s = ovc_site_get(ips, nf, OVC_KIND_MALLOC);
 	int64_t id = s ? (int64_t)s->id : -1;
 	pthread_mutex_unlock(&blocks_lock);
 	ovc_tls_guard--;
@@ -287,7 +287,7 @@ void ovc_track_alloc(struct ovc_tc *t, void *p, size_t n)
 	uintptr_t ips[OVC_MAX_FRAMES];
 	int nf = ovc_stack_capture(ips, frames);
 	pthread_mutex_lock(&blocks_lock);
-	struct ovc_site *s = ovc_site_get(ips, nf);
+	struct ovc_site *s = ovc_site_get(ips, nf, OVC_KIND_MALLOC);
 	struct block *b = insert((uintptr_t)p);
 	if (b) {
 		filter_add((uintptr_t)p, 1);
@@ -371,6 +371,12 @@ static void write_stats(struct ovc_site *s, uint64_t now)
 	ovc_buf_u64(&b, rounded(s->touched_live));
 	ovc_buf_key(&b, "unprobed");
 	ovc_buf_u64(&b, rounded(s->live - s->probed_live));
+	if (s->kind != OVC_KIND_MALLOC) {
+		ovc_buf_key(&b, "committed");
+		ovc_buf_u64(&b, rounded(s->committed));
+		ovc_buf_key(&b, "peak_committed");
+		ovc_buf_u64(&b, rounded(s->peak_committed));
+	}
 	ovc_buf_key(&b, "sampled");
 	ovc_buf_raw(&b, (s->flags & OVC_SITE_SAMPLED) ? "true" : "false");
 	ovc_buf_key(&b, "shared_pages");
@@ -386,7 +392,7 @@ static void write_dirty(uint64_t now)
 		if (!s->dirty)
 			continue;
 		if (!s->written)
-			ovc_site_get(s->ips, s->n); /* a fork child's new log */
+			ovc_site_get(s->ips, s->n, (enum ovc_site_kind)s->kind); /* a fork child's new log */
 		write_stats(s, now);
 	}
 }
@@ -413,18 +419,39 @@ static void probe_some(uint64_t budget_ns)
 	}
 }
 
+void ovc_blocks_lock(void)
+{
+	pthread_mutex_lock(&blocks_lock);
+}
+
+void ovc_blocks_unlock(void)
+{
+	pthread_mutex_unlock(&blocks_lock);
+}
+
+bool ovc_blocks_enabled(void)
+{
+	return enabled;
+}
+
 void ovc_blocks_tick(uint64_t budget_ns, bool grew, uint64_t t_ns)
 {
 	pthread_mutex_lock(&blocks_lock);
-	if (grew)
-		probe_some(budget_ns);
+	if (grew) {
+		probe_some(budget_ns / 2);
+		ovc_maps_probe(budget_ns / 2, false);
+	}
 	write_dirty(t_ns);
 	pthread_mutex_unlock(&blocks_lock);
 }
 
-void ovc_blocks_final(uint64_t budget_ns, uint64_t t_ns)
+void ovc_blocks_final(uint64_t budget_ns, uint64_t t_ns, bool nested)
 {
-	pthread_mutex_lock(&blocks_lock);
+	/* NESTED: ovc's own code on this thread was interrupted (a signal
+	 * handler calling _exit): the lock may be ours already. */
+	if (nested ? pthread_mutex_trylock(&blocks_lock) != 0
+		   : pthread_mutex_lock(&blocks_lock) != 0)
+		return;
 	uint64_t start = ovc_now_ns();
 	/* Two passes: first one block of every site not probed yet, so each
 	 * site has a measured fraction to extrapolate from; then the rest,
@@ -439,6 +466,7 @@ void ovc_blocks_final(uint64_t budget_ns, uint64_t t_ns)
 			site_probe(b);
 		}
 	}
+	ovc_maps_probe(budget_ns, true);
 	write_dirty(t_ns);
 	pthread_mutex_unlock(&blocks_lock);
 }
@@ -474,8 +502,10 @@ void ovc_blocks_fork_child(void)
 	for (struct ovc_site *s = ovc_site_first(); s; s = ovc_site_next(s)) {
 		s->blocks = s->requested = s->live = s->peak_live = 0;
 		s->touched_freed = s->touched_live = s->probed_live = 0;
+		s->committed = s->peak_committed = 0;
 		s->dirty = false;
 	}
+	ovc_maps_fork_child();
 	over_commit = over_total = false;
 	for (size_t i = 0; i < cap; i++) {
 		struct block *b = &table[i];

@@ -82,6 +82,10 @@ bool ovc_boot(void)
 	RESOLVE(fexecve, "fexecve");
 	RESOLVE(posix_spawn, "posix_spawn");
 	RESOLVE(posix_spawnp, "posix_spawnp");
+	RESOLVE(mmap, "mmap");
+	RESOLVE(munmap, "munmap");
+	RESOLVE(mremap, "mremap");
+	RESOLVE(mprotect, "mprotect");
 #undef RESOLVE
 	boot_busy = 0;
 	if (!r.malloc || !r.calloc || !r.realloc || !r.free ||

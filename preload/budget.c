@@ -155,15 +155,18 @@ void ovc_honest_adopt(void *p, size_t n)
 {
 	if (!budget)
 		return;
+	ovc_tls_guard++; /* a signal handler's malloc meanwhile forwards */
 	pthread_mutex_lock(&map_lock);
 	map_put((uintptr_t)p, n);
 	pthread_mutex_unlock(&map_lock);
+	ovc_tls_guard--;
 }
 
 int64_t ovc_honest_size(void *p)
 {
 	if (!budget || !p)
 		return -1;
+	ovc_tls_guard++; /* a signal handler's malloc meanwhile forwards */
 	pthread_mutex_lock(&map_lock);
 	int64_t n = -1;
 	if (map) {
@@ -174,6 +177,7 @@ int64_t ovc_honest_size(void *p)
 			n = (int64_t)map[i].size;
 	}
 	pthread_mutex_unlock(&map_lock);
+	ovc_tls_guard--;
 	return n;
 }
 
@@ -181,9 +185,11 @@ void ovc_honest_forget(void *p)
 {
 	if (!budget || !p)
 		return;
+	ovc_tls_guard++; /* a signal handler's malloc meanwhile forwards */
 	pthread_mutex_lock(&map_lock);
 	int64_t n = map_take((uintptr_t)p);
 	pthread_mutex_unlock(&map_lock);
+	ovc_tls_guard--;
 	if (n > 0)
 		__atomic_sub_fetch(&live_req, n, __ATOMIC_RELAXED);
 }
@@ -192,11 +198,13 @@ void ovc_honest_resized(void *p, void *q, size_t n, int64_t old)
 {
 	if (!budget)
 		return;
+	ovc_tls_guard++; /* a signal handler's malloc meanwhile forwards */
 	pthread_mutex_lock(&map_lock);
 	if (p)
 		map_take((uintptr_t)p);
 	map_put((uintptr_t)q, n);
 	pthread_mutex_unlock(&map_lock);
+	ovc_tls_guard--;
 	if (old > (int64_t)n)
 		__atomic_sub_fetch(&live_req, old - (int64_t)n, __ATOMIC_RELAXED);
 }

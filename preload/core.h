@@ -46,6 +46,10 @@ struct ovc_real {
 			   char *const[], char *const[]);
 	int (*posix_spawnp)(pid_t *, const char *, const void *, const void *,
 			    char *const[], char *const[]);
+	void *(*mmap)(void *, size_t, int, int, int, off_t);
+	int (*munmap)(void *, size_t);
+	void *(*mremap)(void *, size_t, size_t, int, ...);
+	int (*mprotect)(void *, size_t, int);
 };
 
 /** The next definitions of the hooked functions; valid once ovc_booted. */
@@ -105,6 +109,9 @@ struct ovc_tc {
 	uint64_t requested[OVC_FN_COUNT];
 	int64_t live;     /**< usable bytes allocated minus freed by this thread */
 	int64_t peak;     /**< largest live of this block (exact while single) */
+	uint64_t map_calls[OVC_MFN_COUNT];
+	uint64_t map_failed[OVC_MFN_COUNT];
+	uint64_t map_bytes[OVC_MFN_COUNT];
 	int64_t sample_left; /**< bytes until the next sampled allocation */
 	uint64_t rng;        /**< state of this thread's sampling generator */
 	struct ovc_tc *next; /**< registry list, push-only */
@@ -116,6 +123,10 @@ struct ovc_totals {
 	uint64_t calls[OVC_FN_COUNT];
 	uint64_t failed[OVC_FN_COUNT];
 	uint64_t requested[OVC_FN_COUNT];
+	uint64_t map_calls[OVC_MFN_COUNT];
+	uint64_t map_failed[OVC_MFN_COUNT];
+	uint64_t map_bytes[OVC_MFN_COUNT];
+	int64_t maps[4]; /**< mapped, peak mapped, committed, peak committed */
 	int64_t live;
 	int64_t peak_live;
 };
@@ -178,11 +189,19 @@ struct ovc_site {
 	bool written; /**< its `site` record is in the current log */
 	bool dirty;   /**< figures changed since the last `ss` record */
 	uint8_t flags;
+	uint8_t kind; /**< enum ovc_site_kind: which family allocated */
 	double blocks, requested, live, peak_live;
 	double touched_freed; /**< touched bytes of blocks already freed */
 	double touched_live;  /**< last probe of the live blocks */
 	double probed_live;   /**< live bytes probed at least once */
-	uintptr_t ips[];
+	double committed, peak_committed; /**< mappings: accessible bytes */
+	uintptr_t ips[];      /**< n frames, then the kind (part of the key) */
+};
+
+enum ovc_site_kind {
+	OVC_KIND_MALLOC = 0, /**< the malloc family */
+	OVC_KIND_MMAP = 1,   /**< mmap: anonymous private mappings */
+	OVC_KIND_MAPPED = 2, /**< mmap: file-backed or shared mappings */
 };
 
 /** Captures up to MAX return addresses of the caller of the hooked
@@ -192,7 +211,8 @@ int ovc_stack_capture(uintptr_t *ips, int max) OVC_HIDDEN;
 /** The site of a stack, created (and its `site` record and any new `mod`
  * records written) when new; NULL when ovc's memory is exhausted. Under
  * the blocks lock. */
-struct ovc_site *ovc_site_get(const uintptr_t *ips, int n) OVC_HIDDEN;
+struct ovc_site *ovc_site_get(const uintptr_t *ips, int n,
+			      enum ovc_site_kind kind) OVC_HIDDEN;
 /** Iteration over all sites, under the blocks lock. */
 struct ovc_site *ovc_site_first(void) OVC_HIDDEN;
 struct ovc_site *ovc_site_next(struct ovc_site *s) OVC_HIDDEN;
@@ -245,7 +265,7 @@ void ovc_track_free(void *p) OVC_HIDDEN;
 void ovc_blocks_tick(uint64_t budget_ns, bool grew, uint64_t t_ns) OVC_HIDDEN;
 /** At the end of an image: probes every live block within BUDGET_NS (the
  * rest stays unprobed and is reported so) and writes the sites. */
-void ovc_blocks_final(uint64_t budget_ns, uint64_t t_ns) OVC_HIDDEN;
+void ovc_blocks_final(uint64_t budget_ns, uint64_t t_ns, bool nested) OVC_HIDDEN;
 /** Reads OVC_LARGE, OVC_SAMPLE, OVC_FRAMES into effect; from the
  * constructor. */
 void ovc_blocks_init(void) OVC_HIDDEN;
@@ -258,6 +278,31 @@ void ovc_blocks_fork_child(void) OVC_HIDDEN;
 int64_t ovc_site_id_here(void) OVC_HIDDEN;
 /** Machine facts read at start, for the `over` records. */
 void ovc_blocks_set_limits(uint64_t commit_limit, uint64_t mem_total) OVC_HIDDEN;
+
+/** The blocks lock, also guarding the mapping table and every site. */
+void ovc_blocks_lock(void) OVC_HIDDEN;
+void ovc_blocks_unlock(void) OVC_HIDDEN;
+/** Whether tracking runs (the constructor ran and ovc has its memory). */
+bool ovc_blocks_enabled(void) OVC_HIDDEN;
+
+/* ---- mapping.c: mappings the program makes itself ---- */
+
+/** The program mapped LEN bytes at P (mmap succeeded): tracked with its
+ * stack when anonymous and private (or OVC_MMAP=all). Hook-safe. */
+void ovc_map_added(void *p, size_t len, int prot, int flags, int fd) OVC_HIDDEN;
+/** The program is about to unmap [P, P+LEN): probes and forgets it. */
+void ovc_map_removed(void *p, size_t len) OVC_HIDDEN;
+/** mremap moved or resized OLD (OLD_LEN bytes) to Q (NEW_LEN bytes). */
+void ovc_map_moved(void *old, size_t old_len, void *q, size_t new_len) OVC_HIDDEN;
+/** mprotect set PROT on [P, P+LEN): committed when not PROT_NONE. */
+void ovc_map_protected(void *p, size_t len, int prot) OVC_HIDDEN;
+/** Probes tracked mappings for at most BUDGET_NS (ALL: every one). Under
+ * the blocks lock. */
+void ovc_maps_probe(uint64_t budget_ns, bool all) OVC_HIDDEN;
+/** Mapped, peak mapped, committed and peak committed bytes. */
+void ovc_maps_totals(int64_t out[4]) OVC_HIDDEN;
+/** In a fork child, after the sites were reset. Under the blocks lock. */
+void ovc_maps_fork_child(void) OVC_HIDDEN;
 
 /* ---- follow.c: which processes write logs, and untraced programs ---- */
 
@@ -382,6 +427,8 @@ bool ovc_log_active(void) OVC_HIDDEN;
 const char *ovc_log_path(void) OVC_HIDDEN;
 /** Log lock, and its fork handlers. */
 void ovc_log_lock(void) OVC_HIDDEN;
+/** Takes the log lock if it is free; false otherwise. */
+bool ovc_log_trylock(void) OVC_HIDDEN;
 void ovc_log_unlock(void) OVC_HIDDEN;
 void ovc_log_fork_child(void) OVC_HIDDEN;
 
@@ -424,6 +471,7 @@ struct ovc_config {
 	uint64_t large_bytes;
 	uint64_t sample_bytes;
 	uint64_t follow;
+	uint64_t mmap_mode;
 	uint64_t prefault;
 	uint64_t budget_bytes;   /**< in force (0: none), from OVC_BUDGET */
 	const char *budget_mode; /**< "size", "commit", "avail" or "" */

@@ -1,11 +1,17 @@
 /* The functions libovc.so exports: the malloc family, counted and forwarded
  * to the real allocator, and the exit and exec functions, which close the
  * image's log first. Thin on purpose: the work is in the core. */
+/* meson builds with _FILE_OFFSET_BITS=64, which renames mmap to mmap64 in
+ * glibc's headers; here each hook must carry its own name. (On 64-bit
+ * targets off_t is 64 bits either way.) */
+#undef _FILE_OFFSET_BITS
 #include "core.h"
 
 #include <errno.h>
+#include <dlfcn.h>
 #include <malloc.h>
 #include <spawn.h>
+#include <sys/mman.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,8 +35,13 @@ static inline struct ovc_tc *counting(void)
 	if (OVC_UNLIKELY(ovc_kick))
 		ovc_lifecycle_kicked();
 	struct ovc_tc *t = ovc_tls_tc;
-	if (OVC_UNLIKELY(!t))
+	if (OVC_UNLIKELY(!t)) {
+		/* guarded: a signal handler that allocates while this thread
+		 * holds the registry lock forwards untracked */
+		ovc_tls_guard++;
 		t = ovc_account_register();
+		ovc_tls_guard--;
+	}
 	return t;
 }
 
@@ -335,6 +346,20 @@ EXPORT void _Exit(int status)
 		syscall(SYS_exit_group, status);
 }
 
+/* quick_exit runs at_quick_exit handlers and ends in glibc's internal
+ * _exit, which no preload sees: the end is written here. */
+EXPORT void quick_exit(int status)
+{
+	ovc_lifecycle_end(status, "quick_exit");
+	void (*real)(int) = NULL;
+	void *sym = dlsym(RTLD_NEXT, "quick_exit");
+	memcpy(&real, &sym, sizeof sym);
+	if (real)
+		real(status);
+	for (;;)
+		syscall(SYS_exit_group, status);
+}
+
 /* ---- exec: close this image's log, keep ovc in the new image ---- */
 
 EXPORT int execve(const char *path, char *const argv[], char *const envp[])
@@ -384,6 +409,127 @@ EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 	char *const *env = ovc_lifecycle_exec_env(envp);
 	errno = saved;
 	return ovc_real.fexecve(fd, argv, env);
+}
+
+/* ---- the mmap family, as called by the program ---- */
+
+static inline void count_map(struct ovc_tc *t, enum ovc_map_func fn,
+			     bool failed, size_t bytes)
+{
+	OVC_BUMP(t->map_calls[fn], 1);
+	if (failed)
+		OVC_BUMP(t->map_failed[fn], 1);
+	else
+		OVC_BUMP(t->map_bytes[fn], bytes);
+}
+
+/* Whether mappings are followed now (after the constructor, not in ovc's
+ * own code, OVC_MMAP not none). */
+static inline bool mapping_on(struct ovc_tc *t)
+{
+	return t && ovc_cfg.mmap_mode != OVC_MMAP_NONE && ovc_blocks_enabled();
+}
+
+EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	if (!ready()) {
+		long r = syscall(SYS_mmap, addr, len, prot, flags, fd, off);
+		if ((unsigned long)r > -4096ul) {
+			errno = (int)-r;
+			return MAP_FAILED;
+		}
+		return (void *)r;
+	}
+	struct ovc_tc *t = counting();
+	void *p = ovc_real.mmap(addr, len, prot, flags, fd, off);
+	if (t) {
+		int saved = errno;
+		count_map(t, OVC_MFN_MMAP, p == MAP_FAILED, len);
+		if (p != MAP_FAILED && mapping_on(t))
+			ovc_map_added(p, len, prot, flags, fd);
+		errno = saved;
+	}
+	return p;
+}
+
+/* glibc on 64-bit targets: mmap64 is mmap. */
+EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd,
+		    off_t off) __attribute__((alias("mmap")));
+
+EXPORT int munmap(void *p, size_t len)
+{
+	if (!ready())
+		return (int)syscall(SYS_munmap, p, len);
+	struct ovc_tc *t = counting();
+	int saved = errno;
+	/* Probed before the real munmap: afterwards the pages are gone. */
+	if (mapping_on(t))
+		ovc_map_removed(p, len);
+	errno = saved;
+	int r = ovc_real.munmap(p, len);
+	if (t) {
+		saved = errno;
+		count_map(t, OVC_MFN_MUNMAP, r != 0, len);
+		errno = saved;
+	}
+	return r;
+}
+
+EXPORT void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...)
+{
+	void *target = NULL;
+	if (flags & MREMAP_FIXED) {
+		va_list ap;
+		va_start(ap, flags);
+		target = va_arg(ap, void *);
+		va_end(ap);
+	}
+	if (!ready()) {
+		long r = syscall(SYS_mremap, old, old_len, new_len, flags, target);
+		if ((unsigned long)r > -4096ul) {
+			errno = (int)-r;
+			return MAP_FAILED;
+		}
+		return (void *)r;
+	}
+	struct ovc_tc *t = counting();
+	int saved = errno;
+	size_t kept = old_len;
+	if (new_len < old_len && mapping_on(t)) {
+		/* The tail goes away: probe it while it is there. */
+		uintptr_t ps = (uintptr_t)ovc_page_size();
+		uintptr_t cut = ((uintptr_t)old + new_len + ps - 1) & ~(ps - 1);
+		uintptr_t end = ((uintptr_t)old + old_len + ps - 1) & ~(ps - 1);
+		if (cut < end)
+			ovc_map_removed((void *)cut, end - cut);
+		kept = cut - (uintptr_t)old;
+	}
+	errno = saved;
+	void *q = ovc_real.mremap(old, old_len, new_len, flags, target);
+	if (t) {
+		saved = errno;
+		count_map(t, OVC_MFN_MREMAP, q == MAP_FAILED, new_len);
+		if (q != MAP_FAILED && mapping_on(t))
+			ovc_map_moved(old, kept, q, new_len);
+		errno = saved;
+	}
+	return q;
+}
+
+EXPORT int mprotect(void *p, size_t len, int prot)
+{
+	if (!ready())
+		return (int)syscall(SYS_mprotect, p, len, prot);
+	struct ovc_tc *t = counting();
+	int r = ovc_real.mprotect(p, len, prot);
+	if (t) {
+		int saved = errno;
+		count_map(t, OVC_MFN_MPROTECT, r != 0, len);
+		if (r == 0 && mapping_on(t))
+			ovc_map_protected(p, len, prot);
+		errno = saved;
+	}
+	return r;
 }
 
 /* posix_spawn and posix_spawnp start a process without exec'ing this one:

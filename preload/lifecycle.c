@@ -20,6 +20,12 @@ static const char *const func_names[OVC_FN_COUNT] = {
 #undef OVC_FUNC_NAME
 };
 
+static const char *const map_func_names[OVC_MFN_COUNT] = {
+#define OVC_MAP_FUNC_NAME(id, name) name,
+	OVC_MAP_FUNCS(OVC_MAP_FUNC_NAME)
+#undef OVC_MAP_FUNC_NAME
+};
+
 /* The image being traced. Fields are written under the log lock, except at
  * start and in a fork child, when no other thread of ovc's runs. */
 static struct {
@@ -132,6 +138,7 @@ void ovc_options_load(struct ovc_config *cfg)
 	cfg->large_bytes = number_option(OVC_OPT_LARGE);
 	cfg->sample_bytes = number_option(OVC_OPT_SAMPLE);
 	cfg->follow = number_option(OVC_OPT_FOLLOW);
+	cfg->mmap_mode = number_option(OVC_OPT_MMAP);
 	cfg->prefault = number_option(OVC_OPT_PREFAULT);
 	cfg->budget_mode = "";
 	const char *only = getenv(ovc_opt_defs[OVC_OPT_ONLY].env);
@@ -236,7 +243,7 @@ static void write_sample_locked(uint64_t now)
 		img.peak_rss = sm.rss;
 	if (sm.rss - sm.shared > img.peak_anon)
 		img.peak_anon = sm.rss - sm.shared;
-	char line[1024];
+	char line[2048];
 	struct ovc_buf b;
 	ovc_buf_init(&b, line, sizeof line);
 	ovc_buf_raw(&b, "{\"t\":\"" OVC_REC_SAMPLE "\"");
@@ -258,6 +265,20 @@ static void write_sample_locked(uint64_t now)
 	ovc_buf_u64s(&b, t.failed, OVC_FN_COUNT);
 	ovc_buf_key(&b, "requested");
 	ovc_buf_u64s(&b, t.requested, OVC_FN_COUNT);
+	ovc_buf_key(&b, "map_calls");
+	ovc_buf_u64s(&b, t.map_calls, OVC_MFN_COUNT);
+	ovc_buf_key(&b, "map_failed");
+	ovc_buf_u64s(&b, t.map_failed, OVC_MFN_COUNT);
+	ovc_buf_key(&b, "map_bytes");
+	ovc_buf_u64s(&b, t.map_bytes, OVC_MFN_COUNT);
+	ovc_buf_key(&b, "mapped");
+	ovc_buf_i64(&b, t.maps[0]);
+	ovc_buf_key(&b, "peak_mapped");
+	ovc_buf_i64(&b, t.maps[1]);
+	ovc_buf_key(&b, "committed");
+	ovc_buf_i64(&b, t.maps[2]);
+	ovc_buf_key(&b, "peak_committed");
+	ovc_buf_i64(&b, t.maps[3]);
 	line_end(&b);
 	write_line(&b);
 	img.last = t;
@@ -293,11 +314,15 @@ void ovc_lifecycle_tick(void)
 	if (!img.logging || img.pid != getpid())
 		return;
 	struct ovc_statm sm;
-	bool grew = ovc_statm_read(&sm) &&
-		    sm.rss - sm.shared != img.last_statm.rss - img.last_statm.shared;
-	ovc_blocks_tick(TICK_PROBE_NS, grew || img.probe_pending,
-			ovc_now_ns() - img.start_ns);
+	bool ok = ovc_statm_read(&sm);
+	ovc_log_lock(); /* img.last_statm is written under it */
+	bool grew = ok && sm.rss - sm.shared !=
+				  img.last_statm.rss - img.last_statm.shared;
+	bool pending = img.probe_pending;
 	img.probe_pending = grew;
+	ovc_log_unlock();
+	ovc_blocks_tick(TICK_PROBE_NS, grew || pending,
+			ovc_now_ns() - img.start_ns);
 	ovc_log_lock();
 	uint64_t now = ovc_now_ns();
 	if (changed_since_last() || now - img.last_write_ns >= 1000000000u)
@@ -418,6 +443,18 @@ static void write_header(const char *origin, const char *parent_log,
 		ovc_buf_jstr(&b, func_names[i], strlen(func_names[i]));
 	}
 	ovc_buf_raw(&b, "]");
+	ovc_buf_key(&b, "map_funcs");
+	ovc_buf_raw(&b, "[");
+	for (int i = 0; i < OVC_MFN_COUNT; i++) {
+		if (i)
+			ovc_buf_raw(&b, ",");
+		ovc_buf_jstr(&b, map_func_names[i], strlen(map_func_names[i]));
+	}
+	ovc_buf_raw(&b, "]");
+	ovc_buf_key(&b, "mmap_mode");
+	ovc_buf_raw(&b, ovc_cfg.mmap_mode == OVC_MMAP_ALL ? "\"all\""
+			: ovc_cfg.mmap_mode == OVC_MMAP_NONE ? "\"none\""
+							     : "\"anon\"");
 	ovc_buf_key(&b, "baseline");
 	ovc_buf_raw(&b, "{\"vm\":");
 	ovc_buf_u64(&b, img.base.vm);
@@ -553,12 +590,27 @@ static void summary_line(void)
 	ovc_say(msg);
 }
 
+/* Takes the log lock, unless ovc's code on this thread was interrupted
+ * (NESTED: a signal handler calling _exit or execve) and may hold it: then
+ * it goes on without, since every line is one O_APPEND write. Returns
+ * whether the lock is held. */
+static bool log_lock_end(bool nested)
+{
+	if (!nested) {
+		ovc_log_lock();
+		return true;
+	}
+	return ovc_log_trylock();
+}
+
 void ovc_lifecycle_end(int code, const char *via)
 {
+	bool nested = ovc_tls_guard > 0;
 	ovc_tls_guard++;
 	if (img.logging && !img.ended && img.pid == getpid())
-		ovc_blocks_final(FINAL_PROBE_NS, ovc_now_ns() - img.start_ns);
-	ovc_log_lock();
+		ovc_blocks_final(FINAL_PROBE_NS, ovc_now_ns() - img.start_ns,
+				 nested);
+	bool locked = log_lock_end(nested);
 	if (img.logging && !img.ended && img.pid == getpid()) {
 		write_sample_locked(ovc_now_ns());
 		char line[256];
@@ -578,24 +630,27 @@ void ovc_lifecycle_end(int code, const char *via)
 		img.ended = true;
 		summary_line();
 	}
-	ovc_log_unlock();
+	if (locked)
+		ovc_log_unlock();
 	ovc_tls_guard--;
 }
 
 void ovc_lifecycle_exec(const char *path, bool search)
 {
+	bool nested = ovc_tls_guard > 0;
 	ovc_tls_guard++;
 	/* A vfork child (a shell running a command) may record in its
 	 * parent's log, which stands still meanwhile, that the program it is
 	 * about to exec cannot be followed. */
-	if (img.logging && !img.ended && path && path[0] != '(' &&
+	if (!nested && img.logging && !img.ended && path && path[0] != '(' &&
 	    (img.pid == getpid() || img.pid == getppid()))
 		ovc_follow_exec(path, search, ovc_now_ns() - img.start_ns);
 	/* A vfork child (posix_spawn, or vfork itself) shares the parent's
 	 * memory and must not write the parent's log. */
 	if (img.logging && !img.ended && img.pid == getpid()) {
-		ovc_blocks_final(FINAL_PROBE_NS, ovc_now_ns() - img.start_ns);
-		ovc_log_lock();
+		ovc_blocks_final(FINAL_PROBE_NS, ovc_now_ns() - img.start_ns,
+				 nested);
+		bool locked = log_lock_end(nested);
 		write_sample_locked(ovc_now_ns());
 		char line[4400];
 		struct ovc_buf b;
@@ -607,7 +662,8 @@ void ovc_lifecycle_exec(const char *path, bool search)
 		ovc_buf_jstr(&b, path ? path : "", path ? strnlen(path, 4096) : 0);
 		line_end(&b);
 		write_line(&b);
-		ovc_log_unlock();
+		if (locked)
+			ovc_log_unlock();
 	}
 	ovc_tls_guard--;
 }
@@ -650,7 +706,10 @@ char *const *ovc_lifecycle_exec_env(char *const *envp)
 	size_t n = 0;
 	for (char *const *e = envp; e && *e; e++)
 		n++;
-	char **out = ovc_arena_alloc((n + 4) * sizeof *out);
+	/* Straight from the kernel, no lock: this may run in a signal handler
+	 * that interrupted ovc. Not returned: exec replaces the process, and
+	 * a failed exec costs a page or two. */
+	char **out = ovc_pages_alloc((n + 4) * sizeof *out);
 	if (!out)
 		return envp;
 	size_t j = 0;
@@ -668,7 +727,7 @@ char *const *ovc_lifecycle_exec_env(char *const *envp)
 	}
 	if (!keep_pre) {
 		size_t len = strlen(env_preload) + (their_preload ? strlen(their_preload) + 1 : 0) + 1;
-		char *s = ovc_arena_alloc(len);
+		char *s = ovc_pages_alloc(len);
 		if (s) {
 			struct ovc_buf b;
 			ovc_buf_init(&b, s, len);

@@ -232,6 +232,11 @@ void ovc_log_lock(void)
 	pthread_mutex_lock(&log_mutex);
 }
 
+bool ovc_log_trylock(void)
+{
+	return pthread_mutex_trylock(&log_mutex) == 0;
+}
+
 void ovc_log_unlock(void)
 {
 	pthread_mutex_unlock(&log_mutex);

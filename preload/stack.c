@@ -233,15 +233,28 @@ static void write_site(const struct ovc_site *s)
 		}
 		ovc_buf_raw(&b, "]");
 	}
-	ovc_buf_raw(&b, "]}\n");
+	ovc_buf_raw(&b, "]");
+	if (s->kind != OVC_KIND_MALLOC) {
+		ovc_buf_key(&b, "kind");
+		ovc_buf_raw(&b, s->kind == OVC_KIND_MMAP ? "\"mmap\"" : "\"mapped\"");
+	}
+	ovc_buf_raw(&b, "}\n");
 	ovc_record_write(&b);
 }
 
-struct ovc_site *ovc_site_get(const uintptr_t *ips, int n)
+struct ovc_site *ovc_site_get(const uintptr_t *ips, int n,
+			      enum ovc_site_kind kind)
 {
+	/* The key is the frames followed by the kind: one stack that both
+	 * mallocs and maps makes two sites. */
+	uintptr_t key_buf[OVC_MAX_FRAMES + 1];
+	if (n > OVC_MAX_FRAMES)
+		n = OVC_MAX_FRAMES;
+	memcpy(key_buf, ips, (size_t)n * sizeof ips[0]);
+	key_buf[n] = (uintptr_t)kind;
+	size_t key = ((size_t)n + 1) * sizeof ips[0];
 	struct ovc_site *s;
-	size_t key = (size_t)n * sizeof ips[0];
-	HASH_FIND(hh, sites, ips, key, s);
+	HASH_FIND(hh, sites, key_buf, key, s);
 	if (s) {
 		if (!s->written) {
 			write_site(s);
@@ -254,7 +267,8 @@ struct ovc_site *ovc_site_get(const uintptr_t *ips, int n)
 		return NULL;
 	s->id = next_site_id++;
 	s->n = n;
-	memcpy(s->ips, ips, key);
+	s->kind = (uint8_t)kind;
+	memcpy(s->ips, key_buf, key);
 	ovc_hash_oom = false;
 	HASH_ADD_KEYPTR(hh, sites, s->ips, key, s);
 	if (ovc_hash_oom)

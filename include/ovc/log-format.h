@@ -45,6 +45,23 @@
 	X(VALLOC, "valloc")                                                    \
 	X(PVALLOC, "pvalloc")
 
+/** The mmap family, in the order of the "map_calls", "map_failed" and
+ * "map_bytes" arrays of a sample record (the header repeats it as
+ * "map_funcs"). Kept apart from OVC_FUNCS: mapped bytes are not requested
+ * bytes of the malloc family, and reports show the two side by side. */
+#define OVC_MAP_FUNCS(X)                                                       \
+	X(MMAP, "mmap")                                                        \
+	X(MUNMAP, "munmap")                                                    \
+	X(MREMAP, "mremap")                                                    \
+	X(MPROTECT, "mprotect")
+
+enum ovc_map_func {
+#define OVC_MAP_FUNC_ENUM(id, name) OVC_MFN_##id,
+	OVC_MAP_FUNCS(OVC_MAP_FUNC_ENUM)
+#undef OVC_MAP_FUNC_ENUM
+	OVC_MFN_COUNT
+};
+
 enum ovc_func {
 #define OVC_FUNC_ENUM(id, name) OVC_FN_##id,
 	OVC_FUNCS(OVC_FUNC_ENUM)

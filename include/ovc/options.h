@@ -38,6 +38,10 @@ enum ovc_opt_kind {
 	X(SAMPLE, "OVC_SAMPLE", OVC_OPT_SIZE, "512K", 0, 0, NULL,              \
 	  "mean bytes between sampled smaller allocations; 1 tracks every "   \
 	  "allocation, 0 tracks only large ones")                             \
+	X(MMAP, "OVC_MMAP", OVC_OPT_CHOICE, "anon", 0, 0, "anon|all|none",     \
+	  "mappings the program makes with mmap: anon tracks anonymous "      \
+	  "private ones with their stack and probes them; all also file and " \
+	  "shared ones; none only counts the calls")                          \
 	X(FOLLOW, "OVC_FOLLOW", OVC_OPT_CHOICE, "all", 0, 0, "all|none",        \
 	  "all: every descendant writes a log; none: only the command of "    \
 	  "`ovc run` (its pid is in OVC_TOP)")                                \
@@ -67,6 +71,7 @@ enum ovc_opt_id {
 
 enum ovc_summary_mode { OVC_SUMMARY_TTY, OVC_SUMMARY_ALWAYS, OVC_SUMMARY_NEVER };
 enum ovc_follow_mode { OVC_FOLLOW_ALL, OVC_FOLLOW_NONE };
+enum ovc_mmap_mode { OVC_MMAP_ANON, OVC_MMAP_ALL, OVC_MMAP_NONE };
 
 struct ovc_opt_def {
 	const char *env;
