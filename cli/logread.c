@@ -288,6 +288,38 @@ static void read_funcs(struct reader *r, json_t *o, struct ovc_proc *p)
 	}
 }
 
+static const char *const map_func_names[OVC_MFN_COUNT] = {
+#define OVC_MAP_FUNC_NAME(id, name) name,
+	OVC_MAP_FUNCS(OVC_MAP_FUNC_NAME)
+#undef OVC_MAP_FUNC_NAME
+};
+
+/* "map_funcs": the order of the map_* arrays of the samples. */
+static void read_map_funcs(struct reader *r, json_t *o, struct ovc_proc *p)
+{
+	json_t *a = json_object_get(o, "map_funcs");
+	if (!a)
+		return;
+	if (!json_is_array(a) || json_array_size(a) > MAX_FUNCS) {
+		set_why(r, "\"map_funcs\" is not an array of at most %d names",
+			MAX_FUNCS);
+		header_field(r, FLD_BAD);
+		return;
+	}
+	p->nmap_funcs = json_array_size(a);
+	for (int f = 0; f < OVC_MFN_COUNT; f++)
+		p->map_pos[f] = -1;
+	for (size_t i = 0; i < p->nmap_funcs; i++) {
+		json_t *e = json_array_get(a, i);
+		if (!json_is_string(e))
+			continue;
+		for (int f = 0; f < OVC_MFN_COUNT; f++)
+			if (p->map_pos[f] < 0 &&
+			    strcmp(json_string_value(e), map_func_names[f]) == 0)
+				p->map_pos[f] = (int)i;
+	}
+}
+
 static void read_proc_header(struct reader *r, json_t *o, struct ovc_proc *p)
 {
 	const char *s;
@@ -334,6 +366,7 @@ static void read_proc_header(struct reader *r, json_t *o, struct ovc_proc *p)
 	h->known = h->mem_total_bytes >= 0 || h->commit_limit_bytes >= 0 ||
 		   h->overcommit_memory >= 0;
 	read_funcs(r, o, p);
+	read_map_funcs(r, o, p);
 
 	json_t *b = json_object_get(o, "baseline");
 	if (b && json_is_object(b)) {
@@ -376,6 +409,18 @@ static bool read_sample(struct reader *r, json_t *o, struct ovc_proc *p)
 	    (ff = get_counts(r, o, "failed", p->nfuncs, failed)) == FLD_BAD ||
 	    (fr = get_counts(r, o, "requested", p->nfuncs, req)) == FLD_BAD)
 		return false;
+	/* the mmap family: optional (logs before it have none) */
+	int64_t mcalls[MAX_FUNCS], mfailed[MAX_FUNCS], mbytes[MAX_FUNCS];
+	int64_t mapped = -1, pmapped = -1, com = -1, pcom = -1;
+	enum field mc, mf, mb;
+	if ((mc = get_counts(r, o, "map_calls", p->nmap_funcs, mcalls)) == FLD_BAD ||
+	    (mf = get_counts(r, o, "map_failed", p->nmap_funcs, mfailed)) == FLD_BAD ||
+	    (mb = get_counts(r, o, "map_bytes", p->nmap_funcs, mbytes)) == FLD_BAD ||
+	    get_int(r, o, "mapped", 0, ABSURD_BYTES, &mapped) == FLD_BAD ||
+	    get_int(r, o, "peak_mapped", 0, ABSURD_BYTES, &pmapped) == FLD_BAD ||
+	    get_int(r, o, "committed", 0, ABSURD_BYTES, &com) == FLD_BAD ||
+	    get_int(r, o, "peak_committed", 0, ABSURD_BYTES, &pcom) == FLD_BAD)
+		return false;
 
 	p->samples++;
 	if (ns >= 0)
@@ -415,6 +460,31 @@ static bool read_sample(struct reader *r, json_t *o, struct ovc_proc *p)
 		if (fr == FLD_OK)
 			p->requested[f] = req[pos];
 	}
+	if (mc == FLD_OK)
+		p->has_maps = true;
+	for (int f = 0; f < OVC_MFN_COUNT; f++) {
+		int pos = p->map_pos[f];
+		if (pos < 0 || (size_t)pos >= p->nmap_funcs)
+			continue;
+		if (mc == FLD_OK)
+			p->map_calls[f] = mcalls[pos];
+		if (mf == FLD_OK)
+			p->map_failed[f] = mfailed[pos];
+		if (mb == FLD_OK)
+			p->map_bytes[f] = mbytes[pos];
+	}
+	if (mapped >= 0)
+		p->mapped_bytes = mapped;
+	if (pmapped > p->peak_mapped_bytes)
+		p->peak_mapped_bytes = pmapped;
+	if (mapped > p->peak_mapped_bytes)
+		p->peak_mapped_bytes = mapped;
+	if (com >= 0)
+		p->committed_bytes = com;
+	if (pcom > p->peak_committed_bytes)
+		p->peak_committed_bytes = pcom;
+	if (com > p->peak_committed_bytes)
+		p->peak_committed_bytes = com;
 	return true;
 }
 
@@ -567,10 +637,16 @@ static bool read_site(struct reader *r, json_t *o, struct ovc_proc *p)
 			 "site %lld names a module with no \"mod\" record; its "
 			 "frames there are shown as module ids (said once)",
 			 (long long)id);
+	const char *kind = "malloc";
+	if (get_str(r, o, "kind", &kind) == FLD_BAD)
+		return false;
 	bool dup = false;
 	struct ovc_site *s = ovc_proc_add_site(p, id, frames, kept, &dup);
 	if (s) {
 		s->frames_dropped += n - kept;
+		s->kind = strcmp(kind, "mmap") == 0     ? OVC_FAMILY_MMAP
+			  : strcmp(kind, "mapped") == 0 ? OVC_FAMILY_MAPPED
+							: OVC_FAMILY_MALLOC;
 	} else if (dup) {
 		say_once(r, &r->said_dup_site,
 			 "site %lld is defined again; the first definition is "
@@ -590,7 +666,7 @@ static bool read_site(struct reader *r, json_t *o, struct ovc_proc *p)
 static bool read_site_stats(struct reader *r, json_t *o, struct ovc_proc *p)
 {
 	int64_t ns = -1, id = -1, blocks = 0, req = 0, live = 0, peak = 0,
-		touched = 0, unprobed = 0, live_touched = -1;
+		touched = 0, unprobed = 0, live_touched = -1, com = 0, pcom = 0;
 	bool sampled = false, shared = false;
 	if (get_int(r, o, "ns", 0, ABSURD_NS, &ns) == FLD_BAD ||
 	    get_int(r, o, "id", 0, INT64_MAX, &id) == FLD_BAD ||
@@ -603,7 +679,9 @@ static bool read_site_stats(struct reader *r, json_t *o, struct ovc_proc *p)
 	    get_int(r, o, "live_touched", 0, ABSURD_BYTES, &live_touched) ==
 		    FLD_BAD ||
 	    get_bool(r, o, "sampled", &sampled) == FLD_BAD ||
-	    get_bool(r, o, "shared_pages", &shared) == FLD_BAD)
+	    get_bool(r, o, "shared_pages", &shared) == FLD_BAD ||
+	    get_int(r, o, "committed", 0, ABSURD_BYTES, &com) == FLD_BAD ||
+	    get_int(r, o, "peak_committed", 0, ABSURD_BYTES, &pcom) == FLD_BAD)
 		return false;
 	if (id < 0) {
 		set_why(r, "\"ss\" record without an \"id\"");
@@ -633,6 +711,8 @@ static bool read_site_stats(struct reader *r, json_t *o, struct ovc_proc *p)
 	s->shared_pages = shared;
 	s->has_live_touched = live_touched >= 0;
 	s->live_touched_bytes = live_touched;
+	s->committed_bytes = com;
+	s->peak_committed_bytes = pcom;
 	return true;
 }
 

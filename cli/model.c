@@ -7,6 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+const char *ovc_family_name(int kind)
+{
+	return kind == OVC_FAMILY_MMAP     ? "mmap"
+	       : kind == OVC_FAMILY_MAPPED ? "mapped"
+					   : "malloc";
+}
+
 static const char *const func_names[OVC_FN_COUNT] = {
 #define OVC_FUNC_NAME(id, name) [OVC_FN_##id] = name,
 	OVC_FUNCS(OVC_FUNC_NAME)
@@ -107,6 +114,9 @@ struct ovc_proc *ovc_proc_create(const char *log_path)
 	host_init(&p->host);
 	for (int i = 0; i < OVC_FN_COUNT; i++)
 		p->func_pos[i] = -1;
+	for (int i = 0; i < OVC_MFN_COUNT; i++)
+		p->map_pos[i] = i; /* log-format.h's order until map_funcs says */
+	p->nmap_funcs = OVC_MFN_COUNT;
 	p->first_ns = p->last_ns = -1;
 	p->end_kind = OVC_END_ABRUPT;
 	p->end_signal = -1;

@@ -77,9 +77,21 @@ struct ovc_site {
 	int64_t touched_bytes;  /**< as measured (probed blocks only) */
 	int64_t unprobed_bytes; /**< live bytes never probed */
 	bool sampled, shared_pages;
+	int kind; /**< enum ovc_site_family: which family allocated */
+	int64_t committed_bytes, peak_committed_bytes; /**< mmap sites */
 	bool has_live_touched;      /**< the last `ss` had live_touched */
 	int64_t live_touched_bytes; /**< touched bytes of its live blocks */
 };
+
+/** Which family of functions made a site's blocks. */
+enum ovc_site_family {
+	OVC_FAMILY_MALLOC = 0, /**< the malloc family */
+	OVC_FAMILY_MMAP = 1,   /**< mmap: anonymous private mappings */
+	OVC_FAMILY_MAPPED = 2, /**< mmap: file-backed or shared mappings */
+};
+
+/** "malloc", "mmap" or "mapped". */
+const char *ovc_family_name(int kind);
 
 /** What a report shows of a site: its figures with the touched bytes of
  * unprobed blocks extrapolated (docs/report-json.md). */
@@ -150,6 +162,17 @@ struct ovc_proc {
 	int64_t calls[OVC_FN_COUNT];     /**< from the last sample */
 	int64_t failed[OVC_FN_COUNT];
 	int64_t requested[OVC_FN_COUNT];
+
+	/* the mmap family (map_* fields of the samples); has_maps when any
+	 * sample carried them */
+	bool has_maps;
+	int map_pos[OVC_MFN_COUNT]; /**< position in the log's arrays, or -1 */
+	size_t nmap_funcs;
+	int64_t map_calls[OVC_MFN_COUNT];
+	int64_t map_failed[OVC_MFN_COUNT];
+	int64_t map_bytes[OVC_MFN_COUNT];
+	int64_t mapped_bytes, peak_mapped_bytes;       /**< last, largest */
+	int64_t committed_bytes, peak_committed_bytes; /**< last, largest */
 
 	/* other records */
 	bool has_end;

@@ -141,6 +141,13 @@ static json_t *site_json(struct ovc_symbolizer *sym, const struct ovc_proc *p,
 			    json_integer(s->unprobed_bytes));
 	json_object_set_new(o, "sampled", json_boolean(s->sampled));
 	json_object_set_new(o, "shared_pages", json_boolean(s->shared_pages));
+	json_object_set_new(o, "family", str(ovc_family_name(s->kind)));
+	if (s->kind != OVC_FAMILY_MALLOC) {
+		json_object_set_new(o, "committed_bytes",
+				    json_integer(s->committed_bytes));
+		json_object_set_new(o, "peak_committed_bytes",
+				    json_integer(s->peak_committed_bytes));
+	}
 	return o;
 }
 
@@ -204,7 +211,33 @@ static json_t *proc_json(const struct ovc_model *m, const struct ovc_proc *p,
 	 * fixes it; the per-function split is in "failed". */
 	json_object_set_new(calls, "failed",
 			    json_integer(ovc_proc_total_failed(p)));
+	/* the mmap family, beside the malloc family (not in "failed") */
+	static const char *const map_names[OVC_MFN_COUNT] = {
+#define OVC_MAP_FUNC_NAME(id, name) name,
+		OVC_MAP_FUNCS(OVC_MAP_FUNC_NAME)
+#undef OVC_MAP_FUNC_NAME
+	};
+	json_t *map_failed = json_object(), *map_bytes = json_object();
+	for (int f = 0; f < OVC_MFN_COUNT; f++) {
+		json_object_set_new(calls, map_names[f],
+				    json_integer(p->map_calls[f]));
+		json_object_set_new(map_failed, map_names[f],
+				    json_integer(p->map_failed[f]));
+		json_object_set_new(map_bytes, map_names[f],
+				    json_integer(p->map_bytes[f]));
+	}
 	json_object_set_new(o, "calls", calls);
+	json_object_set_new(o, "map_failed", map_failed);
+	json_object_set_new(o, "map_bytes", map_bytes);
+	json_object_set_new(o, "mapped_bytes",
+			    json_integer(p->map_bytes[OVC_MFN_MMAP]));
+	json_object_set_new(o, "live_mapped_bytes", json_integer(p->mapped_bytes));
+	json_object_set_new(o, "peak_mapped_bytes",
+			    json_integer(p->peak_mapped_bytes));
+	json_object_set_new(o, "committed_bytes",
+			    json_integer(p->committed_bytes));
+	json_object_set_new(o, "peak_committed_bytes",
+			    json_integer(p->peak_committed_bytes));
 	json_object_set_new(o, "failed", per_func(p->failed));
 	json_object_set_new(o, "requested", per_func(p->requested));
 	json_object_set_new(o, "requested_bytes",

@@ -131,14 +131,15 @@ void ovc_render_text_sites(const struct ovc_proc *p, FILE *out,
 
 	char cwdbuf[4096];
 	const char *cwd = getcwd(cwdbuf, sizeof cwdbuf);
-	fprintf(out, "  %4s  %*s  %*s  %*s  %6s  %*s  %9s  %s\n", "#", BYTES_W,
-		"untouched", BYTES_W, "requested", BYTES_W, "touched", "ratio",
-		BYTES_W, "peak live", "blocks", "figures");
+	fprintf(out, "  %4s  %-6s  %*s  %*s  %*s  %6s  %*s  %9s  %s\n", "#",
+		"family", BYTES_W, "untouched", BYTES_W, "requested", BYTES_W,
+		"touched", "ratio", BYTES_W, "peak live", "blocks", "figures");
 	for (size_t r = 0; r < shown; r++) {
 		const struct ovc_site *s = &p->sites[order[r]];
 		struct ovc_site_figures f;
 		ovc_site_figures(s, &f);
-		fprintf(out, "  %4zu  %*s  %*s  %*s  %6s  %*s  %9s  ", r + 1,
+		fprintf(out, "  %4zu  %-6s  %*s  %*s  %*s  %6s  %*s  %9s  ",
+			r + 1, ovc_family_name(s->kind),
 			BYTES_W, bytes(f.untouched_bytes, a), BYTES_W,
 			bytes(f.requested_bytes, b), BYTES_W,
 			bytes(f.touched_bytes, e),
@@ -148,6 +149,11 @@ void ovc_render_text_sites(const struct ovc_proc *p, FILE *out,
 			BYTES_W, bytes(f.peak_live_bytes, d),
 			ovc_render_count(f.blocks, n, sizeof n));
 		put_figures_kind(out, s, &f);
+		if (s->kind != OVC_FAMILY_MALLOC)
+			/* mappings: what of the reserved address space was
+			 * made accessible (mprotect) */
+			fprintf(out, "; committed %s at peak",
+				bytes(s->peak_committed_bytes, a));
 		fputc('\n', out);
 		size_t nf = s->nframes < max_frames ? s->nframes : max_frames;
 		for (size_t i = 0; i < nf; i++) {

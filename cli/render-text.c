@@ -240,6 +240,41 @@ static void put_requested(FILE *out, const struct ovc_proc *p)
 	put_bytes_line(out, "requested", total, note);
 }
 
+/* The mmap family, apart from the malloc family's figures. */
+static void put_maps(FILE *out, const struct ovc_proc *p)
+{
+	static const char *const names[OVC_MFN_COUNT] = {
+#define OVC_MAP_FUNC_NAME(id, name) name,
+		OVC_MAP_FUNCS(OVC_MAP_FUNC_NAME)
+#undef OVC_MAP_FUNC_NAME
+	};
+	char n[32];
+	bool any = false;
+	for (int f = 0; f < OVC_MFN_COUNT; f++)
+		any |= p->map_calls[f] > 0;
+	if (!p->has_maps || !any)
+		return;
+	label(out, "mmap calls");
+	any = false;
+	for (int f = 0; f < OVC_MFN_COUNT; f++) {
+		if (p->map_calls[f] <= 0)
+			continue;
+		fprintf(out, "%s%s %s", any ? "  " : "", names[f],
+			ovc_render_count(p->map_calls[f], n, sizeof n));
+		if (p->map_failed[f] > 0)
+			fprintf(out, " (%s failed)",
+				ovc_render_count(p->map_failed[f], n, sizeof n));
+		any = true;
+	}
+	fputc('\n', out);
+	put_bytes_line(out, "mapped", p->map_bytes[OVC_MFN_MMAP],
+		       "by mmap, over the whole run");
+	put_bytes_line(out, "peak mapped", p->peak_mapped_bytes,
+		       "mapped by the program and not yet unmapped");
+	put_bytes_line(out, "peak committed", p->peak_committed_bytes,
+		       "of that, accessible (PROT_NONE reservations excluded)");
+}
+
 /* The process block, then its sites. */
 static void put_proc(FILE *out, const struct ovc_model *m,
 		     const struct ovc_proc *p, const struct ovc_render_opts *o,
@@ -268,6 +303,7 @@ static void put_proc(FILE *out, const struct ovc_model *m,
 	put_end(out, p);
 	put_calls(out, p);
 	put_requested(out, p);
+	put_maps(out, p);
 	put_bytes_line(out, "peak live", p->peak_live_bytes,
 		       "requested and not yet freed");
 	put_bytes_line(out, "peak virtual", p->peak_vm_bytes,

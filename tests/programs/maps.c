@@ -8,7 +8,7 @@
  *                  first 512 MiB read-write, touch 256 MiB of it.
  *
  * Prints one line saying what it did. */
-#define _GNU_SOURCE
+
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
