@@ -81,11 +81,11 @@ struct ovc_tc *ovc_account_register(void)
 	if (t) {
 		t->in_use = 1;
 		if (++registered == 1) {
-			__atomic_store_n(&single, t, __ATOMIC_RELEASE);
-			single_base = live_sum() - OVC_LOAD(t->live);
+			OVC_STORE(single_base, live_sum() - OVC_LOAD(t->live));
 			OVC_STORE(t->peak, OVC_LOAD(t->live));
+			__atomic_store_n(&single, t, __ATOMIC_RELEASE);
 		} else if (registered == 2 && single) {
-			peak_raise(OVC_LOAD(single->peak) + single_base);
+			peak_raise(OVC_LOAD(single->peak) + OVC_LOAD(single_base));
 			__atomic_store_n(&single, NULL, __ATOMIC_RELEASE);
 		}
 	}
@@ -119,8 +119,9 @@ void ovc_account_totals(struct ovc_totals *out)
 	peak_raise(out->live);
 	int64_t peak = __atomic_load_n(&peak_sum, __ATOMIC_RELAXED);
 	struct ovc_tc *s = __atomic_load_n(&single, __ATOMIC_ACQUIRE);
-	if (s && OVC_LOAD(s->peak) + single_base > peak)
-		peak = OVC_LOAD(s->peak) + single_base;
+	int64_t base = OVC_LOAD(single_base);
+	if (s && OVC_LOAD(s->peak) + base > peak)
+		peak = OVC_LOAD(s->peak) + base;
 	out->peak_live = peak;
 	ovc_maps_totals(out->maps);
 }

@@ -99,3 +99,36 @@ bool ovc_boot(void)
 	__atomic_store_n(&ovc_booted, true, __ATOMIC_RELEASE);
 	return true;
 }
+
+bool ovc_glibc_chunks;
+
+void ovc_boot_check_chunks(void)
+{
+	/* Sizes that land in tcache, fastbins, small and large bins, and an
+	 * mmapped chunk: the header rule must agree on every one. */
+	static const size_t sizes[] = {0, 1, 24, 25, 100, 1000, 5000, 70000,
+				       300000};
+	if (!ovc_booted)
+		return;
+	/* Only glibc's chunks have that header: another allocator (jemalloc
+	 * after us, a sanitizer's) may not even have a readable word there. */
+	Dl_info info;
+	void *fn;
+	memcpy(&fn, &ovc_real.malloc, sizeof fn);
+	if (!dladdr(fn, &info) || !info.dli_fname ||
+	    !strstr(info.dli_fname, "/libc.so."))
+		return;
+	bool ok = true;
+	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0] && ok; i++) {
+		void *p = ovc_real.malloc(sizes[i]);
+		if (!p)
+			return;
+		size_t head = ((const size_t *)p)[-1];
+		size_t size = head & ~(size_t)7;
+		size_t guess = (head & 2) ? size - 2 * sizeof(size_t)
+					  : size - sizeof(size_t);
+		ok = guess == ovc_real.malloc_usable_size(p);
+		ovc_real.free(p);
+	}
+	ovc_glibc_chunks = ok;
+}

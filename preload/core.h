@@ -97,6 +97,24 @@ void ovc_arena_fork_child(void) OVC_HIDDEN;
  * small ones are kept (the arena only grows). For uthash's bucket arrays. */
 void ovc_arena_release(void *p, size_t size) OVC_HIDDEN;
 
+/** Usable size of block P of the real allocator. When the real allocator
+ * is glibc's (checked at start), read from the chunk header in front of
+ * the block: malloc_usable_size also loads the next chunk's header to
+ * check the block is in use, a cache miss the program would not take. */
+extern bool ovc_glibc_chunks OVC_HIDDEN;
+static inline size_t ovc_usable(void *p)
+{
+	if (OVC_LIKELY(ovc_glibc_chunks)) {
+		size_t head = ((const size_t *)p)[-1];
+		size_t size = head & ~(size_t)7;
+		return (head & 2) ? size - 2 * sizeof(size_t) /* mmapped */
+				  : size - sizeof(size_t);
+	}
+	return ovc_real.malloc_usable_size(p);
+}
+/** Decides ovc_glibc_chunks by comparing with malloc_usable_size. */
+void ovc_boot_check_chunks(void) OVC_HIDDEN;
+
 /* ---- account.c: exact counters, per thread ---- */
 
 /** One thread's counters, in ovc's arena, on a cache line of their own.
@@ -226,14 +244,16 @@ void ovc_stack_fork_child(void) OVC_HIDDEN;
 /** Allocations of at least this many bytes are tracked (OVC_LARGE);
  * SIZE_MAX until the constructor ran. */
 extern size_t ovc_large_bytes OVC_HIDDEN;
-/** Counting filter over block addresses: zero means surely not tracked. */
+/** Counting filter over block addresses: zero means surely not tracked.
+ * Indexed by page number, so that the frees of neighbouring blocks read
+ * one cache line, and small (64 KiB) so that it stays in cache: free asks
+ * it of every pointer. */
 extern uint8_t *ovc_block_filter OVC_HIDDEN;
-#define OVC_FILTER_BITS 20
+#define OVC_FILTER_BITS 16
 
 static inline size_t ovc_block_slot(const void *p)
 {
-	return (size_t)(((uintptr_t)p >> 4) * 0x9e3779b97f4a7c15ull >>
-			(64 - OVC_FILTER_BITS));
+	return (size_t)((uintptr_t)p >> 12) & (((size_t)1 << OVC_FILTER_BITS) - 1);
 }
 
 /** Whether P may be a tracked block (false positives are possible). */
@@ -347,8 +367,6 @@ uint64_t ovc_lifecycle_ns(void) OVC_HIDDEN;
 /** Resident (present or swapped, not the shared zero page) bytes of the
  * pages wholly inside [LO, HI). Hook-safe; saves errno. */
 int64_t ovc_probe_range(uintptr_t lo, uintptr_t hi) OVC_HIDDEN;
-/** Whether the page holding ADDR is resident. */
-bool ovc_probe_page_resident(uintptr_t addr) OVC_HIDDEN;
 void ovc_probe_fork_child(void) OVC_HIDDEN;
 
 /* ---- fmt.c: JSON lines into fixed buffers, no allocation ---- */

@@ -65,7 +65,7 @@ static inline void count_alloc(struct ovc_tc *t, enum ovc_func fn, size_t n,
 		return;
 	}
 	OVC_BUMP(t->requested[fn], n);
-	live_add(t, (int64_t)ovc_real.malloc_usable_size(p));
+	live_add(t, (int64_t)ovc_usable(p));
 	if (OVC_UNLIKELY(n >= PEAK_CHECK_BYTES) && ovc_account_multi())
 		ovc_account_peak_check();
 	if (OVC_UNLIKELY(ovc_track_wanted(t, n)))
@@ -164,7 +164,7 @@ static void *resize(enum ovc_func fn, void *p, size_t n)
 		    !honest_before(t, fn, n - (size_t)reserved))
 			return NULL; /* p is left as it was, as on ENOMEM */
 	}
-	size_t old = p ? ovc_real.malloc_usable_size(p) : 0;
+	size_t old = p ? ovc_usable(p) : 0;
 	/* The block may move or be freed: probe it while it is still there. */
 	if (t && p && OVC_UNLIKELY(ovc_track_maybe(p)))
 		ovc_track_free(p);
@@ -184,7 +184,7 @@ static void *resize(enum ovc_func fn, void *p, size_t n)
 	OVC_BUMP(t->calls[fn], 1);
 	if (q) {
 		OVC_BUMP(t->requested[fn], n);
-		live_add(t, (int64_t)ovc_real.malloc_usable_size(q) - (int64_t)old);
+		live_add(t, (int64_t)ovc_usable(q) - (int64_t)old);
 		if (OVC_UNLIKELY(n >= PEAK_CHECK_BYTES) && ovc_account_multi())
 			ovc_account_peak_check();
 		if (OVC_UNLIKELY(ovc_track_wanted(t, n)))
@@ -257,7 +257,7 @@ EXPORT void free(void *p)
 		ovc_honest_forget(p);
 	if (t) {
 		OVC_BUMP(t->calls[OVC_FN_FREE], 1);
-		live_add(t, -(int64_t)ovc_real.malloc_usable_size(p));
+		live_add(t, -(int64_t)ovc_usable(p));
 		/* Probed before the real free, so the address cannot be reused
 		 * by another thread in between. */
 		if (OVC_UNLIKELY(ovc_track_maybe(p)))

@@ -837,6 +837,7 @@ __attribute__((constructor)) static void ovc_start(void)
 	ovc_tls_guard++;
 	int saved = errno;
 	ovc_boot();
+	ovc_boot_check_chunks();
 	ovc_options_load(&ovc_cfg);
 	struct ovc_host host;
 	ovc_host_read(&host);

@@ -123,17 +123,6 @@ int64_t ovc_probe_range(uintptr_t lo, uintptr_t hi)
 	return r;
 }
 
-bool ovc_probe_page_resident(uintptr_t addr)
-{
-	int saved = errno;
-	long ps = ovc_page_size();
-	uintptr_t lo = addr & ~((uintptr_t)ps - 1);
-	unsigned char v = 0;
-	bool r = mincore((void *)lo, (size_t)ps, &v) == 0 && (v & 1);
-	errno = saved;
-	return r;
-}
-
 void ovc_probe_fork_child(void)
 {
 	/* /proc/self/pagemap opened by the parent still describes the parent;

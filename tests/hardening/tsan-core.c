@@ -190,7 +190,17 @@ int main(int argc, char **argv)
 	/* The traced run happens in a fresh image (a re-exec of this
 	 * program), so the constructor reads OVC_OUTPUT. */
 	setenv("OVC_OUTPUT", dir, 1);
+#ifdef __SANITIZE_THREAD__
+	/* libunwind is not instrumented: its per-thread trace cache is freed
+	 * by a TSD destructor that locks a mutex after TSan has torn down the
+	 * exiting thread's state, and TSan crashes there. Under TSan the core
+	 * runs without stack capture (no sampling, no large tracked blocks);
+	 * the plain and ASan runs of this program keep it. */
+	setenv("OVC_SAMPLE", "0", 1);
+	setenv("OVC_LARGE", "1T", 1);
+#else
 	setenv("OVC_SAMPLE", "64K", 1);
+#endif
 	setenv("OVC_INTERVAL", "1", 1);
 	pid_t pid = fork();
 	if (pid == 0) {
