@@ -3,6 +3,7 @@
  * bytes the kernel reports for them, summed per site. */
 #include "core.h"
 
+#include <errno.h>
 #include <math.h>
 #include <pthread.h>
 #include <string.h>
@@ -248,12 +249,14 @@ int64_t ovc_site_id_here(void)
 	if (!enabled)
 		return -1;
 	ovc_tls_guard++;
+	int saved = errno;
 	uintptr_t ips[OVC_MAX_FRAMES];
 	int nf = ovc_stack_capture(ips, frames);
 	pthread_mutex_lock(&blocks_lock);
 	struct ovc_site *s = ovc_site_get(ips, nf, OVC_KIND_MALLOC);
 	int64_t id = s ? (int64_t)s->id : -1;
 	pthread_mutex_unlock(&blocks_lock);
+	errno = saved;
 	ovc_tls_guard--;
 	return id;
 }
@@ -286,6 +289,7 @@ void ovc_track_alloc(struct ovc_tc *t, void *p, size_t n)
 	if (!enabled || !p)
 		return;
 	ovc_tls_guard++;
+	int saved = errno; /* libunwind and its first dlopen may set it */
 	uintptr_t ips[OVC_MAX_FRAMES];
 	int nf = ovc_stack_capture(ips, frames);
 	pthread_mutex_lock(&blocks_lock);
@@ -311,6 +315,7 @@ void ovc_track_alloc(struct ovc_tc *t, void *p, size_t n)
 	if (!sampled)
 		check_limits(n, s);
 	pthread_mutex_unlock(&blocks_lock);
+	errno = saved;
 	ovc_tls_guard--;
 }
 
@@ -334,11 +339,13 @@ static void forget(struct block *b)
 void ovc_track_free(void *p)
 {
 	ovc_tls_guard++;
+	int saved = errno;
 	pthread_mutex_lock(&blocks_lock);
 	struct block *b = find((uintptr_t)p);
 	if (b)
 		forget(b);
 	pthread_mutex_unlock(&blocks_lock);
+	errno = saved;
 	ovc_tls_guard--;
 }
 
@@ -480,7 +487,6 @@ void ovc_blocks_init(void)
 	ovc_block_filter = ovc_pages_alloc((size_t)1 << OVC_FILTER_BITS);
 	if (!ovc_block_filter)
 		return;
-	ovc_stack_init();
 	enabled = true;
 	__atomic_store_n(&ovc_large_bytes, (size_t)ovc_cfg.large_bytes,
 			 __ATOMIC_RELEASE);

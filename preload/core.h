@@ -234,8 +234,6 @@ struct ovc_site *ovc_site_get(const uintptr_t *ips, int n,
 /** Iteration over all sites, under the blocks lock. */
 struct ovc_site *ovc_site_first(void) OVC_HIDDEN;
 struct ovc_site *ovc_site_next(struct ovc_site *s) OVC_HIDDEN;
-/** Reads the loaded modules and ovc's own range; from the constructor. */
-void ovc_stack_init(void) OVC_HIDDEN;
 /** In a fork child: the new log has no module or site records yet. */
 void ovc_stack_fork_child(void) OVC_HIDDEN;
 
@@ -467,6 +465,7 @@ enum ovc_warn_kind {
 	OVC_WARN_BOOT,
 	OVC_WARN_ENV,
 	OVC_WARN_REFUSALS,
+	OVC_WARN_UNWIND,
 };
 
 /* ---- ticker.c: the background thread ---- */

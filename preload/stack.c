@@ -1,7 +1,12 @@
 /* Call stacks and sites: libunwind captures the return addresses, a uthash
  * table in ovc's own memory deduplicates them into sites, and the loaded
  * modules (path, build id, load address) are logged so the CLI can
- * symbolize after the process is gone. */
+ * symbolize after the process is gone.
+ *
+ * libunwind is loaded with dlopen(RTLD_LOCAL) at the first capture, not
+ * linked: linked, its exported backtrace and _Unwind_* functions would
+ * stand in the program's global scope in front of glibc's and libgcc's,
+ * and every short-lived process would pay for loading it. */
 #include "core.h"
 
 #include <elf.h>
@@ -10,8 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define UNW_LOCAL_ONLY
-#include <libunwind.h>
+#include <dlfcn.h>
 
 /* uthash's memory is ovc's own (core.h); a failed allocation leaves the
  * table as it was and the caller goes without a site. */
@@ -186,12 +190,68 @@ static const struct ovc_module *module_of(uintptr_t ip)
 
 /* ---- capture ---- */
 
+enum { UNW_NONE, UNW_LOADING, UNW_READY, UNW_MISSING };
+static int unwind_state;
+static int (*unw_bt)(void **, int);
+
+static int find_self(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	(void)size;
+	(void)arg;
+	uintptr_t me = (uintptr_t)ovc_stack_capture, lo = UINTPTR_MAX, hi = 0;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type != PT_LOAD)
+			continue;
+		uintptr_t a = info->dlpi_addr + ph->p_vaddr;
+		if (a < lo)
+			lo = a;
+		if (a + ph->p_memsz > hi)
+			hi = a + ph->p_memsz;
+	}
+	if (lo <= me && me < hi) {
+		self_lo = lo;
+		self_hi = hi;
+		return 1;
+	}
+	return 0;
+}
+
+/* Loads libunwind once. A thread that finds another one loading it goes
+ * without a stack rather than wait: the loader may hold locks the other
+ * thread waits for. */
+static bool unwind_ready(void)
+{
+	int s = __atomic_load_n(&unwind_state, __ATOMIC_ACQUIRE);
+	if (OVC_LIKELY(s == UNW_READY))
+		return true;
+	if (s != UNW_NONE ||
+	    !__atomic_compare_exchange_n(&unwind_state, &s, UNW_LOADING, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return false;
+	dl_iterate_phdr(find_self, NULL);
+	void *h = dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL);
+	void *sym = h ? dlsym(h, "unw_backtrace") : NULL;
+	if (!sym) {
+		ovc_warn_once(OVC_WARN_UNWIND,
+			      "cannot load libunwind.so.8 (apt-get install "
+			      "libunwind8): sites have no call stacks");
+		__atomic_store_n(&unwind_state, UNW_MISSING, __ATOMIC_RELEASE);
+		return false;
+	}
+	memcpy(&unw_bt, &sym, sizeof sym);
+	__atomic_store_n(&unwind_state, UNW_READY, __ATOMIC_RELEASE);
+	return true;
+}
+
 int ovc_stack_capture(uintptr_t *ips, int max)
 {
 	void *raw[OVC_MAX_FRAMES + 8];
 	int want = max + 8 < (int)(sizeof raw / sizeof raw[0]) ? max + 8
 							       : (int)(sizeof raw / sizeof raw[0]);
-	int n = unw_backtrace(raw, want);
+	if (!unwind_ready())
+		return 0;
+	int n = unw_bt(raw, want);
 	/* Drop ovc's own frames (the hook and the core): frame 0 is the code
 	 * that called the allocation function. */
 	int skip = 0;
@@ -286,22 +346,6 @@ struct ovc_site *ovc_site_first(void)
 struct ovc_site *ovc_site_next(struct ovc_site *s)
 {
 	return s->hh.next;
-}
-
-void ovc_stack_init(void)
-{
-	refresh_modules();
-	/* libovc.so's own range: its frames are dropped from stacks */
-	for (int i = 0; i < n_mods; i++) {
-		uintptr_t me = (uintptr_t)ovc_stack_capture;
-		if (mods[i].lo <= me && me < mods[i].hi) {
-			self_lo = mods[i].lo;
-			self_hi = mods[i].hi;
-		}
-	}
-	/* A first unwind loads libunwind's caches outside any hook. */
-	uintptr_t ips[4];
-	ovc_stack_capture(ips, 4);
 }
 
 void ovc_stack_fork_child(void)
