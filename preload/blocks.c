@@ -487,6 +487,7 @@ void ovc_blocks_init(void)
 	ovc_block_filter = ovc_pages_alloc((size_t)1 << OVC_FILTER_BITS);
 	if (!ovc_block_filter)
 		return;
+	ovc_probe_init();
 	enabled = true;
 	__atomic_store_n(&ovc_large_bytes, (size_t)ovc_cfg.large_bytes,
 			 __ATOMIC_RELEASE);

@@ -365,6 +365,9 @@ uint64_t ovc_lifecycle_ns(void) OVC_HIDDEN;
 /** Resident (present or swapped, not the shared zero page) bytes of the
  * pages wholly inside [LO, HI). Hook-safe; saves errno. */
 int64_t ovc_probe_range(uintptr_t lo, uintptr_t hi) OVC_HIDDEN;
+/** Opens /proc/self/pagemap (at a high descriptor) before the program's
+ * threads run. */
+void ovc_probe_init(void) OVC_HIDDEN;
 void ovc_probe_fork_child(void) OVC_HIDDEN;
 
 /* ---- fmt.c: JSON lines into fixed buffers, no allocation ---- */
@@ -407,6 +410,8 @@ struct ovc_host {
 bool ovc_statm_read(struct ovc_statm *out) OVC_HIDDEN;
 /** The page size (sysconf, cached). */
 long ovc_page_size(void) OVC_HIDDEN;
+/** In a fork child: the statm descriptor describes the parent. */
+void ovc_statm_fork_child(void) OVC_HIDDEN;
 /** Reads /proc/meminfo and /proc/sys/vm/overcommit_*. Hook-safe. */
 void ovc_host_read(struct ovc_host *out) OVC_HIDDEN;
 /** Field 22 of /proc/self/stat (start time in clock ticks); 0 if unknown. */

@@ -798,6 +798,7 @@ static void fork_parent(void)
 
 static void fork_child(void)
 {
+	ovc_statm_fork_child();
 	ovc_honest_fork_child();
 	ovc_log_fork_child();
 	ovc_arena_fork_child();

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 ssize_t ovc_read_file(const char *path, char *buf, size_t cap)
@@ -53,17 +54,70 @@ long ovc_page_size(void)
 	return ps;
 }
 
+/* /proc/self/statm stays open at a high descriptor: the ticker reads it a
+ * hundred times a second, and an open(2) there would take the lowest free
+ * descriptor for a moment, which a program's dup2 onto that number then
+ * fails on with EBUSY. Checked by inode before each read (the program may
+ * close or replace it) and opened again only when it was taken. */
+static int statm_fd = -1;
+static dev_t statm_dev;
+static ino_t statm_ino;
+
+static bool statm_open(void)
+{
+	int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	int hi = fcntl(fd, F_DUPFD_CLOEXEC, 950);
+	if (hi >= 0) {
+		close(fd);
+		fd = hi;
+	}
+	struct stat st;
+	if (fstat(fd, &st) != 0) {
+		close(fd);
+		return false;
+	}
+	statm_fd = fd;
+	statm_dev = st.st_dev;
+	statm_ino = st.st_ino;
+	return true;
+}
+
 bool ovc_statm_read(struct ovc_statm *out)
 {
 	char buf[256];
-	if (ovc_read_file("/proc/self/statm", buf, sizeof buf) <= 0)
+	int saved = errno;
+	struct stat st;
+	if (statm_fd < 0 || fstat(statm_fd, &st) != 0 || st.st_dev != statm_dev ||
+	    st.st_ino != statm_ino) {
+		if (!statm_open()) {
+			errno = saved;
+			return false;
+		}
+	}
+	ssize_t n = pread(statm_fd, buf, sizeof buf - 1, 0);
+	errno = saved;
+	if (n <= 0)
 		return false;
+	buf[n] = '\0';
 	const char *p = buf;
 	uint64_t ps = (uint64_t)ovc_page_size();
 	out->vm = parse_u64(&p) * ps;
 	out->rss = parse_u64(&p) * ps;
 	out->shared = parse_u64(&p) * ps;
 	return true;
+}
+
+void ovc_statm_fork_child(void)
+{
+	/* It names the parent's /proc entry; close-on-exec, left alone (the
+	 * child may have put a file of its own at that number). Opened again
+	 * while the child has one thread. */
+	statm_fd = -1;
+	int saved = errno;
+	statm_open();
+	errno = saved;
 }
 
 /* Value in bytes of the meminfo line KEY ("MemTotal:"), 0 if missing. */

@@ -123,10 +123,20 @@ int64_t ovc_probe_range(uintptr_t lo, uintptr_t hi)
 	return r;
 }
 
+void ovc_probe_init(void)
+{
+	int saved = errno;
+	pagemap();
+	errno = saved;
+}
+
 void ovc_probe_fork_child(void)
 {
 	/* /proc/self/pagemap opened by the parent still describes the parent;
 	 * the descriptor is close-on-exec and left alone (the child may have
-	 * put a file of its own at that number). */
+	 * put a file of its own at that number). Opened again now, while the
+	 * child has one thread: later, an open's moment on the lowest free
+	 * descriptor could meet the program's dup2 (EBUSY). */
 	pagemap_fd = -1;
+	ovc_probe_init();
 }
