@@ -60,10 +60,8 @@ int ovc_cmd_check(int argc, char **argv)
 		check_usage(stderr);
 		return OVC_EXIT_USAGE;
 	}
-	static char def[] = "ovc-out";
-	char *defv[] = {def};
-	char *const *paths = i < argc ? argv + i : defv;
-	size_t n = i < argc ? (size_t)(argc - i) : 1;
+	size_t n;
+	char *const *paths = ovc_paths_or_default(argc, argv, i, &n);
 	struct ovc_model *m;
 	int rc = ovc_read_model(paths, n, run, &m);
 	if (!m)

@@ -95,24 +95,17 @@ int ovc_cmd_flame(int argc, char **argv)
 			return OVC_EXIT_USAGE;
 		}
 	}
-	static char def[] = "ovc-out";
-	char *defv[] = {def};
-	char *const *paths = i < argc ? argv + i : defv;
-	size_t n = i < argc ? (size_t)(argc - i) : 1;
+	size_t n;
+	char *const *paths = ovc_paths_or_default(argc, argv, i, &n);
 
 	struct ovc_model *m;
 	int rc = ovc_read_model(paths, n, run, &m);
 	if (!m)
 		return rc;
-	FILE *out = stdout;
-	if (outpath && strcmp(outpath, "-") != 0) {
-		out = fopen(outpath, "we");
-		if (!out) {
-			fprintf(stderr, "ovc: %s: cannot create: %s\n", outpath,
-				strerror(errno));
-			ovc_model_destroy(m);
-			return OVC_EXIT_USAGE;
-		}
+	FILE *out = ovc_open_output(outpath);
+	if (!out) {
+		ovc_model_destroy(m);
+		return OVC_EXIT_USAGE;
 	}
 	struct ovc_symbolizer *sym = ovc_sym_new();
 	bool ok = ovc_render_flame(m, out, weight, sym);

@@ -107,24 +107,17 @@ int ovc_cmd_plot(int argc, char **argv)
 	if (html < 0)
 		html = outpath && (ends_with(outpath, ".html") ||
 				   ends_with(outpath, ".htm"));
-	static char def[] = "ovc-out";
-	char *defv[] = {def};
-	char *const *paths = i < argc ? argv + i : defv;
-	size_t n = i < argc ? (size_t)(argc - i) : 1;
+	size_t n;
+	char *const *paths = ovc_paths_or_default(argc, argv, i, &n);
 
 	struct ovc_model *m;
 	int rc = ovc_read_model(paths, n, run, &m);
 	if (!m)
 		return rc;
-	FILE *out = stdout;
-	if (outpath && strcmp(outpath, "-") != 0) {
-		out = fopen(outpath, "we");
-		if (!out) {
-			fprintf(stderr, "ovc: %s: cannot create: %s\n", outpath,
-				strerror(errno));
-			ovc_model_destroy(m);
-			return OVC_EXIT_USAGE;
-		}
+	FILE *out = ovc_open_output(outpath);
+	if (!out) {
+		ovc_model_destroy(m);
+		return OVC_EXIT_USAGE;
 	}
 	struct ovc_symbolizer *sym = ovc_sym_new();
 	bool ok;
@@ -155,15 +148,10 @@ int ovc_report_html(char *const *paths, size_t n, const char *run,
 	int rc = ovc_read_model(paths, n, run, &m);
 	if (!m)
 		return rc;
-	FILE *out = stdout;
-	if (strcmp(file, "-") != 0) {
-		out = fopen(file, "we");
-		if (!out) {
-			fprintf(stderr, "ovc: %s: cannot create: %s\n", file,
-				strerror(errno));
-			ovc_model_destroy(m);
-			return OVC_EXIT_USAGE;
-		}
+	FILE *out = ovc_open_output(file);
+	if (!out) {
+		ovc_model_destroy(m);
+		return OVC_EXIT_USAGE;
 	}
 	struct ovc_render_opts o = {0};
 	if (ro)

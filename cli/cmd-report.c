@@ -39,6 +39,25 @@ static void no_logs(char *const *paths, size_t n)
 	      stderr);
 }
 
+char *const *ovc_paths_or_default(int argc, char **argv, int i, size_t *n)
+{
+	static char def[] = "ovc-out";
+	static char *defv[] = {def};
+	*n = i < argc ? (size_t)(argc - i) : 1;
+	return i < argc ? argv + i : defv;
+}
+
+FILE *ovc_open_output(const char *outpath)
+{
+	if (!outpath || strcmp(outpath, "-") == 0)
+		return stdout;
+	FILE *out = fopen(outpath, "we");
+	if (!out)
+		fprintf(stderr, "ovc: %s: cannot create: %s\n", outpath,
+			strerror(errno));
+	return out;
+}
+
 int ovc_read_model(char *const *paths, size_t n, const char *run,
 		   struct ovc_model **out)
 {
@@ -216,10 +235,8 @@ int ovc_cmd_report(int argc, char **argv)
 			return OVC_EXIT_USAGE;
 		}
 	}
-	static char def[] = "ovc-out";
-	char *defv[] = {def};
-	char *const *paths = i < argc ? argv + i : defv;
-	size_t n = i < argc ? (size_t)(argc - i) : 1;
+	size_t n;
+	char *const *paths = ovc_paths_or_default(argc, argv, i, &n);
 	if (html) {
 		int hrc = ovc_report_html(paths, n, run, html, &ro);
 		if (hrc != OVC_EXIT_OK || !json)

@@ -96,6 +96,14 @@ int ovc_report_paths(char *const *paths, size_t n, const char *run,
 int ovc_read_model(char *const *paths, size_t n, const char *run,
 		   struct ovc_model **out);
 
+/** The paths ARGV[I..ARGC), or the default log directory "ovc-out" when
+ * there are none; their number in *N. */
+char *const *ovc_paths_or_default(int argc, char **argv, int i, size_t *n);
+
+/** OUTPATH opened for writing (NULL or "-": stdout), or NULL after one
+ * `ovc: PATH: cannot create: ...` line on stderr. */
+FILE *ovc_open_output(const char *outpath);
+
 /** Makes PATH and its missing parents as directories of mode MODE, like
  * `mkdir -p`. Returns 0 or -1 with errno set. */
 int ovc_mkdir_p(const char *path, unsigned mode);
