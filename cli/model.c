@@ -355,32 +355,39 @@ static int cmp_desc(int64_t a, int64_t b)
 	return a > b ? -1 : a < b;
 }
 
-static int cmp_rank(const void *a, const void *b, void *arg)
+int ovc_site_figures_cmp(const struct ovc_site_figures *x,
+			 const struct ovc_site_figures *y, enum ovc_site_sort key)
 {
-	const struct rank_item *x = a, *y = b;
-	enum ovc_site_sort key = *(const enum ovc_site_sort *)arg;
 	int c = 0;
 	switch (key) {
 	case OVC_SORT_REQUESTED:
-		c = cmp_desc(x->f.requested_bytes, y->f.requested_bytes);
+		c = cmp_desc(x->requested_bytes, y->requested_bytes);
 		break;
 	case OVC_SORT_TOUCHED:
-		c = cmp_desc(x->f.touched_bytes, y->f.touched_bytes);
+		c = cmp_desc(x->touched_bytes, y->touched_bytes);
 		break;
 	case OVC_SORT_RATIO:
 		/* No ratio (nothing requested) goes last. */
-		if (x->f.has_ratio != y->f.has_ratio)
-			return x->f.has_ratio ? -1 : 1;
-		if (x->f.touched_ratio != y->f.touched_ratio)
-			return x->f.touched_ratio < y->f.touched_ratio ? -1 : 1;
+		if (x->has_ratio != y->has_ratio)
+			return x->has_ratio ? -1 : 1;
+		if (x->touched_ratio != y->touched_ratio)
+			return x->touched_ratio < y->touched_ratio ? -1 : 1;
 		break;
 	case OVC_SORT_UNTOUCHED:
 		break;
 	}
 	if (!c)
-		c = cmp_desc(x->f.untouched_bytes, y->f.untouched_bytes);
+		c = cmp_desc(x->untouched_bytes, y->untouched_bytes);
 	if (!c)
-		c = cmp_desc(x->f.requested_bytes, y->f.requested_bytes);
+		c = cmp_desc(x->requested_bytes, y->requested_bytes);
+	return c;
+}
+
+static int cmp_rank(const void *a, const void *b, void *arg)
+{
+	const struct rank_item *x = a, *y = b;
+	int c = ovc_site_figures_cmp(&x->f, &y->f,
+				     *(const enum ovc_site_sort *)arg);
 	if (!c)
 		c = -cmp_desc(x->id, y->id);
 	return c;

@@ -316,6 +316,11 @@ struct ovc_site *ovc_proc_site(const struct ovc_proc *p, int64_t id);
  * untouched. */
 void ovc_site_figures(const struct ovc_site *s, struct ovc_site_figures *f);
 
+/** Orders the figures of two sites by KEY (then most untouched, then most
+ * requested): negative when X comes first. */
+int ovc_site_figures_cmp(const struct ovc_site_figures *x,
+			 const struct ovc_site_figures *y, enum ovc_site_sort key);
+
 /** Fills ORDER (room for p->nsites) with the indexes of P's sites that have
  * figures, best first by KEY (ties: more untouched, then lower id). Returns
  * how many were written. */

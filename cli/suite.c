@@ -436,28 +436,8 @@ static int cmp_key(const void *a, const void *b)
 static int cmp_merged(const void *a, const void *b, void *arg)
 {
 	const struct ovc_merged_site *x = a, *y = b;
-	enum ovc_site_sort key = *(const enum ovc_site_sort *)arg;
-	int c = 0;
-	switch (key) {
-	case OVC_SORT_REQUESTED:
-		c = cmp_desc(x->f.requested_bytes, y->f.requested_bytes);
-		break;
-	case OVC_SORT_TOUCHED:
-		c = cmp_desc(x->f.touched_bytes, y->f.touched_bytes);
-		break;
-	case OVC_SORT_RATIO:
-		if (x->f.has_ratio != y->f.has_ratio)
-			return x->f.has_ratio ? -1 : 1;
-		if (x->f.touched_ratio != y->f.touched_ratio)
-			return x->f.touched_ratio < y->f.touched_ratio ? -1 : 1;
-		break;
-	case OVC_SORT_UNTOUCHED:
-		break;
-	}
-	if (!c)
-		c = cmp_desc(x->f.untouched_bytes, y->f.untouched_bytes);
-	if (!c)
-		c = cmp_desc(x->f.requested_bytes, y->f.requested_bytes);
+	int c = ovc_site_figures_cmp(&x->f, &y->f,
+				     *(const enum ovc_site_sort *)arg);
 	if (!c)
 		c = strcmp(x->key, y->key);
 	return c;
