@@ -21,24 +21,7 @@ if [ $# -ne 3 ]; then
 fi
 ovc=$1 progs=$2 tmp=$3
 
-skip() { echo "SKIP: $*"; exit 77; }
-fail() { echo "FAIL: $*"; exit 1; }
-
-find_chromium() {
-	command -v chromium || command -v chromium-browser || true
-}
-chromium=$(find_chromium)
-if [ -z "$chromium" ]; then
-	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-		echo "chromium not installed: trying apt-get install -y chromium"
-		DEBIAN_FRONTEND=noninteractive timeout 300 \
-			apt-get install -y -q chromium >"$tmp/apt-chromium.log" 2>&1 ||
-			echo "apt-get install chromium failed (see $tmp/apt-chromium.log)"
-		chromium=$(find_chromium)
-	fi
-	[ -n "$chromium" ] || skip "chromium is not installed (apt-get install chromium)"
-fi
-python=$(command -v python3) || skip "python3 is not installed"
+. "$(dirname "$0")/chromium.sh"
 
 work=$(mktemp -d "$tmp/tmp-charts.XXXXXX") || fail "mktemp"
 keep=1 # until the test passed: what it saw stays for a look

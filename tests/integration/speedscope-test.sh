@@ -19,27 +19,7 @@ if [ $# -ne 5 ]; then
 fi
 ovc=$1 lib=$2 prog=$3 cache=$4 tmp=$5
 
-skip() { echo "SKIP: $*"; exit 77; }
-fail() { echo "FAIL: $*"; exit 1; }
-
-# ---- the tools ----
-
-find_chromium() {
-	command -v chromium || command -v chromium-browser || true
-}
-chromium=$(find_chromium)
-if [ -z "$chromium" ]; then
-	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-		echo "chromium not installed: trying apt-get install -y chromium"
-		DEBIAN_FRONTEND=noninteractive timeout 300 \
-			apt-get install -y -q chromium >"$tmp/apt-chromium.log" 2>&1 ||
-			echo "apt-get install chromium failed (see $tmp/apt-chromium.log)"
-		chromium=$(find_chromium)
-	fi
-	[ -n "$chromium" ] || skip "chromium is not installed (apt-get install chromium)"
-fi
-
-python=$(command -v python3) || skip "python3 is not installed"
+. "$(dirname "$0")/chromium.sh"
 
 release=$cache/node_modules/speedscope/dist/release
 if [ ! -f "$release/index.html" ]; then
