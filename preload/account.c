@@ -6,8 +6,7 @@
 #include <pthread.h>
 #include <string.h>
 
-__thread struct ovc_tc *ovc_tls_tc __attribute__((tls_model("initial-exec")));
-__thread int ovc_tls_guard __attribute__((tls_model("initial-exec")));
+__thread struct ovc_tls ovc_tls __attribute__((tls_model("initial-exec")));
 int ovc_kick;
 
 static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -22,6 +21,11 @@ static unsigned registered;
 static struct ovc_tc *single;
 static int64_t single_base;
 static int64_t peak_sum;
+/* In a fork child: the forking thread's block, taken back at its next
+ * registration (its thread-local pointer is cleared so that the next hook
+ * call registers, and sees ovc_kick). */
+static struct ovc_tc *fork_tc;
+static pthread_t fork_thread;
 
 static int64_t live_sum(void)
 {
@@ -66,6 +70,16 @@ struct ovc_tc *ovc_account_register(void)
 	int saved = errno;
 	struct ovc_tc *t = NULL;
 	pthread_mutex_lock(&reg_lock);
+	if (fork_tc && pthread_equal(pthread_self(), fork_thread)) {
+		t = fork_tc;
+		fork_tc = NULL;
+		pthread_mutex_unlock(&reg_lock);
+		ovc_tls_tc = t;
+		if (exit_key_ok)
+			pthread_setspecific(exit_key, t);
+		errno = saved;
+		return t;
+	}
 	for (struct ovc_tc *c = reg_head; c; c = c->next)
 		if (!c->in_use) {
 			t = c;
@@ -178,6 +192,9 @@ void ovc_account_fork_child(void)
 		single = self;
 		single_base = 0;
 		self->peak = inherited;
+		fork_tc = self;
+		fork_thread = pthread_self();
+		ovc_tls_tc = NULL;
 	} else if (reg_head) {
 		/* No thread has counted yet: park the inherited bytes on a free
 		 * block, where the sums still see them. */

@@ -149,12 +149,20 @@ struct ovc_totals {
 	int64_t peak_live;
 };
 
-extern __thread struct ovc_tc *ovc_tls_tc OVC_HIDDEN;
-/** Non-zero while this thread runs ovc's own code: hooks then forward
- * untracked. Initial-exec TLS: reading it never allocates. */
-extern __thread int ovc_tls_guard OVC_HIDDEN;
-/** Set when work is waiting for the next hook call (start the ticker in a
- * fork child). Read on every hook call; written rarely. */
+/** ovc's thread-local state, one initial-exec TLS object so that a hook
+ * finds both fields with one address computation; reading it never
+ * allocates. */
+struct ovc_tls {
+	struct ovc_tc *tc; /**< this thread's counters, NULL until registered */
+	int guard; /**< non-zero while this thread runs ovc's own code: hooks
+		      then forward untracked */
+};
+extern __thread struct ovc_tls ovc_tls OVC_HIDDEN;
+#define ovc_tls_tc (ovc_tls.tc)
+#define ovc_tls_guard (ovc_tls.guard)
+/** Set when work is waiting (start the ticker in a fork child); looked at
+ * when a thread registers, which the forking thread does again in the
+ * child, so the hot path never reads it. */
 extern int ovc_kick OVC_HIDDEN;
 
 /** Registers the calling thread and returns its block; NULL when ovc's
@@ -243,6 +251,9 @@ enum ovc_site_kind {
  * function (ovc's frames dropped) into IPS; returns how many. Call under
  * the guard: libunwind may allocate on first use. */
 int ovc_stack_capture(uintptr_t *ips, int max) OVC_HIDDEN;
+/** Whether PC lies in libunwind (once loaded): the mmap family's calls
+ * from there are ovc's own, not the program's. */
+bool ovc_stack_is_unwinder(uintptr_t pc) OVC_HIDDEN;
 /** The site of a stack, created (and its `site` record and any new `mod`
  * records written) when new; NULL when ovc's memory is exhausted. Under
  * the blocks lock. */

@@ -32,14 +32,14 @@ static inline struct ovc_tc *counting(void)
 {
 	if (OVC_UNLIKELY(ovc_tls_guard))
 		return NULL;
-	if (OVC_UNLIKELY(ovc_kick))
-		ovc_lifecycle_kicked();
 	struct ovc_tc *t = ovc_tls_tc;
 	if (OVC_UNLIKELY(!t)) {
 		/* guarded: a signal handler that allocates while this thread
 		 * holds the registry lock forwards untracked */
 		ovc_tls_guard++;
 		t = ovc_account_register();
+		if (OVC_UNLIKELY(ovc_kick))
+			ovc_lifecycle_kicked();
 		ovc_tls_guard--;
 	}
 	return t;
@@ -423,6 +423,14 @@ static inline void count_map(struct ovc_tc *t, enum ovc_map_func fn,
 		OVC_BUMP(t->map_bytes[fn], bytes);
 }
 
+/* The counters for a call of the mmap family: NULL in ovc's own code,
+ * including libunwind's, whose caches are mapped and unmapped (at thread
+ * exit, outside any guard) on ovc's behalf. */
+#define map_counting()                                                         \
+	(ovc_stack_is_unwinder((uintptr_t)__builtin_return_address(0))        \
+		 ? NULL                                                        \
+		 : counting())
+
 /* Whether mappings are followed now (after the constructor, not in ovc's
  * own code, OVC_MMAP not none). */
 static inline bool mapping_on(struct ovc_tc *t)
@@ -440,7 +448,7 @@ EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off
 		}
 		return (void *)r;
 	}
-	struct ovc_tc *t = counting();
+	struct ovc_tc *t = map_counting();
 	void *p = ovc_real.mmap(addr, len, prot, flags, fd, off);
 	if (t) {
 		int saved = errno;
@@ -460,7 +468,7 @@ EXPORT int munmap(void *p, size_t len)
 {
 	if (!ready())
 		return (int)syscall(SYS_munmap, p, len);
-	struct ovc_tc *t = counting();
+	struct ovc_tc *t = map_counting();
 	int saved = errno;
 	/* Probed before the real munmap: afterwards the pages are gone. */
 	if (mapping_on(t))
@@ -492,7 +500,7 @@ EXPORT void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...)
 		}
 		return (void *)r;
 	}
-	struct ovc_tc *t = counting();
+	struct ovc_tc *t = map_counting();
 	int saved = errno;
 	size_t kept = old_len;
 	if (new_len < old_len && mapping_on(t)) {
@@ -520,7 +528,7 @@ EXPORT int mprotect(void *p, size_t len, int prot)
 {
 	if (!ready())
 		return (int)syscall(SYS_mprotect, p, len, prot);
-	struct ovc_tc *t = counting();
+	struct ovc_tc *t = map_counting();
 	int r = ovc_real.mprotect(p, len, prot);
 	if (t) {
 		int saved = errno;

@@ -194,6 +194,40 @@ enum { UNW_NONE, UNW_LOADING, UNW_READY, UNW_MISSING };
 static int unwind_state;
 static int (*unw_bt)(void **, int);
 
+/* libunwind's own range: the mappings it makes and frees for its caches
+ * (munmap from a thread-exit destructor) are ovc's, not the program's. */
+static uintptr_t unwinder_lo, unwinder_hi;
+
+bool ovc_stack_is_unwinder(uintptr_t pc)
+{
+	return pc >= __atomic_load_n(&unwinder_lo, __ATOMIC_RELAXED) &&
+	       pc < __atomic_load_n(&unwinder_hi, __ATOMIC_RELAXED);
+}
+
+/* Finds the loaded object holding address *ARG and stores its range in
+ * ARG[1], ARG[2]. */
+static int find_range(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	(void)size;
+	uintptr_t *a = arg, lo = UINTPTR_MAX, hi = 0;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type != PT_LOAD)
+			continue;
+		uintptr_t x = info->dlpi_addr + ph->p_vaddr;
+		if (x < lo)
+			lo = x;
+		if (x + ph->p_memsz > hi)
+			hi = x + ph->p_memsz;
+	}
+	if (lo <= a[0] && a[0] < hi) {
+		a[1] = lo;
+		a[2] = hi;
+		return 1;
+	}
+	return 0;
+}
+
 static int find_self(struct dl_phdr_info *info, size_t size, void *arg)
 {
 	(void)size;
@@ -240,6 +274,10 @@ static bool unwind_ready(void)
 		return false;
 	}
 	memcpy(&unw_bt, &sym, sizeof sym);
+	uintptr_t range[3] = {(uintptr_t)sym, 0, 0};
+	dl_iterate_phdr(find_range, range);
+	__atomic_store_n(&unwinder_hi, range[2], __ATOMIC_RELAXED);
+	__atomic_store_n(&unwinder_lo, range[1], __ATOMIC_RELAXED);
 	__atomic_store_n(&unwind_state, UNW_READY, __ATOMIC_RELEASE);
 	return true;
 }
