@@ -55,29 +55,8 @@ int ovc_cmd_flame(int argc, char **argv)
 			flame_usage(stdout);
 			return OVC_EXIT_OK;
 		}
-		const char *names[] = {"--weight", "-o", "--output", "--run"};
-		size_t k = 0;
-		for (; k < 4; k++) {
-			size_t n = strlen(names[k]);
-			if (strncmp(a, names[k], n) != 0)
-				continue;
-			if (a[n] == '=') {
-				v = a + n + 1;
-				break;
-			}
-			if (a[n] == '\0') {
-				if (i + 1 >= argc) {
-					fprintf(stderr, "ovc: flame: %s needs "
-							"a value\n",
-						a);
-					flame_usage(stderr);
-					return OVC_EXIT_USAGE;
-				}
-				v = argv[++i];
-				break;
-			}
-		}
-		if (k == 0) {
+		bool missing = false;
+		if ((v = ovc_opt_value(argc, argv, &i, "--weight", &missing))) {
 			if (!parse_weight(v, &weight)) {
 				fprintf(stderr, "ovc: flame: --weight wants "
 						"untouched, requested or "
@@ -85,12 +64,19 @@ int ovc_cmd_flame(int argc, char **argv)
 					v);
 				return OVC_EXIT_USAGE;
 			}
-		} else if (k == 1 || k == 2) {
+		} else if ((v = ovc_opt_value(argc, argv, &i, "-o", &missing)) ||
+			   (v = ovc_opt_value(argc, argv, &i, "--output",
+					      &missing))) {
 			outpath = v;
-		} else if (k == 3) {
+		} else if ((v = ovc_opt_value(argc, argv, &i, "--run",
+					      &missing))) {
 			run = v;
 		} else {
-			fprintf(stderr, "ovc: flame: unknown option '%s'\n", a);
+			if (missing)
+				fprintf(stderr, "ovc: flame: %s needs a value\n", a);
+			else
+				fprintf(stderr,
+					"ovc: flame: unknown option '%s'\n", a);
 			flame_usage(stderr);
 			return OVC_EXIT_USAGE;
 		}

@@ -63,34 +63,16 @@ int ovc_cmd_plot(int argc, char **argv)
 			html = 0;
 			continue;
 		}
-		const char *names[] = {"-o", "--output", "--run", "--max"};
-		const char *v = NULL;
-		size_t k = 0;
-		for (; k < 4; k++) {
-			size_t n = strlen(names[k]);
-			if (strncmp(a, names[k], n) != 0)
-				continue;
-			if (a[n] == '=') {
-				v = a + n + 1;
-				break;
-			}
-			if (a[n] == '\0') {
-				if (i + 1 >= argc) {
-					fprintf(stderr, "ovc: plot: %s needs a "
-							"value\n",
-						a);
-					plot_usage(stderr);
-					return OVC_EXIT_USAGE;
-				}
-				v = argv[++i];
-				break;
-			}
-		}
-		if (k <= 1) {
+		const char *v;
+		bool missing = false;
+		if ((v = ovc_opt_value(argc, argv, &i, "-o", &missing)) ||
+		    (v = ovc_opt_value(argc, argv, &i, "--output", &missing))) {
 			outpath = v;
-		} else if (k == 2) {
+		} else if ((v = ovc_opt_value(argc, argv, &i, "--run",
+					      &missing))) {
 			run = v;
-		} else if (k == 3) {
+		} else if ((v = ovc_opt_value(argc, argv, &i, "--max",
+					      &missing))) {
 			if (!ovc_parse_limit(v, &max) || max == 0) {
 				fprintf(stderr, "ovc: plot: --max wants a "
 						"positive number or 'all', not "
@@ -99,7 +81,11 @@ int ovc_cmd_plot(int argc, char **argv)
 				return OVC_EXIT_USAGE;
 			}
 		} else {
-			fprintf(stderr, "ovc: plot: unknown option '%s'\n", a);
+			if (missing)
+				fprintf(stderr, "ovc: plot: %s needs a value\n", a);
+			else
+				fprintf(stderr,
+					"ovc: plot: unknown option '%s'\n", a);
 			plot_usage(stderr);
 			return OVC_EXIT_USAGE;
 		}

@@ -143,11 +143,8 @@ static void report_usage(FILE *f)
 	      f);
 }
 
-/* The value of option NAME at ARGV[*I] ("--name V" or "--name=V"), with *I
- * advanced past it; NULL when ARGV[*I] is not that option. *MISSING is set
- * when the option is there without a value. */
-static const char *opt_value(int argc, char **argv, int *i, const char *name,
-			     bool *missing)
+const char *ovc_opt_value(int argc, char **argv, int *i, const char *name,
+			  bool *missing)
 {
 	size_t n = strlen(name);
 	const char *a = argv[*i];
@@ -180,11 +177,11 @@ int ovc_cmd_report(int argc, char **argv)
 			break;
 		if (strcmp(a, "--json") == 0) {
 			json = true;
-		} else if ((v = opt_value(argc, argv, &i, "--run", &missing))) {
+		} else if ((v = ovc_opt_value(argc, argv, &i, "--run", &missing))) {
 			run = v;
-		} else if ((v = opt_value(argc, argv, &i, "--html", &missing))) {
+		} else if ((v = ovc_opt_value(argc, argv, &i, "--html", &missing))) {
 			html = v;
-		} else if ((v = opt_value(argc, argv, &i, "--top", &missing))) {
+		} else if ((v = ovc_opt_value(argc, argv, &i, "--top", &missing))) {
 			if (!ovc_parse_limit(v, &ro.top_sites)) {
 				fprintf(stderr, "ovc: report: --top wants a "
 						"number or 'all', not '%s'\n",
@@ -192,7 +189,7 @@ int ovc_cmd_report(int argc, char **argv)
 				return OVC_EXIT_USAGE;
 			}
 			ro.top_set = true;
-		} else if ((v = opt_value(argc, argv, &i, "--frames",
+		} else if ((v = ovc_opt_value(argc, argv, &i, "--frames",
 					  &missing))) {
 			if (!ovc_parse_limit(v, &ro.max_frames)) {
 				fprintf(stderr, "ovc: report: --frames wants a "
@@ -201,7 +198,7 @@ int ovc_cmd_report(int argc, char **argv)
 				return OVC_EXIT_USAGE;
 			}
 			ro.frames_set = true;
-		} else if ((v = opt_value(argc, argv, &i, "--sort", &missing))) {
+		} else if ((v = ovc_opt_value(argc, argv, &i, "--sort", &missing))) {
 			if (!ovc_render_parse_sort(v, &ro)) {
 				fprintf(stderr, "ovc: report: --sort wants "
 						"untouched, requested, touched "
@@ -212,7 +209,7 @@ int ovc_cmd_report(int argc, char **argv)
 					v);
 				return OVC_EXIT_USAGE;
 			}
-		} else if ((v = opt_value(argc, argv, &i, "--processes",
+		} else if ((v = ovc_opt_value(argc, argv, &i, "--processes",
 					  &missing))) {
 			if (!ovc_parse_limit(v, &ro.max_rows) || !ro.max_rows) {
 				fprintf(stderr, "ovc: report: --processes wants "

@@ -96,6 +96,12 @@ int ovc_report_paths(char *const *paths, size_t n, const char *run,
 int ovc_read_model(char *const *paths, size_t n, const char *run,
 		   struct ovc_model **out);
 
+/** The value of option NAME at ARGV[*I] ("NAME V" or "NAME=V"), with *I
+ * advanced past it; NULL when ARGV[*I] is not that option. *MISSING is set
+ * when the option is there without a value (the caller says so). */
+const char *ovc_opt_value(int argc, char **argv, int *i, const char *name,
+			  bool *missing);
+
 /** The paths ARGV[I..ARGC), or the default log directory "ovc-out" when
  * there are none; their number in *N. */
 char *const *ovc_paths_or_default(int argc, char **argv, int i, size_t *n);
