@@ -288,12 +288,6 @@ static void read_funcs(struct reader *r, json_t *o, struct ovc_proc *p)
 	}
 }
 
-static const char *const map_func_names[OVC_MFN_COUNT] = {
-#define OVC_MAP_FUNC_NAME(id, name) name,
-	OVC_MAP_FUNCS(OVC_MAP_FUNC_NAME)
-#undef OVC_MAP_FUNC_NAME
-};
-
 /* "map_funcs": the order of the map_* arrays of the samples. */
 static void read_map_funcs(struct reader *r, json_t *o, struct ovc_proc *p)
 {
@@ -315,7 +309,7 @@ static void read_map_funcs(struct reader *r, json_t *o, struct ovc_proc *p)
 			continue;
 		for (int f = 0; f < OVC_MFN_COUNT; f++)
 			if (p->map_pos[f] < 0 &&
-			    strcmp(json_string_value(e), map_func_names[f]) == 0)
+			    strcmp(json_string_value(e), ovc_map_func_names[f]) == 0)
 				p->map_pos[f] = (int)i;
 	}
 }

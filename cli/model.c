@@ -14,17 +14,11 @@ const char *ovc_family_name(int kind)
 					   : "malloc";
 }
 
-static const char *const func_names[OVC_FN_COUNT] = {
-#define OVC_FUNC_NAME(id, name) [OVC_FN_##id] = name,
-	OVC_FUNCS(OVC_FUNC_NAME)
-#undef OVC_FUNC_NAME
-};
-
 const char *ovc_func_name(int fn)
 {
 	if (fn < 0 || fn >= OVC_FN_COUNT)
 		return "?";
-	return func_names[fn];
+	return ovc_func_names[fn];
 }
 
 const char *ovc_end_kind_name(enum ovc_end_kind k)

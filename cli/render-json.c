@@ -211,19 +211,13 @@ static json_t *proc_json(const struct ovc_model *m, const struct ovc_proc *p,
 	 * fixes it; the per-function split is in "failed". */
 	json_object_set_new(calls, "failed",
 			    json_integer(ovc_proc_total_failed(p)));
-	/* the mmap family, beside the malloc family (not in "failed") */
-	static const char *const map_names[OVC_MFN_COUNT] = {
-#define OVC_MAP_FUNC_NAME(id, name) name,
-		OVC_MAP_FUNCS(OVC_MAP_FUNC_NAME)
-#undef OVC_MAP_FUNC_NAME
-	};
 	json_t *map_failed = json_object(), *map_bytes = json_object();
 	for (int f = 0; f < OVC_MFN_COUNT; f++) {
-		json_object_set_new(calls, map_names[f],
+		json_object_set_new(calls, ovc_map_func_names[f],
 				    json_integer(p->map_calls[f]));
-		json_object_set_new(map_failed, map_names[f],
+		json_object_set_new(map_failed, ovc_map_func_names[f],
 				    json_integer(p->map_failed[f]));
-		json_object_set_new(map_bytes, map_names[f],
+		json_object_set_new(map_bytes, ovc_map_func_names[f],
 				    json_integer(p->map_bytes[f]));
 	}
 	json_object_set_new(o, "calls", calls);

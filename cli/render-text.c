@@ -243,11 +243,6 @@ static void put_requested(FILE *out, const struct ovc_proc *p)
 /* The mmap family, apart from the malloc family's figures. */
 static void put_maps(FILE *out, const struct ovc_proc *p)
 {
-	static const char *const names[OVC_MFN_COUNT] = {
-#define OVC_MAP_FUNC_NAME(id, name) name,
-		OVC_MAP_FUNCS(OVC_MAP_FUNC_NAME)
-#undef OVC_MAP_FUNC_NAME
-	};
 	char n[32];
 	bool any = false;
 	for (int f = 0; f < OVC_MFN_COUNT; f++)
@@ -259,7 +254,7 @@ static void put_maps(FILE *out, const struct ovc_proc *p)
 	for (int f = 0; f < OVC_MFN_COUNT; f++) {
 		if (p->map_calls[f] <= 0)
 			continue;
-		fprintf(out, "%s%s %s", any ? "  " : "", names[f],
+		fprintf(out, "%s%s %s", any ? "  " : "", ovc_map_func_names[f],
 			ovc_render_count(p->map_calls[f], n, sizeof n));
 		if (p->map_failed[f] > 0)
 			fprintf(out, " (%s failed)",

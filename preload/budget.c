@@ -239,11 +239,6 @@ void ovc_honest_refused(enum ovc_func fn, size_t n, uint64_t t_ns)
 			      "only the first 1000 are logged");
 		return;
 	}
-	static const char *const names[OVC_FN_COUNT] = {
-#define OVC_FUNC_NAME(id, name) name,
-		OVC_FUNCS(OVC_FUNC_NAME)
-#undef OVC_FUNC_NAME
-	};
 	int64_t site = ovc_site_id_here();
 	char line[512];
 	struct ovc_buf b;
@@ -252,7 +247,7 @@ void ovc_honest_refused(enum ovc_func fn, size_t n, uint64_t t_ns)
 	ovc_buf_key(&b, "ns");
 	ovc_buf_u64(&b, t_ns);
 	ovc_buf_key(&b, "fn");
-	ovc_buf_jstr(&b, names[fn], strlen(names[fn]));
+	ovc_buf_jstr(&b, ovc_func_names[fn], strlen(ovc_func_names[fn]));
 	ovc_buf_key(&b, "size");
 	ovc_buf_u64(&b, n);
 	ovc_buf_key(&b, "live");

@@ -420,6 +420,8 @@ void ovc_buf_jstr(struct ovc_buf *b, const char *s, size_t n) OVC_HIDDEN;
 void ovc_buf_key(struct ovc_buf *b, const char *key) OVC_HIDDEN;
 /** Appends an array of N unsigned numbers. */
 void ovc_buf_u64s(struct ovc_buf *b, const uint64_t *v, size_t n) OVC_HIDDEN;
+/** Appends an array of N strings (NUL-terminated). */
+void ovc_buf_strs(struct ovc_buf *b, const char *const *v, size_t n) OVC_HIDDEN;
 
 /* ---- procstat.c: facts from /proc, no allocation ---- */
 

@@ -139,3 +139,14 @@ void ovc_buf_u64s(struct ovc_buf *b, const uint64_t *v, size_t n)
 	}
 	ovc_buf_raw(b, "]");
 }
+
+void ovc_buf_strs(struct ovc_buf *b, const char *const *v, size_t n)
+{
+	ovc_buf_raw(b, "[");
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			ovc_buf_raw(b, ",");
+		ovc_buf_jstr(b, v[i], strlen(v[i]));
+	}
+	ovc_buf_raw(b, "]");
+}

@@ -14,18 +14,6 @@
 
 struct ovc_config ovc_cfg;
 
-static const char *const func_names[OVC_FN_COUNT] = {
-#define OVC_FUNC_NAME(id, name) name,
-	OVC_FUNCS(OVC_FUNC_NAME)
-#undef OVC_FUNC_NAME
-};
-
-static const char *const map_func_names[OVC_MFN_COUNT] = {
-#define OVC_MAP_FUNC_NAME(id, name) name,
-	OVC_MAP_FUNCS(OVC_MAP_FUNC_NAME)
-#undef OVC_MAP_FUNC_NAME
-};
-
 /* The image being traced. Fields are written under the log lock, except at
  * start and in a fork child, when no other thread of ovc's runs. */
 static struct {
@@ -436,21 +424,9 @@ static void write_header(const char *origin, const char *parent_log,
 		ovc_buf_raw(&b, "true");
 	}
 	ovc_buf_key(&b, "funcs");
-	ovc_buf_raw(&b, "[");
-	for (int i = 0; i < OVC_FN_COUNT; i++) {
-		if (i)
-			ovc_buf_raw(&b, ",");
-		ovc_buf_jstr(&b, func_names[i], strlen(func_names[i]));
-	}
-	ovc_buf_raw(&b, "]");
+	ovc_buf_strs(&b, ovc_func_names, OVC_FN_COUNT);
 	ovc_buf_key(&b, "map_funcs");
-	ovc_buf_raw(&b, "[");
-	for (int i = 0; i < OVC_MFN_COUNT; i++) {
-		if (i)
-			ovc_buf_raw(&b, ",");
-		ovc_buf_jstr(&b, map_func_names[i], strlen(map_func_names[i]));
-	}
-	ovc_buf_raw(&b, "]");
+	ovc_buf_strs(&b, ovc_map_func_names, OVC_MFN_COUNT);
 	ovc_buf_key(&b, "mmap_mode");
 	ovc_buf_raw(&b, ovc_cfg.mmap_mode == OVC_MMAP_ALL ? "\"all\""
 			: ovc_cfg.mmap_mode == OVC_MMAP_NONE ? "\"none\""

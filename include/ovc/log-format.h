@@ -69,4 +69,17 @@ enum ovc_func {
 	OVC_FN_COUNT
 };
 
+/** The names of OVC_FUNCS and OVC_MAP_FUNCS, by enum value: the one table
+ * the preload writes into logs and the CLI reads and prints. */
+__attribute__((unused)) static const char *const ovc_func_names[OVC_FN_COUNT] = {
+#define OVC_FUNC_NAME_(id, name) [OVC_FN_##id] = name,
+	OVC_FUNCS(OVC_FUNC_NAME_)
+#undef OVC_FUNC_NAME_
+};
+__attribute__((unused)) static const char *const ovc_map_func_names[OVC_MFN_COUNT] = {
+#define OVC_MAP_FUNC_NAME_(id, name) [OVC_MFN_##id] = name,
+	OVC_MAP_FUNCS(OVC_MAP_FUNC_NAME_)
+#undef OVC_MAP_FUNC_NAME_
+};
+
 #endif
