@@ -11,6 +11,7 @@
 
 #include "frames.h"
 #include "ovc/options.h"
+#include "render-svg.h"
 #include "suite.h"
 
 static const struct {
@@ -388,38 +389,11 @@ static void proc_figures(const struct ovc_model *m, const struct ovc_proc *p,
 	f->abrupt_why = why;
 }
 
-/* Writes S to F escaped for XML text and attributes; characters XML 1.0
- * does not allow become '?'. */
+/* Log strings in the JUnit file: escaped as in the charts (bytes that are
+ * not UTF-8 become '?', so the file stays well-formed XML). */
 static void xml_put(FILE *f, const char *s)
 {
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		switch (c) {
-		case '&':
-			fputs("&amp;", f);
-			break;
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '"':
-			fputs("&quot;", f);
-			break;
-		case '\'':
-			fputs("&apos;", f);
-			break;
-		case '\n':
-			fputs("&#10;", f);
-			break;
-		case '\t':
-			fputs("&#9;", f);
-			break;
-		default:
-			fputc(c < 0x20 || c == 0x7f ? '?' : c, f);
-		}
-	}
+	ovc_put_xml_apos(f, s ? s : "", "&apos;");
 }
 
 static bool write_junit(const char *path, const struct cases *c)

@@ -58,6 +58,11 @@ static size_t utf8_len(const unsigned char *s)
 
 void ovc_put_xml(FILE *out, const char *str)
 {
+	ovc_put_xml_apos(out, str, "&#39;");
+}
+
+void ovc_put_xml_apos(FILE *out, const char *str, const char *apos)
+{
 	const unsigned char *s = (const unsigned char *)str;
 	while (*s) {
 		switch (*s) {
@@ -74,7 +79,7 @@ void ovc_put_xml(FILE *out, const char *str)
 			fputs("&quot;", out);
 			break;
 		case '\'':
-			fputs("&#39;", out);
+			fputs(apos, out);
 			break;
 		default:
 			if (*s < 0x20 || *s == 0x7f) {

@@ -16,6 +16,9 @@
  * & < > " ' as entities, control characters and bytes that are not UTF-8
  * as '?'. Logs are untrusted: every string from them goes through here. */
 void ovc_put_xml(FILE *out, const char *s);
+/** The same, with the apostrophe written as APOS ("&apos;" in XML files
+ * such as JUnit reports, where the HTML-safe "&#39;" is not needed). */
+void ovc_put_xml_apos(FILE *out, const char *s, const char *apos);
 
 /** Height in user units of the chart ovc_render_svg_chart() draws for P. */
 int ovc_svg_chart_height(const struct ovc_proc *p);
