@@ -354,6 +354,10 @@ static void log_name_of(char *dst, size_t cap, pid_t pid, unsigned k)
 }
 
 /* Writes the `proc` record. ORIGIN is "start", "fork" or "exec". */
+/* The machine's memory facts, read once when the image starts (and again
+ * in a fork child): the header records them, budgets and limits use them. */
+static struct ovc_host host;
+
 static void write_header(const char *origin, const char *parent_log,
 			 uint64_t start_ticks)
 {
@@ -367,8 +371,6 @@ static void write_header(const char *origin, const char *parent_log,
 	ssize_t exe_len = readlink("/proc/self/exe", exe, sizeof exe);
 	if (exe_len < 0)
 		exe_len = 0;
-	struct ovc_host h;
-	ovc_host_read(&h);
 
 	struct ovc_buf b;
 	ovc_buf_init(&b, mem, 160 * 1024);
@@ -398,19 +400,19 @@ static void write_header(const char *origin, const char *parent_log,
 	ovc_buf_key(&b, "start_mono_ns");
 	ovc_buf_u64(&b, img.start_ns);
 	ovc_buf_key(&b, "page_size");
-	ovc_buf_i64(&b, h.page_size);
+	ovc_buf_i64(&b, host.page_size);
 	ovc_buf_key(&b, "mem_total");
-	ovc_buf_u64(&b, h.mem_total);
+	ovc_buf_u64(&b, host.mem_total);
 	ovc_buf_key(&b, "mem_available");
-	ovc_buf_u64(&b, h.mem_available);
+	ovc_buf_u64(&b, host.mem_available);
 	ovc_buf_key(&b, "commit_limit");
-	ovc_buf_u64(&b, h.commit_limit);
+	ovc_buf_u64(&b, host.commit_limit);
 	ovc_buf_key(&b, "committed_as");
-	ovc_buf_u64(&b, h.committed_as);
+	ovc_buf_u64(&b, host.committed_as);
 	ovc_buf_key(&b, "overcommit_memory");
-	ovc_buf_i64(&b, h.overcommit_memory);
+	ovc_buf_i64(&b, host.overcommit_memory);
 	ovc_buf_key(&b, "overcommit_ratio");
-	ovc_buf_i64(&b, h.overcommit_ratio);
+	ovc_buf_i64(&b, host.overcommit_ratio);
 	ovc_buf_key(&b, "interval_ms");
 	ovc_buf_u64(&b, ovc_cfg.interval_ms);
 	if (ovc_cfg.budget_bytes) {
@@ -783,6 +785,7 @@ static void fork_child(void)
 	char parent[128];
 	copy_str(parent, sizeof parent, img.logging ? img.name : "");
 	ovc_log_forget();
+	ovc_host_read(&host);
 	open_image_log("fork", parent);
 	ovc_blocks_fork_child();
 	/* Threads do not survive fork: the ticker starts again on the child's
@@ -816,7 +819,6 @@ __attribute__((constructor)) static void ovc_start(void)
 	ovc_boot();
 	ovc_boot_check_chunks();
 	ovc_options_load(&ovc_cfg);
-	struct ovc_host host;
 	ovc_host_read(&host);
 	ovc_honest_init(&host);
 	ovc_blocks_set_limits(host.commit_limit, host.mem_total);
