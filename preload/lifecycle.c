@@ -220,13 +220,35 @@ static void write_line(struct ovc_buf *b)
 		ovc_log_write(b->p, b->len);
 }
 
-static void write_sample_locked(uint64_t now)
-{
+/* The counters and statm at one moment: read once per tick, then both
+ * compared with the last sample and written. */
+struct moment {
 	struct ovc_totals t;
 	struct ovc_statm sm;
-	ovc_account_totals(&t);
-	if (!ovc_statm_read(&sm))
-		sm = img.last_statm;
+};
+
+/* Reads the counters, and statm unless SM is given (already read). Under
+ * the log lock (img.last_statm is the fallback). */
+static void moment_take(struct moment *m, const struct ovc_statm *sm)
+{
+	ovc_account_totals(&m->t);
+	if (sm)
+		m->sm = *sm;
+	else if (!ovc_statm_read(&m->sm))
+		m->sm = img.last_statm;
+}
+
+static bool moment_changed(const struct moment *m)
+{
+	return m->sm.vm != img.last_statm.vm || m->sm.rss != img.last_statm.rss ||
+	       m->sm.shared != img.last_statm.shared ||
+	       memcmp(&m->t, &img.last, sizeof m->t) != 0;
+}
+
+static void write_sample_at(uint64_t now, const struct moment *m)
+{
+	const struct ovc_totals t = m->t;
+	const struct ovc_statm sm = m->sm;
 	if (sm.rss > img.peak_rss)
 		img.peak_rss = sm.rss;
 	if (sm.rss - sm.shared > img.peak_anon)
@@ -274,16 +296,11 @@ static void write_sample_locked(uint64_t now)
 	img.last_write_ns = now;
 }
 
-static bool changed_since_last(void)
+static void write_sample_locked(uint64_t now)
 {
-	struct ovc_totals t;
-	struct ovc_statm sm;
-	ovc_account_totals(&t);
-	if (ovc_statm_read(&sm) &&
-	    (sm.vm != img.last_statm.vm || sm.rss != img.last_statm.rss ||
-	     sm.shared != img.last_statm.shared))
-		return true;
-	return memcmp(&t, &img.last, sizeof t) != 0;
+	struct moment m;
+	moment_take(&m, NULL);
+	write_sample_at(now, &m);
 }
 
 /* What probing may cost: per tick while the program runs, and once at its
@@ -313,8 +330,10 @@ void ovc_lifecycle_tick(void)
 			ovc_now_ns() - img.start_ns);
 	ovc_log_lock();
 	uint64_t now = ovc_now_ns();
-	if (changed_since_last() || now - img.last_write_ns >= 1000000000u)
-		write_sample_locked(now);
+	struct moment m;
+	moment_take(&m, ok ? &sm : NULL);
+	if (moment_changed(&m) || now - img.last_write_ns >= 1000000000u)
+		write_sample_at(now, &m);
 	ovc_log_unlock();
 }
 
@@ -841,9 +860,12 @@ __attribute__((destructor)) static void ovc_stop(void)
 	ovc_tls_guard++;
 	int saved = errno;
 	ovc_log_lock();
-	if (img.logging && img.ended && img.pid == getpid() &&
-	    changed_since_last())
-		write_sample_locked(ovc_now_ns());
+	if (img.logging && img.ended && img.pid == getpid()) {
+		struct moment m;
+		moment_take(&m, NULL);
+		if (moment_changed(&m))
+			write_sample_at(ovc_now_ns(), &m);
+	}
 	ovc_log_unlock();
 	errno = saved;
 	ovc_tls_guard--;
