@@ -1,7 +1,8 @@
 /* The ways a process can end, for the preload to record.
  *
  * Usage: exits MODE
- *   exit-race   4 threads allocate without pause; main calls exit(3)
+ *   exit-race   4 threads allocate without pause; once they made 4,000
+ *               mallocs, main calls exit(3) while they go on
  *   return-race the same, main returns 8 from main
  *   unjoined    16 threads that allocate and end without being joined;
  *               main returns 7 once they are gone
@@ -17,11 +18,13 @@
 #include <unistd.h>
 
 static volatile int gone;
+static unsigned long made; /* mallocs of the spinners so far */
 
 static void *spin(void *arg)
 {
 	(void)arg;
 	for (unsigned long i = 0;; i++) {
+		__atomic_fetch_add(&made, 1, __ATOMIC_RELAXED);
 		void *p = malloc(32 + i % 3000);
 		void *q = (i % 64 == 0) ? malloc(300 * 1024) : NULL;
 		free(p);
@@ -67,7 +70,10 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	if (strcmp(m, "exit-race") == 0 || strcmp(m, "return-race") == 0) {
 		start(spin, 4, 1);
-		usleep(30000);
+		/* A known amount done before exit (a busy machine may not run
+		 * the threads for a while), then exit while they go on. */
+		while (__atomic_load_n(&made, __ATOMIC_RELAXED) < 4000)
+			usleep(1000);
 		if (m[0] == 'e')
 			exit(3);
 		return 8;
