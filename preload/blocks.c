@@ -5,23 +5,26 @@
 
 #include <errno.h>
 #include <math.h>
-#include <pthread.h>
 #include <string.h>
 
 size_t ovc_large_bytes = SIZE_MAX;
 uint8_t *ovc_block_filter;
 
-static pthread_mutex_t blocks_lock = PTHREAD_MUTEX_INITIALIZER;
+/* The blocks lock guards the sites, their figures and the mapping table;
+ * each shard's lock guards its part of the block table. Order: shards (in
+ * index order), then the blocks lock. */
+static struct ovc_lock blocks_lock = OVC_LOCK_INIT;
 static bool enabled;
 static int frames = 32;
 static uint64_t sample_mean; /* 0: no sampling; 1: every allocation */
 
-/* Open addressing with linear probing, keyed by address (0 = empty). */
+/* Open addressing with linear probing, keyed by address (0 = empty). 32
+ * bytes, two to a cache line: with OVC_SAMPLE=1 every free looks one up,
+ * and the table is larger than the cache. */
 struct block {
 	uintptr_t addr;
 	uint64_t size;
 	struct ovc_site *site;
-	double w;        /* inverse sampling probability; 1 for large blocks */
 	int64_t touched; /* last probe; -1 before the first */
 };
 
@@ -30,9 +33,23 @@ struct block {
 static uint64_t limit_commit, limit_total;
 static bool over_commit, over_total;
 
-static struct block *table;
-static size_t cap, used;
-static size_t cursor; /* where the ticker's probing goes on */
+/* The block table, in shards by page number: threads freeing blocks of
+ * different pages do not wait for each other, and every block of a page
+ * (and of the pages that share its filter slot) is in one shard, so the
+ * filter's counters are written under one lock. */
+#define SHARDS 16
+static struct shard {
+	struct ovc_lock lock;
+	struct block *table;
+	size_t cap, used;
+	size_t cursor; /* where the ticker's probing goes on */
+} __attribute__((aligned(64))) shards[SHARDS];
+static unsigned shard_cursor; /* the shard the ticker probes next */
+
+static struct shard *shard_of(uintptr_t a)
+{
+	return &shards[(a >> 12) & (SHARDS - 1)];
+}
 
 /* ---- sampling ---- */
 
@@ -61,6 +78,17 @@ static int64_t draw(struct ovc_tc *t)
 	return v > 9e18 ? INT64_MAX : (int64_t)v;
 }
 
+/* The weight of a tracked block of N bytes: the inverse of the probability
+ * that it was sampled (1 for large blocks, which are all tracked). A
+ * function of N alone, so blocks need not store it. */
+static double weight(uint64_t n)
+{
+	if (n >= ovc_large_bytes || sample_mean <= 1)
+		return 1;
+	double prob = -expm1(-(double)n / (double)sample_mean);
+	return prob > 0 ? 1 / prob : 1;
+}
+
 /* ---- the table ---- */
 
 /* Home slot of address A in a table of CAP slots: a full 64-bit mix (the
@@ -73,12 +101,13 @@ static size_t home(uintptr_t a, size_t cap_)
 	return (size_t)h & (cap_ - 1);
 }
 
-static struct block *find(uintptr_t a)
+static struct block *find(struct shard *sh, uintptr_t a)
 {
+	struct block *table = sh->table;
 	if (!table)
 		return NULL;
-	size_t m = cap - 1;
-	for (size_t i = home(a, cap);; i = (i + 1) & m) {
+	size_t m = sh->cap - 1;
+	for (size_t i = home(a, sh->cap);; i = (i + 1) & m) {
 		if (table[i].addr == a)
 			return &table[i];
 		if (!table[i].addr)
@@ -86,45 +115,48 @@ static struct block *find(uintptr_t a)
 	}
 }
 
-static bool grow(void)
+static bool grow(struct shard *sh)
 {
-	size_t ncap = cap ? cap * 2 : 4096;
+	size_t cap = sh->cap, ncap = cap ? cap * 2 : 1024;
 	struct block *n = ovc_pages_alloc(ncap * sizeof *n);
 	if (!n)
 		return false;
 	for (size_t i = 0; i < cap; i++) {
-		if (!table[i].addr)
+		uintptr_t a = sh->table[i].addr;
+		if (!a)
 			continue;
-		size_t j = home(table[i].addr, ncap);
+		size_t j = home(a, ncap);
 		while (n[j].addr)
 			j = (j + 1) & (ncap - 1);
-		n[j] = table[i];
+		n[j] = sh->table[i];
 	}
-	ovc_pages_free(table, cap * sizeof *table);
-	table = n;
-	cap = ncap;
-	cursor = 0;
+	ovc_pages_free(sh->table, cap * sizeof *sh->table);
+	sh->table = n;
+	sh->cap = ncap;
+	sh->cursor = 0;
 	return true;
 }
 
-static struct block *insert(uintptr_t a)
+static struct block *insert(struct shard *sh, uintptr_t a)
 {
-	if ((used + 1) * 2 > cap && !grow())
+	if ((sh->used + 1) * 2 > sh->cap && !grow(sh))
 		return NULL;
-	size_t m = cap - 1;
-	size_t i = home(a, cap);
+	struct block *table = sh->table;
+	size_t m = sh->cap - 1;
+	size_t i = home(a, sh->cap);
 	while (table[i].addr && table[i].addr != a)
 		i = (i + 1) & m;
 	if (!table[i].addr)
-		used++;
+		sh->used++;
 	table[i].addr = a;
 	return &table[i];
 }
 
 /* Backward-shift deletion keeps every probe chain unbroken. */
-static void erase(struct block *b)
+static void erase(struct shard *sh, struct block *b)
 {
-	size_t m = cap - 1;
+	struct block *table = sh->table;
+	size_t cap = sh->cap, m = cap - 1;
 	size_t i = (size_t)(b - table);
 	size_t j = i;
 	for (;;) {
@@ -140,7 +172,40 @@ static void erase(struct block *b)
 		}
 	}
 	table[i].addr = 0;
-	used--;
+	sh->used--;
+}
+
+/* Takes every lock of the blocks: the ticker's, the end's and fork's. */
+static void lock_all(void)
+{
+	for (int i = 0; i < SHARDS; i++)
+		ovc_lock_take(&shards[i].lock);
+	ovc_lock_take(&blocks_lock);
+}
+
+/* lock_all for a nested end: false (nothing held) when a lock is taken,
+ * perhaps by this very thread. */
+static bool try_all(void)
+{
+	for (int i = 0; i < SHARDS; i++) {
+		if (!ovc_lock_try(&shards[i].lock)) {
+			while (i-- > 0)
+				ovc_lock_give(&shards[i].lock);
+			return false;
+		}
+	}
+	if (ovc_lock_try(&blocks_lock))
+		return true;
+	for (int i = SHARDS - 1; i >= 0; i--)
+		ovc_lock_give(&shards[i].lock);
+	return false;
+}
+
+static void unlock_all(void)
+{
+	ovc_lock_give(&blocks_lock);
+	for (int i = SHARDS - 1; i >= 0; i--)
+		ovc_lock_give(&shards[i].lock);
 }
 
 static void filter_add(uintptr_t a, int d)
@@ -157,8 +222,9 @@ static void filter_add(uintptr_t a, int d)
  * (a block shares its first and last pages with others). A block with no
  * whole page counts as touched when a page it lies on is resident, and
  * marks its site as a shared-page estimate. */
-static int64_t probe(const struct block *b)
+static int64_t probe(const struct block *b, bool *shared)
 {
+	*shared = false;
 	uintptr_t ps = (uintptr_t)ovc_page_size();
 	uintptr_t lo = (b->addr + ps - 1) & ~(ps - 1);
 	uintptr_t hi = (b->addr + b->size) & ~(ps - 1);
@@ -167,8 +233,7 @@ static int64_t probe(const struct block *b)
 		 * on the page in front of it, so that page is resident and a
 		 * probe (a syscall per free) would only say so. Counted as
 		 * touched, and marked as a shared-page estimate. */
-		if (b->site)
-			b->site->flags |= OVC_SITE_SHARED;
+		*shared = true;
 		return (int64_t)b->size;
 	}
 	int64_t t = ovc_probe_range(lo, hi);
@@ -182,16 +247,20 @@ static int64_t probe(const struct block *b)
 static void site_probe(struct block *b)
 {
 	struct ovc_site *s = b->site;
-	int64_t t = probe(b);
+	bool shared;
+	int64_t t = probe(b, &shared);
+	if (shared && s)
+		s->flags |= OVC_SITE_SHARED;
 	if (!s) {
 		b->touched = t;
 		return;
 	}
+	double w = weight(b->size);
 	if (b->touched < 0)
-		s->probed_live += (double)b->size * b->w;
+		s->probed_live += (double)b->size * w;
 	else
-		s->touched_live -= (double)b->touched * b->w;
-	s->touched_live += (double)t * b->w;
+		s->touched_live -= (double)b->touched * w;
+	s->touched_live += (double)t * w;
 	if (t != b->touched)
 		s->dirty = true;
 	b->touched = t;
@@ -252,10 +321,10 @@ int64_t ovc_site_id_here(void)
 	int saved = errno;
 	uintptr_t ips[OVC_MAX_FRAMES];
 	int nf = ovc_stack_capture(ips, frames);
-	pthread_mutex_lock(&blocks_lock);
+	ovc_lock_take(&blocks_lock);
 	struct ovc_site *s = ovc_site_get(ips, nf, OVC_KIND_MALLOC);
 	int64_t id = s ? (int64_t)s->id : -1;
-	pthread_mutex_unlock(&blocks_lock);
+	ovc_lock_give(&blocks_lock);
 	errno = saved;
 	ovc_tls_guard--;
 	return id;
@@ -281,10 +350,7 @@ void ovc_track_alloc(struct ovc_tc *t, void *p, size_t n)
 				return;
 		}
 		t->sample_left = draw(t);
-		if (sample_mean > 1) {
-			double prob = -expm1(-(double)n / (double)sample_mean);
-			w = prob > 0 ? 1 / prob : 1;
-		}
+		w = weight(n);
 	}
 	if (!enabled || !p)
 		return;
@@ -292,15 +358,25 @@ void ovc_track_alloc(struct ovc_tc *t, void *p, size_t n)
 	int saved = errno; /* libunwind and its first dlopen may set it */
 	uintptr_t ips[OVC_MAX_FRAMES];
 	int nf = ovc_stack_capture(ips, frames);
-	pthread_mutex_lock(&blocks_lock);
-	struct ovc_site *s = ovc_site_get(ips, nf, OVC_KIND_MALLOC);
-	struct block *b = insert((uintptr_t)p);
+	/* Most stacks were seen before by this thread: their site is found
+	 * without the lock. */
+	struct ovc_site *s = ovc_site_recent(t, ips, nf, OVC_KIND_MALLOC);
+	struct shard *sh = shard_of((uintptr_t)p);
+	ovc_lock_take(&sh->lock);
+	if (!s) {
+		ovc_lock_take(&blocks_lock);
+		s = ovc_site_remember(t, ovc_site_get(ips, nf, OVC_KIND_MALLOC));
+		ovc_lock_give(&blocks_lock);
+	}
+	struct block *b = insert(sh, (uintptr_t)p);
 	if (b) {
 		filter_add((uintptr_t)p, 1);
 		b->size = n;
 		b->site = s;
-		b->w = w;
 		b->touched = -1;
+	}
+	ovc_lock_take(&blocks_lock);
+	if (b) {
 		if (s) {
 			s->blocks += w;
 			s->requested += (double)n * w;
@@ -314,37 +390,48 @@ void ovc_track_alloc(struct ovc_tc *t, void *p, size_t n)
 	}
 	if (!sampled)
 		check_limits(n, s);
-	pthread_mutex_unlock(&blocks_lock);
+	ovc_lock_give(&blocks_lock);
+	ovc_lock_give(&sh->lock);
 	errno = saved;
 	ovc_tls_guard--;
 }
 
-static void forget(struct block *b)
+/* Block B of shard SH is freed: its last probe goes to its site, and it
+ * leaves the table. Under the shard's lock; takes the blocks lock for the
+ * site's figures only (the probe, a system call, runs outside it). */
+static void forget(struct shard *sh, struct block *b)
 {
 	struct ovc_site *s = b->site;
-	int64_t final = probe(b);
+	bool shared;
+	int64_t final = probe(b, &shared);
 	if (s) {
+		double w = weight(b->size);
+		ovc_lock_take(&blocks_lock);
 		if (b->touched >= 0) {
-			s->touched_live -= (double)b->touched * b->w;
-			s->probed_live -= (double)b->size * b->w;
+			s->touched_live -= (double)b->touched * w;
+			s->probed_live -= (double)b->size * w;
 		}
-		s->touched_freed += (double)final * b->w;
-		s->live -= (double)b->size * b->w;
+		s->touched_freed += (double)final * w;
+		s->live -= (double)b->size * w;
 		s->dirty = true;
+		if (shared)
+			s->flags |= OVC_SITE_SHARED;
+		ovc_lock_give(&blocks_lock);
 	}
 	filter_add(b->addr, -1);
-	erase(b);
+	erase(sh, b);
 }
 
 void ovc_track_free(void *p)
 {
 	ovc_tls_guard++;
 	int saved = errno;
-	pthread_mutex_lock(&blocks_lock);
-	struct block *b = find((uintptr_t)p);
+	struct shard *sh = shard_of((uintptr_t)p);
+	ovc_lock_take(&sh->lock);
+	struct block *b = find(sh, (uintptr_t)p);
 	if (b)
-		forget(b);
-	pthread_mutex_unlock(&blocks_lock);
+		forget(sh, b);
+	ovc_lock_give(&sh->lock);
 	errno = saved;
 	ovc_tls_guard--;
 }
@@ -408,34 +495,46 @@ static void write_dirty(uint64_t now)
 
 /* Probes live blocks of at least a page, from the cursor on, until the
  * budget is spent or every block was visited once. */
+/* Probes live blocks of at least two pages, shard by shard from where the
+ * last tick stopped, until the budget is spent or 16384 slots were visited
+ * (with millions of small tracked blocks the walk itself must not cost
+ * the budget many times over). Holds one shard's lock at a time. */
 static void probe_some(uint64_t budget_ns)
 {
-	if (!table || !used)
-		return;
 	uint64_t start = ovc_now_ns();
 	uintptr_t ps = (uintptr_t)ovc_page_size();
-	/* At most 16384 slots a tick: with millions of small tracked blocks the
-	 * walk itself must not cost the budget many times over. */
-	size_t visit = cap < 16384 ? cap : 16384;
-	for (size_t k = 0, probed = 0; k < visit; k++) {
-		struct block *b = &table[cursor];
-		cursor = (cursor + 1) & (cap - 1);
-		if (!b->addr || b->size < 2 * ps)
-			continue;
-		site_probe(b);
-		if ((++probed & 7) == 0 && ovc_now_ns() - start > budget_ns)
+	size_t visit = 16384, probed = 0;
+	for (int k = 0; k < SHARDS && visit > 0; k++) {
+		struct shard *sh = &shards[shard_cursor];
+		ovc_lock_take(&sh->lock);
+		ovc_lock_take(&blocks_lock);
+		bool spent = false;
+		size_t n = sh->used ? sh->cap : 0; /* one round of this shard */
+		for (size_t i = 0; i < n && visit > 0 && !spent; i++, visit--) {
+			struct block *b = &sh->table[sh->cursor];
+			sh->cursor = (sh->cursor + 1) & (sh->cap - 1);
+			if (!b->addr || b->size < 2 * ps)
+				continue;
+			site_probe(b);
+			spent = (++probed & 7) == 0 &&
+				ovc_now_ns() - start > budget_ns;
+		}
+		ovc_lock_give(&blocks_lock);
+		ovc_lock_give(&sh->lock);
+		if (spent || visit == 0)
 			break;
+		shard_cursor = (shard_cursor + 1) % SHARDS;
 	}
 }
 
 void ovc_blocks_lock(void)
 {
-	pthread_mutex_lock(&blocks_lock);
+	ovc_lock_take(&blocks_lock);
 }
 
 void ovc_blocks_unlock(void)
 {
-	pthread_mutex_unlock(&blocks_lock);
+	ovc_lock_give(&blocks_lock);
 }
 
 bool ovc_blocks_enabled(void)
@@ -445,39 +544,42 @@ bool ovc_blocks_enabled(void)
 
 void ovc_blocks_tick(uint64_t budget_ns, bool grew, uint64_t t_ns)
 {
-	pthread_mutex_lock(&blocks_lock);
-	if (grew) {
+	if (grew)
 		probe_some(budget_ns / 2);
+	ovc_lock_take(&blocks_lock);
+	if (grew)
 		ovc_maps_probe(budget_ns / 2, false);
-	}
 	write_dirty(t_ns);
-	pthread_mutex_unlock(&blocks_lock);
+	ovc_lock_give(&blocks_lock);
 }
 
 void ovc_blocks_final(uint64_t budget_ns, uint64_t t_ns, bool nested)
 {
 	/* NESTED: ovc's own code on this thread was interrupted (a signal
 	 * handler calling _exit): the lock may be ours already. */
-	if (nested ? pthread_mutex_trylock(&blocks_lock) != 0
-		   : pthread_mutex_lock(&blocks_lock) != 0)
+	if (nested ? !try_all() : (lock_all(), false))
 		return;
 	uint64_t start = ovc_now_ns();
 	/* Two passes: first one block of every site not probed yet, so each
 	 * site has a measured fraction to extrapolate from; then the rest,
 	 * while the budget lasts. */
-	for (int pass = 0; pass < 2 && table; pass++) {
-		for (size_t i = 0; i < cap; i++) {
-			struct block *b = &table[i];
-			if (!b->addr || (pass == 0 && (!b->site || b->site->probed_live > 0)))
-				continue;
-			if (ovc_now_ns() - start > budget_ns)
-				break; /* the rest stays unprobed, and says so */
-			site_probe(b);
+	for (int pass = 0; pass < 2; pass++) {
+		for (int k = 0; k < SHARDS; k++) {
+			struct shard *sh = &shards[k];
+			for (size_t i = 0; i < sh->cap; i++) {
+				struct block *b = &sh->table[i];
+				if (!b->addr || (pass == 0 && (!b->site ||
+							       b->site->probed_live > 0)))
+					continue;
+				if (ovc_now_ns() - start > budget_ns)
+					break; /* the rest stays unprobed, and says so */
+				site_probe(b);
+			}
 		}
 	}
 	ovc_maps_probe(budget_ns, true);
 	write_dirty(t_ns);
-	pthread_mutex_unlock(&blocks_lock);
+	unlock_all();
 }
 
 void ovc_blocks_init(void)
@@ -495,17 +597,19 @@ void ovc_blocks_init(void)
 
 void ovc_blocks_fork_prepare(void)
 {
-	pthread_mutex_lock(&blocks_lock);
+	lock_all();
 }
 
 void ovc_blocks_fork_parent(void)
 {
-	pthread_mutex_unlock(&blocks_lock);
+	unlock_all();
 }
 
 void ovc_blocks_fork_child(void)
 {
-	pthread_mutex_init(&blocks_lock, NULL);
+	ovc_lock_reset(&blocks_lock);
+	for (int k = 0; k < SHARDS; k++)
+		ovc_lock_reset(&shards[k].lock);
 	/* The child's log starts from the fork: its sites count only what the
 	 * child does, plus the blocks it inherited, which are live in it. */
 	for (struct ovc_site *s = ovc_site_first(); s; s = ovc_site_next(s)) {
@@ -516,14 +620,16 @@ void ovc_blocks_fork_child(void)
 	}
 	ovc_maps_fork_child();
 	over_commit = over_total = false;
-	for (size_t i = 0; i < cap; i++) {
-		struct block *b = &table[i];
-		if (!b->addr || !b->site)
-			continue;
-		b->touched = -1;
-		b->site->live += (double)b->size * b->w;
-		b->site->peak_live = b->site->live;
-		b->site->dirty = true;
+	for (int k = 0; k < SHARDS; k++) {
+		for (size_t i = 0; i < shards[k].cap; i++) {
+			struct block *b = &shards[k].table[i];
+			if (!b->addr || !b->site)
+				continue;
+			b->touched = -1;
+			b->site->live += (double)b->size * weight(b->size);
+			b->site->peak_live = b->site->live;
+			b->site->dirty = true;
+		}
 	}
 	ovc_probe_fork_child();
 	ovc_stack_fork_child();

@@ -22,6 +22,45 @@
  * without tearing (aligned 64-bit stores are atomic on every target). */
 #define OVC_BUMP(x, d) OVC_STORE(x, OVC_LOAD(x) + (d))
 
+/* ---- lock.c: the lock of ovc's hot tables ---- */
+
+/** A futex lock: inline and uncontended, one atomic instruction to take and
+ * one to give back (pthread_mutex also keeps an owner and a user count);
+ * contended, it spins briefly (the sections it guards are short) before
+ * sleeping in the kernel. Not recursive; no allocation; saves errno. */
+struct ovc_lock {
+	int v; /**< 0 free, 1 held, 2 held and someone may sleep on it */
+};
+#define OVC_LOCK_INIT {0}
+
+void ovc_lock_wait(struct ovc_lock *l) OVC_HIDDEN;
+void ovc_lock_wake(struct ovc_lock *l) OVC_HIDDEN;
+
+static inline bool ovc_lock_try(struct ovc_lock *l)
+{
+	int free_ = 0;
+	return __atomic_compare_exchange_n(&l->v, &free_, 1, false,
+					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
+
+static inline void ovc_lock_take(struct ovc_lock *l)
+{
+	if (OVC_UNLIKELY(!ovc_lock_try(l)))
+		ovc_lock_wait(l);
+}
+
+static inline void ovc_lock_give(struct ovc_lock *l)
+{
+	if (OVC_UNLIKELY(__atomic_exchange_n(&l->v, 0, __ATOMIC_RELEASE) == 2))
+		ovc_lock_wake(l);
+}
+
+/** In a fork child: only the forking thread is left, and it holds nothing. */
+static inline void ovc_lock_reset(struct ovc_lock *l)
+{
+	__atomic_store_n(&l->v, 0, __ATOMIC_RELAXED);
+}
+
 /* ---- boot.c: the real functions, and memory for dlsym's own calls ---- */
 
 struct ovc_real {
@@ -132,6 +171,7 @@ struct ovc_tc {
 	uint64_t map_bytes[OVC_MFN_COUNT];
 	int64_t sample_left; /**< bytes until the next sampled allocation */
 	uint64_t rng;        /**< state of this thread's sampling generator */
+	struct ovc_site **recent; /**< sites of recent stacks (stack.c), lazily */
 	struct ovc_tc *next; /**< registry list, push-only */
 	int in_use;
 } __attribute__((aligned(64)));
@@ -259,6 +299,14 @@ bool ovc_stack_is_unwinder(uintptr_t pc) OVC_HIDDEN;
  * the blocks lock. */
 struct ovc_site *ovc_site_get(const uintptr_t *ips, int n,
 			      enum ovc_site_kind kind) OVC_HIDDEN;
+/** The site of a stack that thread T met recently, found without a lock
+ * (sites are never freed, their keys never change); NULL when not among
+ * T's recent sites or when its `site` record must be written again. */
+struct ovc_site *ovc_site_recent(struct ovc_tc *t, const uintptr_t *ips,
+				 int n, enum ovc_site_kind kind) OVC_HIDDEN;
+/** Adds S (may be NULL) to T's recent sites and returns it. Under the
+ * blocks lock. */
+struct ovc_site *ovc_site_remember(struct ovc_tc *t, struct ovc_site *s) OVC_HIDDEN;
 /** Iteration over all sites, under the blocks lock. */
 struct ovc_site *ovc_site_first(void) OVC_HIDDEN;
 struct ovc_site *ovc_site_next(struct ovc_site *s) OVC_HIDDEN;

@@ -256,6 +256,12 @@ static int find_self(struct dl_phdr_info *info, size_t size, void *arg)
  * thread waits for. */
 static bool unwind_ready(void)
 {
+#ifdef __SANITIZE_THREAD__
+	/* libunwind is not instrumented, and its per-thread cache is freed by
+	 * a TSD destructor that runs after TSan tore down the thread: the
+	 * ThreadSanitizer build tracks blocks with empty stacks instead. */
+	return false;
+#endif
 	int s = __atomic_load_n(&unwind_state, __ATOMIC_ACQUIRE);
 	if (OVC_LIKELY(s == UNW_READY))
 		return true;
@@ -340,23 +346,60 @@ static void write_site(const struct ovc_site *s)
 	ovc_record_write(&b);
 }
 
+/* The key of a site is its frames followed by its kind: one stack that
+ * both mallocs and maps makes two sites. Builds it in BUF (OVC_MAX_FRAMES
+ * + 1 words) and returns its length in bytes. */
+static size_t site_key(uintptr_t *buf, const uintptr_t *ips, int *n,
+		       enum ovc_site_kind kind)
+{
+	if (*n > OVC_MAX_FRAMES)
+		*n = OVC_MAX_FRAMES;
+	memcpy(buf, ips, (size_t)*n * sizeof ips[0]);
+	buf[*n] = (uintptr_t)kind;
+	return ((size_t)*n + 1) * sizeof ips[0];
+}
+
+/* Slots of a thread's recent sites: a direct-mapped cache by key hash. */
+#define RECENT 256
+
+struct ovc_site *ovc_site_recent(struct ovc_tc *t, const uintptr_t *ips,
+				 int n, enum ovc_site_kind kind)
+{
+	if (!t->recent)
+		return NULL;
+	uintptr_t key_buf[OVC_MAX_FRAMES + 1];
+	size_t key = site_key(key_buf, ips, &n, kind);
+	unsigned h = ovc_words_hash(key_buf, key);
+	struct ovc_site *s = t->recent[h & (RECENT - 1)];
+	if (!s || s->hh.hashv != h || s->n != n ||
+	    memcmp(s->ips, key_buf, key) != 0 ||
+	    !__atomic_load_n(&s->written, __ATOMIC_RELAXED))
+		return NULL;
+	return s;
+}
+
+struct ovc_site *ovc_site_remember(struct ovc_tc *t, struct ovc_site *s)
+{
+	if (!s)
+		return NULL;
+	if (!t->recent)
+		t->recent = ovc_arena_alloc(RECENT * sizeof *t->recent);
+	if (t->recent)
+		t->recent[s->hh.hashv & (RECENT - 1)] = s;
+	return s;
+}
+
 struct ovc_site *ovc_site_get(const uintptr_t *ips, int n,
 			      enum ovc_site_kind kind)
 {
-	/* The key is the frames followed by the kind: one stack that both
-	 * mallocs and maps makes two sites. */
 	uintptr_t key_buf[OVC_MAX_FRAMES + 1];
-	if (n > OVC_MAX_FRAMES)
-		n = OVC_MAX_FRAMES;
-	memcpy(key_buf, ips, (size_t)n * sizeof ips[0]);
-	key_buf[n] = (uintptr_t)kind;
-	size_t key = ((size_t)n + 1) * sizeof ips[0];
+	size_t key = site_key(key_buf, ips, &n, kind);
 	struct ovc_site *s;
 	HASH_FIND(hh, sites, key_buf, key, s);
 	if (s) {
 		if (!s->written) {
 			write_site(s);
-			s->written = true;
+			__atomic_store_n(&s->written, true, __ATOMIC_RELAXED);
 		}
 		return s;
 	}
@@ -372,7 +415,7 @@ struct ovc_site *ovc_site_get(const uintptr_t *ips, int n,
 	if (ovc_hash_oom)
 		return NULL;
 	write_site(s);
-	s->written = true;
+	__atomic_store_n(&s->written, true, __ATOMIC_RELAXED);
 	return s;
 }
 
@@ -391,6 +434,6 @@ void ovc_stack_fork_child(void)
 	/* The child's log has seen no module and no site yet. */
 	n_mods = 0;
 	for (struct ovc_site *s = sites; s; s = s->hh.next)
-		s->written = false;
+		__atomic_store_n(&s->written, false, __ATOMIC_RELAXED);
 	refresh_modules();
 }

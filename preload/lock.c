@@ -1,0 +1,45 @@
+/* The slow paths of ovc_lock (core.h): spin a little, then sleep on a
+ * futex, in the manner of Drepper's "Futexes Are Tricky" (mutex 2). */
+#include "core.h"
+
+#include <errno.h>
+#include <linux/futex.h>
+#include <sched.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* Spins before sleeping: a tracked allocation holds the lock for well
+ * under a microsecond, much less than a sleep and a wake-up cost. */
+#define SPINS 200
+
+static inline void relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ volatile("yield" ::: "memory");
+#else
+	__asm__ volatile("" ::: "memory");
+#endif
+}
+
+void ovc_lock_wait(struct ovc_lock *l)
+{
+	for (int i = 0; i < SPINS; i++) {
+		if (!__atomic_load_n(&l->v, __ATOMIC_RELAXED) && ovc_lock_try(l))
+			return;
+		relax();
+	}
+	int saved = errno;
+	/* Mark it contended; whoever gives it back wakes one sleeper. */
+	while (__atomic_exchange_n(&l->v, 2, __ATOMIC_ACQUIRE) != 0)
+		syscall(SYS_futex, &l->v, FUTEX_WAIT_PRIVATE, 2, NULL, NULL, 0);
+	errno = saved;
+}
+
+void ovc_lock_wake(struct ovc_lock *l)
+{
+	int saved = errno;
+	syscall(SYS_futex, &l->v, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+	errno = saved;
+}
