@@ -53,6 +53,12 @@ static inline void live_add(struct ovc_tc *t, int64_t d)
 		OVC_STORE(t->peak, live);
 }
 
+/* Live bytes only fall: no peak to compare. */
+static inline void live_sub(struct ovc_tc *t, int64_t d)
+{
+	OVC_STORE(t->live, OVC_LOAD(t->live) - d);
+}
+
 /* Counts one call of FN that asked for N bytes and got P (NULL: failed).
  * Requested bytes are those of calls that succeeded: a refused request of
  * SIZE_MAX bytes would otherwise wrap the sum. */
@@ -190,7 +196,7 @@ static void *resize(enum ovc_func fn, void *p, size_t n)
 		if (OVC_UNLIKELY(ovc_track_wanted(t, n)))
 			ovc_track_alloc(t, q, n);
 	} else if (p && n == 0) {
-		live_add(t, -(int64_t)old); /* glibc frees on realloc(p, 0) */
+		live_sub(t, (int64_t)old); /* glibc frees on realloc(p, 0) */
 	} else {
 		OVC_BUMP(t->failed[fn], 1);
 	}
@@ -257,7 +263,7 @@ EXPORT void free(void *p)
 		ovc_honest_forget(p);
 	if (t) {
 		OVC_BUMP(t->calls[OVC_FN_FREE], 1);
-		live_add(t, -(int64_t)ovc_usable(p));
+		live_sub(t, (int64_t)ovc_usable(p));
 		/* Probed before the real free, so the address cannot be reused
 		 * by another thread in between. */
 		if (OVC_UNLIKELY(ovc_track_maybe(p)))
