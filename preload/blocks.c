@@ -262,7 +262,7 @@ static void site_probe(struct block *b)
 		s->touched_live -= (double)b->touched * w;
 	s->touched_live += (double)t * w;
 	if (t != b->touched)
-		s->dirty = true;
+		ovc_site_dirty(s);
 	b->touched = t;
 }
 
@@ -385,7 +385,7 @@ void ovc_track_alloc(struct ovc_tc *t, void *p, size_t n)
 				s->peak_live = s->live;
 			if (sampled && sample_mean > 1)
 				s->flags |= OVC_SITE_SAMPLED;
-			s->dirty = true;
+			ovc_site_dirty(s);
 		}
 	}
 	if (!sampled)
@@ -413,7 +413,7 @@ static void forget(struct shard *sh, struct block *b)
 		}
 		s->touched_freed += (double)final * w;
 		s->live -= (double)b->size * w;
-		s->dirty = true;
+		ovc_site_dirty(s);
 		if (shared)
 			s->flags |= OVC_SITE_SHARED;
 		ovc_lock_give(&blocks_lock);
@@ -441,6 +441,25 @@ void ovc_track_free(void *p)
 static uint64_t rounded(double v)
 {
 	return v > 0 ? (uint64_t)(v + 0.5) : 0;
+}
+
+/* A site's `ss` record is written at most this often while the image
+ * runs (when its figures changed), and always at the end. */
+#define SS_EVERY_NS 100000000u
+
+/* The `ss` records of one tick, written with one write(2). Under the
+ * blocks lock; empty between ticks. */
+static char batch[32768];
+static size_t batch_len;
+
+static void batch_flush(void)
+{
+	if (!batch_len)
+		return;
+	ovc_log_lock();
+	ovc_log_write(batch, batch_len);
+	ovc_log_unlock();
+	batch_len = 0;
 }
 
 static void write_stats(struct ovc_site *s, uint64_t now)
@@ -478,18 +497,59 @@ static void write_stats(struct ovc_site *s, uint64_t now)
 	ovc_buf_key(&b, "shared_pages");
 	ovc_buf_raw(&b, (s->flags & OVC_SITE_SHARED) ? "true" : "false");
 	ovc_buf_raw(&b, "}\n");
-	ovc_record_write(&b);
 	s->dirty = false;
+	s->ss_ns = now;
+	if (b.overflow)
+		return;
+	if (batch_len + b.len > sizeof batch)
+		batch_flush();
+	memcpy(batch + batch_len, b.p, b.len);
+	batch_len += b.len;
 }
 
-static void write_dirty(uint64_t now)
+/* The sites whose figures changed since their last `ss` record, linked
+ * by next_dirty (under the blocks lock): a tick visits those, not every
+ * site. */
+static struct ovc_site *dirty_head;
+
+void ovc_site_dirty(struct ovc_site *s)
 {
-	for (struct ovc_site *s = ovc_site_first(); s; s = ovc_site_next(s)) {
-		if (!s->dirty)
-			continue;
-		if (!s->written)
-			ovc_site_get(s->ips, s->n, (enum ovc_site_kind)s->kind); /* a fork child's new log */
-		write_stats(s, now);
+	if (!s || s->dirty)
+		return;
+	s->dirty = true;
+	s->next_dirty = dirty_head;
+	dirty_head = s;
+}
+
+/* Writes the `ss` records of the dirty sites: those not written in the
+ * last SS_EVERY_NS, or all of them when FINAL. */
+static void write_dirty(uint64_t now, bool final)
+{
+	struct ovc_site *s = dirty_head, *later = NULL;
+	dirty_head = NULL;
+	while (s) {
+		struct ovc_site *next = s->next_dirty;
+		if (!final && s->ss_ns && now - s->ss_ns < SS_EVERY_NS) {
+			s->next_dirty = later; /* stays dirty */
+			later = s;
+		} else {
+			if (!s->written) {
+				/* a fork child's new log: the site record
+				 * goes first */
+				batch_flush();
+				ovc_site_get(s->ips, s->n,
+					     (enum ovc_site_kind)s->kind);
+			}
+			write_stats(s, now);
+		}
+		s = next;
+	}
+	batch_flush();
+	while (later) { /* back on the list, for a later tick */
+		struct ovc_site *next = later->next_dirty;
+		later->next_dirty = dirty_head;
+		dirty_head = later;
+		later = next;
 	}
 }
 
@@ -549,7 +609,7 @@ void ovc_blocks_tick(uint64_t budget_ns, bool grew, uint64_t t_ns)
 	ovc_lock_take(&blocks_lock);
 	if (grew)
 		ovc_maps_probe(budget_ns / 2, false);
-	write_dirty(t_ns);
+	write_dirty(t_ns, false);
 	ovc_lock_give(&blocks_lock);
 }
 
@@ -578,7 +638,7 @@ void ovc_blocks_final(uint64_t budget_ns, uint64_t t_ns, bool nested)
 		}
 	}
 	ovc_maps_probe(budget_ns, true);
-	write_dirty(t_ns);
+	write_dirty(t_ns, true);
 	unlock_all();
 }
 
@@ -617,7 +677,10 @@ void ovc_blocks_fork_child(void)
 		s->touched_freed = s->touched_live = s->probed_live = 0;
 		s->committed = s->peak_committed = 0;
 		s->dirty = false;
+		s->ss_ns = 0;
+		s->next_dirty = NULL;
 	}
+	dirty_head = NULL;
 	ovc_maps_fork_child();
 	over_commit = over_total = false;
 	for (int k = 0; k < SHARDS; k++) {
@@ -628,7 +691,7 @@ void ovc_blocks_fork_child(void)
 			b->touched = -1;
 			b->site->live += (double)b->size * weight(b->size);
 			b->site->peak_live = b->site->live;
-			b->site->dirty = true;
+			ovc_site_dirty(b->site);
 		}
 	}
 	ovc_probe_fork_child();

@@ -278,6 +278,8 @@ struct ovc_site {
 	double touched_live;  /**< last probe of the live blocks */
 	double probed_live;   /**< live bytes probed at least once */
 	double committed, peak_committed; /**< mappings: accessible bytes */
+	uint64_t ss_ns;       /**< when its last `ss` record was written */
+	struct ovc_site *next_dirty; /**< the list of dirty sites (blocks.c) */
 	uintptr_t ips[];      /**< n frames, then the kind (part of the key) */
 };
 
@@ -307,6 +309,9 @@ struct ovc_site *ovc_site_recent(struct ovc_tc *t, const uintptr_t *ips,
 /** Adds S (may be NULL) to T's recent sites and returns it. Under the
  * blocks lock. */
 struct ovc_site *ovc_site_remember(struct ovc_tc *t, struct ovc_site *s) OVC_HIDDEN;
+/** Marks S's figures changed: the ticker writes its `ss` record. Under the
+ * blocks lock; S may be NULL. */
+void ovc_site_dirty(struct ovc_site *s) OVC_HIDDEN;
 /** Iteration over all sites, under the blocks lock. */
 struct ovc_site *ovc_site_first(void) OVC_HIDDEN;
 struct ovc_site *ovc_site_next(struct ovc_site *s) OVC_HIDDEN;

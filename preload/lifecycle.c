@@ -26,7 +26,9 @@ static struct {
 	struct ovc_statm last_statm;
 	struct ovc_statm base;
 	uint64_t peak_rss, peak_anon;
-	bool probe_pending; /* memory grew at the last tick: probe again */
+	bool probe_pending; /* memory moved at the last probe: probe again */
+	uint64_t probed_ns;   /* when the ticker last probed */
+	uint64_t probed_anon; /* anonymous resident bytes then */
 	char name[128];          /* file name of the log, without directory */
 } img;
 
@@ -308,6 +310,33 @@ static void write_sample_locked(uint64_t now)
  * what is not probed in time is logged as unprobed). */
 #define TICK_PROBE_NS 500000u
 #define FINAL_PROBE_NS 400000000u
+/* The ticker probes at most this often, when anonymous resident memory
+ * moved by PROBE_STEP_MIN bytes (or 1/32 of itself) since its last probe,
+ * once more after that, and once a second while it moves at all: a program
+ * whose memory changes all the time (a compiler) is not probed on every
+ * tick. Freed blocks are probed at their free whatever this says. */
+#define PROBE_EVERY_NS 50000000u
+#define PROBE_IDLE_NS 1000000000u
+#define PROBE_STEP_MIN ((uint64_t)1 << 20)
+
+/* Whether the tick at NOW (anonymous resident bytes ANON) probes. Under
+ * the log lock. */
+static bool probe_due(uint64_t now, uint64_t anon)
+{
+	if (img.probed_ns && now - img.probed_ns < PROBE_EVERY_NS)
+		return false;
+	uint64_t last = img.probed_anon;
+	uint64_t moved = anon > last ? anon - last : last - anon;
+	uint64_t step = last / 32 > PROBE_STEP_MIN ? last / 32 : PROBE_STEP_MIN;
+	bool due = moved >= step || img.probe_pending ||
+		   (moved && now - img.probed_ns >= PROBE_IDLE_NS);
+	if (due) {
+		img.probe_pending = moved >= step;
+		img.probed_ns = now;
+		img.probed_anon = anon;
+	}
+	return due;
+}
 
 uint64_t ovc_lifecycle_ns(void)
 {
@@ -321,13 +350,9 @@ void ovc_lifecycle_tick(void)
 	struct ovc_statm sm;
 	bool ok = ovc_statm_read(&sm);
 	ovc_log_lock(); /* img.last_statm is written under it */
-	bool grew = ok && sm.rss - sm.shared !=
-				  img.last_statm.rss - img.last_statm.shared;
-	bool pending = img.probe_pending;
-	img.probe_pending = grew;
+	bool probe = ok && probe_due(ovc_now_ns(), sm.rss - sm.shared);
 	ovc_log_unlock();
-	ovc_blocks_tick(TICK_PROBE_NS, grew || pending,
-			ovc_now_ns() - img.start_ns);
+	ovc_blocks_tick(TICK_PROBE_NS, probe, ovc_now_ns() - img.start_ns);
 	ovc_log_lock();
 	uint64_t now = ovc_now_ns();
 	struct moment m;

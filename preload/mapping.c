@@ -124,7 +124,7 @@ static void site_add(struct ovc_site *s, int64_t live_d, int64_t com_d)
 	s->committed += (double)com_d;
 	if (s->committed > s->peak_committed)
 		s->peak_committed = s->committed;
-	s->dirty = true;
+	ovc_site_dirty(s);
 }
 
 /* Forgets M's last probe (its shape changes); the ticker probes it again. */
@@ -133,7 +133,7 @@ static void unprobe(struct mapping *m)
 	if (m->site && m->touched >= 0) {
 		m->site->touched_live -= (double)m->touched;
 		m->site->probed_live -= (double)(m->end - m->start);
-		m->site->dirty = true;
+		ovc_site_dirty(m->site);
 	}
 	m->touched = -1;
 }
@@ -153,7 +153,7 @@ static void probe_map(struct mapping *m)
 			s->touched_live -= (double)m->touched;
 		s->touched_live += (double)t;
 		if (t != m->touched)
-			s->dirty = true;
+			ovc_site_dirty(s);
 	}
 	m->touched = t;
 }
@@ -430,7 +430,7 @@ void ovc_maps_fork_child(void)
 			m->site->peak_live = m->site->live;
 			m->site->committed += (double)ranges_bytes(m);
 			m->site->peak_committed = m->site->committed;
-			m->site->dirty = true;
+			ovc_site_dirty(m->site);
 		}
 	}
 }

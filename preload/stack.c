@@ -360,7 +360,7 @@ static size_t site_key(uintptr_t *buf, const uintptr_t *ips, int *n,
 }
 
 /* Slots of a thread's recent sites: a direct-mapped cache by key hash. */
-#define RECENT 256
+#define RECENT 1024
 
 struct ovc_site *ovc_site_recent(struct ovc_tc *t, const uintptr_t *ips,
 				 int n, enum ovc_site_kind kind)
