@@ -23,23 +23,31 @@ struct ovc_pm_scan_arg {
 #define OVC_PAGE_IS_SWAPPED (1 << 4)
 #define OVC_PAGE_IS_PFNZERO (1 << 5)
 
+/* Threads probe at once (frees in different shards of the block table,
+ * the ticker): the descriptor and the flag are read and set atomically. */
 static int pagemap_fd = -1;
 static int scan_broken; /* the ioctl is not supported: use mincore */
 
 static int pagemap(void)
 {
-	if (pagemap_fd < 0) {
-		int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			return -1;
-		int hi = fcntl(fd, F_DUPFD_CLOEXEC, 900);
-		if (hi >= 0) {
-			close(fd);
-			fd = hi;
-		}
-		pagemap_fd = fd;
+	int fd = __atomic_load_n(&pagemap_fd, __ATOMIC_ACQUIRE);
+	if (fd >= 0)
+		return fd;
+	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	int hi = fcntl(fd, F_DUPFD_CLOEXEC, 900);
+	if (hi >= 0) {
+		close(fd);
+		fd = hi;
 	}
-	return pagemap_fd;
+	int none = -1;
+	if (!__atomic_compare_exchange_n(&pagemap_fd, &none, fd, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		close(fd); /* another thread opened it first */
+		return none;
+	}
+	return fd;
 }
 
 /* Sums present and swapped pages of [lo, hi) with PAGEMAP_SCAN; -1 when the
@@ -71,7 +79,9 @@ static int64_t scan(uintptr_t lo, uintptr_t hi)
 			/* The program may have closed or replaced our descriptor:
 			 * open it again once before giving up on the ioctl. */
 			if ((errno == EBADF || errno == ENOTTY) && attempt++ == 0) {
-				pagemap_fd = -1;
+				__atomic_compare_exchange_n(&pagemap_fd, &fd, -1,
+							    false, __ATOMIC_ACQ_REL,
+							    __ATOMIC_RELAXED);
 				continue;
 			}
 			return -1;
@@ -111,10 +121,10 @@ int64_t ovc_probe_range(uintptr_t lo, uintptr_t hi)
 	int64_t r = 0;
 	if (lo < hi) {
 		r = -1;
-		if (!scan_broken) {
+		if (!__atomic_load_n(&scan_broken, __ATOMIC_RELAXED)) {
 			r = scan(lo, hi);
 			if (r < 0)
-				scan_broken = 1;
+				__atomic_store_n(&scan_broken, 1, __ATOMIC_RELAXED);
 		}
 		if (r < 0)
 			r = by_mincore(lo, hi, ps);
@@ -137,6 +147,6 @@ void ovc_probe_fork_child(void)
 	 * put a file of its own at that number). Opened again now, while the
 	 * child has one thread: later, an open's moment on the lowest free
 	 * descriptor could meet the program's dup2 (EBUSY). */
-	pagemap_fd = -1;
+	__atomic_store_n(&pagemap_fd, -1, __ATOMIC_RELAXED);
 	ovc_probe_init();
 }
