@@ -444,8 +444,20 @@ static uint64_t rounded(double v)
 }
 
 /* A site's `ss` record is written at most this often while the image
- * runs (when its figures changed), and always at the end. */
+ * runs (when its figures changed), unless its live or touched bytes moved
+ * by SS_STEP_MIN (or 1/16 of its live bytes), and always at the end: what
+ * a SIGKILL leaves in the log is late by little where it matters. */
 #define SS_EVERY_NS 100000000u
+#define SS_STEP_MIN (1024.0 * 1024)
+
+static bool ss_due(const struct ovc_site *s, uint64_t now)
+{
+	if (!s->ss_ns || now - s->ss_ns >= SS_EVERY_NS)
+		return true;
+	double step = s->live / 16 > SS_STEP_MIN ? s->live / 16 : SS_STEP_MIN;
+	return fabs(s->live - s->ss_live) >= step ||
+	       fabs(s->touched_live - s->ss_touched) >= step;
+}
 
 /* The `ss` records of one tick, written with one write(2). Under the
  * blocks lock; empty between ticks. */
@@ -499,6 +511,8 @@ static void write_stats(struct ovc_site *s, uint64_t now)
 	ovc_buf_raw(&b, "}\n");
 	s->dirty = false;
 	s->ss_ns = now;
+	s->ss_live = s->live;
+	s->ss_touched = s->touched_live;
 	if (b.overflow)
 		return;
 	if (batch_len + b.len > sizeof batch)
@@ -521,15 +535,15 @@ void ovc_site_dirty(struct ovc_site *s)
 	dirty_head = s;
 }
 
-/* Writes the `ss` records of the dirty sites: those not written in the
- * last SS_EVERY_NS, or all of them when FINAL. */
+/* Writes the `ss` records of the dirty sites that are due (ss_due), or of
+ * all of them when FINAL. */
 static void write_dirty(uint64_t now, bool final)
 {
 	struct ovc_site *s = dirty_head, *later = NULL;
 	dirty_head = NULL;
 	while (s) {
 		struct ovc_site *next = s->next_dirty;
-		if (!final && s->ss_ns && now - s->ss_ns < SS_EVERY_NS) {
+		if (!final && !ss_due(s, now)) {
 			s->next_dirty = later; /* stays dirty */
 			later = s;
 		} else {
@@ -558,8 +572,9 @@ static void write_dirty(uint64_t now, bool final)
 /* Probes live blocks of at least two pages, shard by shard from where the
  * last tick stopped, until the budget is spent or 16384 slots were visited
  * (with millions of small tracked blocks the walk itself must not cost
- * the budget many times over). Holds one shard's lock at a time. */
-static void probe_some(uint64_t budget_ns)
+ * the budget many times over). Holds one shard's lock at a time. Returns
+ * whether it finished a round: walked the last shard to its end. */
+static bool probe_some(uint64_t budget_ns)
 {
 	uint64_t start = ovc_now_ns();
 	uintptr_t ps = (uintptr_t)ovc_page_size();
@@ -569,22 +584,28 @@ static void probe_some(uint64_t budget_ns)
 		ovc_lock_take(&sh->lock);
 		ovc_lock_take(&blocks_lock);
 		bool spent = false;
-		size_t n = sh->used ? sh->cap : 0; /* one round of this shard */
-		for (size_t i = 0; i < n && visit > 0 && !spent; i++, visit--) {
-			struct block *b = &sh->table[sh->cursor];
-			sh->cursor = (sh->cursor + 1) & (sh->cap - 1);
+		size_t end = sh->used ? sh->cap : 0;
+		while (sh->cursor < end && visit > 0 && !spent) {
+			struct block *b = &sh->table[sh->cursor++];
+			visit--;
 			if (!b->addr || b->size < 2 * ps)
 				continue;
 			site_probe(b);
 			spent = (++probed & 7) == 0 &&
 				ovc_now_ns() - start > budget_ns;
 		}
+		bool whole = sh->cursor >= end; /* walked to its end */
+		if (whole)
+			sh->cursor = 0;
 		ovc_lock_give(&blocks_lock);
 		ovc_lock_give(&sh->lock);
-		if (spent || visit == 0)
+		if (!whole)
 			break;
 		shard_cursor = (shard_cursor + 1) % SHARDS;
+		if (shard_cursor == 0)
+			return true;
 	}
+	return false;
 }
 
 void ovc_blocks_lock(void)
@@ -602,15 +623,15 @@ bool ovc_blocks_enabled(void)
 	return enabled;
 }
 
-void ovc_blocks_tick(uint64_t budget_ns, bool grew, uint64_t t_ns)
+bool ovc_blocks_tick(uint64_t budget_ns, bool probe, uint64_t t_ns)
 {
-	if (grew)
-		probe_some(budget_ns / 2);
+	bool round_done = !probe || probe_some(budget_ns / 2);
 	ovc_lock_take(&blocks_lock);
-	if (grew)
+	if (probe)
 		ovc_maps_probe(budget_ns / 2, false);
 	write_dirty(t_ns, false);
 	ovc_lock_give(&blocks_lock);
+	return round_done;
 }
 
 void ovc_blocks_final(uint64_t budget_ns, uint64_t t_ns, bool nested)

@@ -279,6 +279,7 @@ struct ovc_site {
 	double probed_live;   /**< live bytes probed at least once */
 	double committed, peak_committed; /**< mappings: accessible bytes */
 	uint64_t ss_ns;       /**< when its last `ss` record was written */
+	double ss_live, ss_touched; /**< its live and live_touched figures */
 	struct ovc_site *next_dirty; /**< the list of dirty sites (blocks.c) */
 	uintptr_t ips[];      /**< n frames, then the kind (part of the key) */
 };
@@ -359,9 +360,11 @@ void ovc_track_alloc(struct ovc_tc *t, void *p, size_t n) OVC_HIDDEN;
 /** Forgets P if tracked, after probing how much of it was touched. Call
  * before the real free. Hook-safe. */
 void ovc_track_free(void *p) OVC_HIDDEN;
-/** Ticker step: probes live blocks for at most BUDGET_NS when memory grew,
- * and writes `ss` records (time T_NS since start) of changed sites. */
-void ovc_blocks_tick(uint64_t budget_ns, bool grew, uint64_t t_ns) OVC_HIDDEN;
+/** Ticker step: probes live blocks for at most BUDGET_NS when PROBE (going
+ * on where the last probing tick stopped), and writes `ss` records (time
+ * T_NS since start) of changed sites. Returns false when a round of
+ * probing over every block is under way (the budget ran out first). */
+bool ovc_blocks_tick(uint64_t budget_ns, bool probe, uint64_t t_ns) OVC_HIDDEN;
 /** At the end of an image: probes every live block within BUDGET_NS (the
  * rest stays unprobed and is reported so) and writes the sites. */
 void ovc_blocks_final(uint64_t budget_ns, uint64_t t_ns, bool nested) OVC_HIDDEN;

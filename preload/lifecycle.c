@@ -26,9 +26,10 @@ static struct {
 	struct ovc_statm last_statm;
 	struct ovc_statm base;
 	uint64_t peak_rss, peak_anon;
-	bool probe_pending; /* memory moved at the last probe: probe again */
+	bool probe_pending; /* memory had moved at the last probe: again */
 	uint64_t probed_ns;   /* when the ticker last probed */
 	uint64_t probed_anon; /* anonymous resident bytes then */
+	bool probe_round;     /* a round over the blocks is under way */
 	char name[128];          /* file name of the log, without directory */
 } img;
 
@@ -310,32 +311,26 @@ static void write_sample_locked(uint64_t now)
  * what is not probed in time is logged as unprobed). */
 #define TICK_PROBE_NS 500000u
 #define FINAL_PROBE_NS 400000000u
-/* The ticker probes at most this often, when anonymous resident memory
- * moved by PROBE_STEP_MIN bytes (or 1/32 of itself) since its last probe,
- * once more after that, and once a second while it moves at all: a program
- * whose memory changes all the time (a compiler) is not probed on every
- * tick. Freed blocks are probed at their free whatever this says. */
+/* A round of probing starts at most this often: while anonymous resident
+ * memory moves, and once more after it stopped (the pages written last
+ * are seen). A program whose memory changes all the time (a compiler) is
+ * not probed on every tick. Freed blocks are probed at their free
+ * whatever this says. */
 #define PROBE_EVERY_NS 50000000u
-#define PROBE_IDLE_NS 1000000000u
-#define PROBE_STEP_MIN ((uint64_t)1 << 20)
 
-/* Whether the tick at NOW (anonymous resident bytes ANON) probes. Under
- * the log lock. */
+/* Whether the tick at NOW (anonymous resident bytes ANON) starts a round
+ * of probing. Under the log lock. */
 static bool probe_due(uint64_t now, uint64_t anon)
 {
 	if (img.probed_ns && now - img.probed_ns < PROBE_EVERY_NS)
 		return false;
-	uint64_t last = img.probed_anon;
-	uint64_t moved = anon > last ? anon - last : last - anon;
-	uint64_t step = last / 32 > PROBE_STEP_MIN ? last / 32 : PROBE_STEP_MIN;
-	bool due = moved >= step || img.probe_pending ||
-		   (moved && now - img.probed_ns >= PROBE_IDLE_NS);
-	if (due) {
-		img.probe_pending = moved >= step;
-		img.probed_ns = now;
-		img.probed_anon = anon;
-	}
-	return due;
+	bool moved = anon != img.probed_anon;
+	if (!moved && !img.probe_pending)
+		return false;
+	img.probe_pending = moved;
+	img.probed_ns = now;
+	img.probed_anon = anon;
+	return true;
 }
 
 uint64_t ovc_lifecycle_ns(void)
@@ -350,9 +345,16 @@ void ovc_lifecycle_tick(void)
 	struct ovc_statm sm;
 	bool ok = ovc_statm_read(&sm);
 	ovc_log_lock(); /* img.last_statm is written under it */
-	bool probe = ok && probe_due(ovc_now_ns(), sm.rss - sm.shared);
+	/* A round under way goes on at every tick until every block was
+	 * probed once; a new one starts when probe_due says. */
+	bool probe = ok && (img.probe_round ||
+			    probe_due(ovc_now_ns(), sm.rss - sm.shared));
 	ovc_log_unlock();
-	ovc_blocks_tick(TICK_PROBE_NS, probe, ovc_now_ns() - img.start_ns);
+	bool done = ovc_blocks_tick(TICK_PROBE_NS, probe,
+				    ovc_now_ns() - img.start_ns);
+	ovc_log_lock();
+	img.probe_round = !done;
+	ovc_log_unlock();
 	ovc_log_lock();
 	uint64_t now = ovc_now_ns();
 	struct moment m;
