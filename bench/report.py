@@ -18,9 +18,10 @@ import subprocess
 import sys
 
 MIB = 1024 * 1024
-TOOLS = ["plain", "ovc", "ovc-s1", "memusage", "heaptrack", "jemalloc"]
+TOOLS = ["plain", "thread", "ovc", "ovc-s1", "memusage", "heaptrack", "jemalloc"]
 TOOL_LABEL = {
     "plain": "plain",
+    "thread": "an idle thread",
     "ovc": "ovc (default)",
     "ovc-s1": "ovc OVC_SAMPLE=1",
     "memusage": "memusage",
@@ -28,7 +29,7 @@ TOOL_LABEL = {
     "jemalloc": "jemalloc prof:true",
 }
 # Tools that write no file of their own: log growth is n/a.
-NO_OUTPUT = {"plain", "memusage"}
+NO_OUTPUT = {"plain", "thread", "memusage"}
 REAL_PROGRAMS = ["python", "sqlite", "gcc"]
 
 
