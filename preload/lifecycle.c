@@ -354,8 +354,6 @@ void ovc_lifecycle_tick(void)
 				    ovc_now_ns() - img.start_ns);
 	ovc_log_lock();
 	img.probe_round = !done;
-	ovc_log_unlock();
-	ovc_log_lock();
 	uint64_t now = ovc_now_ns();
 	struct moment m;
 	moment_take(&m, ok ? &sm : NULL);
