@@ -100,15 +100,8 @@ int ovc_cmd_flame(int argc, char **argv)
 	for (size_t p = 0; p < m->nprocs; p++)
 		nsites += m->procs[p]->nsites;
 	ovc_model_destroy(m);
-	if (fflush(out) != 0)
-		ok = false;
-	if (out != stdout && fclose(out) != 0)
-		ok = false;
-	if (!ok) {
-		fprintf(stderr, "ovc: %s: cannot write the stacks\n",
-			outpath ? outpath : "stdout");
+	if (!ovc_close_output(out, outpath, ok, "stacks"))
 		return OVC_EXIT_USAGE;
-	}
 	if (nsites == 0)
 		fputs("ovc: flame: the logs hold no allocation sites (no "
 		      "allocation was large or sampled): no stacks\n",

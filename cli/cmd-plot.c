@@ -115,15 +115,8 @@ int ovc_cmd_plot(int argc, char **argv)
 	}
 	ovc_sym_free(sym);
 	ovc_model_destroy(m);
-	if (fflush(out) != 0)
-		ok = false;
-	if (out != stdout && fclose(out) != 0)
-		ok = false;
-	if (!ok) {
-		fprintf(stderr, "ovc: %s: cannot write the chart\n",
-			outpath ? outpath : "stdout");
+	if (!ovc_close_output(out, outpath, ok, "chart"))
 		return OVC_EXIT_USAGE;
-	}
 	return rc;
 }
 
@@ -149,13 +142,7 @@ int ovc_report_html(char *const *paths, size_t n, const char *run,
 	bool ok = ovc_render_html(m, out, &o, false);
 	ovc_sym_free(sym);
 	ovc_model_destroy(m);
-	if (fflush(out) != 0)
-		ok = false;
-	if (out != stdout && fclose(out) != 0)
-		ok = false;
-	if (!ok) {
-		fprintf(stderr, "ovc: %s: cannot write the HTML report\n", file);
+	if (!ovc_close_output(out, file, ok, "HTML report"))
 		return OVC_EXIT_USAGE;
-	}
 	return rc;
 }

@@ -58,6 +58,19 @@ FILE *ovc_open_output(const char *outpath)
 	return out;
 }
 
+bool ovc_close_output(FILE *out, const char *outpath, bool ok,
+		      const char *what)
+{
+	if (fflush(out) != 0)
+		ok = false;
+	if (out != stdout && fclose(out) != 0)
+		ok = false;
+	if (!ok)
+		fprintf(stderr, "ovc: %s: cannot write the %s\n",
+			outpath ? outpath : "stdout", what);
+	return ok;
+}
+
 int ovc_read_model(char *const *paths, size_t n, const char *run,
 		   struct ovc_model **out)
 {

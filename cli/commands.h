@@ -110,6 +110,13 @@ char *const *ovc_paths_or_default(int argc, char **argv, int i, size_t *n);
  * `ovc: PATH: cannot create: ...` line on stderr. */
 FILE *ovc_open_output(const char *outpath);
 
+/** Flushes and closes OUT from ovc_open_output(OUTPATH) (stdout stays
+ * open). OK says whether writing went well so far; false (after one
+ * `ovc: PATH: cannot write the WHAT` line on stderr) when it did not or
+ * the flush or close failed. */
+bool ovc_close_output(FILE *out, const char *outpath, bool ok,
+		      const char *what);
+
 /** Makes PATH and its missing parents as directories of mode MODE, like
  * `mkdir -p`. Returns 0 or -1 with errno set. */
 int ovc_mkdir_p(const char *path, unsigned mode);
