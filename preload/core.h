@@ -502,6 +502,11 @@ void ovc_statm_fork_child(void) OVC_HIDDEN;
 void ovc_host_read(struct ovc_host *out) OVC_HIDDEN;
 /** Field 22 of /proc/self/stat (start time in clock ticks); 0 if unknown. */
 uint64_t ovc_proc_start_ticks(void) OVC_HIDDEN;
+/** Opens PATH read-only and close-on-exec at a descriptor of at least AT
+ * (where it stays when none is free there), out of the way of programs
+ * that dup2 onto low numbers; -1 with errno set when it cannot be opened.
+ * Hook-safe. */
+int ovc_open_high(const char *path, int at) OVC_HIDDEN;
 /** Reads a whole small file into BUF (NUL-terminated); returns its length
  * or -1. Hook-safe. */
 ssize_t ovc_read_file(const char *path, char *buf, size_t cap) OVC_HIDDEN;

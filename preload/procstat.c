@@ -32,6 +32,18 @@ ssize_t ovc_read_file(const char *path, char *buf, size_t cap)
 	return total;
 }
 
+int ovc_open_high(const char *path, int at)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	int hi = fcntl(fd, F_DUPFD_CLOEXEC, at);
+	if (hi < 0)
+		return fd;
+	close(fd);
+	return hi;
+}
+
 static uint64_t parse_u64(const char **p)
 {
 	const char *s = *p;
@@ -65,14 +77,9 @@ static ino_t statm_ino;
 
 static bool statm_open(void)
 {
-	int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+	int fd = ovc_open_high("/proc/self/statm", 950);
 	if (fd < 0)
 		return false;
-	int hi = fcntl(fd, F_DUPFD_CLOEXEC, 950);
-	if (hi >= 0) {
-		close(fd);
-		fd = hi;
-	}
 	struct stat st;
 	if (fstat(fd, &st) != 0) {
 		close(fd);

@@ -4,7 +4,6 @@
 #include "core.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -33,14 +32,9 @@ static int pagemap(void)
 	int fd = __atomic_load_n(&pagemap_fd, __ATOMIC_ACQUIRE);
 	if (fd >= 0)
 		return fd;
-	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	fd = ovc_open_high("/proc/self/pagemap", 900);
 	if (fd < 0)
 		return -1;
-	int hi = fcntl(fd, F_DUPFD_CLOEXEC, 900);
-	if (hi >= 0) {
-		close(fd);
-		fd = hi;
-	}
 	int none = -1;
 	if (!__atomic_compare_exchange_n(&pagemap_fd, &none, fd, false,
 					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
