@@ -85,14 +85,10 @@ int ovc_cmd_flame(int argc, char **argv)
 	char *const *paths = ovc_paths_or_default(argc, argv, i, &n);
 
 	struct ovc_model *m;
-	int rc = ovc_read_model(paths, n, run, &m);
+	FILE *out;
+	int rc = ovc_read_model_to(paths, n, run, outpath, &m, &out);
 	if (!m)
 		return rc;
-	FILE *out = ovc_open_output(outpath);
-	if (!out) {
-		ovc_model_destroy(m);
-		return OVC_EXIT_USAGE;
-	}
 	struct ovc_symbolizer *sym = ovc_sym_new();
 	bool ok = ovc_render_flame(m, out, weight, sym);
 	ovc_sym_free(sym);

@@ -97,14 +97,10 @@ int ovc_cmd_plot(int argc, char **argv)
 	char *const *paths = ovc_paths_or_default(argc, argv, i, &n);
 
 	struct ovc_model *m;
-	int rc = ovc_read_model(paths, n, run, &m);
+	FILE *out;
+	int rc = ovc_read_model_to(paths, n, run, outpath, &m, &out);
 	if (!m)
 		return rc;
-	FILE *out = ovc_open_output(outpath);
-	if (!out) {
-		ovc_model_destroy(m);
-		return OVC_EXIT_USAGE;
-	}
 	struct ovc_symbolizer *sym = ovc_sym_new();
 	bool ok;
 	if (html) {
@@ -124,14 +120,10 @@ int ovc_report_html(char *const *paths, size_t n, const char *run,
 		    const char *file, const struct ovc_render_opts *ro)
 {
 	struct ovc_model *m;
-	int rc = ovc_read_model(paths, n, run, &m);
+	FILE *out;
+	int rc = ovc_read_model_to(paths, n, run, file, &m, &out);
 	if (!m)
 		return rc;
-	FILE *out = ovc_open_output(file);
-	if (!out) {
-		ovc_model_destroy(m);
-		return OVC_EXIT_USAGE;
-	}
 	struct ovc_render_opts o = {0};
 	if (ro)
 		o = *ro;

@@ -58,6 +58,22 @@ FILE *ovc_open_output(const char *outpath)
 	return out;
 }
 
+int ovc_read_model_to(char *const *paths, size_t n, const char *run,
+		      const char *outpath, struct ovc_model **m, FILE **out)
+{
+	*out = NULL;
+	int rc = ovc_read_model(paths, n, run, m);
+	if (!*m)
+		return rc;
+	*out = ovc_open_output(outpath);
+	if (!*out) {
+		ovc_model_destroy(*m);
+		*m = NULL;
+		return OVC_EXIT_USAGE;
+	}
+	return rc;
+}
+
 bool ovc_close_output(FILE *out, const char *outpath, bool ok,
 		      const char *what)
 {

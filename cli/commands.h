@@ -110,6 +110,12 @@ char *const *ovc_paths_or_default(int argc, char **argv, int i, size_t *n);
  * `ovc: PATH: cannot create: ...` line on stderr. */
 FILE *ovc_open_output(const char *outpath);
 
+/** ovc_read_model, then ovc_open_output(OUTPATH) into *OUT: *M is NULL
+ * (and the model destroyed) when either fails, and the result is the exit
+ * code to return then; otherwise ovc_read_model's result. */
+int ovc_read_model_to(char *const *paths, size_t n, const char *run,
+		      const char *outpath, struct ovc_model **m, FILE **out);
+
 /** Flushes and closes OUT from ovc_open_output(OUTPATH) (stdout stays
  * open). OK says whether writing went well so far; false (after one
  * `ovc: PATH: cannot write the WHAT` line on stderr) when it did not or
