@@ -9,7 +9,7 @@
 __thread struct ovc_tls ovc_tls __attribute__((tls_model("initial-exec")));
 int ovc_kick;
 
-static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct ovc_lock reg_lock = OVC_LOCK_INIT;
 static struct ovc_tc *reg_head; /* push-only list; readers walk it lock-free */
 static pthread_key_t exit_key;
 static bool exit_key_ok;
@@ -51,9 +51,9 @@ static void on_thread_exit(void *arg)
 	/* The thread may still allocate in later destructors: it registers
 	 * again then, and this block must not be shared meanwhile. */
 	ovc_tls_tc = NULL;
-	pthread_mutex_lock(&reg_lock);
+	ovc_lock_take(&reg_lock);
 	OVC_STORE(t->in_use, 0);
-	pthread_mutex_unlock(&reg_lock);
+	ovc_lock_give(&reg_lock);
 }
 
 void ovc_account_init(void)
@@ -69,11 +69,11 @@ struct ovc_tc *ovc_account_register(void)
 {
 	int saved = errno;
 	struct ovc_tc *t = NULL;
-	pthread_mutex_lock(&reg_lock);
+	ovc_lock_take(&reg_lock);
 	if (fork_tc && pthread_equal(pthread_self(), fork_thread)) {
 		t = fork_tc;
 		fork_tc = NULL;
-		pthread_mutex_unlock(&reg_lock);
+		ovc_lock_give(&reg_lock);
 		ovc_tls_tc = t;
 		if (exit_key_ok)
 			pthread_setspecific(exit_key, t);
@@ -103,7 +103,7 @@ struct ovc_tc *ovc_account_register(void)
 			__atomic_store_n(&single, NULL, __ATOMIC_RELEASE);
 		}
 	}
-	pthread_mutex_unlock(&reg_lock);
+	ovc_lock_give(&reg_lock);
 	ovc_tls_tc = t;
 	/* Before the constructor the key does not exist yet; ovc_account_init
 	 * sets it for the thread that ran it. */
@@ -157,17 +157,17 @@ bool ovc_account_multi(void)
 
 void ovc_account_fork_prepare(void)
 {
-	pthread_mutex_lock(&reg_lock);
+	ovc_lock_take(&reg_lock);
 }
 
 void ovc_account_fork_parent(void)
 {
-	pthread_mutex_unlock(&reg_lock);
+	ovc_lock_give(&reg_lock);
 }
 
 void ovc_account_fork_child(void)
 {
-	pthread_mutex_init(&reg_lock, NULL);
+	ovc_lock_reset(&reg_lock);
 	int64_t inherited = live_sum();
 	struct ovc_tc *self = ovc_tls_tc;
 	for (struct ovc_tc *t = reg_head; t; t = t->next) {

@@ -2,16 +2,12 @@
  * hooked functions and never returned. */
 #include "core.h"
 
-#include <errno.h>
-#include <pthread.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #define CHUNK (256 * 1024)
 
-static pthread_mutex_t arena_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct ovc_lock arena_lock = OVC_LOCK_INIT;
 static char *cur;
 static size_t left;
 
@@ -19,19 +15,15 @@ static size_t left;
  * call by name from in here would land in its own hooks. */
 void *ovc_pages_alloc(size_t size)
 {
-	int saved = errno;
-	long r = syscall(SYS_mmap, NULL, size, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	errno = saved;
+	long r = ovc_sys_mmap(NULL, size, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS);
 	return (unsigned long)r > -4096ul ? NULL : (void *)r;
 }
 
 void ovc_pages_free(void *p, size_t size)
 {
-	int saved = errno;
 	if (p)
-		syscall(SYS_munmap, p, size);
-	errno = saved;
+		ovc_sys_munmap(p, size);
 }
 
 void *ovc_arena_alloc(size_t size)
@@ -39,11 +31,11 @@ void *ovc_arena_alloc(size_t size)
 	size = (size + 63) & ~(size_t)63;
 	if (size > CHUNK)
 		return ovc_pages_alloc(size);
-	pthread_mutex_lock(&arena_lock);
+	ovc_lock_take(&arena_lock);
 	if (size > left) {
 		char *c = ovc_pages_alloc(CHUNK);
 		if (!c) {
-			pthread_mutex_unlock(&arena_lock);
+			ovc_lock_give(&arena_lock);
 			ovc_warn_once(OVC_WARN_ARENA,
 				      "out of memory for ovc's own records; "
 				      "some calls go uncounted");
@@ -55,7 +47,7 @@ void *ovc_arena_alloc(size_t size)
 	void *p = cur;
 	cur += size;
 	left -= size;
-	pthread_mutex_unlock(&arena_lock);
+	ovc_lock_give(&arena_lock);
 	return p;
 }
 
@@ -68,15 +60,15 @@ void ovc_arena_release(void *p, size_t size)
 
 void ovc_arena_fork_prepare(void)
 {
-	pthread_mutex_lock(&arena_lock);
+	ovc_lock_take(&arena_lock);
 }
 
 void ovc_arena_fork_parent(void)
 {
-	pthread_mutex_unlock(&arena_lock);
+	ovc_lock_give(&arena_lock);
 }
 
 void ovc_arena_fork_child(void)
 {
-	pthread_mutex_init(&arena_lock, NULL);
+	ovc_lock_reset(&arena_lock);
 }

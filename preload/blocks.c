@@ -536,14 +536,17 @@ void ovc_site_dirty(struct ovc_site *s)
 }
 
 /* Writes the `ss` records of the dirty sites that are due (ss_due), or of
- * all of them when FINAL. */
+ * all of them when FINAL. A tick leaves alone a site whose `site` record
+ * is not in this log (a fork child's): writing it may need the list of
+ * loaded objects, which the sampler process must not ask glibc for. The
+ * fork handler wrote those of the dirty sites already. */
 static void write_dirty(uint64_t now, bool final)
 {
 	struct ovc_site *s = dirty_head, *later = NULL;
 	dirty_head = NULL;
 	while (s) {
 		struct ovc_site *next = s->next_dirty;
-		if (!final && !ss_due(s, now)) {
+		if (!final && (!ss_due(s, now) || !s->written)) {
 			s->next_dirty = later; /* stays dirty */
 			later = s;
 		} else {
@@ -717,4 +720,9 @@ void ovc_blocks_fork_child(void)
 	}
 	ovc_probe_fork_child();
 	ovc_stack_fork_child();
+	/* The sites of the inherited blocks go into the child's log now,
+	 * while the child has one thread (see write_dirty). */
+	for (struct ovc_site *s = dirty_head; s; s = s->next_dirty)
+		if (!s->written)
+			ovc_site_get(s->ips, s->n, (enum ovc_site_kind)s->kind);
 }

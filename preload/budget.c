@@ -26,7 +26,7 @@ struct entry {
 	uintptr_t addr;
 	uint64_t size;
 };
-static pthread_mutex_t map_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct ovc_lock map_lock = OVC_LOCK_INIT;
 static struct entry *map;
 static size_t map_cap, map_used;
 
@@ -156,9 +156,9 @@ void ovc_honest_adopt(void *p, size_t n)
 	if (!budget)
 		return;
 	ovc_tls_guard++; /* a signal handler's malloc meanwhile forwards */
-	pthread_mutex_lock(&map_lock);
+	ovc_lock_take(&map_lock);
 	map_put((uintptr_t)p, n);
-	pthread_mutex_unlock(&map_lock);
+	ovc_lock_give(&map_lock);
 	ovc_tls_guard--;
 }
 
@@ -167,7 +167,7 @@ int64_t ovc_honest_size(void *p)
 	if (!budget || !p)
 		return -1;
 	ovc_tls_guard++; /* a signal handler's malloc meanwhile forwards */
-	pthread_mutex_lock(&map_lock);
+	ovc_lock_take(&map_lock);
 	int64_t n = -1;
 	if (map) {
 		size_t i = slot((uintptr_t)p, map_cap);
@@ -176,7 +176,7 @@ int64_t ovc_honest_size(void *p)
 		if (map[i].addr)
 			n = (int64_t)map[i].size;
 	}
-	pthread_mutex_unlock(&map_lock);
+	ovc_lock_give(&map_lock);
 	ovc_tls_guard--;
 	return n;
 }
@@ -186,9 +186,9 @@ void ovc_honest_forget(void *p)
 	if (!budget || !p)
 		return;
 	ovc_tls_guard++; /* a signal handler's malloc meanwhile forwards */
-	pthread_mutex_lock(&map_lock);
+	ovc_lock_take(&map_lock);
 	int64_t n = map_take((uintptr_t)p);
-	pthread_mutex_unlock(&map_lock);
+	ovc_lock_give(&map_lock);
 	ovc_tls_guard--;
 	if (n > 0)
 		__atomic_sub_fetch(&live_req, n, __ATOMIC_RELAXED);
@@ -199,11 +199,11 @@ void ovc_honest_resized(void *p, void *q, size_t n, int64_t old)
 	if (!budget)
 		return;
 	ovc_tls_guard++; /* a signal handler's malloc meanwhile forwards */
-	pthread_mutex_lock(&map_lock);
+	ovc_lock_take(&map_lock);
 	if (p)
 		map_take((uintptr_t)p);
 	map_put((uintptr_t)q, n);
-	pthread_mutex_unlock(&map_lock);
+	ovc_lock_give(&map_lock);
 	ovc_tls_guard--;
 	if (old > (int64_t)n)
 		__atomic_sub_fetch(&live_req, old - (int64_t)n, __ATOMIC_RELAXED);
@@ -262,16 +262,16 @@ void ovc_honest_refused(enum ovc_func fn, size_t n, uint64_t t_ns)
 
 void ovc_honest_fork_prepare(void)
 {
-	pthread_mutex_lock(&map_lock);
+	ovc_lock_take(&map_lock);
 }
 
 void ovc_honest_fork_parent(void)
 {
-	pthread_mutex_unlock(&map_lock);
+	ovc_lock_give(&map_lock);
 }
 
 void ovc_honest_fork_child(void)
 {
-	pthread_mutex_init(&map_lock, NULL);
+	ovc_lock_reset(&map_lock);
 	refusals_logged = 0;
 }

@@ -8,10 +8,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/ioctl.h>
 #include <sys/types.h>
 
 #include "ovc/log-format.h"
 #include "ovc/options.h"
+#include "sys.h"
 
 #define OVC_HIDDEN __attribute__((visibility("hidden")))
 #define OVC_LIKELY(x) __builtin_expect(!!(x), 1)
@@ -446,6 +448,15 @@ uint64_t ovc_lifecycle_ns(void) OVC_HIDDEN;
 
 /* ---- residency.c: touched bytes, from the kernel ---- */
 
+/** PAGEMAP_SCAN's argument (linux/fs.h of 6.7; Debian 12's headers are
+ * 6.1's), and the ioctl. */
+struct ovc_pm_scan_arg {
+	uint64_t size, flags, start, end, walk_end, vec, vec_len, max_pages,
+		category_inverted, category_mask, category_anyof_mask,
+		return_mask;
+};
+#define OVC_PAGEMAP_SCAN _IOWR('f', 16, struct ovc_pm_scan_arg)
+
 /** Resident (present or swapped, not the shared zero page) bytes of the
  * pages wholly inside [LO, HI). Hook-safe; saves errno. */
 int64_t ovc_probe_range(uintptr_t lo, uintptr_t hi) OVC_HIDDEN;
@@ -504,7 +515,7 @@ void ovc_host_read(struct ovc_host *out) OVC_HIDDEN;
 uint64_t ovc_proc_start_ticks(void) OVC_HIDDEN;
 /** Opens PATH read-only and close-on-exec at a descriptor of at least AT
  * (where it stays when none is free there), out of the way of programs
- * that dup2 onto low numbers; -1 with errno set when it cannot be opened.
+ * that dup2 onto low numbers; -1 when it cannot be opened.
  * Hook-safe. */
 int ovc_open_high(const char *path, int at) OVC_HIDDEN;
 /** Reads a whole small file into BUF (NUL-terminated); returns its length
@@ -564,13 +575,32 @@ enum ovc_warn_kind {
 	OVC_WARN_UNWIND,
 };
 
-/* ---- ticker.c: the background thread ---- */
+/* ---- ticker.c: the sampler ---- */
 
-/** Starts the ticker thread with every signal blocked. Hook-safe (its own
- * allocations pass untracked under the guard). */
+/** Starts the ticker: a process sharing the program's memory when it can
+ * be had, else a thread; either with every signal blocked. Hook-safe (a
+ * thread's own allocations pass untracked under the guard); saves errno. */
 void ovc_ticker_start(void) OVC_HIDDEN;
-/** Marks the ticker as not running (fork child: threads do not survive). */
+/** Stops a sampler process before an exec (it would keep the old memory
+ * and descriptors alive) or at the end; true when one was stopped, to
+ * start again if the exec fails. WAIT: until it exited (at most 200 ms);
+ * not when this thread may hold a lock the sampler waits for. A thread is
+ * left alone: the exec or the exit ends it. */
+bool ovc_ticker_pause(bool wait) OVC_HIDDEN;
+/** Marks the ticker as not running (fork child: neither a thread nor the
+ * sampler process is the child's). */
 void ovc_ticker_fork_child(void) OVC_HIDDEN;
+
+/** ovc's descriptors. The sampler process has copies of its own, made when
+ * it started, which the program cannot close or replace. */
+enum ovc_fd { OVC_FD_LOG, OVC_FD_STATM, OVC_FD_PAGEMAP, OVC_FD_COUNT_ };
+/** True when called in the sampler process; *FD is then its copy of
+ * descriptor WHICH (-1: it has none). No thread-local storage, no call. */
+bool ovc_sampler_fd(enum ovc_fd which, int *fd) OVC_HIDDEN;
+/** The program's descriptor WHICH now (-1: none), for the sampler to copy. */
+int ovc_log_fd(void) OVC_HIDDEN;
+int ovc_statm_fd(void) OVC_HIDDEN;
+int ovc_pagemap_fd(void) OVC_HIDDEN;
 
 /* ---- lifecycle.c: constructor, samples, exit, exec, fork ---- */
 
@@ -585,6 +615,7 @@ struct ovc_config {
 	uint64_t sample_bytes;
 	uint64_t follow;
 	uint64_t mmap_mode;
+	uint64_t sampler;        /**< enum ovc_sampler_mode */
 	uint64_t prefault;
 	uint64_t budget_bytes;   /**< in force (0: none), from OVC_BUDGET */
 	const char *budget_mode; /**< "size", "commit", "avail" or "" */
@@ -597,9 +628,11 @@ extern struct ovc_config ovc_cfg OVC_HIDDEN;
 /** Reads the OVC_* variables into ovc_cfg, warning about bad values. */
 void ovc_options_load(struct ovc_config *cfg) OVC_HIDDEN;
 
-/** One ticker step: writes a sample when something changed or a second
- * passed. Takes the log lock. */
-void ovc_lifecycle_tick(void) OVC_HIDDEN;
+/** One ticker step for the image of process OWNER (nothing when the image
+ * is another's): writes a sample when something changed or a second
+ * passed. Takes the log lock. Runs in the sampler process: no
+ * thread-local storage, no libc locks (ticker.c). */
+void ovc_lifecycle_tick(pid_t owner) OVC_HIDDEN;
 /** Does the work ovc_kick asked for (from a hook, under the guard). */
 void ovc_lifecycle_kicked(void) OVC_HIDDEN;
 /** Writes a final sample and an `end` record with CODE (VIA names the
@@ -609,6 +642,9 @@ void ovc_lifecycle_end(int code, const char *via) OVC_HIDDEN;
  * when SEARCH), unless this is a vfork child sharing the parent's memory.
  * Hook-safe. */
 void ovc_lifecycle_exec(const char *path, bool search) OVC_HIDDEN;
+/** After an exec that failed (and returned): starts again what
+ * ovc_lifecycle_exec stopped. Hook-safe; saves errno. */
+void ovc_lifecycle_exec_failed(void) OVC_HIDDEN;
 /** An environment for an exec that keeps ovc loaded: ENVP itself when it
  * already has our LD_PRELOAD and OVC_* settings, otherwise a copy in ovc's
  * arena with them added. Hook-safe. */

@@ -378,7 +378,9 @@ EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 	ovc_lifecycle_exec(path, false);
 	char *const *env = ovc_lifecycle_exec_env(envp);
 	errno = saved;
-	return ovc_real.execve(path, argv, env);
+	int r = ovc_real.execve(path, argv, env);
+	ovc_lifecycle_exec_failed();
+	return r;
 }
 
 EXPORT int execv(const char *path, char *const argv[])
@@ -396,7 +398,9 @@ EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 	ovc_lifecycle_exec(file, true);
 	char *const *env = ovc_lifecycle_exec_env(envp);
 	errno = saved;
-	return ovc_real.execvpe(file, argv, env);
+	int r = ovc_real.execvpe(file, argv, env);
+	ovc_lifecycle_exec_failed();
+	return r;
 }
 
 EXPORT int execvp(const char *file, char *const argv[])
@@ -414,7 +418,9 @@ EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 	ovc_lifecycle_exec("(fexecve)", false);
 	char *const *env = ovc_lifecycle_exec_env(envp);
 	errno = saved;
-	return ovc_real.fexecve(fd, argv, env);
+	int r = ovc_real.fexecve(fd, argv, env);
+	ovc_lifecycle_exec_failed();
+	return r;
 }
 
 /* ---- the mmap family, as called by the program ---- */

@@ -30,6 +30,7 @@ static struct {
 	uint64_t probed_ns;   /* when the ticker last probed */
 	uint64_t probed_anon; /* anonymous resident bytes then */
 	bool probe_round;     /* a round over the blocks is under way */
+	bool sampler_paused;  /* stopped for an exec: started again if it fails */
 	char name[128];          /* file name of the log, without directory */
 } img;
 
@@ -130,6 +131,7 @@ void ovc_options_load(struct ovc_config *cfg)
 	cfg->sample_bytes = number_option(OVC_OPT_SAMPLE);
 	cfg->follow = number_option(OVC_OPT_FOLLOW);
 	cfg->mmap_mode = number_option(OVC_OPT_MMAP);
+	cfg->sampler = number_option(OVC_OPT_SAMPLER);
 	cfg->prefault = number_option(OVC_OPT_PREFAULT);
 	cfg->budget_mode = "";
 	const char *only = getenv(ovc_opt_defs[OVC_OPT_ONLY].env);
@@ -338,9 +340,9 @@ uint64_t ovc_lifecycle_ns(void)
 	return ovc_now_ns() - img.start_ns;
 }
 
-void ovc_lifecycle_tick(void)
+void ovc_lifecycle_tick(pid_t owner)
 {
-	if (!img.logging || img.pid != getpid())
+	if (!img.logging || img.pid != owner)
 		return;
 	struct ovc_statm sm;
 	bool ok = ovc_statm_read(&sm);
@@ -629,6 +631,10 @@ void ovc_lifecycle_end(int code, const char *via)
 {
 	bool nested = ovc_tls_guard > 0;
 	ovc_tls_guard++;
+	/* The sampler process writes nothing after the end record (a thread
+	 * dies with the process; the process only with its parent). */
+	if (img.pid == getpid())
+		ovc_ticker_pause(!nested);
 	if (img.logging && !img.ended && img.pid == getpid())
 		ovc_blocks_final(FINAL_PROBE_NS, ovc_now_ns() - img.start_ns,
 				 nested);
@@ -670,6 +676,7 @@ void ovc_lifecycle_exec(const char *path, bool search)
 	/* A vfork child (posix_spawn, or vfork itself) shares the parent's
 	 * memory and must not write the parent's log. */
 	if (img.logging && !img.ended && img.pid == getpid()) {
+		img.sampler_paused = ovc_ticker_pause(!nested);
 		ovc_blocks_final(FINAL_PROBE_NS, ovc_now_ns() - img.start_ns,
 				 nested);
 		bool locked = log_lock_end(nested);
@@ -688,6 +695,14 @@ void ovc_lifecycle_exec(const char *path, bool search)
 			ovc_log_unlock();
 	}
 	ovc_tls_guard--;
+}
+
+void ovc_lifecycle_exec_failed(void)
+{
+	if (img.sampler_paused && img.pid == getpid()) {
+		img.sampler_paused = false;
+		ovc_ticker_start();
+	}
 }
 
 /* ---- exec environment ---- */

@@ -2,11 +2,7 @@
  * futex, in the manner of Drepper's "Futexes Are Tricky" (mutex 2). */
 #include "core.h"
 
-#include <errno.h>
 #include <linux/futex.h>
-#include <sched.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 /* Spins before sleeping: a tracked allocation holds the lock for well
  * under a microsecond, much less than a sleep and a wake-up cost. */
@@ -30,16 +26,12 @@ void ovc_lock_wait(struct ovc_lock *l)
 			return;
 		relax();
 	}
-	int saved = errno;
 	/* Mark it contended; whoever gives it back wakes one sleeper. */
 	while (__atomic_exchange_n(&l->v, 2, __ATOMIC_ACQUIRE) != 0)
-		syscall(SYS_futex, &l->v, FUTEX_WAIT_PRIVATE, 2, NULL, NULL, 0);
-	errno = saved;
+		ovc_sys_futex(&l->v, FUTEX_WAIT_PRIVATE, 2, NULL, 0);
 }
 
 void ovc_lock_wake(struct ovc_lock *l)
 {
-	int saved = errno;
-	syscall(SYS_futex, &l->v, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
-	errno = saved;
+	ovc_sys_futex(&l->v, FUTEX_WAKE_PRIVATE, 1, NULL, 0);
 }

@@ -6,13 +6,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-static pthread_mutex_t log_mutex = PTHREAD_MUTEX_INITIALIZER;
+static struct ovc_lock log_lock = OVC_LOCK_INIT;
 static char log_path[4096 + 64];
 static int log_fd = -1;
 static dev_t log_dev;
@@ -23,8 +22,8 @@ static uint64_t warned;
 static void write_all(int fd, const char *s, size_t n)
 {
 	while (n) {
-		ssize_t w = write(fd, s, n);
-		if (w < 0 && errno == EINTR)
+		long w = ovc_sys_write(fd, s, n);
+		if (w == -EINTR)
 			continue;
 		if (w <= 0)
 			return;
@@ -37,17 +36,20 @@ void ovc_say(const char *msg)
 {
 	char line[1024];
 	struct ovc_buf b;
-	int saved = errno;
 	ovc_buf_init(&b, line, sizeof line - 1);
 	ovc_buf_raw(&b, "ovc: ");
 	ovc_buf_rawn(&b, msg, strnlen(msg, sizeof line - 16));
 	line[b.len++] = '\n';
 	write_all(2, line, b.len);
-	errno = saved;
 }
 
 void ovc_warn_once(unsigned kind, const char *msg)
 {
+	/* The sampler process has no stderr (ticker.c): the program's own
+	 * thread meets the same trouble at its next record, and says it. */
+	int own;
+	if (ovc_sampler_fd(OVC_FD_LOG, &own))
+		return;
 	uint64_t bit = (uint64_t)1 << (kind & 63);
 	if (__atomic_fetch_or(&warned, bit, __ATOMIC_RELAXED) & bit)
 		return;
@@ -66,22 +68,22 @@ static int move_high(int fd)
 {
 	struct rlimit rl;
 	int target = 1000;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 1024)
+	if (ovc_sys_getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 1024)
 		target = rl.rlim_cur > 64 ? (int)rl.rlim_cur - 24 : 3;
 	if (fd >= target)
 		return fd;
-	int hi = fcntl(fd, F_DUPFD_CLOEXEC, target);
+	int hi = ovc_sys_fcntl(fd, F_DUPFD_CLOEXEC, target);
 	if (hi < 0)
 		return fd;
-	close(fd);
+	ovc_sys_close(fd);
 	return hi;
 }
 
 static bool adopt(int fd)
 {
 	struct stat st;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
+	if (ovc_sys_fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		ovc_sys_close(fd);
 		return false;
 	}
 	log_fd = move_high(fd);
@@ -107,18 +109,21 @@ bool ovc_log_open(const char *dir, pid_t pid, unsigned *k)
 			break;
 		}
 		log_path[b.len] = '\0';
-		int fd = open(log_path,
-			      O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_NOFOLLOW |
-				      O_CLOEXEC,
-			      0600);
+		int fd = ovc_sys_open(log_path,
+				      O_WRONLY | O_APPEND | O_CREAT | O_EXCL |
+					      O_NOFOLLOW | O_CLOEXEC,
+				      0600);
 		if (fd >= 0) {
 			*k = i;
 			if (adopt(fd))
 				return true;
+			errno = ENOTSUP; /* not a regular file */
 			break;
 		}
-		if (errno != EEXIST)
+		if (fd != -EEXIST) {
+			errno = -fd;
 			break;
+		}
 	}
 	log_path[0] = '\0';
 	return false;
@@ -128,12 +133,14 @@ bool ovc_log_open(const char *dir, pid_t pid, unsigned *k)
  * open the log again by path, and only if it is still the same file. */
 static bool reopen(void)
 {
-	int fd = open(log_path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+	int fd = ovc_sys_open(log_path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC,
+			      0);
 	if (fd < 0)
 		return false;
 	struct stat st;
-	if (fstat(fd, &st) != 0 || st.st_dev != log_dev || st.st_ino != log_ino) {
-		close(fd);
+	if (ovc_sys_fstat(fd, &st) != 0 || st.st_dev != log_dev ||
+	    st.st_ino != log_ino) {
+		ovc_sys_close(fd);
 		return false;
 	}
 	log_fd = move_high(fd);
@@ -158,31 +165,40 @@ void ovc_log_write(const char *line, size_t len)
 {
 	if (!log_on)
 		return;
-	int saved = errno;
 	struct stat st;
-	if (fstat(log_fd, &st) != 0 || st.st_dev != log_dev ||
-	    st.st_ino != log_ino) {
-		if (!reopen() || fstat(log_fd, &st) != 0) {
-			stop(OVC_WARN_LOG_REOPEN,
-			     "the program closed or replaced ovc's log and it "
-			     "cannot be reopened");
-			errno = saved;
+	int fd;
+	bool sampler = ovc_sampler_fd(OVC_FD_LOG, &fd);
+	if (sampler) {
+		/* its own copy, which the program cannot take away */
+		if (fd < 0 || ovc_sys_fstat(fd, &st) != 0)
 			return;
+	} else {
+		if (ovc_sys_fstat(log_fd, &st) != 0 || st.st_dev != log_dev ||
+		    st.st_ino != log_ino) {
+			if (!reopen() || ovc_sys_fstat(log_fd, &st) != 0) {
+				stop(OVC_WARN_LOG_REOPEN,
+				     "the program closed or replaced ovc's log "
+				     "and it cannot be reopened");
+				return;
+			}
 		}
+		fd = log_fd;
 	}
 	/* Writing past RLIMIT_FSIZE would send the host SIGXFSZ. */
 	struct rlimit rl;
-	if (getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	if (ovc_sys_getrlimit(RLIMIT_FSIZE, &rl) == 0 &&
+	    rl.rlim_cur != RLIM_INFINITY &&
 	    (uint64_t)st.st_size + len > (uint64_t)rl.rlim_cur) {
-		stop(OVC_WARN_FSIZE, "the file size limit (ulimit -f) is reached");
-		errno = saved;
+		if (!sampler) /* else the program's next record stops and says so */
+			stop(OVC_WARN_FSIZE,
+			     "the file size limit (ulimit -f) is reached");
 		return;
 	}
 	const char *s = line;
 	size_t n = len;
 	while (n) {
-		ssize_t w = write(log_fd, s, n);
-		if (w < 0 && errno == EINTR)
+		long w = ovc_sys_write(fd, s, n);
+		if (w == -EINTR)
 			continue;
 		if (w <= 0) {
 			ovc_warn_once(OVC_WARN_LOG_WRITE,
@@ -193,16 +209,15 @@ void ovc_log_write(const char *line, size_t len)
 		s += w;
 		n -= (size_t)w;
 	}
-	errno = saved;
 }
 
 void ovc_record_write(struct ovc_buf *b)
 {
 	if (b->overflow)
 		return;
-	pthread_mutex_lock(&log_mutex);
+	ovc_lock_take(&log_lock);
 	ovc_log_write(b->p, b->len);
-	pthread_mutex_unlock(&log_mutex);
+	ovc_lock_give(&log_lock);
 }
 
 void ovc_log_forget(void)
@@ -210,11 +225,16 @@ void ovc_log_forget(void)
 	struct stat st;
 	/* In a fork child the inherited descriptor is ovc's own copy of the
 	 * parent's log, unless the program has put a file of its own there. */
-	if (log_fd >= 0 && fstat(log_fd, &st) == 0 && st.st_dev == log_dev &&
-	    st.st_ino == log_ino)
-		close(log_fd);
+	if (log_fd >= 0 && ovc_sys_fstat(log_fd, &st) == 0 &&
+	    st.st_dev == log_dev && st.st_ino == log_ino)
+		ovc_sys_close(log_fd);
 	log_on = false;
 	log_fd = -1;
+}
+
+int ovc_log_fd(void)
+{
+	return log_on ? log_fd : -1;
 }
 
 bool ovc_log_active(void)
@@ -229,20 +249,20 @@ const char *ovc_log_path(void)
 
 void ovc_log_lock(void)
 {
-	pthread_mutex_lock(&log_mutex);
+	ovc_lock_take(&log_lock);
 }
 
 bool ovc_log_trylock(void)
 {
-	return pthread_mutex_trylock(&log_mutex) == 0;
+	return ovc_lock_try(&log_lock);
 }
 
 void ovc_log_unlock(void)
 {
-	pthread_mutex_unlock(&log_mutex);
+	ovc_lock_give(&log_lock);
 }
 
 void ovc_log_fork_child(void)
 {
-	pthread_mutex_init(&log_mutex, NULL);
+	ovc_lock_reset(&log_lock);
 }

@@ -12,35 +12,34 @@
 
 ssize_t ovc_read_file(const char *path, char *buf, size_t cap)
 {
-	int saved = errno;
 	ssize_t total = -1;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = ovc_sys_open(path, O_RDONLY | O_CLOEXEC, 0);
 	if (fd >= 0) {
 		total = 0;
 		while ((size_t)total + 1 < cap) {
-			ssize_t n = read(fd, buf + total, cap - 1 - (size_t)total);
-			if (n < 0 && errno == EINTR)
+			long n = ovc_sys_read(fd, buf + total,
+					      cap - 1 - (size_t)total);
+			if (n == -EINTR)
 				continue;
 			if (n <= 0)
 				break;
 			total += n;
 		}
 		buf[total] = '\0';
-		close(fd);
+		ovc_sys_close(fd);
 	}
-	errno = saved;
 	return total;
 }
 
 int ovc_open_high(const char *path, int at)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = ovc_sys_open(path, O_RDONLY | O_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
-	int hi = fcntl(fd, F_DUPFD_CLOEXEC, at);
+	int hi = ovc_sys_fcntl(fd, F_DUPFD_CLOEXEC, at);
 	if (hi < 0)
 		return fd;
-	close(fd);
+	ovc_sys_close(fd);
 	return hi;
 }
 
@@ -81,8 +80,8 @@ static bool statm_open(void)
 	if (fd < 0)
 		return false;
 	struct stat st;
-	if (fstat(fd, &st) != 0) {
-		close(fd);
+	if (ovc_sys_fstat(fd, &st) != 0) {
+		ovc_sys_close(fd);
 		return false;
 	}
 	statm_fd = fd;
@@ -94,17 +93,17 @@ static bool statm_open(void)
 bool ovc_statm_read(struct ovc_statm *out)
 {
 	char buf[256];
-	int saved = errno;
 	struct stat st;
-	if (statm_fd < 0 || fstat(statm_fd, &st) != 0 || st.st_dev != statm_dev ||
-	    st.st_ino != statm_ino) {
-		if (!statm_open()) {
-			errno = saved;
-			return false;
+	int fd;
+	if (!ovc_sampler_fd(OVC_FD_STATM, &fd)) {
+		if (statm_fd < 0 || ovc_sys_fstat(statm_fd, &st) != 0 ||
+		    st.st_dev != statm_dev || st.st_ino != statm_ino) {
+			if (!statm_open())
+				return false;
 		}
+		fd = statm_fd;
 	}
-	ssize_t n = pread(statm_fd, buf, sizeof buf - 1, 0);
-	errno = saved;
+	long n = fd < 0 ? -1 : ovc_sys_pread(fd, buf, sizeof buf - 1, 0);
 	if (n <= 0)
 		return false;
 	buf[n] = '\0';
@@ -116,15 +115,18 @@ bool ovc_statm_read(struct ovc_statm *out)
 	return true;
 }
 
+int ovc_statm_fd(void)
+{
+	return statm_fd;
+}
+
 void ovc_statm_fork_child(void)
 {
 	/* It names the parent's /proc entry; close-on-exec, left alone (the
 	 * child may have put a file of its own at that number). Opened again
 	 * while the child has one thread. */
 	statm_fd = -1;
-	int saved = errno;
 	statm_open();
-	errno = saved;
 }
 
 /* Value in bytes of the meminfo line KEY ("MemTotal:"), 0 if missing. */

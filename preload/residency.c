@@ -5,19 +5,11 @@
 
 #include <errno.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 /* The stable uapi of linux/fs.h (6.7); Debian 12's headers (6.1) lack it. */
 struct ovc_page_region {
 	uint64_t start, end, categories;
 };
-struct ovc_pm_scan_arg {
-	uint64_t size, flags, start, end, walk_end, vec, vec_len, max_pages,
-		category_inverted, category_mask, category_anyof_mask,
-		return_mask;
-};
-#define OVC_PAGEMAP_SCAN _IOWR('f', 16, struct ovc_pm_scan_arg)
 #define OVC_PAGE_IS_PRESENT (1 << 3)
 #define OVC_PAGE_IS_SWAPPED (1 << 4)
 #define OVC_PAGE_IS_PFNZERO (1 << 5)
@@ -29,7 +21,10 @@ static int scan_broken; /* the ioctl is not supported: use mincore */
 
 static int pagemap(void)
 {
-	int fd = __atomic_load_n(&pagemap_fd, __ATOMIC_ACQUIRE);
+	int fd;
+	if (ovc_sampler_fd(OVC_FD_PAGEMAP, &fd))
+		return fd;
+	fd = __atomic_load_n(&pagemap_fd, __ATOMIC_ACQUIRE);
 	if (fd >= 0)
 		return fd;
 	fd = ovc_open_high("/proc/self/pagemap", 900);
@@ -38,14 +33,16 @@ static int pagemap(void)
 	int none = -1;
 	if (!__atomic_compare_exchange_n(&pagemap_fd, &none, fd, false,
 					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-		close(fd); /* another thread opened it first */
+		ovc_sys_close(fd); /* another thread opened it first */
 		return none;
 	}
 	return fd;
 }
 
 /* Sums present and swapped pages of [lo, hi) with PAGEMAP_SCAN; -1 when the
- * ioctl cannot be used. Pages that map the shared zero page (read, never
+ * ioctl cannot be used, -2 when there is no descriptor to use it on now
+ * (the sampler process may not open one: the program's thread will).
+ * Pages that map the shared zero page (read, never
  * written) are not counted: they cost no memory. */
 static int64_t scan(uintptr_t lo, uintptr_t hi)
 {
@@ -54,7 +51,7 @@ static int64_t scan(uintptr_t lo, uintptr_t hi)
 	for (int attempt = 0; lo < hi;) {
 		int fd = pagemap();
 		if (fd < 0)
-			return -1;
+			return -2;
 		struct ovc_pm_scan_arg a = {
 			.size = sizeof a,
 			.start = lo,
@@ -66,16 +63,18 @@ static int64_t scan(uintptr_t lo, uintptr_t hi)
 			.category_anyof_mask = OVC_PAGE_IS_PRESENT | OVC_PAGE_IS_SWAPPED,
 			.return_mask = OVC_PAGE_IS_PRESENT | OVC_PAGE_IS_SWAPPED,
 		};
-		long n = ioctl(fd, OVC_PAGEMAP_SCAN, &a);
+		long n = ovc_sys_ioctl(fd, OVC_PAGEMAP_SCAN, &a);
 		if (n < 0) {
-			if (errno == EINTR)
+			if (n == -EINTR)
 				continue;
 			/* The program may have closed or replaced our descriptor:
 			 * open it again once before giving up on the ioctl. */
-			if ((errno == EBADF || errno == ENOTTY) && attempt++ == 0) {
-				__atomic_compare_exchange_n(&pagemap_fd, &fd, -1,
-							    false, __ATOMIC_ACQ_REL,
-							    __ATOMIC_RELAXED);
+			int own;
+			if ((n == -EBADF || n == -ENOTTY) && attempt++ == 0) {
+				if (!ovc_sampler_fd(OVC_FD_PAGEMAP, &own))
+					__atomic_compare_exchange_n(
+						&pagemap_fd, &fd, -1, false,
+						__ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
 				continue;
 			}
 			return -1;
@@ -97,7 +96,7 @@ static int64_t by_mincore(uintptr_t lo, uintptr_t hi, long ps)
 		size_t pages = (hi - lo) / (uintptr_t)ps;
 		if (pages > sizeof vec)
 			pages = sizeof vec;
-		if (mincore((void *)lo, pages * (size_t)ps, vec) != 0)
+		if (ovc_sys_mincore((void *)lo, pages * (size_t)ps, vec) != 0)
 			return total;
 		for (size_t i = 0; i < pages; i++)
 			total += (vec[i] & 1) ? ps : 0;
@@ -106,9 +105,13 @@ static int64_t by_mincore(uintptr_t lo, uintptr_t hi, long ps)
 	return total;
 }
 
+int ovc_pagemap_fd(void)
+{
+	return __atomic_load_n(&pagemap_fd, __ATOMIC_ACQUIRE);
+}
+
 int64_t ovc_probe_range(uintptr_t lo, uintptr_t hi)
 {
-	int saved = errno;
 	long ps = ovc_page_size();
 	lo = (lo + (uintptr_t)ps - 1) & ~((uintptr_t)ps - 1);
 	hi &= ~((uintptr_t)ps - 1);
@@ -117,21 +120,18 @@ int64_t ovc_probe_range(uintptr_t lo, uintptr_t hi)
 		r = -1;
 		if (!__atomic_load_n(&scan_broken, __ATOMIC_RELAXED)) {
 			r = scan(lo, hi);
-			if (r < 0)
+			if (r == -1)
 				__atomic_store_n(&scan_broken, 1, __ATOMIC_RELAXED);
 		}
 		if (r < 0)
 			r = by_mincore(lo, hi, ps);
 	}
-	errno = saved;
 	return r;
 }
 
 void ovc_probe_init(void)
 {
-	int saved = errno;
 	pagemap();
-	errno = saved;
 }
 
 void ovc_probe_fork_child(void)

@@ -1,42 +1,101 @@
-/* The ticker: a thread of ovc's own that wakes every OVC_INTERVAL to write
- * a sample, so a process killed without warning still leaves its last
- * moments in the log. */
+/* The ticker: ovc's own sampler, which wakes every OVC_INTERVAL to write a
+ * sample, so a process killed without warning still leaves its last
+ * moments in the log.
+ *
+ * It is a process of its own where it can be: a child made with clone(2)
+ * that shares the program's memory but is not one of its threads. A thread is not free even while it sleeps: once a process has
+ * two, glibc takes locks it otherwise skips (malloc's arena lock on every
+ * call its thread cache cannot serve, stdio's stream locks), and a
+ * single-threaded program pays about 7% for them (docs/performance.md).
+ * With the sampler process, the program stays single-threaded in glibc's
+ * eyes.
+ *
+ * The sampler process runs ovc's code only, and under three rules:
+ * - No thread-local storage. Its thread pointer is a page of its own with
+ *   inaccessible memory below it, so that a slip (errno, ovc_tls) faults at
+ *   once in the tests instead of writing the program's variables. ovc's
+ *   system calls are raw (sys.h) and its locks futexes (lock.c).
+ * - No libc function that takes a lock or asks who the thread is.
+ * - It may do no more than the program could. It keeps copies of ovc's
+ *   three descriptors (log, statm, pagemap), which the program cannot
+ *   close or replace, and closes every other one (a pipe the program
+ *   closes must see its end). Before its first tick it seals itself with
+ *   a seccomp filter that allows I/O on those, futexes, clocks and the
+ *   residency calls, and nothing else: no open, no signal, no mapping. A
+ *   program that drops its privileges or sandboxes itself later cannot be
+ *   attacked through it.
+ *
+ * It exits when the program exits (PR_SET_PDEATHSIG), when the program's
+ * memory is no longer its own (an exec, seen with kcmp(2)), and when asked
+ * (before an exec). A thread does the work instead when the program
+ * already has threads (it pays for them already), on other machines than
+ * x86-64, under the sanitizers, when the sampler cannot be started or
+ * sealed, and with OVC_SAMPLER=thread. */
 #include "core.h"
 
-#include <pthread.h>
-#include <signal.h>
 #include <errno.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/futex.h>
+#include <linux/seccomp.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/single_threaded.h>
+#include <sys/wait.h>
 #include <time.h>
 
-static bool running;
+#if OVC_SYS_RAW && !defined(__SANITIZE_ADDRESS__) &&                           \
+	!defined(__SANITIZE_THREAD__)
+#define SAMPLER_PROCESS 1
+#else
+#define SAMPLER_PROCESS 0
+#endif
+
+enum { OFF, THREAD, PROCESS };
+static int mode;
+
+/* The time of the tick after the one due at NEXT; after a long stall (a
+ * stopped process) the ticks missed are not caught up with. */
+static uint64_t next_tick(uint64_t next)
+{
+	uint64_t now = ovc_now_ns();
+	if (now > next + 1000000000u)
+		next = now;
+	return next + ovc_cfg.interval_ms * 1000000u;
+}
+
+static struct timespec at(uint64_t ns)
+{
+	struct timespec ts = {(time_t)(ns / 1000000000u),
+			      (long)(ns % 1000000000u)};
+	return ts;
+}
+
+/* ---- a thread ---- */
 
 static void *ticker_main(void *arg)
 {
 	(void)arg;
 	ovc_tls_guard = 1; /* nothing this thread does is the program's */
-	struct timespec next;
-	clock_gettime(CLOCK_MONOTONIC, &next);
-	for (;;) {
-		uint64_t ns = (uint64_t)next.tv_nsec + ovc_cfg.interval_ms * 1000000u;
-		next.tv_sec += (time_t)(ns / 1000000000u);
-		next.tv_nsec = (long)(ns % 1000000000u);
-		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) == EINTR)
+	pid_t owner = ovc_sys_getpid();
+	for (uint64_t next = next_tick(ovc_now_ns());; next = next_tick(next)) {
+		struct timespec ts = at(next);
+		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) ==
+		       EINTR)
 			;
-		ovc_lifecycle_tick();
-		/* After a long stall (a stopped process), do not try to catch up. */
-		struct timespec now;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec > next.tv_sec + 1)
-			next = now;
+		ovc_lifecycle_tick(owner);
 	}
 	return NULL;
 }
 
-void ovc_ticker_start(void)
+static bool thread_start(void)
 {
-	if (running)
-		return;
-	ovc_tls_guard++;
 	pthread_attr_t attr;
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
@@ -50,18 +109,325 @@ void ovc_ticker_start(void)
 	int err = pthread_create(&tid, &attr, ticker_main, NULL);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	pthread_attr_destroy(&attr);
-	if (err == 0) {
-		running = true;
-		pthread_setname_np(tid, "ovc-ticker");
-	} else {
+	if (err != 0)
+		return false;
+	pthread_setname_np(tid, "ovc-ticker");
+	return true;
+}
+
+/* ---- a process ---- */
+
+#if SAMPLER_PROCESS
+#define SP_STACK (256 * 1024)
+#define SP_GUARD (1024 * 1024) /* inaccessible, below its thread pointer */
+#define SP_PAGE 4096
+
+static struct {
+	pid_t pid;    /* the sampler */
+	pid_t owner;  /* the program */
+	int alive;    /* cleared by the kernel when the sampler exits */
+	int state;    /* 0 starting, 1 sealed and running, -1 gave up (it
+		       * could not seal itself after all) */
+	int stop;     /* set (and woken) to make it exit */
+	char *stack;  /* SP_STACK bytes */
+	char *tls;    /* SP_GUARD + SP_PAGE bytes */
+	int fd[OVC_FD_COUNT_]; /* its own descriptors (same numbers as ours
+				* when it started) */
+} sp;
+
+bool ovc_sampler_fd(enum ovc_fd which, int *fd)
+{
+	uintptr_t here = (uintptr_t)__builtin_frame_address(0);
+	if (!sp.stack || here - (uintptr_t)sp.stack >= SP_STACK)
+		return false;
+	*fd = sp.fd[which];
+	return true;
+}
+
+/* Sets *WORD to V and wakes its waiter. The futexes between the program
+ * and the sampler are not "private": the kernel's wake-up at the
+ * sampler's exit (CLONE_CHILD_CLEARTID) is not either. */
+static void sp_say(int *word, int v)
+{
+	__atomic_store_n(word, v, __ATOMIC_RELEASE);
+	ovc_sys_futex(word, FUTEX_WAKE, 1, NULL, 0);
+}
+
+#define ALLOW(nr)                                                              \
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1),                       \
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
+#define ARG_LO(i) offsetof(struct seccomp_data, args[i])
+#define ARG_HI(i) (offsetof(struct seccomp_data, args[i]) + 4)
+
+/* Closes every descriptor but its own (its table is a copy of the
+ * program's when it started). */
+static bool close_others(void)
+{
+	int keep[OVC_FD_COUNT_ + 1], n = 0;
+	for (int i = 0; i < OVC_FD_COUNT_; i++)
+		if (sp.fd[i] >= 0)
+			keep[n++] = sp.fd[i];
+	for (int i = 1; i < n; i++) /* sort; a few entries */
+		for (int j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
+			int t = keep[j];
+			keep[j] = keep[j - 1];
+			keep[j - 1] = t;
+		}
+	keep[n++] = -1; /* sentinel: up to the last possible descriptor */
+	unsigned from = 0;
+	for (int i = 0; i < n; i++) {
+		unsigned to = keep[i] < 0 ? ~0u : (unsigned)keep[i];
+		if (to > from &&
+		    OVC_SYS_(SYS_close_range, from, to - 1 + (keep[i] < 0), 0,
+			     0, 0, 0) != 0)
+			return false;
+		from = to + 1;
+	}
+	return true;
+}
+
+/* What the sampler may do; anything else fails with ENOSYS. */
+static bool seal(void)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		ALLOW(SYS_read),
+		ALLOW(SYS_pread64),
+		ALLOW(SYS_write),
+		ALLOW(SYS_fstat),
+		ALLOW(SYS_futex),
+		ALLOW(SYS_clock_gettime),
+		ALLOW(SYS_clock_nanosleep),
+		ALLOW(SYS_getpid),
+		ALLOW(SYS_getppid),
+		ALLOW(SYS_kcmp),
+		ALLOW(SYS_mincore),
+		ALLOW(SYS_exit),
+		ALLOW(SYS_exit_group),
+		ALLOW(SYS_restart_syscall),
+		/* ioctl: PAGEMAP_SCAN only; prlimit64: this process, reading
+		 * only. Jumps go to the last two: refuse, allow. */
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_ioctl, 0, 2),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(1)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)OVC_PAGEMAP_SCAN, 10, 9),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_prlimit64, 0, 8),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(0)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 6),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_HI(0)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 4),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(2)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 2),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_HI(2)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {(unsigned short)(sizeof f / sizeof f[0]), f};
+	if (OVC_SYS_(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0, 0) != 0)
+		return false;
+	return OVC_SYS_(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog, 0, 0,
+			0) == 0;
+}
+
+/* The sampler process. See the rules at the top. */
+static int sampler_main(void *arg)
+{
+	(void)arg;
+	OVC_SYS_(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0, 0);
+	if (ovc_sys_getppid() != sp.owner) { /* the program is gone already */
+		sp_say(&sp.state, -1);
+		return 0;
+	}
+	OVC_SYS_(SYS_prctl, PR_SET_NAME, "ovc-sampler", 0, 0, 0, 0);
+	struct rlimit no_core = {0, 0}; /* a fault here must not dump the
+					 * program's memory */
+	OVC_SYS_(SYS_prlimit64, 0, RLIMIT_CORE, &no_core, 0, 0, 0);
+	pid_t self = ovc_sys_getpid();
+	if (!close_others() || !seal()) {
+		sp_say(&sp.state, -1);
+		return 0;
+	}
+	sp_say(&sp.state, 1);
+	for (uint64_t next = next_tick(ovc_now_ns());; next = next_tick(next)) {
+		struct timespec ts = at(next);
+		while (!__atomic_load_n(&sp.stop, __ATOMIC_ACQUIRE) &&
+		       ovc_sys_futex(&sp.stop, FUTEX_WAIT_BITSET, 0, &ts,
+				     FUTEX_BITSET_MATCH_ANY) != -ETIMEDOUT)
+			;
+		if (__atomic_load_n(&sp.stop, __ATOMIC_ACQUIRE))
+			break;
+		/* After an exec the program's memory is another one. */
+		long other = OVC_SYS_(SYS_kcmp, sp.owner, self, 1 /* KCMP_VM */,
+				      0, 0, 0);
+		if (other > 0 || other == -ESRCH)
+			break;
+		ovc_lifecycle_tick(sp.owner);
+	}
+	return 0;
+}
+
+/* Waits until *WORD is no longer V, at most MS milliseconds. */
+static void wait_while(int *word, int v, unsigned ms)
+{
+	uint64_t end = ovc_now_ns() + (uint64_t)ms * 1000000u;
+	while (__atomic_load_n(word, __ATOMIC_ACQUIRE) == v) {
+		uint64_t now = ovc_now_ns();
+		if (now >= end)
+			return;
+		struct timespec ts = {(time_t)((end - now) / 1000000000u),
+				      (long)((end - now) % 1000000000u)};
+		ovc_sys_futex(word, FUTEX_WAIT, v, &ts, 0);
+	}
+}
+
+static void sp_release(void)
+{
+	ovc_pages_free(sp.stack, SP_STACK);
+	ovc_pages_free(sp.tls, SP_GUARD + SP_PAGE);
+	sp.stack = sp.tls = NULL;
+}
+
+/* Reaps the sampler, which cleared sp.alive on its way out (a clone
+ * child: only __WCLONE waits for it). */
+static void sp_reap(void)
+{
+	while (OVC_SYS_(SYS_wait4, sp.pid, 0, __WCLONE, 0, 0, 0) == -EINTR)
+		;
+}
+
+/* Whether the sampler will be able to seal itself, asked here so that the
+ * program need not wait for it (that wait was 0.3 ms of every process's
+ * start): no seccomp filter on the program yet (a filtered program gets
+ * a thread, which its filter treats as its own), filters with
+ * SECCOMP_RET_KILL_PROCESS (Linux 4.14), and close_range (5.9). */
+static bool can_seal(void)
+{
+	uint32_t kill = SECCOMP_RET_KILL_PROCESS;
+	return OVC_SYS_(SYS_prctl, PR_GET_SECCOMP, 0, 0, 0, 0, 0) == 0 &&
+	       OVC_SYS_(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &kill, 0, 0,
+			0) == 0 &&
+	       OVC_SYS_(SYS_close_range, ~0u, ~0u, 0, 0, 0, 0) == 0;
+}
+
+static bool process_start(void)
+{
+	if (!__libc_single_threaded)
+		return false; /* its threads made glibc pay already */
+	if (!can_seal())
+		return false;
+	long st = ovc_sys_mmap(NULL, SP_STACK, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK);
+	long tl = ovc_sys_mmap(NULL, SP_GUARD + SP_PAGE, PROT_NONE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE);
+	sp.stack = (unsigned long)st > -4096ul ? NULL : (char *)st;
+	sp.tls = (unsigned long)tl > -4096ul ? NULL : (char *)tl;
+	if (!sp.stack || !sp.tls ||
+	    ovc_sys_mprotect(sp.tls + SP_GUARD, SP_PAGE, PROT_READ | PROT_WRITE)) {
+		sp_release();
+		return false;
+	}
+	/* Its thread control block: the header of ours (the stack guard and
+	 * pointer guard words that compiled code reads), pointing at itself,
+	 * with no thread-local blocks (dtv) at all. */
+	uintptr_t *tcb = (uintptr_t *)(void *)(sp.tls + SP_GUARD);
+	const uintptr_t *ours;
+	__asm__("mov %%fs:0, %0" : "=r"(ours));
+	memcpy(tcb, ours, 64);
+	tcb[0] = tcb[2] = (uintptr_t)tcb;
+	tcb[1] = 0;
+	sp.owner = ovc_sys_getpid();
+	sp.fd[OVC_FD_LOG] = ovc_log_fd();
+	sp.fd[OVC_FD_STATM] = ovc_statm_fd();
+	sp.fd[OVC_FD_PAGEMAP] = ovc_pagemap_fd();
+	sp.alive = 1;
+	sp.state = 0;
+	sp.stop = 0;
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	/* exit signal 0: no SIGCHLD, and wait(2) without __WCLONE ignores it */
+	int pid = clone(sampler_main, sp.stack + SP_STACK,
+			CLONE_VM | CLONE_SETTLS | CLONE_CHILD_CLEARTID |
+				CLONE_UNTRACED,
+			NULL, NULL, tcb, &sp.alive);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (pid < 0) {
+		sp_release();
+		return false;
+	}
+	sp.pid = pid;
+	return true;
+}
+
+static void process_stop(bool wait)
+{
+	if (__atomic_load_n(&sp.state, __ATOMIC_ACQUIRE) < 0)
 		ovc_warn_once(OVC_WARN_TICKER,
-			      "cannot start ovc's sampling thread; only the "
-			      "samples at exit will be written");
+			      "ovc's sampler process could not seal itself, so "
+			      "this process was not sampled while it ran; "
+			      "OVC_SAMPLER=thread samples with a thread");
+	sp_say(&sp.stop, 1);
+	/* A tick in progress may wait for a lock this thread holds (a signal
+	 * handler's exec): then not at all, else a little, not for ever. */
+	wait_while(&sp.alive, 1, wait ? 200 : 0);
+	if (!__atomic_load_n(&sp.alive, __ATOMIC_ACQUIRE)) {
+		sp_reap();
+		sp_release();
+	}
+}
+#else
+bool ovc_sampler_fd(enum ovc_fd which, int *fd)
+{
+	(void)which;
+	(void)fd;
+	return false;
+}
+#endif
+
+/* ---- start and stop ---- */
+
+void ovc_ticker_start(void)
+{
+	if (mode != OFF)
+		return;
+	int saved = errno;
+	ovc_tls_guard++;
+#if SAMPLER_PROCESS
+	if (ovc_cfg.sampler == OVC_SAMPLER_PROCESS && process_start())
+		mode = PROCESS;
+#endif
+	if (mode == OFF) {
+		if (thread_start())
+			mode = THREAD;
+		else
+			ovc_warn_once(OVC_WARN_TICKER,
+				      "cannot start ovc's sampler; only the "
+				      "samples at exit will be written");
 	}
 	ovc_tls_guard--;
+	errno = saved;
+}
+
+bool ovc_ticker_pause(bool wait)
+{
+#if SAMPLER_PROCESS
+	if (mode == PROCESS) {
+		process_stop(wait);
+		mode = OFF;
+		return true;
+	}
+#endif
+	return false;
 }
 
 void ovc_ticker_fork_child(void)
 {
-	running = false;
+#if SAMPLER_PROCESS
+	if (mode == PROCESS)
+		sp_release(); /* the parent's sampler's stack, copied */
+#endif
+	mode = OFF;
 }

@@ -55,6 +55,12 @@ enum ovc_opt_kind {
 	X(PREFAULT, "OVC_PREFAULT", OVC_OPT_COUNT, "0", 0, 1, NULL,            \
 	  "1: populate large blocks when allocated (MADV_POPULATE_WRITE), "   \
 	  "so malloc returns NULL when the memory is not there")              \
+	X(SAMPLER, "OVC_SAMPLER", OVC_OPT_CHOICE, "process", 0, 0,             \
+	  "process|thread",                                                    \
+	  "what runs the ticker: process = a process of ovc's own sharing "   \
+	  "the program's memory (a thread when it cannot be had); thread = "  \
+	  "a thread of the program, which makes glibc lock as in a "          \
+	  "multi-threaded program")                                           \
 	X(TOP, "OVC_TOP", OVC_OPT_STRING, "", 0, 0, NULL,                      \
 	  "pid of the command of `ovc run`, for OVC_FOLLOW=none; set by ovc " \
 	  "run")                                                              \
@@ -72,6 +78,7 @@ enum ovc_opt_id {
 enum ovc_summary_mode { OVC_SUMMARY_TTY, OVC_SUMMARY_ALWAYS, OVC_SUMMARY_NEVER };
 enum ovc_follow_mode { OVC_FOLLOW_ALL, OVC_FOLLOW_NONE };
 enum ovc_mmap_mode { OVC_MMAP_ANON, OVC_MMAP_ALL, OVC_MMAP_NONE };
+enum ovc_sampler_mode { OVC_SAMPLER_PROCESS, OVC_SAMPLER_THREAD };
 
 struct ovc_opt_def {
 	const char *env;

@@ -1,0 +1,101 @@
+/* The sampler (preload/ticker.c): by default a process of ovc's own, so a
+ * single-threaded program stays single-threaded in glibc's eyes; it holds
+ * only ovc's three descriptors, is sealed by seccomp, is gone (and reaped)
+ * before an exec, and samples all along. OVC_SAMPLER=thread: a thread. */
+#include "harness.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Sample records in the log of DIR whose name is NAME. */
+static int samples_in(const char *dir, const char *name, int *ends, int *execs)
+{
+	char path[4096];
+	json_t *lines, *line;
+	size_t i;
+	int n = 0;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	lines = it_read_jsonl(path);
+	*ends = *execs = 0;
+	json_array_foreach(lines, i, line) {
+		const char *t = json_string_value(json_object_get(line, "t"));
+		if (t == NULL)
+			continue;
+		n += strcmp(t, "s") == 0;
+		*ends += strcmp(t, "end") == 0;
+		*execs += strcmp(t, "exec") == 0;
+	}
+	json_decref(lines);
+	return n;
+}
+
+static void check(const char *sampler, const char *expect)
+{
+	char *dir = it_tempdir("sampler");
+	char *argv[] = { (char *)it_program("sampler"), NULL };
+	char pre[4200], out[4200], mode[64];
+	char *env[] = { pre, out, mode, NULL };
+	struct it_result r;
+
+	snprintf(pre, sizeof pre, "LD_PRELOAD=%s", it_env("OVC_LIB"));
+	snprintf(out, sizeof out, "OVC_OUTPUT=%s", dir);
+	snprintf(mode, sizeof mode, "OVC_SAMPLER=%s", sampler);
+	it_run(argv, env, 60, &r);
+	ck_assert_msg(r.code == 0, "sampler: exit %d\nstderr:\n%s", r.code, r.err);
+	ck_assert_str_eq(r.out, expect);
+	ck_assert_str_eq(r.err, "");
+
+	/* Two images, one log each: the first ends with exec, the second
+	 * with exit. Each has a sample of the sampler's (a tick after the
+	 * allocations: samples are written when something changed) and the
+	 * final one. */
+	json_t *logs = it_list_dir(dir, "ovc.");
+	ck_assert_int_eq(json_array_size(logs), 2);
+	int ends = 0, execs = 0;
+	for (size_t i = 0; i < 2; i++) {
+		int e, x;
+		int n = samples_in(dir, json_string_value(json_array_get(logs, i)),
+				   &e, &x);
+		ck_assert_msg(n >= 2, "%s: %d samples", sampler, n);
+		ends += e;
+		execs += x;
+	}
+	ck_assert_int_eq(ends, 1);
+	ck_assert_int_eq(execs, 1);
+	json_decref(logs);
+	it_result_free(&r);
+	it_rmtree(dir);
+	free(dir);
+}
+
+START_TEST(test_sampler_process)
+{
+	check("process",
+	      "start: single=1 tasks=1 samplers=1 zombies=0 fds=3 std=0 sealed=1\n"
+	      "after exec: single=1 tasks=1 samplers=1 zombies=0 fds=3 std=0 "
+	      "sealed=1\n");
+}
+END_TEST
+
+START_TEST(test_sampler_thread)
+{
+	check("thread",
+	      "start: single=0 tasks=2 samplers=0 zombies=0 fds=-1 std=0 sealed=0\n"
+	      "after exec: single=0 tasks=2 samplers=0 zombies=0 fds=-1 std=0 "
+	      "sealed=0\n");
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("sampler");
+	TCase *tc = tcase_create("sampler");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_sampler_process);
+	tcase_add_test(tc, test_sampler_thread);
+	suite_add_tcase(s, tc);
+	return it_main(s);
+}

@@ -1,0 +1,116 @@
+/* Says how ovc's sampler looks from inside the program, once at start and
+ * once more after exec'ing itself: whether glibc still sees one thread,
+ * how many tasks the process has, how many live sampler processes (and
+ * zombies of them) are its children, how many descriptors the sampler
+ * holds (and whether stdin, stdout or stderr is among them), and whether
+ * it is sealed by seccomp. Allocates and sleeps 60 ms first, so that the
+ * sampler has ticked. */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/single_threaded.h>
+#include <time.h>
+#include <unistd.h>
+
+static int entries(const char *dir, int *std)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	if (d == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		n++;
+		if (std != NULL && strlen(e->d_name) == 1 && e->d_name[0] <= '2')
+			(*std)++;
+	}
+	closedir(d);
+	return n;
+}
+
+/* Counts our children named ovc-sampler: live ones (the last in *PID) and
+ * zombies. */
+static int samplers(pid_t *pid, int *zombies)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int n = 0;
+
+	*zombies = 0;
+	while (d != NULL && (e = readdir(d)) != NULL) {
+		char path[300], buf[512];
+		FILE *f;
+
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+		f = fopen(path, "r");
+		if (f == NULL)
+			continue;
+		size_t len = fread(buf, 1, sizeof buf - 1, f);
+		fclose(f);
+		buf[len] = '\0';
+		char *close = strrchr(buf, ')');
+		char state;
+		int ppid;
+		if (close == NULL || strstr(buf, "(ovc-sampler)") == NULL ||
+		    sscanf(close + 1, " %c %d", &state, &ppid) != 2 ||
+		    ppid != getpid())
+			continue;
+		if (state == 'Z') {
+			(*zombies)++;
+		} else {
+			n++;
+			*pid = atoi(e->d_name);
+		}
+	}
+	if (d != NULL)
+		closedir(d);
+	return n;
+}
+
+static void describe(const char *when)
+{
+	pid_t s = 0;
+	int zombies, n = samplers(&s, &zombies), fds = -1, std = 0, sealed = 0;
+
+	if (n == 1) {
+		char path[64], line[256];
+		FILE *f;
+
+		snprintf(path, sizeof path, "/proc/%d/fd", (int)s);
+		fds = entries(path, &std);
+		snprintf(path, sizeof path, "/proc/%d/status", (int)s);
+		f = fopen(path, "r");
+		while (f != NULL && fgets(line, sizeof line, f) != NULL)
+			if (strcmp(line, "Seccomp:\t2\n") == 0)
+				sealed = 1;
+		if (f != NULL)
+			fclose(f);
+	}
+	printf("%s: single=%d tasks=%d samplers=%d zombies=%d fds=%d std=%d "
+	       "sealed=%d\n",
+	       when, __libc_single_threaded, entries("/proc/self/task", NULL), n,
+	       zombies, fds, std, sealed);
+	fflush(stdout);
+}
+
+int main(int argc, char **argv)
+{
+	struct timespec pause = {0, 60 * 1000 * 1000};
+
+	for (int i = 0; i < 1000; i++)
+		free(malloc(100 + (size_t)i));
+	nanosleep(&pause, NULL);
+	describe(argc > 1 ? "after exec" : "start");
+	if (argc == 1) {
+		execl("/proc/self/exe", argv[0], "again", (char *)NULL);
+		perror("sampler: exec");
+		return 1;
+	}
+	return 0;
+}
