@@ -3,6 +3,7 @@
 #include "core.h"
 
 #include <dlfcn.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct ovc_real ovc_real;
@@ -102,13 +103,21 @@ bool ovc_boot(void)
 
 bool ovc_glibc_chunks;
 
+bool ovc_valgrind(void)
+{
+	const char *preload = getenv("LD_PRELOAD");
+	return preload && strstr(preload, "/vgpreload_");
+}
+
 void ovc_boot_check_chunks(void)
 {
 	/* Sizes that land in tcache, fastbins, small and large bins, and an
 	 * mmapped chunk: the header rule must agree on every one. */
 	static const size_t sizes[] = {0, 1, 24, 25, 100, 1000, 5000, 70000,
 				       300000};
-	if (!ovc_booted)
+	/* Under valgrind, glibc's malloc is valgrind's, and reading in front
+	 * of a block is an error it reports. */
+	if (!ovc_booted || ovc_valgrind())
 		return;
 	/* Only glibc's chunks have that header: another allocator (jemalloc
 	 * after us, a sanitizer's) may not even have a readable word there. */

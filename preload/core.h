@@ -153,6 +153,9 @@ static inline size_t ovc_usable(void *p)
 	}
 	return ovc_real.malloc_usable_size(p);
 }
+/** Whether the program runs under valgrind (its preload is in LD_PRELOAD),
+ * which replaces malloc and runs the program's system calls itself. */
+bool ovc_valgrind(void) OVC_HIDDEN;
 /** Decides ovc_glibc_chunks by comparing with malloc_usable_size. */
 void ovc_boot_check_chunks(void) OVC_HIDDEN;
 

@@ -29,8 +29,8 @@
  * memory is no longer its own (an exec, seen with kcmp(2)), and when asked
  * (before an exec). A thread does the work instead when the program
  * already has threads (it pays for them already), on other machines than
- * x86-64, under the sanitizers, when the sampler cannot be started or
- * sealed, and with OVC_SAMPLER=thread. */
+ * x86-64, under the sanitizers and valgrind, when the sampler cannot be
+ * started or sealed, and with OVC_SAMPLER=thread. */
 #include "core.h"
 
 #include <errno.h>
@@ -300,11 +300,15 @@ static void sp_reap(void)
 
 /* Whether the sampler will be able to seal itself, asked here so that the
  * program need not wait for it (that wait was 0.3 ms of every process's
- * start): no seccomp filter on the program yet (a filtered program gets
+ * start): not under valgrind, no seccomp filter on the program yet (a filtered program gets
  * a thread, which its filter treats as its own), filters with
  * SECCOMP_RET_KILL_PROCESS (Linux 4.14), and close_range (5.9). */
 static bool can_seal(void)
 {
+	/* Valgrind runs clone(2) and seccomp(2) for the program itself and
+	 * knows neither in this form; it says so on stderr. */
+	if (ovc_valgrind())
+		return false;
 	uint32_t kill = SECCOMP_RET_KILL_PROCESS;
 	return OVC_SYS_(SYS_prctl, PR_GET_SECCOMP, 0, 0, 0, 0, 0) == 0 &&
 	       OVC_SYS_(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &kill, 0, 0,

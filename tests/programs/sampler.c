@@ -4,7 +4,8 @@
  * zombies of them) are its children, how many descriptors the sampler
  * holds (and whether stdin, stdout or stderr is among them), and whether
  * it is sealed by seccomp. Allocates and sleeps 60 ms first, so that the
- * sampler has ticked. */
+ * sampler has ticked. With an argument it says that word instead of
+ * "start" and does not exec. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,9 +107,9 @@ int main(int argc, char **argv)
 	for (int i = 0; i < 1000; i++)
 		free(malloc(100 + (size_t)i));
 	nanosleep(&pause, NULL);
-	describe(argc > 1 ? "after exec" : "start");
+	describe(argc > 1 ? argv[1] : "start");
 	if (argc == 1) {
-		execl("/proc/self/exe", argv[0], "again", (char *)NULL);
+		execl("/proc/self/exe", argv[0], "after-exec", (char *)NULL);
 		perror("sampler: exec");
 		return 1;
 	}
