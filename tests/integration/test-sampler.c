@@ -89,9 +89,48 @@ START_TEST(test_sampler_thread)
 }
 END_TEST
 
+/* Runs ARGV (whose last argument is the sampler program and "no-exec")
+ * preloaded, and checks that ovc took a thread and nothing was said. */
+static void check_thread_taken(char *const argv[], const char *what)
+{
+	char *dir = it_tempdir("sampler-thread");
+	char pre[4200], out[4200];
+	char *env[] = { pre, out, NULL };
+	struct it_result r;
+
+	snprintf(pre, sizeof pre, "LD_PRELOAD=%s", it_env("OVC_LIB"));
+	snprintf(out, sizeof out, "OVC_OUTPUT=%s", dir);
+	it_run(argv, env, 120, &r);
+	ck_assert_msg(r.code == 0, "%s: exit %d\nstderr:\n%s", what, r.code,
+		      r.err);
+	ck_assert_str_eq(r.out, "no-exec: single=0 tasks=2 samplers=0 "
+				"zombies=0 fds=-1 std=0 sealed=0\n");
+	ck_assert_str_eq(r.err, "");
+	it_result_free(&r);
+	it_rmtree(dir);
+	free(dir);
+}
+
+/* A program that starts under a seccomp filter (a sandbox's child) gets a
+ * thread: the sampler could not be sealed by the same rules, and the
+ * program's filter treats a thread as the program's own. */
+START_TEST(test_sampler_filtered)
+{
+	/* it_program's result lives until its next call */
+	char *filtered = strdup(it_program("filtered"));
+	char *argv[] = { filtered, (char *)it_program("sampler"), "no-exec",
+			 NULL };
+
+	check_thread_taken(argv, "filtered");
+	free(filtered);
+}
+END_TEST
+
 /* Under valgrind (which runs the program's system calls itself and knows
  * neither this clone nor seccomp) ovc takes a thread, and valgrind has
- * nothing to say: not about those calls, not about ovc's reads. */
+ * nothing to say: not about those calls, not about ovc's reads. The
+ * program does not exec itself: valgrind refuses to run its own tool by
+ * /proc/self/exe. */
 START_TEST(test_sampler_valgrind)
 {
 	const char *vg = "/usr/bin/valgrind";
@@ -100,25 +139,10 @@ START_TEST(test_sampler_valgrind)
 		       vg);
 		return;
 	}
-	char *dir = it_tempdir("sampler-vg");
-	/* an argument: the program does not exec itself (valgrind refuses
-	 * to run its own tool by /proc/self/exe) */
 	char *argv[] = { (char *)vg, "-q", "--error-exitcode=9",
 			 (char *)it_program("sampler"), "no-exec", NULL };
-	char pre[4200], out[4200];
-	char *env[] = { pre, out, NULL };
-	struct it_result r;
 
-	snprintf(pre, sizeof pre, "LD_PRELOAD=%s", it_env("OVC_LIB"));
-	snprintf(out, sizeof out, "OVC_OUTPUT=%s", dir);
-	it_run(argv, env, 120, &r);
-	ck_assert_msg(r.code == 0, "valgrind: exit %d\nstderr:\n%s", r.code, r.err);
-	ck_assert_str_eq(r.out, "no-exec: single=0 tasks=2 samplers=0 "
-				"zombies=0 fds=-1 std=0 sealed=0\n");
-	ck_assert_str_eq(r.err, "");
-	it_result_free(&r);
-	it_rmtree(dir);
-	free(dir);
+	check_thread_taken(argv, "valgrind");
 }
 END_TEST
 
@@ -130,6 +154,7 @@ int main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_sampler_process);
 	tcase_add_test(tc, test_sampler_thread);
+	tcase_add_test(tc, test_sampler_filtered);
 	tcase_add_test(tc, test_sampler_valgrind);
 	suite_add_tcase(s, tc);
 	return it_main(s);
