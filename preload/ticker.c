@@ -320,6 +320,8 @@ static bool process_start(void)
 {
 	if (!__libc_single_threaded)
 		return false; /* its threads made glibc pay already */
+	if (sp.stack)
+		return false; /* an earlier one did not exit when asked */
 	if (!can_seal())
 		return false;
 	long st = ovc_sys_mmap(NULL, SP_STACK, PROT_READ | PROT_WRITE,

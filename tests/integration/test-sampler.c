@@ -89,6 +89,33 @@ START_TEST(test_sampler_thread)
 }
 END_TEST
 
+/* An exec that fails: ovc stopped the sampler for it, and starts another;
+ * the first was reaped (no zombie). */
+START_TEST(test_sampler_failed_exec)
+{
+	char *dir = it_tempdir("sampler-failed-exec");
+	char *argv[] = { (char *)it_program("sampler"), "failed-exec", NULL };
+	struct it_result r;
+
+	it_preload_run(dir, argv, 60, &r);
+	ck_assert_msg(r.code == 0, "exit %d\nstderr:\n%s", r.code, r.err);
+	ck_assert_str_eq(r.out, "failed-exec: single=1 tasks=1 samplers=1 "
+				"zombies=0 fds=3 std=0 sealed=1\n");
+	json_t *logs = it_list_dir(dir, "ovc.");
+	ck_assert_int_eq(json_array_size(logs), 1);
+	int ends, execs;
+	int n = samples_in(dir, json_string_value(json_array_get(logs, 0)), &ends,
+			   &execs);
+	ck_assert_int_ge(n, 2);
+	ck_assert_int_eq(ends, 1);
+	ck_assert_int_eq(execs, 1); /* the exec record is written before */
+	json_decref(logs);
+	it_result_free(&r);
+	it_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
 /* Runs ARGV (whose last argument is the sampler program and "no-exec")
  * preloaded, and checks that ovc took a thread and nothing was said. */
 static void check_thread_taken(char *const argv[], const char *what)
@@ -154,6 +181,7 @@ int main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_sampler_process);
 	tcase_add_test(tc, test_sampler_thread);
+	tcase_add_test(tc, test_sampler_failed_exec);
 	tcase_add_test(tc, test_sampler_filtered);
 	tcase_add_test(tc, test_sampler_valgrind);
 	suite_add_tcase(s, tc);

@@ -5,7 +5,8 @@
  * holds (and whether stdin, stdout or stderr is among them), and whether
  * it is sealed by seccomp. Allocates and sleeps 60 ms first, so that the
  * sampler has ticked. With an argument it says that word instead of
- * "start" and does not exec. */
+ * "start" and does not exec; with "failed-exec", an exec that fails comes
+ * first. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,6 +108,12 @@ int main(int argc, char **argv)
 	for (int i = 0; i < 1000; i++)
 		free(malloc(100 + (size_t)i));
 	nanosleep(&pause, NULL);
+	if (argc > 1 && strcmp(argv[1], "failed-exec") == 0) {
+		/* ovc stops the sampler before an exec: one that fails must
+		 * get it back */
+		execl("/nonexistent/ovc-sampler-test", "x", (char *)NULL);
+		nanosleep(&pause, NULL);
+	}
 	describe(argc > 1 ? argv[1] : "start");
 	if (argc == 1) {
 		execl("/proc/self/exe", argv[0], "after-exec", (char *)NULL);
