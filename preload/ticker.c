@@ -50,8 +50,19 @@
 #include <sys/wait.h>
 #include <time.h>
 
-#if OVC_SYS_RAW && !defined(__SANITIZE_ADDRESS__) &&                           \
-	!defined(__SANITIZE_THREAD__)
+/* The sanitizers keep per-thread state the sampler process would share
+ * with the thread that made it (gcc defines __SANITIZE_*, clang answers
+ * __has_feature). */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) ||     \
+	__has_feature(memory_sanitizer)
+#define SANITIZED 1
+#endif
+#endif
+
+#if OVC_SYS_RAW && !defined(SANITIZED)
 #define SAMPLER_PROCESS 1
 #else
 #define SAMPLER_PROCESS 0
