@@ -3,10 +3,11 @@
  * moments in the log.
  *
  * It is a process of its own where it can be: a child made with clone(2)
- * that shares the program's memory but is not one of its threads. A thread is not free even while it sleeps: once a process has
- * two, glibc takes locks it otherwise skips (malloc's arena lock on every
- * call its thread cache cannot serve, stdio's stream locks), and a
- * single-threaded program pays about 7% for them (docs/performance.md).
+ * that shares the program's memory but is not one of its threads. A
+ * thread is not free even while it sleeps: once a process has two, glibc
+ * takes locks it otherwise skips (malloc's arena lock on every call its
+ * thread cache cannot serve, stdio's stream locks), and a single-threaded
+ * program pays about 7% for them (docs/performance.md).
  * With the sampler process, the program stays single-threaded in glibc's
  * eyes.
  *
@@ -27,7 +28,7 @@
  *
  * It exits when the program exits (PR_SET_PDEATHSIG), when the program's
  * memory is no longer its own (an exec, seen with kcmp(2)), and when asked
- * (before an exec). A thread does the work instead when the program
+ * (before an exec, and at the end record). A thread does the work instead when the program
  * already has threads (it pays for them already), on other machines than
  * x86-64, under the sanitizers and valgrind, when the sampler cannot be
  * started or sealed, and with OVC_SAMPLER=thread. */
