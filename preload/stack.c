@@ -101,21 +101,31 @@ struct scan_ctx {
 
 static struct scan_ctx scan_buf; /* under the site lock */
 
-static int on_object(struct dl_phdr_info *info, size_t size, void *arg)
+/* The address range [*LO, *HI) of a loaded object's PT_LOAD segments
+ * (empty, LO >= HI, when it has none). */
+static void load_range(const struct dl_phdr_info *info, uintptr_t *lo,
+		       uintptr_t *hi)
 {
-	(void)size;
-	struct scan_ctx *c = arg;
-	uintptr_t lo = UINTPTR_MAX, hi = 0;
+	*lo = UINTPTR_MAX;
+	*hi = 0;
 	for (int i = 0; i < info->dlpi_phnum; i++) {
 		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
 		if (ph->p_type != PT_LOAD)
 			continue;
 		uintptr_t s = info->dlpi_addr + ph->p_vaddr;
-		if (s < lo)
-			lo = s;
-		if (s + ph->p_memsz > hi)
-			hi = s + ph->p_memsz;
+		if (s < *lo)
+			*lo = s;
+		if (s + ph->p_memsz > *hi)
+			*hi = s + ph->p_memsz;
 	}
+}
+
+static int on_object(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	(void)size;
+	struct scan_ctx *c = arg;
+	uintptr_t lo, hi;
+	load_range(info, &lo, &hi);
 	if (lo >= hi || c->n >= MAX_MODULES)
 		return 0;
 	/* A module keeps its id while it stays at the same place. */
@@ -209,43 +219,11 @@ bool ovc_stack_is_unwinder(uintptr_t pc)
 static int find_range(struct dl_phdr_info *info, size_t size, void *arg)
 {
 	(void)size;
-	uintptr_t *a = arg, lo = UINTPTR_MAX, hi = 0;
-	for (int i = 0; i < info->dlpi_phnum; i++) {
-		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-		if (ph->p_type != PT_LOAD)
-			continue;
-		uintptr_t x = info->dlpi_addr + ph->p_vaddr;
-		if (x < lo)
-			lo = x;
-		if (x + ph->p_memsz > hi)
-			hi = x + ph->p_memsz;
-	}
+	uintptr_t *a = arg, lo, hi;
+	load_range(info, &lo, &hi);
 	if (lo <= a[0] && a[0] < hi) {
 		a[1] = lo;
 		a[2] = hi;
-		return 1;
-	}
-	return 0;
-}
-
-static int find_self(struct dl_phdr_info *info, size_t size, void *arg)
-{
-	(void)size;
-	(void)arg;
-	uintptr_t me = (uintptr_t)ovc_stack_capture, lo = UINTPTR_MAX, hi = 0;
-	for (int i = 0; i < info->dlpi_phnum; i++) {
-		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-		if (ph->p_type != PT_LOAD)
-			continue;
-		uintptr_t a = info->dlpi_addr + ph->p_vaddr;
-		if (a < lo)
-			lo = a;
-		if (a + ph->p_memsz > hi)
-			hi = a + ph->p_memsz;
-	}
-	if (lo <= me && me < hi) {
-		self_lo = lo;
-		self_hi = hi;
 		return 1;
 	}
 	return 0;
@@ -269,7 +247,10 @@ static bool unwind_ready(void)
 	    !__atomic_compare_exchange_n(&unwind_state, &s, UNW_LOADING, false,
 					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 		return false;
-	dl_iterate_phdr(find_self, NULL);
+	uintptr_t self[3] = {(uintptr_t)ovc_stack_capture, 0, 0};
+	dl_iterate_phdr(find_range, self);
+	self_lo = self[1];
+	self_hi = self[2];
 	void *h = dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL);
 	void *sym = h ? dlsym(h, "unw_backtrace") : NULL;
 	if (!sym) {
