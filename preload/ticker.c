@@ -28,10 +28,10 @@
  *
  * It exits when the program exits (PR_SET_PDEATHSIG), when the program's
  * memory is no longer its own (an exec, seen with kcmp(2)), and when asked
- * (before an exec, and at the end record). A thread does the work instead when the program
- * already has threads (it pays for them already), on other machines than
- * x86-64, under the sanitizers and valgrind, when the sampler cannot be
- * started or sealed, and with OVC_SAMPLER=thread. */
+ * (before an exec, and at the end record). A thread does the work instead
+ * when the program already has threads (it pays for them already), on
+ * other machines than x86-64, under the sanitizers and valgrind, when the
+ * sampler cannot be started or sealed, and with OVC_SAMPLER=thread. */
 #include "core.h"
 
 #include <errno.h>
@@ -138,8 +138,7 @@ static struct {
 	pid_t pid;    /* the sampler */
 	pid_t owner;  /* the program */
 	int alive;    /* cleared by the kernel when the sampler exits */
-	int state;    /* 0 starting, 1 sealed and running, -1 gave up (it
-		       * could not seal itself after all) */
+	int gave_up;  /* it could not seal itself after all, and exited */
 	int stop;     /* set (and woken) to make it exit */
 	char *stack;  /* SP_STACK bytes */
 	char *tls;    /* SP_GUARD + SP_PAGE bytes */
@@ -156,9 +155,10 @@ bool ovc_sampler_fd(enum ovc_fd which, int *fd)
 	return true;
 }
 
-/* Sets *WORD to V and wakes its waiter. The futexes between the program
- * and the sampler are not "private": the kernel's wake-up at the
- * sampler's exit (CLONE_CHILD_CLEARTID) is not either. */
+/* Sets *WORD to V and wakes its waiter (sp.stop: the sampler). The
+ * futexes between the program and the sampler are not "private": the
+ * kernel's wake-up at the sampler's exit (CLONE_CHILD_CLEARTID) is not
+ * either. */
 static void sp_say(int *word, int v)
 {
 	__atomic_store_n(word, v, __ATOMIC_RELEASE);
@@ -249,20 +249,17 @@ static int sampler_main(void *arg)
 {
 	(void)arg;
 	OVC_SYS_(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0, 0);
-	if (ovc_sys_getppid() != sp.owner) { /* the program is gone already */
-		sp_say(&sp.state, -1);
+	if (ovc_sys_getppid() != sp.owner) /* the program is gone already */
 		return 0;
-	}
 	OVC_SYS_(SYS_prctl, PR_SET_NAME, "ovc-sampler", 0, 0, 0, 0);
 	struct rlimit no_core = {0, 0}; /* a fault here must not dump the
 					 * program's memory */
 	OVC_SYS_(SYS_prlimit64, 0, RLIMIT_CORE, &no_core, 0, 0, 0);
 	pid_t self = ovc_sys_getpid();
 	if (!close_others() || !seal()) {
-		sp_say(&sp.state, -1);
+		__atomic_store_n(&sp.gave_up, 1, __ATOMIC_RELEASE);
 		return 0;
 	}
-	sp_say(&sp.state, 1);
 	for (uint64_t next = next_tick(ovc_now_ns());; next = next_tick(next)) {
 		struct timespec ts = at(next);
 		while (!__atomic_load_n(&sp.stop, __ATOMIC_ACQUIRE) &&
@@ -289,8 +286,7 @@ static void wait_while(int *word, int v, unsigned ms)
 		uint64_t now = ovc_now_ns();
 		if (now >= end)
 			return;
-		struct timespec ts = {(time_t)((end - now) / 1000000000u),
-				      (long)((end - now) % 1000000000u)};
+		struct timespec ts = at(end - now);
 		ovc_sys_futex(word, FUTEX_WAIT, v, &ts, 0);
 	}
 }
@@ -312,9 +308,10 @@ static void sp_reap(void)
 
 /* Whether the sampler will be able to seal itself, asked here so that the
  * program need not wait for it (that wait was 0.3 ms of every process's
- * start): not under valgrind, no seccomp filter on the program yet (a filtered program gets
- * a thread, which its filter treats as its own), filters with
- * SECCOMP_RET_KILL_PROCESS (Linux 4.14), and close_range (5.9). */
+ * start): not under valgrind, no seccomp filter on the program yet (a
+ * filtered program gets a thread, which its filter treats as its own),
+ * filters with SECCOMP_RET_KILL_PROCESS (Linux 4.14), and close_range
+ * (5.9). */
 static bool can_seal(void)
 {
 	/* Valgrind runs clone(2) and seccomp(2) for the program itself and
@@ -361,7 +358,7 @@ static bool process_start(void)
 	sp.fd[OVC_FD_STATM] = ovc_statm_fd();
 	sp.fd[OVC_FD_PAGEMAP] = ovc_pagemap_fd();
 	sp.alive = 1;
-	sp.state = 0;
+	sp.gave_up = 0;
 	sp.stop = 0;
 	sigset_t all, old;
 	sigfillset(&all);
@@ -382,7 +379,7 @@ static bool process_start(void)
 
 static void process_stop(bool wait)
 {
-	if (__atomic_load_n(&sp.state, __ATOMIC_ACQUIRE) < 0)
+	if (__atomic_load_n(&sp.gave_up, __ATOMIC_ACQUIRE))
 		ovc_warn_once(OVC_WARN_TICKER,
 			      "ovc's sampler process could not seal itself, so "
 			      "this process was not sampled while it ran; "
