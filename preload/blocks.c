@@ -570,8 +570,6 @@ static void write_dirty(uint64_t now, bool final)
 	}
 }
 
-/* Probes live blocks of at least a page, from the cursor on, until the
- * budget is spent or every block was visited once. */
 /* Probes live blocks of at least two pages, shard by shard from where the
  * last tick stopped, until the budget is spent or 16384 slots were visited
  * (with millions of small tracked blocks the walk itself must not cost

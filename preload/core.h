@@ -29,7 +29,8 @@
 /** A futex lock: inline and uncontended, one atomic instruction to take and
  * one to give back (pthread_mutex also keeps an owner and a user count);
  * contended, it spins briefly (the sections it guards are short) before
- * sleeping in the kernel. Not recursive; no allocation; saves errno. */
+ * sleeping in the kernel. Not recursive; no allocation; errno untouched
+ * (raw system calls). */
 struct ovc_lock {
 	int v; /**< 0 free, 1 held, 2 held and someone may sleep on it */
 };
@@ -123,10 +124,10 @@ size_t ovc_boot_size(const void *p) OVC_HIDDEN;
 
 /** Zeroed, 64-byte aligned memory from mmap'd chunks; never freed. NULL when
  * mmap fails. Takes the arena lock (held over fork by the atfork handlers).
- * Hook-safe; saves errno. */
+ * Hook-safe; errno untouched. */
 void *ovc_arena_alloc(size_t size) OVC_HIDDEN;
 /** Memory straight from mmap for large temporary buffers; NULL on failure.
- * Hook-safe; saves errno. */
+ * Hook-safe; errno untouched. */
 void *ovc_pages_alloc(size_t size) OVC_HIDDEN;
 void ovc_pages_free(void *p, size_t size) OVC_HIDDEN;
 /** Fork handlers of the arena lock. */
@@ -461,7 +462,7 @@ struct ovc_pm_scan_arg {
 #define OVC_PAGEMAP_SCAN _IOWR('f', 16, struct ovc_pm_scan_arg)
 
 /** Resident (present or swapped, not the shared zero page) bytes of the
- * pages wholly inside [LO, HI). Hook-safe; saves errno. */
+ * pages wholly inside [LO, HI). Hook-safe; errno untouched. */
 int64_t ovc_probe_range(uintptr_t lo, uintptr_t hi) OVC_HIDDEN;
 /** Opens /proc/self/pagemap (at a high descriptor) before the program's
  * threads run. */
