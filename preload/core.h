@@ -598,8 +598,11 @@ void ovc_ticker_fork_child(void) OVC_HIDDEN;
 /** ovc's descriptors. The sampler process has copies of its own, made when
  * it started, which the program cannot close or replace. */
 enum ovc_fd { OVC_FD_LOG, OVC_FD_STATM, OVC_FD_PAGEMAP, OVC_FD_COUNT_ };
+/** Whether this code runs in the sampler process (its stack says so). No
+ * thread-local storage, no system call. */
+bool ovc_in_sampler(void) OVC_HIDDEN;
 /** True when called in the sampler process; *FD is then its copy of
- * descriptor WHICH (-1: it has none). No thread-local storage, no call. */
+ * descriptor WHICH (-1: it has none). */
 bool ovc_sampler_fd(enum ovc_fd which, int *fd) OVC_HIDDEN;
 /** The program's descriptor WHICH now (-1: none), for the sampler to copy. */
 int ovc_log_fd(void) OVC_HIDDEN;

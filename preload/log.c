@@ -47,8 +47,7 @@ void ovc_warn_once(unsigned kind, const char *msg)
 {
 	/* The sampler process has no stderr (ticker.c): the program's own
 	 * thread meets the same trouble at its next record, and says it. */
-	int own;
-	if (ovc_sampler_fd(OVC_FD_LOG, &own))
+	if (ovc_in_sampler())
 		return;
 	uint64_t bit = (uint64_t)1 << (kind & 63);
 	if (__atomic_fetch_or(&warned, bit, __ATOMIC_RELAXED) & bit)

@@ -69,9 +69,8 @@ static int64_t scan(uintptr_t lo, uintptr_t hi)
 				continue;
 			/* The program may have closed or replaced our descriptor:
 			 * open it again once before giving up on the ioctl. */
-			int own;
 			if ((n == -EBADF || n == -ENOTTY) && attempt++ == 0) {
-				if (!ovc_sampler_fd(OVC_FD_PAGEMAP, &own))
+				if (!ovc_in_sampler())
 					__atomic_compare_exchange_n(
 						&pagemap_fd, &fd, -1, false,
 						__ATOMIC_ACQ_REL, __ATOMIC_RELAXED);

@@ -139,9 +139,5 @@ static inline pid_t ovc_sys_getppid(void)
 {
 	return (pid_t)OVC_SYS_(SYS_getppid, 0, 0, 0, 0, 0, 0);
 }
-static inline long ovc_sys_readlink(const char *path, char *buf, size_t cap)
-{
-	return OVC_SYS_(SYS_readlinkat, -100, path, buf, cap, 0, 0);
-}
 
 #endif

@@ -146,10 +146,15 @@ static struct {
 				* when it started) */
 } sp;
 
-bool ovc_sampler_fd(enum ovc_fd which, int *fd)
+bool ovc_in_sampler(void)
 {
 	uintptr_t here = (uintptr_t)__builtin_frame_address(0);
-	if (!sp.stack || here - (uintptr_t)sp.stack >= SP_STACK)
+	return sp.stack && here - (uintptr_t)sp.stack < SP_STACK;
+}
+
+bool ovc_sampler_fd(enum ovc_fd which, int *fd)
+{
+	if (!ovc_in_sampler())
 		return false;
 	*fd = sp.fd[which];
 	return true;
@@ -394,6 +399,11 @@ static void process_stop(bool wait)
 	}
 }
 #else
+bool ovc_in_sampler(void)
+{
+	return false;
+}
+
 bool ovc_sampler_fd(enum ovc_fd which, int *fd)
 {
 	(void)which;
