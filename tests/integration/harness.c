@@ -497,6 +497,19 @@ json_t *it_read_jsonl(const char *path)
 	return lines;
 }
 
+int it_count_records(json_t *lines, const char *type)
+{
+	json_t *line;
+	size_t i;
+	int n = 0;
+
+	json_array_foreach(lines, i, line) {
+		const char *t = json_string_value(json_object_get(line, "t"));
+		n += t != NULL && strcmp(t, type) == 0;
+	}
+	return n;
+}
+
 int it_main(Suite *s)
 {
 	SRunner *sr = srunner_create(s);

@@ -109,6 +109,9 @@ json_t *it_list_dir(const char *dir, const char *prefix);
 /** The lines of the JSON Lines file PATH that parse, as an array of
  * objects. */
 json_t *it_read_jsonl(const char *path);
+/** How many of the log LINES (it_read_jsonl) are records of type TYPE
+ * ("s", "end", ...). */
+int it_count_records(json_t *lines, const char *type);
 
 /** Runs suite S with Check and returns the exit status for main. */
 int it_main(Suite *s);

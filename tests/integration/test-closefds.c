@@ -28,19 +28,6 @@ static int samples_grown(json_t *lines, long long min_bytes)
 	return n;
 }
 
-static int has_record(json_t *lines, const char *type)
-{
-	json_t *line;
-	size_t i;
-
-	json_array_foreach(lines, i, line) {
-		const char *t = json_string_value(json_object_get(line, "t"));
-		if (t != NULL && strcmp(t, type) == 0)
-			return 1;
-	}
-	return 0;
-}
-
 static void check_closefds(int under_ovc_run)
 {
 	char *dir = it_tempdir("closefds");
@@ -80,7 +67,7 @@ static void check_closefds(int under_ovc_run)
 		 json_string_value(json_array_get(logs, 0)));
 	json_t *lines = it_read_jsonl(path);
 	ck_assert_str_eq(it_str(json_array_get(lines, 0), "t"), "proc");
-	ck_assert_msg(has_record(lines, "end"), "%s: no end record", path);
+	ck_assert_msg(it_count_records(lines, "end") > 0, "%s: no end record", path);
 	int grown = samples_grown(lines, 16 * IT_MIB);
 	ck_assert_msg(grown >= 10, "%s: %d samples after the close, expected "
 		      "at least 10", path, grown);

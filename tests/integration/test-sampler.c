@@ -9,25 +9,18 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Sample records in the log of DIR whose name is NAME. */
+/* Sample, end and exec records in the log of DIR whose name is NAME. */
 static int samples_in(const char *dir, const char *name, int *ends, int *execs)
 {
 	char path[4096];
-	json_t *lines, *line;
-	size_t i;
-	int n = 0;
+	json_t *lines;
+	int n;
 
 	snprintf(path, sizeof path, "%s/%s", dir, name);
 	lines = it_read_jsonl(path);
-	*ends = *execs = 0;
-	json_array_foreach(lines, i, line) {
-		const char *t = json_string_value(json_object_get(line, "t"));
-		if (t == NULL)
-			continue;
-		n += strcmp(t, "s") == 0;
-		*ends += strcmp(t, "end") == 0;
-		*execs += strcmp(t, "exec") == 0;
-	}
+	n = it_count_records(lines, "s");
+	*ends = it_count_records(lines, "end");
+	*execs = it_count_records(lines, "exec");
 	json_decref(lines);
 	return n;
 }
