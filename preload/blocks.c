@@ -320,7 +320,7 @@ int64_t ovc_site_id_here(void)
 	ovc_tls_guard++;
 	int saved = errno;
 	uintptr_t ips[OVC_MAX_FRAMES];
-	int nf = ovc_stack_capture(ips, frames);
+	int nf = ovc_stack_capture(ips, frames, true);
 	ovc_lock_take(&blocks_lock);
 	struct ovc_site *s = ovc_site_get(ips, nf, OVC_KIND_MALLOC);
 	int64_t id = s ? (int64_t)s->id : -1;
@@ -357,7 +357,7 @@ void ovc_track_alloc(struct ovc_tc *t, void *p, size_t n)
 	ovc_tls_guard++;
 	int saved = errno; /* libunwind and its first dlopen may set it */
 	uintptr_t ips[OVC_MAX_FRAMES];
-	int nf = ovc_stack_capture(ips, frames);
+	int nf = ovc_stack_capture(ips, frames, true);
 	/* Most stacks were seen before by this thread: their site is found
 	 * without the lock. */
 	struct ovc_site *s = ovc_site_recent(t, ips, nf, OVC_KIND_MALLOC);

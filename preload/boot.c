@@ -103,6 +103,19 @@ bool ovc_boot(void)
 
 bool ovc_glibc_chunks;
 
+bool ovc_boot_glibc_malloc(void)
+{
+	if (!ovc_booted)
+		return false;
+	void *next_fn, *first_fn = dlsym(RTLD_DEFAULT, "malloc");
+	memcpy(&next_fn, &ovc_real.malloc, sizeof next_fn);
+	Dl_info next, first, self;
+	return dladdr(next_fn, &next) && next.dli_fname &&
+	       strstr(next.dli_fname, "/libc.so.") && first_fn &&
+	       dladdr(first_fn, &first) && dladdr((void *)ovc_boot, &self) &&
+	       first.dli_fbase == self.dli_fbase;
+}
+
 bool ovc_valgrind(void)
 {
 	const char *preload = getenv("LD_PRELOAD");

@@ -159,6 +159,10 @@ static inline size_t ovc_usable(void *p)
 bool ovc_valgrind(void) OVC_HIDDEN;
 /** Decides ovc_glibc_chunks by comparing with malloc_usable_size. */
 void ovc_boot_check_chunks(void) OVC_HIDDEN;
+/** Whether the program's malloc is ovc's and the one after it glibc's: no
+ * other allocator (linked, or preloaded before or after libovc.so) stands
+ * in the way. Calls dladdr and dlsym: at start only. */
+bool ovc_boot_glibc_malloc(void) OVC_HIDDEN;
 
 /* ---- account.c: exact counters, per thread ---- */
 
@@ -296,10 +300,17 @@ enum ovc_site_kind {
 	OVC_KIND_MAPPED = 2, /**< mmap: file-backed or shared mappings */
 };
 
+/** Loads libunwind now when the program's allocator is not glibc's (see
+ * stack.c). In the constructor, after ovc_boot_check_chunks. */
+void ovc_stack_init(void) OVC_HIDDEN;
 /** Captures up to MAX return addresses of the caller of the hooked
  * function (ovc's frames dropped) into IPS; returns how many. Call under
- * the guard: libunwind may allocate on first use. */
-int ovc_stack_capture(uintptr_t *ips, int max) OVC_HIDDEN;
+ * the guard. MAY_ALLOC: the caller holds no lock of the allocator's (the
+ * malloc family's hooks), so libunwind may load and allocate its
+ * per-thread cache through the program's malloc; false from the mmap
+ * family's hooks, which an allocator calls under its own lock: then
+ * nothing is loaded or allocated (0 frames while libunwind is not loaded). */
+int ovc_stack_capture(uintptr_t *ips, int max, bool may_alloc) OVC_HIDDEN;
 /** Whether PC lies in libunwind (once loaded): the mmap family's calls
  * from there are ovc's own, not the program's. */
 bool ovc_stack_is_unwinder(uintptr_t pc) OVC_HIDDEN;

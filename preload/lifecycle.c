@@ -877,6 +877,7 @@ __attribute__((constructor)) static void ovc_start(void)
 	int saved = errno;
 	ovc_boot();
 	ovc_boot_check_chunks();
+	ovc_stack_init();
 	ovc_options_load(&ovc_cfg);
 	ovc_host_read(&host);
 	ovc_honest_init(&host);

@@ -270,7 +270,7 @@ void ovc_map_added(void *p, size_t len, int prot, int flags, int fd)
 	struct ovc_site *s = NULL;
 	ovc_tls_guard++;
 	uintptr_t ips[OVC_MAX_FRAMES];
-	int nf = track ? ovc_stack_capture(ips, (int)ovc_cfg.frames) : 0;
+	int nf = track ? ovc_stack_capture(ips, (int)ovc_cfg.frames, false) : 0;
 	ovc_blocks_lock();
 	/* MAP_FIXED replaces what was there. */
 	remove_range(a, b, true);

@@ -3,10 +3,21 @@
  * modules (path, build id, load address) are logged so the CLI can
  * symbolize after the process is gone.
  *
- * libunwind is loaded with dlopen(RTLD_LOCAL) at the first capture, not
- * linked: linked, its exported backtrace and _Unwind_* functions would
- * stand in the program's global scope in front of glibc's and libgcc's,
- * and every short-lived process would pay for loading it. */
+ * libunwind is loaded with dlopen(RTLD_LOCAL), not linked: linked, its
+ * exported backtrace and _Unwind_* functions would stand in the program's
+ * global scope in front of glibc's and libgcc's. With glibc's malloc it is
+ * loaded at the first capture, so that a short-lived process that never
+ * captures does not pay for it (about 0.1 ms). With another allocator
+ * (jemalloc, tcmalloc, mimalloc, linked or preloaded) it is loaded by the
+ * constructor: such an allocator calls mmap while it holds a lock of its
+ * own, ovc's mmap hook captures a stack there, and dlopen allocates through
+ * that same allocator (issue 19: jemalloc deadlocked on its own mutex).
+ * For the same reason a capture from the mmap family's hooks under such an
+ * allocator steps frame by frame (unw_init_local, unw_step: no allocation)
+ * instead of calling unw_backtrace, whose per-thread cache lives in
+ * libunwind's thread-local storage, which glibc allocates with malloc at a
+ * thread's first use (and again after the program dlopens a library with
+ * thread-local storage). */
 #include "core.h"
 
 #include <elf.h>
@@ -16,6 +27,15 @@
 #include <unistd.h>
 
 #include <dlfcn.h>
+
+#if defined(__x86_64__) && !defined(__SANITIZE_THREAD__)
+/* Only the types and the exported names: libunwind is not linked. */
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
+#define OVC_UNW_STEPS 1
+#define OVC_STR_(x) #x
+#define OVC_STR(x) OVC_STR_(x)
+#endif
 
 /* uthash's memory is ovc's own (core.h); a failed allocation leaves the
  * table as it was and the caller goes without a site. */
@@ -203,6 +223,15 @@ static const struct ovc_module *module_of(uintptr_t ip)
 enum { UNW_NONE, UNW_LOADING, UNW_READY, UNW_MISSING };
 static int unwind_state;
 static int (*unw_bt)(void **, int);
+#ifdef OVC_UNW_STEPS
+static int (*unw_ctx)(unw_context_t *);
+static int (*unw_init)(unw_cursor_t *, unw_context_t *);
+static int (*unw_next)(unw_cursor_t *);
+static int (*unw_reg)(unw_cursor_t *, unw_regnum_t, unw_word_t *);
+#endif
+/* The program allocates with something else than glibc's malloc: libunwind
+ * is loaded by the constructor, and the mmap family steps (see the top). */
+static bool foreign_alloc;
 
 /* libunwind's own range: the mappings it makes and frees for its caches
  * (munmap from a thread-exit destructor) are ovc's, not the program's. */
@@ -229,6 +258,14 @@ static int find_range(struct dl_phdr_info *info, size_t size, void *arg)
 	return 0;
 }
 
+/* The function NAME of libunwind (handle H) into *FN; false when missing. */
+static bool unw_sym(void *h, const char *name, void *fn)
+{
+	void *sym = dlsym(h, name);
+	memcpy(fn, &sym, sizeof sym);
+	return sym != NULL;
+}
+
 /* Loads libunwind once. A thread that finds another one loading it goes
  * without a stack rather than wait: the loader may hold locks the other
  * thread waits for. */
@@ -252,15 +289,23 @@ static bool unwind_ready(void)
 	self_lo = self[1];
 	self_hi = self[2];
 	void *h = dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL);
-	void *sym = h ? dlsym(h, "unw_backtrace") : NULL;
-	if (!sym) {
+	if (!h || !unw_sym(h, "unw_backtrace", &unw_bt)) {
 		ovc_warn_once(OVC_WARN_UNWIND,
 			      "cannot load libunwind.so.8 (apt-get install "
 			      "libunwind8): sites have no call stacks");
 		__atomic_store_n(&unwind_state, UNW_MISSING, __ATOMIC_RELEASE);
 		return false;
 	}
-	memcpy(&unw_bt, &sym, sizeof sym);
+#ifdef OVC_UNW_STEPS
+	/* The names libunwind.h maps unw_getcontext and friends to. */
+	if (!unw_sym(h, OVC_STR(unw_tdep_getcontext), &unw_ctx) ||
+	    !unw_sym(h, OVC_STR(unw_init_local), &unw_init) ||
+	    !unw_sym(h, OVC_STR(unw_step), &unw_next) ||
+	    !unw_sym(h, OVC_STR(unw_get_reg), &unw_reg))
+		unw_ctx = NULL;
+#endif
+	void *sym;
+	memcpy(&sym, &unw_bt, sizeof sym);
 	uintptr_t range[3] = {(uintptr_t)sym, 0, 0};
 	dl_iterate_phdr(find_range, range);
 	__atomic_store_n(&unwinder_hi, range[2], __ATOMIC_RELAXED);
@@ -269,14 +314,62 @@ static bool unwind_ready(void)
 	return true;
 }
 
-int ovc_stack_capture(uintptr_t *ips, int max)
+#ifdef OVC_UNW_STEPS
+/* The return addresses of the stack, frame by frame: libunwind's global
+ * caches only (its own lock, mmap for its pools), no thread-local storage
+ * and no malloc. */
+static int __attribute__((noinline)) step_trace(void **raw, int want)
+{
+	unw_context_t uc;
+	unw_cursor_t cur;
+	if (!unw_ctx || unw_ctx(&uc) != 0 || unw_init(&cur, &uc) != 0)
+		return 0;
+	int n = 0;
+	while (n < want) {
+		unw_word_t ip;
+		if (unw_reg(&cur, UNW_REG_IP, &ip) < 0 || !ip)
+			break;
+		raw[n++] = (void *)ip;
+		if (unw_next(&cur) <= 0)
+			break;
+	}
+	return n;
+}
+#endif
+
+void ovc_stack_init(void)
+{
+	foreign_alloc = !ovc_boot_glibc_malloc();
+	if (!foreign_alloc || !unwind_ready())
+		return;
+#ifdef OVC_UNW_STEPS
+	/* libunwind's one-time set-up (its pools, its address-space cache)
+	 * now, while no allocator lock is held. */
+	void *raw[4];
+	step_trace(raw, 4);
+#endif
+}
+
+int ovc_stack_capture(uintptr_t *ips, int max, bool may_alloc)
 {
 	void *raw[OVC_MAX_FRAMES + 8];
 	int want = max + 8 < (int)(sizeof raw / sizeof raw[0]) ? max + 8
 							       : (int)(sizeof raw / sizeof raw[0]);
-	if (!unwind_ready())
+	int n;
+	if (may_alloc || !foreign_alloc) {
+		if (!unwind_ready())
+			return 0;
+		n = unw_bt(raw, want);
+	} else {
+		/* Never load here: the allocator may hold its lock. */
+		if (__atomic_load_n(&unwind_state, __ATOMIC_ACQUIRE) != UNW_READY)
+			return 0;
+#ifdef OVC_UNW_STEPS
+		n = step_trace(raw, want);
+#else
 		return 0;
-	int n = unw_bt(raw, want);
+#endif
+	}
 	/* Drop ovc's own frames (the hook and the core): frame 0 is the code
 	 * that called the allocation function. */
 	int skip = 0;

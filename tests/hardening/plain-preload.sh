@@ -10,7 +10,8 @@ if [ -n "$OVC_PLAIN_BUILD" ]; then
 	OVC_LIB="$OVC_PLAIN_BUILD/preload/libovc.so"
 	OVC_PROGRAMS="$OVC_PLAIN_BUILD/tests/programs"
 	OVC_HPROGRAMS="$OVC_PLAIN_BUILD/tests/hardening"
-	export OVC_LIB OVC_PROGRAMS OVC_HPROGRAMS
+	OVC_HOSTILE_PROGRAMS="$OVC_PLAIN_BUILD/tests/hostile"
+	export OVC_LIB OVC_PROGRAMS OVC_HPROGRAMS OVC_HOSTILE_PROGRAMS
 	if [ -n "$OVC_SAN_BUILD" ]; then
 		n=$#
 		i=0
