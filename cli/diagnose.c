@@ -244,7 +244,9 @@ static void put_event(FILE *out, struct ovc_symbolizer *sym,
 		fputs("allocation", out);
 	for (const char *c = e->fn; *c; c++)
 		fputc((unsigned char)*c < 0x20 || *c == 0x7f ? '?' : *c, out);
-	fprintf(out, "%s%s%s with %s live, in %s", e->fn[0] ? "(" : " of ",
+	/* The reader saturates sizes past INT64_MAX (malloc(SIZE_MAX)). */
+	fprintf(out, "%s%s%s%s with %s live, in %s", e->fn[0] ? "(" : " of ",
+		e->size_bytes == INT64_MAX ? "at least " : "",
 		bytes(e->size_bytes, a), e->fn[0] ? ")" : "",
 		bytes(e->live_bytes, b),
 		event_site(sym, p, e->site, site, sizeof site));

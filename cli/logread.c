@@ -112,6 +112,116 @@ static bool next_line(FILE *f, char *buf, size_t cap, size_t *len, bool *nl,
 	return any;
 }
 
+/* ---- integers past INT64_MAX ----
+ *
+ * The preload writes its figures unsigned: a request's size (a refused
+ * malloc(SIZE_MAX)) and its byte totals (which saturate at UINT64_MAX) may
+ * pass INT64_MAX, and jansson, whose integers are long long, rejects a
+ * line that holds one. Such an integer, outside strings, is written as a
+ * string of its digits before the line is parsed; get_int and get_counts
+ * read that string back as the figure, saturated to INT64_MAX (8 EiB: the
+ * model's figures are int64_t) where the field takes any size. */
+
+/* The value of S when it is a whole number in (INT64_MAX, UINT64_MAX]
+ * written in decimal digits only. */
+static bool big_digits(const char *s, size_t n, uint64_t *out)
+{
+	if (n < 19 || n > 20)
+		return false;
+	uint64_t v = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9' ||
+		    __builtin_mul_overflow(v, 10, &v) ||
+		    __builtin_add_overflow(v, (uint64_t)(s[i] - '0'), &v))
+			return false;
+	}
+	if (v <= INT64_MAX)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* A copy of the line S (LEN bytes) with every integer above INT64_MAX
+ * outside strings quoted, and its length in *OUT_LEN; NULL when there is
+ * none (the common case, decided by one pass) or no memory. */
+static char *quote_big_ints(const char *s, size_t len, size_t *out_len)
+{
+	size_t run = 0, i;
+	for (i = 0; i < len; i++) {
+		run = (s[i] >= '0' && s[i] <= '9') ? run + 1 : 0;
+		if (run == 19)
+			break;
+	}
+	if (i == len)
+		return NULL;
+	/* At most two quotes per 19 bytes of digits. */
+	char *out = malloc(len + len / 9 + 3);
+	if (!out)
+		return NULL;
+	size_t n = 0;
+	bool in_str = false, quoted = false;
+	for (i = 0; i < len;) {
+		char c = s[i];
+		if (in_str) {
+			out[n++] = c;
+			i++;
+			if (c == '\\' && i < len)
+				out[n++] = s[i++];
+			else if (c == '"')
+				in_str = false;
+			continue;
+		}
+		if (c == '"') {
+			in_str = true;
+			out[n++] = c;
+			i++;
+			continue;
+		}
+		if ((c >= '0' && c <= '9') || c == '-') {
+			size_t j = i;
+			while (j < len && ((s[j] >= '0' && s[j] <= '9') ||
+					   s[j] == '-' || s[j] == '+' ||
+					   s[j] == '.' || s[j] == 'e' || s[j] == 'E'))
+				j++;
+			uint64_t v;
+			bool big = big_digits(s + i, j - i, &v);
+			if (big)
+				out[n++] = '"';
+			memcpy(out + n, s + i, j - i);
+			n += j - i;
+			if (big)
+				out[n++] = '"', quoted = true;
+			i = j;
+			continue;
+		}
+		out[n++] = c;
+		i++;
+	}
+	if (!quoted) {
+		free(out);
+		return NULL;
+	}
+	*out_len = n;
+	return out;
+}
+
+/* Parses one line with jansson, big integers quoted first. */
+static json_t *load_line(const char *buf, size_t len, json_error_t *jerr)
+{
+	size_t qlen;
+	char *q = quote_big_ints(buf, len, &qlen);
+	json_t *o = json_loadb(q ? q : buf, q ? qlen : len, 0, jerr);
+	free(q);
+	return o;
+}
+
+/* Whether V is a figure past INT64_MAX that load_line quoted. */
+static bool json_big(json_t *v, uint64_t *out)
+{
+	return json_is_string(v) &&
+	       big_digits(json_string_value(v), json_string_length(v), out);
+}
+
 /* Field access: MISSING leaves the output alone, BAD sets r->why. */
 enum field { FLD_MISSING, FLD_OK, FLD_BAD };
 
@@ -121,6 +231,17 @@ static enum field get_int(struct reader *r, json_t *o, const char *key,
 	json_t *v = json_object_get(o, key);
 	if (!v || json_is_null(v))
 		return FLD_MISSING;
+	uint64_t big;
+	if (json_big(v, &big)) {
+		/* Any size: saturated. A bounded field: out of range. */
+		if (max != INT64_MAX) {
+			set_why(r, "\"%s\" is out of range (%llu)", key,
+				(unsigned long long)big);
+			return FLD_BAD;
+		}
+		*out = INT64_MAX;
+		return FLD_OK;
+	}
 	if (!json_is_integer(v)) {
 		set_why(r, "\"%s\" is not an integer", key);
 		return FLD_BAD;
@@ -222,6 +343,11 @@ static enum field get_counts(struct reader *r, json_t *o, const char *key,
 	}
 	for (size_t i = 0; i < nfuncs; i++) {
 		json_t *e = json_array_get(a, i);
+		uint64_t big;
+		if (json_big(e, &big)) {
+			out[i] = INT64_MAX; /* a byte total: saturated */
+			continue;
+		}
 		if (!json_is_integer(e) || json_integer_value(e) < 0) {
 			set_why(r, "\"%s\"[%zu] is not a non-negative integer",
 				key, i);
@@ -664,11 +790,11 @@ static bool read_site_stats(struct reader *r, json_t *o, struct ovc_proc *p)
 	bool sampled = false, shared = false;
 	if (get_int(r, o, "ns", 0, ABSURD_NS, &ns) == FLD_BAD ||
 	    get_int(r, o, "id", 0, INT64_MAX, &id) == FLD_BAD ||
-	    get_int(r, o, "blocks", 0, ABSURD_BYTES, &blocks) == FLD_BAD ||
-	    get_int(r, o, "requested", 0, ABSURD_BYTES, &req) == FLD_BAD ||
+	    get_int(r, o, "blocks", 0, INT64_MAX, &blocks) == FLD_BAD ||
+	    get_int(r, o, "requested", 0, INT64_MAX, &req) == FLD_BAD ||
 	    get_int(r, o, "live", 0, ABSURD_BYTES, &live) == FLD_BAD ||
 	    get_int(r, o, "peak_live", 0, ABSURD_BYTES, &peak) == FLD_BAD ||
-	    get_int(r, o, "touched", 0, ABSURD_BYTES, &touched) == FLD_BAD ||
+	    get_int(r, o, "touched", 0, INT64_MAX, &touched) == FLD_BAD ||
 	    get_int(r, o, "unprobed", 0, ABSURD_BYTES, &unprobed) == FLD_BAD ||
 	    get_int(r, o, "live_touched", 0, ABSURD_BYTES, &live_touched) ==
 		    FLD_BAD ||
@@ -968,7 +1094,7 @@ static enum ovc_read_status read_stream(struct ovc_model *m, const char *path,
 		}
 		r.lineno++;
 	} while (len == 0 && !too_long && r.lineno < 16);
-	json_t *first = too_long ? NULL : json_loadb(buf, len, 0, &jerr);
+	json_t *first = too_long ? NULL : load_line(buf, len, &jerr);
 	if (too_long)
 		snprintf(jerr.text, sizeof jerr.text, "longer than %zu bytes",
 			 r.max_line);
@@ -1006,7 +1132,7 @@ static enum ovc_read_status read_stream(struct ovc_model *m, const char *path,
 		}
 		if (len == 0)
 			continue;
-		json_t *obj = json_loadb(buf, len, 0, &jerr);
+		json_t *obj = load_line(buf, len, &jerr);
 		if (!obj || !json_is_object(obj)) {
 			if (!nl) {
 				/* A torn last line: the process was killed

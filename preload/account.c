@@ -121,12 +121,14 @@ void ovc_account_totals(struct ovc_totals *out)
 		for (int i = 0; i < OVC_FN_COUNT; i++) {
 			out->calls[i] += OVC_LOAD(t->calls[i]);
 			out->failed[i] += OVC_LOAD(t->failed[i]);
-			out->requested[i] += OVC_LOAD(t->requested[i]);
+			out->requested[i] = ovc_sat_add(out->requested[i],
+						       OVC_LOAD(t->requested[i]));
 		}
 		for (int i = 0; i < OVC_MFN_COUNT; i++) {
 			out->map_calls[i] += OVC_LOAD(t->map_calls[i]);
 			out->map_failed[i] += OVC_LOAD(t->map_failed[i]);
-			out->map_bytes[i] += OVC_LOAD(t->map_bytes[i]);
+			out->map_bytes[i] = ovc_sat_add(out->map_bytes[i],
+						       OVC_LOAD(t->map_bytes[i]));
 		}
 		out->live += OVC_LOAD(t->live);
 	}

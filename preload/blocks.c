@@ -438,9 +438,14 @@ void ovc_track_free(void *p)
 
 /* ---- records ---- */
 
+/* V to the nearest whole number, 0 below 0 and UINT64_MAX from 2^64 on
+ * (a site's sums are doubles: converting one past the range is undefined). */
 static uint64_t rounded(double v)
 {
-	return v > 0 ? (uint64_t)(v + 0.5) : 0;
+	if (!(v > 0))
+		return 0;
+	return v + 0.5 >= 18446744073709551616.0 ? UINT64_MAX
+						 : (uint64_t)(v + 0.5);
 }
 
 /* A site's `ss` record is written at most this often while the image

@@ -138,6 +138,10 @@ bool ovc_honest_reserve(size_t n)
 {
 	if (!budget)
 		return true;
+	/* Above the budget on its own, and past INT64_MAX (malloc(SIZE_MAX)
+	 * would add -1, and live_req go below 0 for a moment). */
+	if (n > budget)
+		return false;
 	int64_t after = __atomic_add_fetch(&live_req, (int64_t)n, __ATOMIC_RELAXED);
 	if ((uint64_t)after <= budget)
 		return true;
@@ -250,8 +254,11 @@ void ovc_honest_refused(enum ovc_func fn, size_t n, uint64_t t_ns)
 	ovc_buf_jstr(&b, ovc_func_names[fn], strlen(ovc_func_names[fn]));
 	ovc_buf_key(&b, "size");
 	ovc_buf_u64(&b, n);
+	/* A failed call's reservation is given back after it: never below 0
+	 * in the log (the reader takes sizes from 0 up). */
+	int64_t live = __atomic_load_n(&live_req, __ATOMIC_RELAXED);
 	ovc_buf_key(&b, "live");
-	ovc_buf_i64(&b, __atomic_load_n(&live_req, __ATOMIC_RELAXED));
+	ovc_buf_u64(&b, live > 0 ? (uint64_t)live : 0);
 	ovc_buf_key(&b, "budget");
 	ovc_buf_u64(&b, budget);
 	ovc_buf_key(&b, "site");

@@ -23,6 +23,16 @@
 /* A counter only its own thread writes: a plain add, readable by the ticker
  * without tearing (aligned 64-bit stores are atomic on every target). */
 #define OVC_BUMP(x, d) OVC_STORE(x, OVC_LOAD(x) + (d))
+/** A + B, or UINT64_MAX where the sum would wrap: byte totals saturate
+ * (600,000 munmap calls of 16 TiB sum to 1.05e19; a million wrap). The log
+ * writes them unsigned and the reader takes the whole u64 range. */
+static inline uint64_t ovc_sat_add(uint64_t a, uint64_t b)
+{
+	uint64_t s;
+	return __builtin_add_overflow(a, b, &s) ? UINT64_MAX : s;
+}
+/* OVC_BUMP for a byte total. */
+#define OVC_BUMP_SAT(x, d) OVC_STORE(x, ovc_sat_add(OVC_LOAD(x), (d)))
 
 /* ---- lock.c: the lock of ovc's hot tables ---- */
 

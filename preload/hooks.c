@@ -70,7 +70,7 @@ static inline void count_alloc(struct ovc_tc *t, enum ovc_func fn, size_t n,
 		OVC_BUMP(t->failed[fn], 1);
 		return;
 	}
-	OVC_BUMP(t->requested[fn], n);
+	OVC_BUMP_SAT(t->requested[fn], n);
 	live_add(t, (int64_t)ovc_usable(p));
 	if (OVC_UNLIKELY(n >= PEAK_CHECK_BYTES) && ovc_account_multi())
 		ovc_account_peak_check();
@@ -189,7 +189,7 @@ static void *resize(enum ovc_func fn, void *p, size_t n)
 		return q;
 	OVC_BUMP(t->calls[fn], 1);
 	if (q) {
-		OVC_BUMP(t->requested[fn], n);
+		OVC_BUMP_SAT(t->requested[fn], n);
 		live_add(t, (int64_t)ovc_usable(q) - (int64_t)old);
 		if (OVC_UNLIKELY(n >= PEAK_CHECK_BYTES) && ovc_account_multi())
 			ovc_account_peak_check();
@@ -432,7 +432,7 @@ static inline void count_map(struct ovc_tc *t, enum ovc_map_func fn,
 	if (failed)
 		OVC_BUMP(t->map_failed[fn], 1);
 	else
-		OVC_BUMP(t->map_bytes[fn], bytes);
+		OVC_BUMP_SAT(t->map_bytes[fn], bytes);
 }
 
 /* The counters for a call of the mmap family: NULL in ovc's own code,

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "diagnose.h"
 #include "logread.h"
 #include "model.h"
 #include "fixture.h"
@@ -138,6 +139,81 @@ START_TEST(test_logread_garbage_line)
 	ck_assert_uint_eq(fx_model->procs[0]->samples, 2);
 	ck_assert_int_eq(fx_model->procs[0]->calls[OVC_FN_MALLOC], 7);
 	ck_assert_uint_eq(fx_model->procs[0]->bad_lines, 1);
+}
+END_TEST
+
+/* Figures at the ends of the u64 range (issue 19): the preload writes
+ * sizes and byte totals unsigned, up to UINT64_MAX; the reader takes every
+ * one (saturated to INT64_MAX where a size may be anything), leaves digits
+ * inside strings alone, and still refuses one past UINT64_MAX. */
+START_TEST(test_logread_u64_extremes)
+{
+	const char *p = put("ovc.100.0.jsonl",
+		PROC
+		"{\"t\":\"s\",\"ns\":1000,\"vm\":500,\"rss\":200,"
+		"\"shared\":40,\"live\":50,\"peak_live\":50,"
+		"\"calls\":[18446744073709551615,0,0,0,0,0,0,0,0,9223372036854775807],"
+		"\"failed\":" ZERO10 ","
+		"\"requested\":[18446744073709551615,9223372036854775808,"
+		"9223372036854775807,0,0,0,0,0,0,0],"
+		"\"map_calls\":[1,600000,0,0],\"map_failed\":[0,0,0,0],"
+		"\"map_bytes\":[4096,10555311626649600000,18446744073709551615,0],"
+		"\"mapped\":4096,\"peak_mapped\":4096,\"committed\":0,"
+		"\"peak_committed\":0}\n"
+		"{\"t\":\"refuse\",\"ns\":1100,\"fn\":\"malloc\","
+		"\"size\":18446744073709551615,\"live\":0,"
+		"\"budget\":1073741824,\"site\":-1}\n"
+		"{\"t\":\"refuse\",\"ns\":1200,\"fn\":\"malloc\","
+		"\"size\":9223372036854775808,\"live\":0,"
+		"\"budget\":1073741824,\"site\":-1}\n"
+		"{\"t\":\"refuse\",\"ns\":1300,\"fn\":\"malloc\","
+		"\"size\":9223372036854775807,\"live\":0,"
+		"\"budget\":1073741824,\"site\":-1}\n"
+		"{\"t\":\"refuse\",\"ns\":1400,\"fn\":\"malloc\","
+		"\"size\":0,\"live\":0,\"budget\":1073741824,\"site\":-1}\n"
+		/* digits in a string are not a number */
+		"{\"t\":\"untraced\",\"ns\":1500,"
+		"\"path\":\"/x/18446744073709551616\\\"99999999999999999999\","
+		"\"why\":\"static\"}\n"
+		/* past UINT64_MAX: not a figure the preload writes */
+		"{\"t\":\"refuse\",\"ns\":1600,\"fn\":\"malloc\","
+		"\"size\":18446744073709551616,\"live\":0,"
+		"\"budget\":1073741824,\"site\":-1}\n"
+		/* above INT64_MAX where the field is bounded: out of range */
+		"{\"t\":\"s\",\"ns\":1700,\"vm\":9223372036854775808,"
+		"\"rss\":200,\"shared\":40,\"live\":50,\"peak_live\":50,"
+		"\"calls\":" ZERO10 ",\"failed\":" ZERO10 ","
+		"\"requested\":" ZERO10 "}\n"
+		"{\"t\":\"end\",\"ns\":3500,\"kind\":\"exit\",\"code\":0,"
+		"\"via\":\"exit\"}\n");
+	ck_assert_int_eq(read1(p), OVC_READ_OK);
+	ck_assert_msg(count_lines(fx_errbuf) == 2, "%s", fx_errbuf);
+	ck_assert_ptr_nonnull(strstr(fx_errbuf, "ovc.100.0.jsonl:8: not valid JSON"));
+	ck_assert_ptr_nonnull(strstr(fx_errbuf, "ovc.100.0.jsonl:9: "));
+	ck_assert_ptr_nonnull(strstr(fx_errbuf, "out of range (9223372036854775808)"));
+	struct ovc_proc *q = fx_model->procs[0];
+	ck_assert_uint_eq(q->bad_lines, 2);
+	ck_assert_uint_eq(q->samples, 1);
+	ck_assert_int_eq(q->calls[OVC_FN_MALLOC], INT64_MAX);
+	ck_assert_int_eq(q->calls[OVC_FN_PVALLOC], INT64_MAX);
+	ck_assert_int_eq(q->requested[OVC_FN_MALLOC], INT64_MAX);
+	ck_assert_int_eq(q->requested[OVC_FN_CALLOC], INT64_MAX);
+	ck_assert_int_eq(q->requested[OVC_FN_REALLOC], INT64_MAX);
+	ck_assert_int_eq(q->map_calls[OVC_MFN_MUNMAP], 600000);
+	ck_assert_int_eq(q->map_bytes[OVC_MFN_MMAP], 4096);
+	ck_assert_int_eq(q->map_bytes[OVC_MFN_MUNMAP], INT64_MAX);
+	ck_assert_int_eq(q->map_bytes[OVC_MFN_MREMAP], INT64_MAX);
+	ck_assert(q->has_end);
+	ck_assert_uint_eq(q->nuntraced, 1);
+	ck_assert_str_eq(q->untraced[0].path,
+			 "/x/18446744073709551616\"99999999999999999999");
+	struct ovc_proc_extra *x = ovc_proc_extra(q);
+	ck_assert_ptr_nonnull(x);
+	ck_assert_uint_eq(x->nrefuse, 4);
+	ck_assert_int_eq(x->refuse[0].size_bytes, INT64_MAX);
+	ck_assert_int_eq(x->refuse[1].size_bytes, INT64_MAX);
+	ck_assert_int_eq(x->refuse[2].size_bytes, INT64_MAX);
+	ck_assert_int_eq(x->refuse[3].size_bytes, 0);
 }
 END_TEST
 
@@ -429,6 +505,7 @@ static Suite *logread_suite(void)
 	tcase_add_test(tc, test_logread_good_log);
 	tcase_add_test(tc, test_logread_torn_tail);
 	tcase_add_test(tc, test_logread_garbage_line);
+	tcase_add_test(tc, test_logread_u64_extremes);
 	tcase_add_test(tc, test_logread_wrong_version);
 	tcase_add_test(tc, test_logread_not_a_log);
 	tcase_add_test(tc, test_logread_hostile_types);
