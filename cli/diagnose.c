@@ -86,6 +86,78 @@ void ovc_proc_note_budget(struct ovc_proc *p, int64_t budget_bytes,
 	x->prefault = prefault;
 }
 
+void ovc_proc_note_cgroup(struct ovc_proc *p, const struct ovc_cgroup *c)
+{
+	struct ovc_proc_extra *x = ovc_proc_extra(p);
+	if (x)
+		x->cgroup = *c;
+}
+
+/* The first number of FILE in cgroup directory DIR, or the one after
+ * the line that starts with KEY (with its space) when KEY is not NULL;
+ * -1 when unreadable or not a number ("max"). Only directories under
+ * /sys/fs/cgroup/ are read: the path comes from a log. */
+static int64_t cgroup_value(const char *dir, const char *file,
+			    const char *key)
+{
+	if (strncmp(dir, "/sys/fs/cgroup/", 15) != 0 || strstr(dir, "/.."))
+		return -1;
+	char path[640], buf[4096];
+	if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, file) >= sizeof path)
+		return -1;
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return -1;
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	const char *p = buf;
+	if (key) {
+		size_t k = strlen(key);
+		for (p = buf; p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+			if (strncmp(p, key, k) == 0)
+				break;
+		if (!p)
+			return -1;
+		p += k;
+	}
+	if (*p < '0' || *p > '9')
+		return -1;
+	char *end;
+	unsigned long long v = strtoull(p, &end, 10);
+	return v > INT64_MAX ? INT64_MAX : (int64_t)v;
+}
+
+/* The memory cgroup part of the diagnosis of P (see struct
+ * ovc_diagnosis). */
+static void diagnose_cgroup(const struct ovc_proc *p,
+			    const struct ovc_cgroup *c, struct ovc_diagnosis *d)
+{
+	d->cgroup_max_bytes = d->cgroup_peak_bytes = d->cgroup_oom_kills = -1;
+	if (!c || !c->version)
+		return;
+	d->cgroup_version = c->version;
+	d->cgroup_dir = c->dir;
+	bool v2 = c->version == 2;
+	int64_t max = cgroup_value(c->dir, v2 ? "memory.max" : "memory.limit_in_bytes",
+				   NULL);
+	/* v1 writes "no limit" as about 2^63 */
+	if (max >= ((int64_t)1 << 62))
+		max = -1;
+	d->cgroup_max_bytes = max >= 0 ? max : c->max_bytes;
+	d->cgroup_peak_bytes = cgroup_value(
+		c->dir, v2 ? "memory.peak" : "memory.max_usage_in_bytes", NULL);
+	int64_t kills = cgroup_value(c->dir, v2 ? "memory.events"
+						: "memory.oom_control",
+				     "oom_kill ");
+	if (kills >= 0 && c->oom_kill_start >= 0)
+		d->cgroup_oom_kills = kills >= c->oom_kill_start
+					      ? kills - c->oom_kill_start
+					      : 0;
+	d->near_cgroup = d->cgroup_max_bytes > 0 && p->peak_rss_bytes > 0 &&
+			 (double)p->peak_rss_bytes >= 0.9 * (double)d->cgroup_max_bytes;
+}
+
 /* The host facts of P, else the model's. */
 static const struct ovc_host *host_of(const struct ovc_model *m,
 				      const struct ovc_proc *p)
@@ -119,7 +191,9 @@ void ovc_diagnose(const struct ovc_model *m, const struct ovc_proc *p,
 		  (double)p->peak_rss_bytes >= 0.9 * (double)h->mem_available_bytes) ||
 		 (h->mem_total_bytes > 0 &&
 		  (double)p->peak_rss_bytes >= 0.9 * (double)h->mem_total_bytes));
-	d->likely_oom = d->killed && (d->near_memory || d->sigkill);
+	diagnose_cgroup(p, x ? &x->cgroup : NULL, d);
+	d->likely_oom = d->killed && (d->near_memory || d->near_cgroup ||
+				      d->cgroup_oom_kills > 0 || d->sigkill);
 	d->last_t_ns = x && x->series && x->series->samples
 			       ? x->series->last_t_ns
 			       : p->last_ns;
@@ -267,7 +341,24 @@ static void put_killed(FILE *out, const struct ovc_proc *p,
 		fprintf(out, ", MemAvailable at start %s",
 			bytes(d->mem_available_bytes, e));
 	fputc('\n', out);
-	if (d->likely_oom) {
+	if (d->killed && (d->cgroup_oom_kills > 0 || d->near_cgroup)) {
+		/* The limit that counts is the cgroup's, not the machine's. */
+		if (d->cgroup_oom_kills > 0)
+			fprintf(out, "  ! killed by the OOM killer of its memory "
+				     "cgroup: its oom_kill count rose by %" PRId64
+				     " since the process started",
+				d->cgroup_oom_kills);
+		else
+			fprintf(out, "  ! likely killed by the OOM killer of its "
+				     "memory cgroup: resident memory reached %s",
+				bytes(d->peak_rss_bytes, a));
+		if (d->cgroup_max_bytes > 0)
+			fprintf(out, "; the cgroup's limit is %s",
+				bytes(d->cgroup_max_bytes, b));
+		if (d->cgroup_peak_bytes >= 0)
+			fprintf(out, ", its peak %s", bytes(d->cgroup_peak_bytes, c));
+		fprintf(out, " (%s, cgroup v%d)\n", d->cgroup_dir, d->cgroup_version);
+	} else if (d->likely_oom) {
 		fprintf(out, "  ! likely killed by the OOM killer: ");
 		if (d->near_memory)
 			fprintf(out, "resident memory reached %s, near the "
@@ -286,9 +377,14 @@ static void put_killed(FILE *out, const struct ovc_proc *p,
 		      "('Out of memory: Killed process')\n",
 		      out);
 	} else {
-		fputs("  ! killed or crashed: resident memory stayed well "
-		      "below the machine's, so the OOM killer is not the "
-		      "likely cause\n",
+		fputs(d->cgroup_version
+			      ? "  ! killed or crashed: resident memory stayed "
+				"well below the machine's and its memory "
+				"cgroup's limit, and the cgroup counted no OOM "
+				"kill, so the OOM killer is not the likely cause\n"
+			      : "  ! killed or crashed: resident memory stayed well "
+				"below the machine's, so the OOM killer is not the "
+				"likely cause\n",
 		      out);
 	}
 	size_t *order = malloc((p->nsites ? p->nsites : 1) * sizeof *order);
@@ -431,6 +527,20 @@ json_t *ovc_diag_json(const struct ovc_model *m, const struct ovc_proc *p,
 		json_object_set_new(k, "near_memory",
 				    json_boolean(d.near_memory));
 		json_object_set_new(k, "sigkill", json_boolean(d.sigkill));
+		json_t *cg = json_null();
+		if (d.cgroup_version) {
+			cg = json_object();
+			json_object_set_new(cg, "version",
+					    json_integer(d.cgroup_version));
+			json_object_set_new(cg, "dir", jstr(d.cgroup_dir));
+			json_object_set_new(cg, "max_bytes", jint(d.cgroup_max_bytes));
+			json_object_set_new(cg, "peak_bytes",
+					    jint(d.cgroup_peak_bytes));
+			json_object_set_new(cg, "oom_kills", jint(d.cgroup_oom_kills));
+			json_object_set_new(cg, "near_limit",
+					    json_boolean(d.near_cgroup));
+		}
+		json_object_set_new(k, "cgroup", cg);
 		json_object_set_new(k, "last_t_s",
 				    json_real(d.last_t_ns > 0
 						      ? (double)d.last_t_ns / 1e9

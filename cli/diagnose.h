@@ -40,6 +40,14 @@ struct ovc_alloc_event {
 	int64_t site;        /**< site id in the log, -1 when none */
 };
 
+/** The memory cgroup a process ran in, from its `proc` record. */
+struct ovc_cgroup {
+	int version;            /**< 1 or 2; 0 when not recorded */
+	char dir[512];          /**< its directory under /sys/fs/cgroup */
+	int64_t max_bytes;      /**< its limit at start, -1 when none */
+	int64_t oom_kill_start; /**< its oom_kill count at start, -1 unknown */
+};
+
 /** What the reader keeps for charts and the diagnosis, per process. */
 struct ovc_proc_extra {
 	struct ovc_series *series; /**< NULL when out of memory */
@@ -49,6 +57,7 @@ struct ovc_proc_extra {
 	int64_t budget_bytes; /**< proc record's "budget", -1 when none */
 	char budget_mode[16]; /**< "size", "commit", "avail", or "" */
 	bool prefault;        /**< proc record's "prefault" */
+	struct ovc_cgroup cgroup;
 };
 
 /** The extra data of P, made on first use; NULL when out of memory. */
@@ -69,6 +78,9 @@ void ovc_proc_note_over(struct ovc_proc *p, const char *limit,
 /** Records a `refuse` record of P. */
 void ovc_proc_note_refuse(struct ovc_proc *p, const struct ovc_alloc_event *e);
 
+/** Records the memory cgroup of P's `proc` record. */
+void ovc_proc_note_cgroup(struct ovc_proc *p, const struct ovc_cgroup *c);
+
 /** Records the budget fields of P's `proc` record. */
 void ovc_proc_note_budget(struct ovc_proc *p, int64_t budget_bytes,
 			  const char *mode, bool prefault);
@@ -80,7 +92,19 @@ struct ovc_diagnosis {
 	bool sigkill;     /**< ovc run saw SIGKILL */
 	bool near_memory; /**< peak resident >= 90% of MemAvailable at start
 			       or of MemTotal */
-	bool likely_oom;  /**< killed, and near_memory or sigkill */
+	bool likely_oom;  /**< killed, and near_memory, near_cgroup,
+			       cgroup_oom_kills > 0 or sigkill */
+	/* its memory cgroup: the files are read when the diagnosis is made,
+	 * after the process died (v2: memory.max, memory.peak,
+	 * memory.events; v1: memory.limit_in_bytes,
+	 * memory.max_usage_in_bytes, memory.oom_control) */
+	int cgroup_version;        /**< 0: none recorded */
+	const char *cgroup_dir;
+	int64_t cgroup_max_bytes;  /**< its limit (now, else at start); -1 none */
+	int64_t cgroup_peak_bytes; /**< the cgroup's peak usage; -1 unknown */
+	int64_t cgroup_oom_kills;  /**< OOM kills in it since the process
+				        started; -1 unknown */
+	bool near_cgroup;          /**< peak resident >= 90% of its limit */
 	int64_t last_t_ns;     /**< time of the last sample */
 	int64_t last_live_bytes, last_rss_bytes, last_anon_bytes;
 	int64_t peak_rss_bytes;

@@ -509,6 +509,29 @@ static void read_proc_header(struct reader *r, json_t *o, struct ovc_proc *p)
 	bool prefault = json_is_true(json_object_get(o, "prefault"));
 	if (budget >= 0 || prefault)
 		ovc_proc_note_budget(p, budget, mode, prefault);
+
+	json_t *cg = json_object_get(o, "cgroup");
+	if (cg && !json_is_null(cg)) {
+		struct ovc_cgroup c = {.max_bytes = -1, .oom_kill_start = -1};
+		int64_t version = 0;
+		const char *dir = "";
+		enum field cf = FLD_OK;
+		if (!json_is_object(cg)) {
+			set_why(r, "\"cgroup\" is not an object");
+			cf = FLD_BAD;
+		} else if ((cf = get_int(r, cg, "version", 1, 2, &version)) != FLD_BAD &&
+			   (cf = get_str(r, cg, "dir", &dir)) != FLD_BAD &&
+			   (cf = get_int(r, cg, "max", 0, INT64_MAX,
+					&c.max_bytes)) != FLD_BAD &&
+			   (cf = get_int(r, cg, "oom_kill", 0, INT64_MAX,
+					&c.oom_kill_start)) != FLD_BAD) {
+			c.version = (int)version;
+			snprintf(c.dir, sizeof c.dir, "%s", dir);
+			if (c.version && c.dir[0])
+				ovc_proc_note_cgroup(p, &c);
+		}
+		header_field(r, cf);
+	}
 }
 
 /* Applies an `s` record to P; false (r->why set) when the line is bad. All

@@ -525,6 +525,12 @@ struct ovc_host {
 	uint64_t mem_total, mem_available, commit_limit, committed_as;
 	int overcommit_memory, overcommit_ratio;
 	long page_size;
+	/* The memory cgroup of the process (docs/log-format.md, `proc`):
+	 * version 0 when none was found. */
+	int cgroup_version;       /**< 1 or 2 */
+	char cgroup_dir[512];     /**< its directory under /sys/fs/cgroup */
+	int64_t cgroup_max;       /**< its limit in bytes; -1: none, unreadable */
+	int64_t cgroup_oom_kill;  /**< its oom_kill count; -1: unreadable */
 };
 
 /** Reads /proc/self/statm in bytes. False when it cannot be read. Hook-safe
@@ -534,7 +540,9 @@ bool ovc_statm_read(struct ovc_statm *out) OVC_HIDDEN;
 long ovc_page_size(void) OVC_HIDDEN;
 /** In a fork child: the statm descriptor describes the parent. */
 void ovc_statm_fork_child(void) OVC_HIDDEN;
-/** Reads /proc/meminfo and /proc/sys/vm/overcommit_*. Hook-safe. */
+/** Reads /proc/meminfo, /proc/sys/vm/overcommit_* and the memory cgroup's
+ * limit and OOM kill count (/proc/self/cgroup, then two files of its
+ * directory). Hook-safe. */
 void ovc_host_read(struct ovc_host *out) OVC_HIDDEN;
 /** Field 22 of /proc/self/stat (start time in clock ticks); 0 if unknown. */
 uint64_t ovc_proc_start_ticks(void) OVC_HIDDEN;

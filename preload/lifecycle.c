@@ -461,6 +461,22 @@ static void write_header(const char *origin, const char *parent_log,
 	ovc_buf_i64(&b, host.overcommit_ratio);
 	ovc_buf_key(&b, "interval_ms");
 	ovc_buf_u64(&b, ovc_cfg.interval_ms);
+	if (host.cgroup_version) {
+		ovc_buf_key(&b, "cgroup");
+		ovc_buf_raw(&b, "{\"version\":");
+		ovc_buf_u64(&b, (uint64_t)host.cgroup_version);
+		ovc_buf_raw(&b, ",\"dir\":");
+		ovc_buf_jstr(&b, host.cgroup_dir, strlen(host.cgroup_dir));
+		if (host.cgroup_max >= 0) {
+			ovc_buf_raw(&b, ",\"max\":");
+			ovc_buf_u64(&b, (uint64_t)host.cgroup_max);
+		}
+		if (host.cgroup_oom_kill >= 0) {
+			ovc_buf_raw(&b, ",\"oom_kill\":");
+			ovc_buf_u64(&b, (uint64_t)host.cgroup_oom_kill);
+		}
+		ovc_buf_raw(&b, "}");
+	}
 	if (ovc_cfg.budget_bytes) {
 		ovc_buf_key(&b, "budget");
 		ovc_buf_u64(&b, ovc_cfg.budget_bytes);

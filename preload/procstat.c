@@ -139,6 +139,116 @@ static uint64_t meminfo(const char *buf, const char *key)
 	return parse_u64(&p) * 1024;
 }
 
+/* The number after the line that starts with KEY (with its space: "oom_kill
+ * " is not "oom_kill_disable"), or -1. */
+static int64_t line_value(const char *buf, const char *key)
+{
+	size_t n = strlen(key);
+	for (const char *p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : p) {
+		if (strncmp(p, key, n) == 0 && p[n] >= '0' && p[n] <= '9') {
+			const char *q = p + n;
+			return (int64_t)parse_u64(&q);
+		}
+	}
+	return -1;
+}
+
+/* DIR + "/" + FILE into PATH (CAP bytes); false when it does not fit. */
+static bool join(char *path, size_t cap, const char *dir, const char *file)
+{
+	size_t a = strlen(dir), b = strlen(file);
+	if (a + 1 + b + 1 > cap)
+		return false;
+	memcpy(path, dir, a);
+	path[a] = '/';
+	memcpy(path + a + 1, file, b + 1);
+	return true;
+}
+
+/* Reads FILE of the cgroup directory DIR into BUF; its length, or -1. */
+static ssize_t cgroup_file(const char *dir, const char *file, char *buf,
+			   size_t cap)
+{
+	char path[640];
+	return join(path, sizeof path, dir, file)
+		       ? ovc_read_file(path, buf, cap)
+		       : -1;
+}
+
+/* Finds the memory cgroup of the process from /proc/self/cgroup: the v1
+ * hierarchy with the memory controller where there is one, else the v2
+ * one, under the usual mount points (/sys/fs/cgroup/memory; /sys/fs/cgroup
+ * or, on a hybrid machine, /sys/fs/cgroup/unified). Reads its limit and
+ * oom_kill count, which `ovc report` compares with the count after the
+ * process died. */
+static void cgroup_read(struct ovc_host *out)
+{
+	char buf[4096];
+	ssize_t n = ovc_read_file("/proc/self/cgroup", buf, sizeof buf);
+	if (n <= 0)
+		return;
+	const char *v1 = NULL, *v2 = NULL;
+	for (char *line = buf; line && *line;) {
+		char *end = strchr(line, '\n');
+		if (end)
+			*end = '\0';
+		char *c1 = strchr(line, ':');
+		char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		if (c2) {
+			*c2 = '\0';
+			const char *ctl = c1 + 1;
+			if (strcmp(line, "0:") == 0) /* "0::/path" */
+				v2 = c2 + 1;
+			for (const char *m = strstr(ctl, "memory"); m;
+			     m = strstr(m + 1, "memory"))
+				if ((m == ctl || m[-1] == ',') &&
+				    (m[6] == '\0' || m[6] == ','))
+					v1 = c2 + 1;
+		}
+		line = end ? end + 1 : NULL;
+	}
+	static const char *const v2_roots[] = {"/sys/fs/cgroup",
+					       "/sys/fs/cgroup/unified"};
+	char val[256];
+	char *dir = out->cgroup_dir;
+	size_t cap = sizeof out->cgroup_dir;
+	if (v1) {
+		if (!join(dir, cap, "/sys/fs/cgroup/memory", v1[1] ? v1 + 1 : ""))
+			return;
+		if (cgroup_file(dir, "memory.limit_in_bytes", val, sizeof val) <= 0)
+			return;
+		out->cgroup_version = 1;
+		const char *p = val;
+		uint64_t lim = parse_u64(&p);
+		/* v1 writes "no limit" as PAGE_COUNTER_MAX pages, about 2^63 */
+		out->cgroup_max = lim >= ((uint64_t)1 << 62) ? -1 : (int64_t)lim;
+		out->cgroup_oom_kill =
+			cgroup_file(dir, "memory.oom_control", buf, sizeof buf) > 0
+				? line_value(buf, "oom_kill ")
+				: -1;
+		return;
+	}
+	if (!v2)
+		return;
+	for (size_t i = 0; i < 2; i++) {
+		if (!join(dir, cap, v2_roots[i], v2[1] ? v2 + 1 : ""))
+			return;
+		if (cgroup_file(dir, "memory.max", val, sizeof val) <= 0)
+			continue;
+		out->cgroup_version = 2;
+		const char *p = val;
+		out->cgroup_max = val[0] >= '0' && val[0] <= '9'
+					  ? (int64_t)parse_u64(&p)
+					  : -1; /* "max" */
+		out->cgroup_oom_kill =
+			cgroup_file(dir, "memory.events", buf, sizeof buf) > 0
+				? line_value(buf, "oom_kill ")
+				: -1;
+		return;
+	}
+	dir[0] = '\0';
+}
+
 static int read_int(const char *path)
 {
 	char buf[32];
@@ -163,6 +273,11 @@ void ovc_host_read(struct ovc_host *out)
 	out->overcommit_memory = read_int("/proc/sys/vm/overcommit_memory");
 	out->overcommit_ratio = read_int("/proc/sys/vm/overcommit_ratio");
 	out->page_size = ovc_page_size();
+	out->cgroup_max = -1;
+	out->cgroup_oom_kill = -1;
+	cgroup_read(out);
+	if (!out->cgroup_version)
+		out->cgroup_dir[0] = '\0';
 }
 
 uint64_t ovc_proc_start_ticks(void)
