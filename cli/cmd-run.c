@@ -267,6 +267,18 @@ static void forward(int sig, siginfo_t *si, void *uc)
 
 static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP};
 
+/* Whether the LD_PRELOAD value LIST names LIB already (an `ovc run` under
+ * another: its command is preloaded once). */
+static bool names_lib(const char *list, const char *lib)
+{
+	size_t n = strlen(lib);
+	for (const char *p = list; p && (p = strstr(p, lib)); p += n)
+		if ((p == list || p[-1] == ':' || p[-1] == ' ') &&
+		    (p[n] == '\0' || p[n] == ':' || p[n] == ' '))
+			return true;
+	return false;
+}
+
 /* In the child: sets the environment and execs; reports errno on ERR_FD. */
 static void child(const char *path, char **cmd, const char *lib,
 		  const char *dir, const char *run_id, int err_fd,
@@ -277,13 +289,14 @@ static void child(const char *path, char **cmd, const char *lib,
 	sigprocmask(SIG_SETMASK, mask, NULL);
 	const char *old = getenv("LD_PRELOAD");
 	char *pre = malloc(strlen(lib) + (old ? strlen(old) : 0) + 2);
-	if (pre) {
+	if (pre && !names_lib(old, lib)) {
 		if (old && old[0])
 			sprintf(pre, "%s:%s", lib, old);
 		else
 			strcpy(pre, lib);
 		setenv("LD_PRELOAD", pre, 1);
 	}
+	free(pre);
 	setenv("OVC_OUTPUT", dir, 1);
 	setenv("OVC_RUN", run_id, 1);
 	/* For OVC_FOLLOW=none: the command's own images are the ones traced. */
