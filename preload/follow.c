@@ -32,8 +32,8 @@ bool ovc_follow_wanted(const char *exe, pid_t pid)
 {
 	if (ovc_cfg.follow == OVC_FOLLOW_NONE) {
 		/* `ovc run` names the pid of its command: its images only. */
-		const char *top = getenv("OVC_TOP");
-		if (!top || strtol(top, NULL, 10) != (long)pid)
+		long top;
+		if (!ovc_parse_pid(getenv("OVC_TOP"), &top) || top != (long)pid)
 			return false;
 	}
 	if (!ovc_cfg.only[0])

@@ -139,6 +139,31 @@ void ovc_options_load(struct ovc_config *cfg)
 	const char *budget = getenv(ovc_opt_defs[OVC_OPT_BUDGET].env);
 	copy_str(cfg->budget, sizeof cfg->budget, budget ? budget : "");
 
+	if (cfg->follow == OVC_FOLLOW_NONE) {
+		/* Without a usable OVC_TOP no process is the command: say so
+		 * rather than log nothing in silence. */
+		const char *top = getenv(ovc_opt_defs[OVC_OPT_TOP].env);
+		long pid;
+		if (!top)
+			ovc_warn_once(OVC_WARN_OPTION + OVC_OPT_TOP,
+				      "OVC_FOLLOW=none follows the command whose "
+				      "pid is in OVC_TOP, and OVC_TOP is not set "
+				      "(ovc run sets it): no process writes a "
+				      "log");
+		else if (!ovc_parse_pid(top, &pid)) {
+			char msg[256];
+			struct ovc_buf b;
+			ovc_buf_init(&b, msg, sizeof msg - 1);
+			ovc_buf_raw(&b, "OVC_TOP=");
+			quote(&b, top);
+			ovc_buf_raw(&b, " is not a process id; with "
+					"OVC_FOLLOW=none no process writes a "
+					"log");
+			msg[b.overflow ? sizeof msg - 1 : b.len] = '\0';
+			ovc_warn_once(OVC_WARN_OPTION + OVC_OPT_TOP, msg);
+		}
+	}
+
 	const char *run = getenv(ovc_opt_defs[OVC_OPT_RUN].env);
 	copy_str(cfg->run, sizeof cfg->run, run ? run : "");
 
