@@ -467,6 +467,7 @@ void ovc_proc_destroy(struct ovc_proc *p)
 	for (size_t i = 0; i < p->nuntraced; i++) {
 		free(p->untraced[i].path);
 		free(p->untraced[i].why);
+		free(p->untraced[i].output);
 	}
 	free(p->untraced);
 	ovc_proc_extra_destroy(p->extra);

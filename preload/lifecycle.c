@@ -688,7 +688,7 @@ void ovc_lifecycle_end(int code, const char *via)
 	ovc_tls_guard--;
 }
 
-void ovc_lifecycle_exec(const char *path, bool search)
+void ovc_lifecycle_exec(const char *path, bool search, char *const *envp)
 {
 	bool nested = ovc_tls_guard > 0;
 	ovc_tls_guard++;
@@ -697,7 +697,8 @@ void ovc_lifecycle_exec(const char *path, bool search)
 	 * about to exec cannot be followed. */
 	if (!nested && img.logging && !img.ended && path && path[0] != '(' &&
 	    (img.pid == getpid() || img.pid == getppid()))
-		ovc_follow_exec(path, search, ovc_now_ns() - img.start_ns);
+		ovc_follow_exec(path, search, envp,
+				ovc_now_ns() - img.start_ns);
 	/* A vfork child (posix_spawn, or vfork itself) shares the parent's
 	 * memory and must not write the parent's log. */
 	if (img.logging && !img.ended && img.pid == getpid()) {

@@ -195,6 +195,11 @@ START_TEST(test_follow_through_an_emptied_environment)
 		seen += n;
 	}
 	ck_assert_int_eq(seen, 15);
+	/* The shell says why allocn 9 is not there. */
+	json_t *un = json_array_get(it_get(report, "untraced"), 0);
+	ck_assert_int_eq(json_array_size(it_get(report, "untraced")), 1);
+	ck_assert_str_eq(it_str(un, "why"), "cleared");
+	ck_assert_str_eq(it_str(un, "path"), allocn);
 	json_decref(procs);
 	json_decref(report);
 	it_result_free(&r);
@@ -225,6 +230,14 @@ START_TEST(test_follow_nested_run)
 	json_decref(report);
 	ck_assert_int_eq(count_exe(a, "allocn"), 0);
 	ck_assert_int_ge(count_exe(a, "ovc"), 1);
+	/* The outer run says where the inner command's logs went. */
+	report = it_report(a, NULL);
+	json_t *un = json_array_get(it_get(report, "untraced"), 0);
+	ck_assert_int_eq(json_array_size(it_get(report, "untraced")), 1);
+	ck_assert_str_eq(it_str(un, "why"), "output");
+	ck_assert_str_eq(it_str(un, "output"), b);
+	ck_assert(json_is_true(it_get(un, "exec")));
+	json_decref(report);
 	it_result_free(&r);
 	it_rmtree(a), it_rmtree(b);
 	free(a), free(b);
