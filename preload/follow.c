@@ -149,20 +149,20 @@ static const char *why_elsewhere(char *const *envp, char *out, size_t cap)
 	if (!dir || !dir[0] || strlen(dir) > 3000)
 		return NULL;
 	struct ovc_buf b;
-	ovc_buf_init(&b, out, cap - 1);
+	size_t start = 0;
 	if (dir[0] != '/') {
 		/* Made absolute as the new image will: from this cwd. */
-		char cwd[1024];
-		if (!getcwd(cwd, sizeof cwd))
+		if (!getcwd(out, cap - 1))
 			return NULL;
-		ovc_buf_raw(&b, cwd);
-		if (strcmp(cwd, "/") != 0)
-			ovc_buf_raw(&b, "/");
+		start = strlen(out);
 	}
+	ovc_buf_init(&b, out + start, cap - 1 - start);
+	if (start > 1)
+		ovc_buf_raw(&b, "/");
 	ovc_buf_raw(&b, dir);
 	if (b.overflow)
 		return NULL;
-	size_t n = b.len;
+	size_t n = start + b.len;
 	while (n > 1 && out[n - 1] == '/')
 		n--;
 	out[n] = '\0';
@@ -175,7 +175,7 @@ void ovc_follow_exec(const char *file, bool search, char *const *envp,
 	if (!file)
 		return;
 	int saved = errno;
-	char path[4096], output[4096];
+	char path[4096], output[3200];
 	const char *why = NULL;
 	if (!search && strlen(file) < sizeof path)
 		strcpy(path, file);
@@ -186,9 +186,16 @@ void ovc_follow_exec(const char *file, bool search, char *const *envp,
 	if (!why && path[0])
 		why = why_elsewhere(envp, output, sizeof output);
 	if (why) {
-		char line[8600];
+		/* From the kernel, not the stack: this may run in a signal
+		 * handler on a small stack; a rare record. */
+		size_t cap = 16384;
+		char *line = ovc_pages_alloc(cap);
+		if (!line) {
+			errno = saved;
+			return;
+		}
 		struct ovc_buf b;
-		ovc_buf_init(&b, line, sizeof line);
+		ovc_buf_init(&b, line, cap);
 		ovc_buf_raw(&b, "{\"t\":\"" OVC_REC_UNTRACED "\"");
 		ovc_buf_key(&b, "ns");
 		ovc_buf_u64(&b, t_ns);
@@ -202,6 +209,7 @@ void ovc_follow_exec(const char *file, bool search, char *const *envp,
 		}
 		ovc_buf_raw(&b, "}\n");
 		ovc_record_write(&b);
+		ovc_pages_free(line, cap);
 	}
 	errno = saved;
 }
