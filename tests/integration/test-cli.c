@@ -477,23 +477,35 @@ END_TEST
  * SIG (to ovc alone) once the command is ready. Returns ovc's exit code;
  * *GOT is what the command printed after "ready" ("" when nothing), *ERR
  * ovc's stderr (both malloc'd). */
-static int run_signalled(const char *dir, const char *mode, int sig,
-			 char **got, char **err)
+/* Starts `ovc run -o DIR --no-status -- sigwait MODE SIG` with ovc's
+ * stderr in *ERRFILE (DIR/err, malloc'd) and the command's stdout on
+ * *OUT; returns ovc's pid once the command is ready. */
+static pid_t spawn_sigwait(const char *dir, const char *mode, int sig,
+			   char **errfile, int *out)
 {
-	char *errfile, *sigs;
-	ck_assert(asprintf(&errfile, "%s/err", dir) > 0);
+	char *sigs;
+	ck_assert(asprintf(errfile, "%s/err", dir) > 0);
 	ck_assert(asprintf(&sigs, "%d", sig) > 0);
 	char *argv[] = { "sh", "-c", "exec 2>\"$1\"; shift; exec \"$@\"", "sh",
-			 errfile, (char *)it_env("OVC_BIN"), "run", "-o",
+			 *errfile, (char *)it_env("OVC_BIN"), "run", "-o",
 			 (char *)dir, "--no-status", "--",
 			 (char *)it_program("sigwait"), (char *)mode, sigs,
 			 NULL };
 	pid_t pid;
-	int out;
-	it_spawn(argv, NULL, &pid, &out);
+	it_spawn(argv, NULL, &pid, out);
 	char line[256];
-	it_read_line(out, line, sizeof line, 20000);
+	it_read_line(*out, line, sizeof line, 20000);
 	ck_assert_str_eq(line, "ready");
+	free(sigs);
+	return pid;
+}
+
+static int run_signalled(const char *dir, const char *mode, int sig,
+			 char **got, char **err)
+{
+	char *errfile;
+	int out;
+	pid_t pid = spawn_sigwait(dir, mode, sig, &errfile, &out);
 	ck_assert(kill(pid, sig) == 0);
 	int st;
 	ck_assert(waitpid(pid, &st, WUNTRACED) == pid);
@@ -511,8 +523,35 @@ static int run_signalled(const char *dir, const char *mode, int sig,
 	*got = strdup(buf);
 	*err = it_read_file(errfile, NULL);
 	ck_assert(*err != NULL);
-	free(errfile), free(sigs);
+	free(errfile);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* Sends SIG to `ovc run -- sigwait MODE SIG`. MODE "catch": the command
+ * gets it, says so and exits SIG; ovc exits the same. "default": it kills
+ * the command; ovc exits 128 + SIG. Either way ovc writes its report. */
+static void check_forwarded(const char *mode, int sig)
+{
+	bool caught = strcmp(mode, "catch") == 0;
+	char *dir = it_tempdir("cli-run-fwd");
+	char *got, *err, want[32] = "";
+	int code = run_signalled(dir, mode, sig, &got, &err);
+	if (caught)
+		snprintf(want, sizeof want, "got %d\n", sig);
+	ck_assert_msg(strcmp(got, want) == 0 &&
+			      code == (caught ? sig : 128 + sig),
+		      "%s signal %d: exit %d, stdout \"%s\", stderr:\n%s",
+		      mode, sig, code, got, err);
+	ck_assert_msg(strstr(err, "logs in ") != NULL,
+		      "signal %d: no report:\n%s", sig, err);
+	json_t *report = it_report(dir, NULL);
+	json_t *p = it_process(report, "sigwait");
+	ck_assert_str_eq(it_str(p, "end.kind"), caught ? "exit" : "signal");
+	ck_assert_int_eq(it_int(p, caught ? "end.code" : "end.signal"), sig);
+	json_decref(report);
+	free(got), free(err);
+	it_rmtree(dir);
+	free(dir);
 }
 
 /* Every signal a wrapper forwards reaches the command, which catches it;
@@ -523,25 +562,8 @@ START_TEST(test_cli_run_forwards_signals)
 		       SIGALRM, SIGPIPE, SIGWINCH, SIGCONT, SIGTSTP, SIGTTIN,
 		       SIGTTOU, SIGURG, SIGVTALRM, SIGPROF, SIGXCPU, SIGXFSZ,
 		       SIGIO, SIGPWR, SIGRTMIN + 1, SIGRTMAX };
-	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
-		char *dir = it_tempdir("cli-run-fwd");
-		char *got, *err, want[32];
-		int code = run_signalled(dir, "catch", sigs[i], &got, &err);
-		snprintf(want, sizeof want, "got %d\n", sigs[i]);
-		ck_assert_msg(strcmp(got, want) == 0 && code == sigs[i],
-			      "signal %d: exit %d, stdout \"%s\", stderr:\n%s",
-			      sigs[i], code, got, err);
-		ck_assert_msg(strstr(err, "logs in ") != NULL,
-			      "signal %d: no report:\n%s", sigs[i], err);
-		json_t *report = it_report(dir, NULL);
-		json_t *p = it_process(report, "sigwait");
-		ck_assert_str_eq(it_str(p, "end.kind"), "exit");
-		ck_assert_int_eq(it_int(p, "end.code"), sigs[i]);
-		json_decref(report);
-		free(got), free(err);
-		it_rmtree(dir);
-		free(dir);
-	}
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+		check_forwarded("catch", sigs[i]);
 }
 END_TEST
 
@@ -551,24 +573,8 @@ START_TEST(test_cli_run_forwarded_signal_kills)
 {
 	int sigs[] = { SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGPIPE,
 		       SIGXCPU, SIGRTMIN + 2 };
-	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
-		char *dir = it_tempdir("cli-run-fwd-kill");
-		char *got, *err;
-		int code = run_signalled(dir, "default", sigs[i], &got, &err);
-		ck_assert_msg(code == 128 + sigs[i] && !got[0],
-			      "signal %d: exit %d, stdout \"%s\", stderr:\n%s",
-			      sigs[i], code, got, err);
-		ck_assert_msg(strstr(err, "logs in ") != NULL,
-			      "signal %d: no report:\n%s", sigs[i], err);
-		json_t *report = it_report(dir, NULL);
-		json_t *p = it_process(report, "sigwait");
-		ck_assert_str_eq(it_str(p, "end.kind"), "signal");
-		ck_assert_int_eq(it_int(p, "end.signal"), sigs[i]);
-		json_decref(report);
-		free(got), free(err);
-		it_rmtree(dir);
-		free(dir);
-	}
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+		check_forwarded("default", sigs[i]);
 }
 END_TEST
 
@@ -596,19 +602,9 @@ END_TEST
 START_TEST(test_cli_run_stops_with_the_command)
 {
 	char *dir = it_tempdir("cli-run-stop");
-	char *errfile, *sigs;
-	ck_assert(asprintf(&errfile, "%s/err", dir) > 0);
-	ck_assert(asprintf(&sigs, "%d", SIGTSTP) > 0);
-	char *argv[] = { "sh", "-c", "exec 2>\"$1\"; shift; exec \"$@\"", "sh",
-			 errfile, (char *)it_env("OVC_BIN"), "run", "-o", dir,
-			 "--no-status", "--", (char *)it_program("sigwait"),
-			 "default", sigs, NULL };
-	pid_t pid;
+	char *errfile;
 	int out;
-	it_spawn(argv, NULL, &pid, &out);
-	char line[256];
-	it_read_line(out, line, sizeof line, 20000);
-	ck_assert_str_eq(line, "ready");
+	pid_t pid = spawn_sigwait(dir, "default", SIGTSTP, &errfile, &out);
 	ck_assert(kill(pid, SIGTSTP) == 0);
 	int st;
 	ck_assert(waitpid(pid, &st, WUNTRACED) == pid);
@@ -638,7 +634,7 @@ START_TEST(test_cli_run_stops_with_the_command)
 	ck_assert_int_eq(it_int(p, "end.signal"), SIGTERM);
 	json_decref(report);
 	close(out);
-	free(err), free(errfile), free(sigs);
+	free(err), free(errfile);
 	it_rmtree(dir);
 	free(dir);
 }
