@@ -30,6 +30,9 @@
 extern char **environ;
 
 static volatile sig_atomic_t child_pid;
+/* A stop signal sent to ovc alone was passed on: when the command stops,
+ * ovc stops with it (wait_child). */
+static volatile sig_atomic_t stop_forwarded;
 
 int ovc_mkdir_p(const char *path, unsigned mode)
 {
@@ -315,8 +318,11 @@ static void forward(int sig, siginfo_t *si, void *uc)
 	 * to ovc by someone else. */
 	bool own = si && si->si_code == SI_USER && si->si_pid == getpid();
 	bool kernel = !si || si->si_code == SI_KERNEL;
-	if (child_pid > 0 && !kernel && !own)
+	if (child_pid > 0 && !kernel && !own) {
+		if (stops(sig))
+			stop_forwarded = 1;
 		kill(child_pid, sig);
+	}
 	errno = e;
 	/* A stop signal from the terminal stops ovc with the job, as it
 	 * would without the handler. One sent to ovc alone is the command's
@@ -401,10 +407,16 @@ static void child(const char *path, char **cmd, const char *lib,
 	_exit(127);
 }
 
-/* The command stopped with SIG: ovc stops too (its shell sees the job
- * stopped), and continues the command when it is continued itself. */
+/* The command stopped with SIG. After a stop signal ovc passed on, ovc
+ * stops too (its shell sees the job stopped) and continues the command
+ * when it is continued itself. A stop from elsewhere (a debugger, `kill
+ * -STOP` of the command) is not ovc's: it waits on, so that whoever
+ * continues the command finds ovc running. */
 static void stopped_with(pid_t pid, int sig)
 {
+	if (!stop_forwarded)
+		return;
+	stop_forwarded = 0;
 	if (sig != SIGSTOP && !stops(sig))
 		sig = SIGTSTP;
 	stop_self(sig);

@@ -599,6 +599,53 @@ END_TEST
 /* A stop signal sent to ovc alone: the command stops (its default action),
  * ovc stops with it; continued, both go on, and a SIGTERM then ends the
  * command and ovc (128 + 15) with the report written. */
+/* The state letter of process PID ('R', 'S', 'T'...). */
+static char proc_state(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	char *stat = it_read_file(path, NULL);
+	ck_assert(stat != NULL);
+	const char *p = strrchr(stat, ')');
+	char c = p && p[1] && p[2] ? p[2] : '?';
+	free(stat);
+	return c;
+}
+
+/* The one child of ovc (PID): its command. */
+static pid_t command_of(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)pid,
+		 (int)pid);
+	char *kids = it_read_file(path, NULL);
+	ck_assert(kids != NULL);
+	pid_t c = (pid_t)atoi(kids);
+	free(kids);
+	return c;
+}
+
+/* Ends ovc (PID) with a SIGTERM for its command; checks it exits 128 + 15
+ * with its report in ERRFILE and the command's log in DIR. */
+static void end_with_term(pid_t pid, const char *dir, const char *errfile)
+{
+	int st;
+	ck_assert(kill(pid, SIGTERM) == 0);
+	ck_assert(waitpid(pid, &st, 0) == pid);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 128 + SIGTERM,
+		      "status %#x", st);
+	char *err = it_read_file(errfile, NULL);
+	ck_assert_msg(err && strstr(err, "logs in "), "%s", err ? err : "");
+	free(err);
+	json_t *report = it_report(dir, NULL);
+	json_t *p = it_process(report, "sigwait");
+	ck_assert_int_eq(it_int(p, "end.signal"), SIGTERM);
+	json_decref(report);
+}
+
+/* A stop signal sent to ovc alone: the command stops (its default action),
+ * ovc stops with it; continued, both go on, and a SIGTERM then ends the
+ * command and ovc (128 + 15) with the report written. */
 START_TEST(test_cli_run_stops_with_the_command)
 {
 	char *dir = it_tempdir("cli-run-stop");
@@ -610,31 +657,38 @@ START_TEST(test_cli_run_stops_with_the_command)
 	ck_assert(waitpid(pid, &st, WUNTRACED) == pid);
 	ck_assert_msg(WIFSTOPPED(st) && WSTOPSIG(st) == SIGTSTP,
 		      "ovc did not stop with its command: status %#x", st);
-	/* The command (ovc's one child) is stopped too. */
-	char path[128];
-	snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)pid,
-		 (int)pid);
-	char *kids = it_read_file(path, NULL);
-	ck_assert(kids != NULL);
-	snprintf(path, sizeof path, "/proc/%d/stat", atoi(kids));
-	char *stat = it_read_file(path, NULL);
-	ck_assert(stat != NULL);
-	const char *state = strrchr(stat, ')');
-	ck_assert_msg(state && state[2] == 'T', "command not stopped: %s", stat);
-	free(kids), free(stat);
+	ck_assert_int_eq(proc_state(command_of(pid)), 'T');
 	ck_assert(kill(pid, SIGCONT) == 0);
-	ck_assert(kill(pid, SIGTERM) == 0);
-	ck_assert(waitpid(pid, &st, 0) == pid);
-	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 128 + SIGTERM,
-		      "status %#x", st);
-	char *err = it_read_file(errfile, NULL);
-	ck_assert_msg(err && strstr(err, "logs in "), "%s", err ? err : "");
-	json_t *report = it_report(dir, NULL);
-	json_t *p = it_process(report, "sigwait");
-	ck_assert_int_eq(it_int(p, "end.signal"), SIGTERM);
-	json_decref(report);
+	end_with_term(pid, dir, errfile);
 	close(out);
-	free(err), free(errfile);
+	free(errfile);
+	it_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
+/* The command stopped and continued by someone else (a debugger, `kill
+ * -STOP` of its pid): ovc does not stop, so it is running when the command
+ * goes on and ends. */
+START_TEST(test_cli_run_command_stopped_elsewhere)
+{
+	char *dir = it_tempdir("cli-run-stop-else");
+	char *errfile;
+	int out;
+	pid_t pid = spawn_sigwait(dir, "default", SIGTSTP, &errfile, &out);
+	pid_t cmd = command_of(pid);
+	ck_assert(kill(cmd, SIGSTOP) == 0);
+	for (int i = 0; i < 200 && proc_state(cmd) != 'T'; i++)
+		usleep(5000);
+	ck_assert_int_eq(proc_state(cmd), 'T');
+	usleep(200000); /* time for ovc to (wrongly) stop */
+	char st = proc_state(pid);
+	ck_assert_msg(st != 'T', "ovc stopped with a command stopped by "
+				 "someone else");
+	ck_assert(kill(cmd, SIGCONT) == 0);
+	end_with_term(pid, dir, errfile);
+	close(out);
+	free(errfile);
 	it_rmtree(dir);
 	free(dir);
 }
@@ -664,6 +718,7 @@ int main(void)
 	tcase_add_test(run, test_cli_run_forwarded_signal_kills);
 	tcase_add_test(run, test_cli_run_keeps_ignored_signals);
 	tcase_add_test(run, test_cli_run_stops_with_the_command);
+	tcase_add_test(run, test_cli_run_command_stopped_elsewhere);
 	suite_add_tcase(s, run);
 	return it_main(s);
 }
