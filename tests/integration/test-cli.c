@@ -626,8 +626,9 @@ static pid_t command_of(pid_t pid)
 }
 
 /* Ends ovc (PID) with a SIGTERM for its command; checks it exits 128 + 15
- * with its report in ERRFILE and the command's log in DIR. */
-static void end_with_term(pid_t pid, const char *dir, const char *errfile)
+ * with its report in ERRFILE and the command's log in DIR; then closes OUT
+ * and frees DIR (removed) and ERRFILE. */
+static void end_with_term(pid_t pid, char *dir, char *errfile, int out)
 {
 	int st;
 	ck_assert(kill(pid, SIGTERM) == 0);
@@ -641,6 +642,10 @@ static void end_with_term(pid_t pid, const char *dir, const char *errfile)
 	json_t *p = it_process(report, "sigwait");
 	ck_assert_int_eq(it_int(p, "end.signal"), SIGTERM);
 	json_decref(report);
+	close(out);
+	free(errfile);
+	it_rmtree(dir);
+	free(dir);
 }
 
 /* A stop signal sent to ovc alone: the command stops (its default action),
@@ -659,11 +664,7 @@ START_TEST(test_cli_run_stops_with_the_command)
 		      "ovc did not stop with its command: status %#x", st);
 	ck_assert_int_eq(proc_state(command_of(pid)), 'T');
 	ck_assert(kill(pid, SIGCONT) == 0);
-	end_with_term(pid, dir, errfile);
-	close(out);
-	free(errfile);
-	it_rmtree(dir);
-	free(dir);
+	end_with_term(pid, dir, errfile, out);
 }
 END_TEST
 
@@ -686,11 +687,7 @@ START_TEST(test_cli_run_command_stopped_elsewhere)
 	ck_assert_msg(st != 'T', "ovc stopped with a command stopped by "
 				 "someone else");
 	ck_assert(kill(cmd, SIGCONT) == 0);
-	end_with_term(pid, dir, errfile);
-	close(out);
-	free(errfile);
-	it_rmtree(dir);
-	free(dir);
+	end_with_term(pid, dir, errfile, out);
 }
 END_TEST
 
