@@ -1,8 +1,8 @@
 /* `ovc diff BASE NEW`: two runs compared per executable (by exe path,
  * images of one exe aggregated) and per site (by symbolized stack: the
  * function and file names of its frames, not addresses), for regression
- * gates. Either side is a log directory (or log files) or a saved
- * `ovc report --json`; both are read through the JSON report. */
+ * gates. Either side is a log directory (or log files), read into a model
+ * and compared as it is, or a saved `ovc report --json`. */
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
@@ -14,6 +14,7 @@
 #include "model.h"
 #include "ovc/options.h"
 #include "render.h"
+#include "symbolize.h"
 
 /* Changes smaller than this many bytes are noise unless told otherwise. */
 #define MIN_BYTES_DEFAULT (64 * 1024)
@@ -44,22 +45,61 @@ struct agg {
 struct row {
 	char *key;   /* exe path, or exe + stack */
 	char *label; /* what people read */
-	json_t *frames; /* site rows: frame labels, innermost first */
+	uint16_t *frame_len; /* site rows: length of each frame's label in
+				key, innermost first (the labels follow the
+				exe, each after a \x1e) */
+	size_t nframes;
 	struct agg side[2];
 };
 
+/* Rows in the order first seen, found by key through an open-addressing
+ * hash table of their positions (0: empty slot, else position + 1). */
 struct table {
 	struct row *v;
 	size_t n, cap;
-	json_t *index; /* key -> position */
+	size_t *slot;
+	size_t nslots; /* a power of two, at least twice n */
 };
+
+static uint64_t hash_key(const char *key)
+{
+	uint64_t h = 1469598103934665603u; /* FNV-1a */
+	for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+		h = (h ^ *p) * 1099511628211u;
+	return h;
+}
+
+/* The slot of KEY: where it is, or the empty one where it goes. */
+static size_t *slot_of(const struct table *t, const char *key)
+{
+	size_t mask = t->nslots - 1;
+	for (size_t i = (size_t)hash_key(key) & mask;; i = (i + 1) & mask)
+		if (!t->slot[i] || strcmp(t->v[t->slot[i] - 1].key, key) == 0)
+			return &t->slot[i];
+}
+
+static bool table_grow(struct table *t)
+{
+	size_t n = t->nslots ? t->nslots * 2 : 256;
+	size_t *ns = calloc(n, sizeof *ns);
+	if (!ns)
+		return false;
+	free(t->slot);
+	t->slot = ns;
+	t->nslots = n;
+	for (size_t i = 0; i < t->n; i++)
+		*slot_of(t, t->v[i].key) = i + 1;
+	return true;
+}
 
 static struct row *row_get(struct table *t, const char *key,
 			   const char *label)
 {
-	json_t *pos = json_object_get(t->index, key);
-	if (pos)
-		return &t->v[json_integer_value(pos)];
+	if ((t->n + 1) * 2 > t->nslots && !table_grow(t))
+		return NULL;
+	size_t *slot = slot_of(t, key);
+	if (*slot)
+		return &t->v[*slot - 1];
 	if (t->n == t->cap) {
 		size_t ncap = t->cap ? t->cap * 2 : 64;
 		struct row *nv = realloc(t->v, ncap * sizeof *nv);
@@ -77,8 +117,8 @@ static struct row *row_get(struct table *t, const char *key,
 		free(r->label);
 		return NULL;
 	}
-	json_object_set_new(t->index, key, json_integer((json_int_t)t->n));
 	t->n++;
+	*slot = t->n;
 	return r;
 }
 
@@ -87,10 +127,10 @@ static void table_free(struct table *t)
 	for (size_t i = 0; i < t->n; i++) {
 		free(t->v[i].key);
 		free(t->v[i].label);
-		json_decref(t->v[i].frames);
+		free(t->v[i].frame_len);
 	}
 	free(t->v);
-	json_decref(t->index);
+	free(t->slot);
 }
 
 static int64_t jint(json_t *o, const char *key)
@@ -112,28 +152,153 @@ static int64_t sat_add(int64_t a, int64_t b)
 	return b > 0 && a > INT64_MAX - b ? INT64_MAX : a + b;
 }
 
-/* The name of frame F as matched: its function (module+0xoffset when
- * unknown) and its file's last part. Line numbers are left out, so that
- * an edit elsewhere in a file does not break the match. */
-static void frame_name(json_t *f, char *buf, size_t size, bool with_file)
+/* The name of a frame as matched: its function FN (module MOD+0xOFFSET
+ * when unknown) and its file's last part. Line numbers are left out, so
+ * that an edit elsewhere in a file does not break the match. */
+static void frame_name(const char *fn, const char *file, const char *mod,
+		       int64_t offset, char *buf, size_t size)
 {
-	const char *fn = jstr(f, "function");
-	const char *file = jstr(f, "file");
-	const char *mod = jstr(f, "module");
 	char tmp[300];
 	if (fn)
 		snprintf(tmp, sizeof tmp, "%s", fn);
 	else
 		snprintf(tmp, sizeof tmp, "%s+0x%llx",
 			 mod ? ovc_path_base(mod) : "?",
-			 (unsigned long long)jint(f, "offset"));
-	if (with_file && file)
+			 (unsigned long long)offset);
+	if (file)
 		snprintf(buf, size, "%s (%s)", tmp, ovc_path_base(file));
 	else
 		snprintf(buf, size, "%s", tmp);
 }
 
-/* Adds the processes of REPORT to EXES and SITES as side SIDE. */
+/* The figures of one process or site, as its JSON report has them
+ * (negative ones as 0). */
+struct figs {
+	int64_t requested, peak_live, rss, gap, touched; /* processes */
+	int64_t v[F_RATIO]; /* sites: by site_fig_names */
+	bool sampled;
+};
+
+/* Adds one process of executable EXE to EXES as side SIDE. */
+static bool add_exe(struct table *exes, int side, const char *exe,
+		    const struct figs *p)
+{
+	struct row *r = row_get(exes, exe, exe);
+	if (!r)
+		return false;
+	struct agg *a = &r->side[side];
+	a->present = true;
+	a->images++;
+	a->v[F_REQUESTED] = sat_add(a->v[F_REQUESTED], p->requested);
+	if (p->peak_live > a->v[F_PEAK_LIVE])
+		a->v[F_PEAK_LIVE] = p->peak_live;
+	if (p->rss > a->v[F_RESIDENT])
+		a->v[F_RESIDENT] = p->rss;
+	if (p->gap > a->v[F_UNTOUCHED])
+		a->v[F_UNTOUCHED] = p->gap;
+	a->touched = sat_add(a->touched, p->touched < p->peak_live
+						 ? p->touched
+						 : p->peak_live);
+	a->live_for_ratio = sat_add(a->live_for_ratio, p->peak_live);
+	return true;
+}
+
+/* Frame names of one site, built up one by one. */
+struct stack_key {
+	char *key;    /* exe, then \x1e and each frame's name */
+	size_t len, cap;
+	uint16_t *lens; /* each frame's name's length, innermost first */
+	size_t lcap;
+	char label[600]; /* exe's base name and the first 3 frames */
+	size_t ll;
+	size_t n;
+};
+
+static bool key_start(struct stack_key *k, const char *exe)
+{
+	k->cap = 4096;
+	k->key = malloc(k->cap);
+	k->lcap = 64;
+	k->lens = malloc(k->lcap * sizeof *k->lens);
+	if (!k->key || !k->lens) {
+		free(k->key);
+		free(k->lens);
+		return false;
+	}
+	k->len = (size_t)snprintf(k->key, k->cap, "%s", exe);
+	if (k->len >= k->cap)
+		k->len = k->cap - 1;
+	k->ll = (size_t)snprintf(k->label, sizeof k->label, "%s:",
+				 ovc_path_base(exe));
+	k->n = 0;
+	return true;
+}
+
+static bool key_add(struct stack_key *k, const char *name)
+{
+	size_t nl = strlen(name);
+	if (k->len + nl + 2 > k->cap) {
+		size_t cap = (k->len + nl + 2) * 2;
+		char *nk = realloc(k->key, cap);
+		if (!nk)
+			return false;
+		k->key = nk;
+		k->cap = cap;
+	}
+	if (k->n == k->lcap) {
+		uint16_t *nl2 = realloc(k->lens, 2 * k->lcap * sizeof *nl2);
+		if (!nl2)
+			return false;
+		k->lens = nl2;
+		k->lcap *= 2;
+	}
+	k->lens[k->n] = (uint16_t)nl; /* names are under 400 bytes */
+	k->key[k->len++] = '\x1e';
+	memcpy(k->key + k->len, name, nl + 1);
+	k->len += nl;
+
+	if (k->n < 3 && k->ll < sizeof k->label)
+		k->ll += (size_t)snprintf(k->label + k->ll,
+					  sizeof k->label - k->ll, "%s%s",
+					  k->n ? " < " : " ", name);
+	k->n++;
+	return true;
+}
+
+/* Adds the site of stack K (consumed) to SITES as side SIDE. */
+static bool add_site(struct table *sites, int side, struct stack_key *k,
+		     const struct figs *s)
+{
+	if (k->n > 3 && k->ll < sizeof k->label)
+		snprintf(k->label + k->ll, sizeof k->label - k->ll, " < ...");
+	struct row *sr = row_get(sites, k->key, k->label);
+	free(k->key);
+	if (!sr) {
+		free(k->lens);
+		return false;
+	}
+	if (!sr->frame_len) {
+		/* Kept at its size: one per distinct stack. */
+		uint16_t *nl = realloc(k->lens, (k->n ? k->n : 1) * sizeof *nl);
+		sr->frame_len = nl ? nl : k->lens;
+		sr->nframes = k->n;
+	} else {
+		free(k->lens);
+	}
+	struct agg *b = &sr->side[side];
+	b->present = true;
+	b->images++;
+	for (int fi = 0; fi < F_RATIO; fi++)
+		b->v[fi] = sat_add(b->v[fi], s->v[fi]);
+	b->touched = sat_add(b->touched, s->v[F_RESIDENT]); /* touched */
+	b->live_for_ratio = sat_add(b->live_for_ratio, s->v[F_REQUESTED]);
+	if (s->sampled)
+		b->estimated = true;
+	return true;
+}
+
+/* Adds the processes of a saved JSON REPORT to EXES and SITES as side
+ * SIDE. */
 static bool add_report(json_t *report, int side, struct table *exes,
 		       struct table *sites)
 {
@@ -143,98 +308,132 @@ static bool add_report(json_t *report, int side, struct table *exes,
 		const char *exe = jstr(p, "exe");
 		if (!exe || !exe[0])
 			exe = "?";
-		struct row *r = row_get(exes, exe, exe);
-		if (!r)
+		struct figs pf = {
+			.requested = jint(p, "requested_bytes"),
+			.peak_live = jint(p, "peak_live_bytes"),
+			.rss = jint(p, "peak_rss_bytes"),
+			.gap = jint(p, "overcommit_gap_bytes"),
+			.touched = jint(p, "touched_bytes"),
+		};
+		if (!add_exe(exes, side, exe, &pf))
 			return false;
-		struct agg *a = &r->side[side];
-		a->present = true;
-		a->images++;
-		int64_t live = jint(p, "peak_live_bytes");
-		a->v[F_REQUESTED] =
-			sat_add(a->v[F_REQUESTED], jint(p, "requested_bytes"));
-		if (live > a->v[F_PEAK_LIVE])
-			a->v[F_PEAK_LIVE] = live;
-		if (jint(p, "peak_rss_bytes") > a->v[F_RESIDENT])
-			a->v[F_RESIDENT] = jint(p, "peak_rss_bytes");
-		if (jint(p, "overcommit_gap_bytes") > a->v[F_UNTOUCHED])
-			a->v[F_UNTOUCHED] = jint(p, "overcommit_gap_bytes");
-		int64_t touched = jint(p, "touched_bytes");
-		a->touched = sat_add(a->touched, touched < live ? touched : live);
-		a->live_for_ratio = sat_add(a->live_for_ratio, live);
 
 		json_t *ss = json_object_get(p, "sites"), *s;
 		size_t j;
 		json_array_foreach(ss, j, s) {
 			json_t *frames = json_object_get(s, "frames"), *f;
 			size_t k;
-			size_t cap = 4096, len = 0;
-			char *key = malloc(cap);
-			if (!key)
+			struct stack_key key;
+			if (!key_start(&key, exe))
 				return false;
-			len = (size_t)snprintf(key, cap, "%s", exe);
-			char name[400];
-			json_t *labels = json_array();
 			json_array_foreach(frames, k, f) {
-				frame_name(f, name, sizeof name, true);
-				size_t nl = strlen(name);
-				if (len + nl + 2 > cap) {
-					cap = (len + nl + 2) * 2;
-					char *nk = realloc(key, cap);
-					if (!nk) {
-						free(key);
-						json_decref(labels);
-						return false;
-					}
-					key = nk;
+				char name[400];
+				frame_name(jstr(f, "function"), jstr(f, "file"),
+					   jstr(f, "module"), jint(f, "offset"),
+					   name, sizeof name);
+				if (!key_add(&key, name)) {
+					free(key.key);
+					free(key.lens);
+					return false;
 				}
-				key[len++] = '\x1e';
-				memcpy(key + len, name, nl + 1);
-				len += nl;
-				json_array_append_new(labels, json_string(name));
 			}
-			char label[600];
-			size_t ll = (size_t)snprintf(label, sizeof label, "%s:",
-						     ovc_path_base(exe));
-			for (k = 0; k < json_array_size(frames) && k < 3 &&
-				    ll < sizeof label;
-			     k++) {
-				frame_name(json_array_get(frames, k), name,
-					   sizeof name, true);
-				ll += (size_t)snprintf(label + ll,
-						       sizeof label - ll, "%s%s",
-						       k ? " < " : " ", name);
-			}
-			if (json_array_size(frames) > 3 && ll < sizeof label)
-				snprintf(label + ll, sizeof label - ll, " < ...");
-			struct row *sr = row_get(sites, key, label);
-			free(key);
-			if (!sr) {
-				json_decref(labels);
-				return false;
-			}
-			if (!sr->frames)
-				sr->frames = labels;
-			else
-				json_decref(labels);
-			struct agg *b = &sr->side[side];
-			b->present = true;
-			b->images++;
+			struct figs sf = {.sampled = json_is_true(
+						  json_object_get(s, "sampled"))};
 			for (int fi = 0; fi < F_RATIO; fi++)
-				b->v[fi] = sat_add(b->v[fi],
-						   jint(s, site_fig_names[fi]));
-			b->touched = sat_add(b->touched, jint(s, "touched_bytes"));
-			b->live_for_ratio = sat_add(b->live_for_ratio,
-						    jint(s, "requested_bytes"));
-			if (json_is_true(json_object_get(s, "sampled")))
-				b->estimated = true;
+				sf.v[fi] = jint(s, site_fig_names[fi]);
+			if (!add_site(sites, side, &key, &sf))
+				return false;
 		}
 	}
 	return true;
 }
 
-/* Reads PATH: a saved JSON report, or logs (rendered to a JSON report
- * with every site). Returns NULL (said on stderr) when it cannot. */
-static json_t *load(const char *path)
+/* S as the JSON report has it: NULL where it would be null (NULL, or not
+ * UTF-8). */
+static const char *as_json(const char *s)
+{
+	if (!s)
+		return NULL;
+	json_t *j = json_string(s);
+	json_decref(j);
+	return j ? s : NULL;
+}
+
+static int64_t positive(int64_t v)
+{
+	return v > 0 ? v : 0;
+}
+
+/* Adds the processes of model M to EXES and SITES as side SIDE: the same
+ * figures and sites, in the same order, as its JSON report with every site
+ * (`ovc report --json --top all`), without making that report. */
+static bool add_model(const struct ovc_model *m, struct ovc_symbolizer *sym,
+		      int side, struct table *exes, struct table *sites)
+{
+	for (size_t i = 0; i < m->nprocs; i++) {
+		const struct ovc_proc *p = m->procs[i];
+		const char *exe = as_json(p->exe);
+		if (!exe || !exe[0])
+			exe = "?";
+		struct figs pf = {
+			.requested = positive(ovc_proc_total_requested(p)),
+			.peak_live = positive(p->peak_live_bytes),
+			.rss = positive(p->peak_rss_bytes),
+			.gap = positive(ovc_proc_gap_bytes(p)),
+			.touched = positive(ovc_proc_touched_bytes(p)),
+		};
+		if (!add_exe(exes, side, exe, &pf))
+			return false;
+		size_t *order = malloc((p->nsites ? p->nsites : 1) *
+				       sizeof *order);
+		if (!order)
+			return false;
+		size_t ranked = ovc_proc_rank_sites(p, OVC_SORT_UNTOUCHED,
+						    order);
+		for (size_t j = 0; j < ranked; j++) {
+			const struct ovc_site *s = &p->sites[order[j]];
+			struct stack_key key;
+			bool ok = key_start(&key, exe);
+			for (size_t k = 0; ok && k < s->nframes; k++) {
+				struct ovc_frame_info fi;
+				ovc_frame_describe(sym, p, &s->frames[k], &fi);
+				char name[400];
+				frame_name(as_json(fi.function), as_json(fi.file),
+					   as_json(fi.module),
+					   positive((int64_t)fi.offset), name,
+					   sizeof name);
+				if (!key_add(&key, name)) {
+					free(key.key);
+					free(key.lens);
+					ok = false;
+				}
+			}
+			if (!ok) {
+				free(order);
+				return false;
+			}
+			struct ovc_site_figures f;
+			ovc_site_figures(s, &f);
+			struct figs sf = {.sampled = s->sampled};
+			sf.v[F_REQUESTED] = positive(f.requested_bytes);
+			sf.v[F_PEAK_LIVE] = positive(f.peak_live_bytes);
+			sf.v[F_RESIDENT] = positive(f.touched_bytes);
+			sf.v[F_UNTOUCHED] = positive(f.untouched_bytes);
+			if (!add_site(sites, side, &key, &sf)) {
+				free(order);
+				return false;
+			}
+		}
+		free(order);
+	}
+	return true;
+}
+
+/* Adds PATH to EXES and SITES as side SIDE: a saved JSON report, or logs
+ * read into a model and compared as they are. False (said on stderr) when
+ * it cannot. */
+static bool load(const char *path, struct ovc_symbolizer *sym, int side,
+		 struct table *exes, struct table *sites)
 {
 	json_error_t err;
 	json_t *doc = json_load_file(path, 0, &err);
@@ -246,9 +445,13 @@ static json_t *load(const char *path)
 						"\"processes\"\n",
 					path);
 				json_decref(doc);
-				return NULL;
+				return false;
 			}
-			return doc;
+			bool ok = add_report(doc, side, exes, sites);
+			json_decref(doc);
+			if (!ok)
+				fputs("ovc: out of memory\n", stderr);
+			return ok;
 		}
 		json_decref(doc);
 	}
@@ -256,24 +459,12 @@ static json_t *load(const char *path)
 	struct ovc_model *m;
 	int rc = ovc_read_model(paths, 1, NULL, &m);
 	if (!m)
-		return NULL;
-	if (rc != 0) {
-		ovc_model_destroy(m);
-		return NULL;
-	}
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	struct ovc_render_opts ro = {.top_set = true, .top_sites = OVC_ALL};
-	bool ok = f && ovc_render_json(m, f, &ro);
-	if (f)
-		fclose(f);
+		return false;
+	bool ok = rc == 0 && add_model(m, sym, side, exes, sites);
+	if (rc == 0 && !ok)
+		fputs("ovc: out of memory\n", stderr);
 	ovc_model_destroy(m);
-	doc = ok ? json_loadb(buf, len, 0, &err) : NULL;
-	free(buf);
-	if (!doc)
-		fprintf(stderr, "ovc: %s: cannot make its report\n", path);
-	return doc;
+	return ok;
 }
 
 struct diff_opts {
@@ -436,8 +627,19 @@ static json_t *json_rows(struct table *t, bool is_site,
 							: strlen(r->key));
 			json_object_set_new(e, "exe", json_string(exe ? exe : ""));
 			free(exe);
-			json_object_set(e, "frames",
-					r->frames ? r->frames : json_array());
+			/* The labels are the end of the key. */
+			size_t total = 0;
+			for (size_t k = 0; k < r->nframes; k++)
+				total += r->frame_len[k] + 1u;
+			const char *name = r->key + strlen(r->key) - total;
+			json_t *frames = json_array();
+			for (size_t k = 0; k < r->nframes; k++) {
+				json_array_append_new(
+					frames, json_stringn(name + 1,
+							     r->frame_len[k]));
+				name += r->frame_len[k] + 1u;
+			}
+			json_object_set_new(e, "frames", frames);
 		} else {
 			json_object_set_new(e, "exe", json_string(r->key));
 		}
@@ -573,18 +775,13 @@ int ovc_cmd_diff(int argc, char **argv)
 		diff_usage(stderr);
 		return OVC_EXIT_USAGE;
 	}
-	json_t *base = load(argv[i]);
-	json_t *neu = base ? load(argv[i + 1]) : NULL;
-	if (!base || !neu) {
-		json_decref(base);
-		return OVC_EXIT_USAGE;
-	}
-	struct table exes = {.index = json_object()};
-	struct table sites = {.index = json_object()};
+	/* One side at a time: its model is gone before the other is read. */
+	struct table exes = {0};
+	struct table sites = {0};
+	struct ovc_symbolizer *sym = ovc_sym_new();
 	int rc = OVC_EXIT_OK;
-	if (!add_report(base, 0, &exes, &sites) ||
-	    !add_report(neu, 1, &exes, &sites)) {
-		fputs("ovc: out of memory\n", stderr);
+	if (!sym || !load(argv[i], sym, 0, &exes, &sites) ||
+	    !load(argv[i + 1], sym, 1, &exes, &sites)) {
 		rc = OVC_EXIT_USAGE;
 		goto out;
 	}
@@ -642,9 +839,8 @@ int ovc_cmd_diff(int argc, char **argv)
 	if (rc == OVC_EXIT_OK && o.fail_set && flagged)
 		rc = OVC_EXIT_FINDING;
 out:
+	ovc_sym_free(sym);
 	table_free(&exes);
 	table_free(&sites);
-	json_decref(base);
-	json_decref(neu);
 	return rc;
 }

@@ -864,10 +864,11 @@ static bool read_site_stats(struct reader *r, json_t *o, struct ovc_proc *p)
 static bool read_untraced(struct reader *r, json_t *o, struct ovc_proc *p)
 {
 	int64_t ns = -1;
-	const char *path = "", *why = "";
+	const char *path = "", *why = "", *output = NULL;
 	if (get_int(r, o, "ns", 0, ABSURD_NS, &ns) == FLD_BAD ||
 	    get_str(r, o, "path", &path) == FLD_BAD ||
-	    get_str(r, o, "why", &why) == FLD_BAD)
+	    get_str(r, o, "why", &why) == FLD_BAD ||
+	    get_str(r, o, "output", &output) == FLD_BAD)
 		return false;
 	if (ns >= 0)
 		note_ns(p, ns);
@@ -890,9 +891,11 @@ static bool read_untraced(struct reader *r, json_t *o, struct ovc_proc *p)
 	u->t_ns = ns;
 	u->path = dup_bounded(path, MAX_STRING);
 	u->why = dup_bounded(why, 64);
-	if (!u->path || !u->why) {
+	u->output = output ? dup_bounded(output, MAX_STRING) : NULL;
+	if (!u->path || !u->why || (output && !u->output)) {
 		free(u->path);
 		free(u->why);
+		free(u->output);
 		set_why(r, "out of memory");
 		return false;
 	}

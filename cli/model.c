@@ -467,6 +467,7 @@ void ovc_proc_destroy(struct ovc_proc *p)
 	for (size_t i = 0; i < p->nuntraced; i++) {
 		free(p->untraced[i].path);
 		free(p->untraced[i].why);
+		free(p->untraced[i].output);
 	}
 	free(p->untraced);
 	ovc_proc_extra_destroy(p->extra);
@@ -634,6 +635,17 @@ static bool ok_fork_parent(const struct ovc_proc *cand,
 	return cand->pid == p->ppid && strcmp(cand->run, p->run) == 0;
 }
 
+/* The log P names as its parent's, when P's ppid does not say the same:
+ * a child in a pid namespace of its own (`unshare --fork --pid`) has ppid
+ * 0, its parent being outside; the log name still says who forked it. Of
+ * the same run, and started no later than P. */
+static bool ok_named_parent(const struct ovc_proc *cand,
+			    const struct ovc_proc *p)
+{
+	return strcmp(cand->run, p->run) == 0 &&
+	       (p->start_unix_ns < 0 || cand->start_unix_ns <= p->start_unix_ns);
+}
+
 static void link_images(struct ovc_model *m)
 {
 	struct ovc_proc **byname = malloc((m->nprocs + 1) * sizeof *byname);
@@ -670,6 +682,10 @@ static void link_images(struct ovc_model *m)
 			   p->parent_log[0]) {
 			p->parent = find_named(byname, m->nprocs, p->parent_log,
 					       p, ok_fork_parent);
+			if (!p->parent)
+				p->parent = find_named(byname, m->nprocs,
+						       p->parent_log, p,
+						       ok_named_parent);
 		}
 	}
 	free(byname);

@@ -122,7 +122,10 @@ struct ovc_proc_extra; /* diagnose.h: chart samples, over/refuse */
 struct ovc_untraced {
 	int64_t t_ns; /**< when, since the image began; -1 when unknown */
 	char *path;   /**< the program, as given; never NULL */
-	char *why;    /**< "static", "setuid", "setgid", ...; never NULL */
+	char *why;    /**< "static", "setuid", "setgid", "cleared" (the
+			   program set LD_PRELOAD empty), "output" (it set
+			   OVC_OUTPUT to another directory), ...; never NULL */
+	char *output; /**< with "output": that directory; else NULL */
 };
 /** Most untraced records kept per image; later ones are counted. */
 #define OVC_MAX_UNTRACED 1000

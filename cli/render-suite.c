@@ -118,6 +118,24 @@ static bool is_exec_target(const struct ovc_proc *p,
 	return true;
 }
 
+/* What the tree says of untraced record U: "untraced: static", or where
+ * its logs went ("logs in DIR"). */
+static void untraced_note(const struct ovc_untraced *u, char *buf,
+			  size_t size)
+{
+	size_t len = 0;
+	buf[0] = '\0';
+	if (strcmp(u->why, "output") == 0 && u->output) {
+		append(buf, size, &len, "logs in ");
+		append(buf, size, &len, u->output);
+	} else if (strcmp(u->why, "cleared") == 0) {
+		append(buf, size, &len, "untraced: LD_PRELOAD set empty");
+	} else {
+		append(buf, size, &len, "untraced: ");
+		append(buf, size, &len, u->why);
+	}
+}
+
 /* The line of node K: its images' executables, "sh → make → cc1". */
 static void chain_label(const struct ovc_model *m, const struct ovc_tree *t,
 			size_t k, char *buf, size_t size)
@@ -142,12 +160,13 @@ static void chain_label(const struct ovc_model *m, const struct ovc_tree *t,
 	    last->exec_path) {
 		append(buf, size, &len, " → ");
 		append(buf, size, &len, ovc_path_base(last->exec_path));
-		const char *why = "not traced";
+		char note[256] = "untraced: not traced";
 		for (size_t u = 0; u < last->nuntraced; u++)
 			if (is_exec_target(last, &last->untraced[u]))
-				why = last->untraced[u].why;
-		append(buf, size, &len, " (untraced: ");
-		append(buf, size, &len, why);
+				untraced_note(&last->untraced[u], note,
+					      sizeof note);
+		append(buf, size, &len, " (");
+		append(buf, size, &len, note);
 		append(buf, size, &len, ")");
 	}
 }
@@ -183,9 +202,11 @@ static bool add_node(const struct ovc_model *m, const struct ovc_tree *t,
 				continue;
 			char ul[512];
 			size_t len = 0;
+			char note[256];
+			untraced_note(un, note, sizeof note);
 			append(ul, sizeof ul, &len, ovc_path_base(un->path));
-			append(ul, sizeof ul, &len, " (untraced: ");
-			append(ul, sizeof ul, &len, un->why);
+			append(ul, sizeof ul, &len, " (");
+			append(ul, sizeof ul, &len, note);
 			append(ul, sizeof ul, &len, ")");
 			struct dnode *ud = kid(d, ul, true);
 			if (!ud)
@@ -467,8 +488,8 @@ static void put_totals(FILE *out, const struct ovc_model *m)
 	fprintf(out, "%s\n", ovc_render_count(t.failed_total, n, sizeof n));
 	label(out, "untraced programs");
 	fprintf(out, "%zu%s\n", t.untraced,
-		t.untraced ? "  statically linked, setuid or setgid: not seen "
-			     "inside"
+		t.untraced ? "  statically linked, setuid or setgid, LD_PRELOAD "
+			     "set empty, or logging elsewhere: not seen here"
 			   : "");
 	label(out, "ended abruptly");
 	fprintf(out, "%zu%s\n", t.abrupt,
@@ -493,8 +514,10 @@ static void put_untraced(FILE *out, const struct ovc_model *m)
 		for (size_t u = 0; u < p->nuntraced && shown < 10; u++) {
 			fputs("  ", out);
 			put_safe(out, p->untraced[u].path);
+			char note[256];
+			untraced_note(&p->untraced[u], note, sizeof note);
 			fputs("  (", out);
-			put_safe(out, p->untraced[u].why);
+			put_safe(out, note);
 			fputs(")  started by ", out);
 			put_safe(out, p->exe[0] ? ovc_path_base(p->exe) : "?");
 			fprintf(out, " (pid %" PRId64 ")\n", p->pid);
@@ -761,6 +784,9 @@ void ovc_render_json_suite(const struct ovc_model *m, json_t *doc,
 			json_t *e = json_object();
 			json_object_set_new(e, "path", str(p->untraced[u].path));
 			json_object_set_new(e, "why", str(p->untraced[u].why));
+			if (p->untraced[u].output)
+				json_object_set_new(e, "output",
+						    str(p->untraced[u].output));
 			json_object_set_new(e, "by_log", str(p->log));
 			json_object_set_new(e, "by_pid",
 					    p->pid >= 0 ? json_integer(p->pid)

@@ -140,18 +140,25 @@ static int cmp_pid_entry(const void *a, const void *b)
 	return x->index < y->index ? -1 : x->index > y->index;
 }
 
-/* Index in M of the log named NAME of run RUN whose pid is PID1 or PID2;
- * SIZE_MAX when none. */
+/* Index in M of the log named NAME of run RUN, preferably one whose pid
+ * is PID1 or PID2 (a process in a pid namespace of its own sees its
+ * parent's pid as 0: the name is what links them), started no later than
+ * START (when known); SIZE_MAX when none. */
 static size_t find_log(const struct ovc_model *m, const char *name,
-		       const char *run, int64_t pid1, int64_t pid2)
+		       const char *run, int64_t pid1, int64_t pid2,
+		       int64_t start)
 {
+	size_t named = SIZE_MAX;
 	for (size_t i = 0; i < m->nprocs; i++) {
 		const struct ovc_proc *q = m->procs[i];
-		if ((q->pid == pid1 || q->pid == pid2) &&
-		    strcmp(q->log_name, name) == 0 && strcmp(q->run, run) == 0)
+		if (strcmp(q->log_name, name) != 0 || strcmp(q->run, run) != 0)
+			continue;
+		if (q->pid == pid1 || q->pid == pid2)
 			return i;
+		if (named == SIZE_MAX && (start < 0 || q->start_unix_ns <= start))
+			named = i;
 	}
-	return SIZE_MAX;
+	return named;
 }
 
 /* The image (index in M) of process PPID, run RUN, that was running when
@@ -250,7 +257,8 @@ struct ovc_tree *ovc_tree_build(const struct ovc_model *m)
 		if (h->parent && h->parent->read_index < n)
 			pi = index_of[h->parent->read_index];
 		if (pi == SIZE_MAX && h->parent_log[0])
-			pi = find_log(m, h->parent_log, h->run, h->ppid, h->pid);
+			pi = find_log(m, h->parent_log, h->run, h->ppid, h->pid,
+				      h->start_unix_ns);
 		if (pi == SIZE_MAX && h->ppid >= 0)
 			pi = find_by_ppid(m, bypid, h);
 		if (pi == SIZE_MAX || t->node_of[pi] == k)

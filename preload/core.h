@@ -440,7 +440,8 @@ bool ovc_follow_wanted(const char *exe, pid_t pid) OVC_HIDDEN;
 /** Before exec or spawn of FILE (searched in PATH when SEARCH): writes an
  * `untraced` record when the loader will not preload into it (static,
  * setuid, setgid). Hook-safe. */
-void ovc_follow_exec(const char *file, bool search, uint64_t t_ns) OVC_HIDDEN;
+void ovc_follow_exec(const char *file, bool search, char *const *envp,
+		     uint64_t t_ns) OVC_HIDDEN;
 
 /* ---- budget.c: OVC_BUDGET and OVC_PREFAULT ---- */
 
@@ -677,7 +678,8 @@ void ovc_lifecycle_end(int code, const char *via) OVC_HIDDEN;
 /** Writes a final sample and an `exec` record for PATH (searched in PATH
  * when SEARCH), unless this is a vfork child sharing the parent's memory.
  * Hook-safe. */
-void ovc_lifecycle_exec(const char *path, bool search) OVC_HIDDEN;
+void ovc_lifecycle_exec(const char *path, bool search,
+			char *const *envp) OVC_HIDDEN;
 /** After an exec that failed (and returned): starts again what
  * ovc_lifecycle_exec stopped. Hook-safe; saves errno. */
 void ovc_lifecycle_exec_failed(void) OVC_HIDDEN;

@@ -32,8 +32,8 @@ bool ovc_follow_wanted(const char *exe, pid_t pid)
 {
 	if (ovc_cfg.follow == OVC_FOLLOW_NONE) {
 		/* `ovc run` names the pid of its command: its images only. */
-		const char *top = getenv("OVC_TOP");
-		if (!top || strtol(top, NULL, 10) != (long)pid)
+		long top;
+		if (!ovc_parse_pid(getenv("OVC_TOP"), &top) || top != (long)pid)
 			return false;
 	}
 	if (!ovc_cfg.only[0])
@@ -120,12 +120,62 @@ static const char *why_untraced(const char *path)
 	return why;
 }
 
-void ovc_follow_exec(const char *file, bool search, uint64_t t_ns)
+/* The value of NAME (with its '=') in ENVP, or NULL. */
+static const char *env_value(char *const *envp, const char *name)
+{
+	size_t n = strlen(name);
+	for (; envp && *envp; envp++)
+		if (strncmp(*envp, name, n) == 0)
+			return *envp + n;
+	return NULL;
+}
+
+/* Why the new program's log will not be in this image's directory, given
+ * the environment it gets (after ovc_lifecycle_exec_env, which keeps what
+ * the program set): "cleared" when the program set LD_PRELOAD empty,
+ * "output" (its directory in OUT) when it set OVC_OUTPUT to another
+ * one; NULL otherwise. */
+static const char *why_elsewhere(char *const *envp, char *out, size_t cap)
+{
+	const char *pre = env_value(envp, "LD_PRELOAD=");
+	if (pre) {
+		const char *c = pre;
+		while (*c == ':' || *c == ' ')
+			c++;
+		if (!*c)
+			return "cleared";
+	}
+	const char *dir = env_value(envp, "OVC_OUTPUT=");
+	if (!dir || !dir[0] || strlen(dir) > 3000)
+		return NULL;
+	struct ovc_buf b;
+	size_t start = 0;
+	if (dir[0] != '/') {
+		/* Made absolute as the new image will: from this cwd. */
+		if (!getcwd(out, cap - 1))
+			return NULL;
+		start = strlen(out);
+	}
+	ovc_buf_init(&b, out + start, cap - 1 - start);
+	if (start > 1)
+		ovc_buf_raw(&b, "/");
+	ovc_buf_raw(&b, dir);
+	if (b.overflow)
+		return NULL;
+	size_t n = start + b.len;
+	while (n > 1 && out[n - 1] == '/')
+		n--;
+	out[n] = '\0';
+	return strcmp(out, ovc_cfg.output) != 0 ? "output" : NULL;
+}
+
+void ovc_follow_exec(const char *file, bool search, char *const *envp,
+		     uint64_t t_ns)
 {
 	if (!file)
 		return;
 	int saved = errno;
-	char path[4096];
+	char path[4096], output[3200];
 	const char *why = NULL;
 	if (!search && strlen(file) < sizeof path)
 		strcpy(path, file);
@@ -133,10 +183,19 @@ void ovc_follow_exec(const char *file, bool search, uint64_t t_ns)
 		path[0] = '\0';
 	if (path[0])
 		why = why_untraced(path);
+	if (!why && path[0])
+		why = why_elsewhere(envp, output, sizeof output);
 	if (why) {
-		char line[4400];
+		/* From the kernel, not the stack: this may run in a signal
+		 * handler on a small stack; a rare record. */
+		size_t cap = 16384;
+		char *line = ovc_pages_alloc(cap);
+		if (!line) {
+			errno = saved;
+			return;
+		}
 		struct ovc_buf b;
-		ovc_buf_init(&b, line, sizeof line);
+		ovc_buf_init(&b, line, cap);
 		ovc_buf_raw(&b, "{\"t\":\"" OVC_REC_UNTRACED "\"");
 		ovc_buf_key(&b, "ns");
 		ovc_buf_u64(&b, t_ns);
@@ -144,8 +203,13 @@ void ovc_follow_exec(const char *file, bool search, uint64_t t_ns)
 		ovc_buf_jstr(&b, path, strlen(path));
 		ovc_buf_key(&b, "why");
 		ovc_buf_jstr(&b, why, strlen(why));
+		if (strcmp(why, "output") == 0) {
+			ovc_buf_key(&b, "output");
+			ovc_buf_jstr(&b, output, strlen(output));
+		}
 		ovc_buf_raw(&b, "}\n");
 		ovc_record_write(&b);
+		ovc_pages_free(line, cap);
 	}
 	errno = saved;
 }

@@ -375,8 +375,8 @@ EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 		errno = ENOSYS;
 		return -1;
 	}
-	ovc_lifecycle_exec(path, false);
 	char *const *env = ovc_lifecycle_exec_env(envp);
+	ovc_lifecycle_exec(path, false, env);
 	errno = saved;
 	int r = ovc_real.execve(path, argv, env);
 	ovc_lifecycle_exec_failed();
@@ -395,8 +395,8 @@ EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 		errno = ENOSYS;
 		return -1;
 	}
-	ovc_lifecycle_exec(file, true);
 	char *const *env = ovc_lifecycle_exec_env(envp);
+	ovc_lifecycle_exec(file, true, env);
 	errno = saved;
 	int r = ovc_real.execvpe(file, argv, env);
 	ovc_lifecycle_exec_failed();
@@ -415,8 +415,8 @@ EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 		errno = ENOSYS;
 		return -1;
 	}
-	ovc_lifecycle_exec("(fexecve)", false);
 	char *const *env = ovc_lifecycle_exec_env(envp);
+	ovc_lifecycle_exec("(fexecve)", false, env);
 	errno = saved;
 	int r = ovc_real.fexecve(fd, argv, env);
 	ovc_lifecycle_exec_failed();
@@ -562,8 +562,8 @@ EXPORT int posix_spawn(pid_t *pid, const char *path,
 	if (!ready() || !ovc_real.posix_spawn)
 		return ENOSYS;
 	int saved = errno;
-	ovc_follow_exec(path, false, ovc_lifecycle_ns());
 	char *const *env = ovc_lifecycle_exec_env(envp);
+	ovc_follow_exec(path, false, env, ovc_lifecycle_ns());
 	errno = saved;
 	return ovc_real.posix_spawn(pid, path, fa, attr, argv, env);
 }
@@ -576,8 +576,8 @@ EXPORT int posix_spawnp(pid_t *pid, const char *file,
 	if (!ready() || !ovc_real.posix_spawnp)
 		return ENOSYS;
 	int saved = errno;
-	ovc_follow_exec(file, true, ovc_lifecycle_ns());
 	char *const *env = ovc_lifecycle_exec_env(envp);
+	ovc_follow_exec(file, true, env, ovc_lifecycle_ns());
 	errno = saved;
 	return ovc_real.posix_spawnp(pid, file, fa, attr, argv, env);
 }

@@ -36,9 +36,9 @@ static struct {
 
 /* Environment entries that keep ovc loaded across exec (see exec_env). */
 static char env_preload[4096 + 32];
-static char env_output[4096 + 16];
-static char env_run[160];
 static char lib_path[4096];
+static char *env_keep[OVC_OPT_COUNT_]; /* "OVC_NAME=value" */
+static size_t env_keep_n;
 
 /* ---- options ---- */
 
@@ -138,6 +138,31 @@ void ovc_options_load(struct ovc_config *cfg)
 	copy_str(cfg->only, sizeof cfg->only, only ? only : "");
 	const char *budget = getenv(ovc_opt_defs[OVC_OPT_BUDGET].env);
 	copy_str(cfg->budget, sizeof cfg->budget, budget ? budget : "");
+
+	if (cfg->follow == OVC_FOLLOW_NONE) {
+		/* Without a usable OVC_TOP no process is the command: say so
+		 * rather than log nothing in silence. */
+		const char *top = getenv(ovc_opt_defs[OVC_OPT_TOP].env);
+		long pid;
+		if (!top)
+			ovc_warn_once(OVC_WARN_OPTION + OVC_OPT_TOP,
+				      "OVC_FOLLOW=none follows the command whose "
+				      "pid is in OVC_TOP, and OVC_TOP is not set "
+				      "(ovc run sets it): no process writes a "
+				      "log");
+		else if (!ovc_parse_pid(top, &pid)) {
+			char msg[256];
+			struct ovc_buf b;
+			ovc_buf_init(&b, msg, sizeof msg - 1);
+			ovc_buf_raw(&b, "OVC_TOP=");
+			quote(&b, top);
+			ovc_buf_raw(&b, " is not a process id; with "
+					"OVC_FOLLOW=none no process writes a "
+					"log");
+			msg[b.overflow ? sizeof msg - 1 : b.len] = '\0';
+			ovc_warn_once(OVC_WARN_OPTION + OVC_OPT_TOP, msg);
+		}
+	}
 
 	const char *run = getenv(ovc_opt_defs[OVC_OPT_RUN].env);
 	copy_str(cfg->run, sizeof cfg->run, run ? run : "");
@@ -679,7 +704,7 @@ void ovc_lifecycle_end(int code, const char *via)
 	ovc_tls_guard--;
 }
 
-void ovc_lifecycle_exec(const char *path, bool search)
+void ovc_lifecycle_exec(const char *path, bool search, char *const *envp)
 {
 	bool nested = ovc_tls_guard > 0;
 	ovc_tls_guard++;
@@ -688,7 +713,8 @@ void ovc_lifecycle_exec(const char *path, bool search)
 	 * about to exec cannot be followed. */
 	if (!nested && img.logging && !img.ended && path && path[0] != '(' &&
 	    (img.pid == getpid() || img.pid == getppid()))
-		ovc_follow_exec(path, search, ovc_now_ns() - img.start_ns);
+		ovc_follow_exec(path, search, envp,
+				ovc_now_ns() - img.start_ns);
 	/* A vfork child (posix_spawn, or vfork itself) shares the parent's
 	 * memory and must not write the parent's log. */
 	if (img.logging && !img.ended && img.pid == getpid()) {
@@ -723,82 +749,130 @@ void ovc_lifecycle_exec_failed(void)
 
 /* ---- exec environment ---- */
 
-static bool has_entry(char *const *envp, const char *entry)
+/* Rule (docs/options.md, "Descendants"): an entry the new environment lacks
+ * is added back, so a program that builds an environment without ovc (env
+ * -i, execve with an explicit envp) is still traced; an entry it has is the
+ * program's choice and kept: its own OVC_* values, an empty LD_PRELOAD (the
+ * way to start a program untraced). An LD_PRELOAD of other libraries keeps
+ * them, after libovc.so, as `ovc run` puts it. */
+
+/* Whether ENTRY ("NAME=value") is named NAME (LEN bytes, with the '='). */
+static bool named(const char *entry, const char *name, size_t len)
 {
+	return strncmp(entry, name, len) == 0;
+}
+
+static const char *find_entry(char *const *envp, const char *name)
+{
+	size_t len = strlen(name);
 	for (; envp && *envp; envp++)
-		if (strcmp(*envp, entry) == 0)
+		if (named(*envp, name, len))
+			return *envp;
+	return NULL;
+}
+
+static bool preload_has_ours(const char *value)
+{
+	size_t n = strlen(lib_path);
+	for (const char *p = value; (p = strstr(p, lib_path)); p += n)
+		if ((p == value || p[-1] == ':' || p[-1] == ' ') &&
+		    (p[n] == '\0' || p[n] == ':' || p[n] == ' '))
 			return true;
 	return false;
 }
 
-static bool preload_has_ours(char *const *envp)
+/* Whether an LD_PRELOAD value names no library at all. */
+static bool preload_empty(const char *value)
 {
-	size_t n = strlen(lib_path);
-	for (; envp && *envp; envp++) {
-		if (strncmp(*envp, "LD_PRELOAD=", 11) != 0)
-			continue;
-		for (const char *p = *envp + 11; (p = strstr(p, lib_path)); p += n)
-			if ((p == *envp + 11 || p[-1] == ':' || p[-1] == ' ') &&
-			    (p[n] == '\0' || p[n] == ':' || p[n] == ' '))
-				return true;
-	}
-	return false;
+	for (; *value; value++)
+		if (*value != ':' && *value != ' ')
+			return false;
+	return true;
+}
+
+/* Whether ENV_KEEP[I] is missing from ENVP. */
+static bool keep_missing(char *const *envp, size_t i)
+{
+	const char *eq = strchr(env_keep[i], '=');
+	size_t len = (size_t)(eq - env_keep[i]) + 1;
+	for (; envp && *envp; envp++)
+		if (named(*envp, env_keep[i], len))
+			return false;
+	return true;
 }
 
 char *const *ovc_lifecycle_exec_env(char *const *envp)
 {
-	if (!lib_path[0])
+	if (!lib_path[0] || !env_preload[0])
 		return envp;
-	bool keep_out = has_entry(envp, env_output);
-	bool keep_run = !env_run[0] || has_entry(envp, env_run);
-	bool keep_pre = preload_has_ours(envp);
-	if (keep_out && keep_run && keep_pre)
+	const char *pre = find_entry(envp, "LD_PRELOAD=");
+	const char *their = pre ? pre + 11 : NULL;
+	bool add_pre = !their || (!preload_empty(their) && !preload_has_ours(their));
+	size_t missing = 0;
+	for (size_t i = 0; i < env_keep_n; i++)
+		missing += keep_missing(envp, i);
+	if (!add_pre && !missing)
 		return envp;
-	/* The program built an environment without ovc (env -i, execve with
-	 * an explicit envp): add it back so the new image is traced too. */
 	size_t n = 0;
 	for (char *const *e = envp; e && *e; e++)
 		n++;
 	/* Straight from the kernel, no lock: this may run in a signal handler
 	 * that interrupted ovc. Not returned: exec replaces the process, and
 	 * a failed exec costs a page or two. */
-	char **out = ovc_pages_alloc((n + 4) * sizeof *out);
+	char **out = ovc_pages_alloc((n + env_keep_n + 2) * sizeof *out);
 	if (!out)
 		return envp;
 	size_t j = 0;
-	const char *their_preload = NULL;
-	for (char *const *e = envp; e && *e; e++) {
-		if (!keep_pre && strncmp(*e, "LD_PRELOAD=", 11) == 0) {
-			their_preload = *e + 11;
-			continue;
-		}
-		if (!keep_out && strncmp(*e, "OVC_OUTPUT=", 11) == 0)
-			continue;
-		if (!keep_run && strncmp(*e, "OVC_RUN=", 8) == 0)
-			continue;
-		out[j++] = *e;
-	}
-	if (!keep_pre) {
-		size_t len = strlen(env_preload) + (their_preload ? strlen(their_preload) + 1 : 0) + 1;
+	for (char *const *e = envp; e && *e; e++)
+		if (!(add_pre && *e == pre))
+			out[j++] = *e;
+	if (add_pre && their) {
+		/* libovc.so first, their libraries after it, as `ovc run` sets
+		 * it: ovc's hooks see the calls and pass them on to the next
+		 * definition, theirs if they bring an allocator. */
+		size_t len = strlen(env_preload) + strlen(their) + 2;
 		char *s = ovc_pages_alloc(len);
 		if (s) {
 			struct ovc_buf b;
 			ovc_buf_init(&b, s, len);
 			ovc_buf_raw(&b, env_preload);
-			if (their_preload && *their_preload) {
-				ovc_buf_raw(&b, ":");
-				ovc_buf_raw(&b, their_preload);
-			}
+			ovc_buf_raw(&b, ":");
+			ovc_buf_raw(&b, their);
 			s[b.len < len ? b.len : len - 1] = '\0';
 			out[j++] = s;
+		} else {
+			out[j++] = (char *)pre;
 		}
+	} else if (add_pre) {
+		out[j++] = env_preload;
 	}
-	if (!keep_out)
-		out[j++] = env_output;
-	if (!keep_run)
-		out[j++] = env_run;
+	for (size_t i = 0; i < env_keep_n; i++)
+		if (keep_missing(envp, i))
+			out[j++] = env_keep[i];
 	out[j] = NULL;
 	return out;
+}
+
+/* Appends NAME=VALUE to the entries to add back; false when it does not
+ * fit (then it is not added back: a value that long is refused anyway). */
+static bool keep_entry(const char *name, const char *value)
+{
+	static char store[8192];
+	static size_t used;
+	size_t need = strlen(name) + 1 + strlen(value) + 1;
+	if (env_keep_n >= sizeof env_keep / sizeof env_keep[0] ||
+	    need > sizeof store - used)
+		return false;
+	char *s = store + used;
+	struct ovc_buf b;
+	ovc_buf_init(&b, s, need);
+	ovc_buf_raw(&b, name);
+	ovc_buf_raw(&b, "=");
+	ovc_buf_raw(&b, value);
+	s[need - 1] = '\0';
+	used += need;
+	env_keep[env_keep_n++] = s;
+	return true;
 }
 
 static void remember_env(void)
@@ -812,16 +886,20 @@ static void remember_env(void)
 	ovc_buf_raw(&b, "LD_PRELOAD=");
 	ovc_buf_raw(&b, lib_path);
 	env_preload[b.overflow ? 0 : b.len] = '\0';
-	ovc_buf_init(&b, env_output, sizeof env_output - 1);
-	ovc_buf_raw(&b, "OVC_OUTPUT=");
-	ovc_buf_raw(&b, ovc_cfg.output);
-	env_output[b.overflow ? 0 : b.len] = '\0';
-	env_run[0] = '\0';
-	if (ovc_cfg.run[0]) {
-		ovc_buf_init(&b, env_run, sizeof env_run - 1);
-		ovc_buf_raw(&b, "OVC_RUN=");
-		ovc_buf_raw(&b, ovc_cfg.run);
-		env_run[b.overflow ? 0 : b.len] = '\0';
+	/* The settings this process started with, to be added back where an
+	 * exec's environment lacks them: OVC_OUTPUT made absolute (a later
+	 * chdir does not move the logs), OVC_RUN as cut, the others as
+	 * given. */
+	env_keep_n = 0;
+	for (size_t i = 0; i < OVC_OPT_COUNT_; i++) {
+		const char *name = ovc_opt_defs[i].env;
+		const char *value = getenv(name);
+		if (i == OVC_OPT_OUTPUT)
+			value = ovc_cfg.output;
+		else if (i == OVC_OPT_RUN)
+			value = ovc_cfg.run[0] ? ovc_cfg.run : NULL;
+		if (value)
+			keep_entry(name, value);
 	}
 }
 

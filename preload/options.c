@@ -122,6 +122,22 @@ static int choice_index(const char *list, const char *word)
 	return -1;
 }
 
+bool ovc_parse_pid(const char *text, long *out)
+{
+	if (!text || !*text)
+		return false;
+	long v = 0;
+	for (const char *s = text; *s; s++) {
+		if (*s < '0' || *s > '9' || s - text >= 7)
+			return false;
+		v = v * 10 + (*s - '0');
+	}
+	if (v < 1 || v > 4194304)
+		return false;
+	*out = v;
+	return true;
+}
+
 bool ovc_opt_parse_number(const struct ovc_opt_def *def, const char *text,
 			  uint64_t *out)
 {

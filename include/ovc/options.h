@@ -102,6 +102,11 @@ bool ovc_opt_parse_number(const struct ovc_opt_def *def, const char *text,
  * not allocate. */
 bool ovc_parse_size(const char *text, uint64_t *out);
 
+/** Parses a process id (OVC_TOP): decimal digits only, 1 to 4194304 (the
+ * kernel's largest pid_max). Returns false on anything else. Does not
+ * allocate. */
+bool ovc_parse_pid(const char *text, long *out);
+
 /** Parses a duration in milliseconds: "10", "10ms", "2s". Does not allocate. */
 bool ovc_parse_ms(const char *text, uint64_t *out);
 

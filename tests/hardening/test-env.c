@@ -182,6 +182,36 @@ START_TEST(test_env_all_bad_at_once)
 }
 END_TEST
 
+/* OVC_FOLLOW=none follows the process whose pid is in OVC_TOP: without a
+ * usable one nothing is logged, and ovc says so, once. With the program's
+ * own pid, it is logged and nothing is said. */
+START_TEST(test_env_follow_none_without_top)
+{
+	char *argv[] = { (char *)h_program("h-hello"), NULL };
+	const char *tops[] = { "OVC_TOP", "OVC_TOP=", "OVC_TOP=abc",
+			       "OVC_TOP=0", "OVC_TOP=-12", "OVC_TOP=12x",
+			       "OVC_TOP=99999999" };
+	plain_once();
+	for (size_t i = 0; i < sizeof tops / sizeof tops[0]; i++) {
+		char *dir = it_tempdir("h-env-top");
+		char *extra[] = { "OVC_FOLLOW=none", (char *)tops[i], NULL };
+		struct it_result r;
+		h_preload_run(dir, argv, extra, 30, &r);
+		h_assert_same(&r, 0, plain_out, tops[i]);
+		ck_assert_msg(h_count_lines(r.err, "ovc: warning: OVC_") == 1 &&
+				      h_count_lines(r.err, "OVC_TOP") == 1 &&
+				      h_count_lines(r.err, "ovc:") == 1,
+			      "%s: want one warning, got:\n%s", tops[i], r.err);
+		json_t *logs = it_list_dir(dir, "ovc.");
+		ck_assert_msg(json_array_size(logs) == 0, "%s: logged", tops[i]);
+		json_decref(logs);
+		it_result_free(&r);
+		it_rmtree(dir);
+		free(dir);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("hardening-env");
@@ -191,6 +221,7 @@ int main(void)
 	tcase_add_test(tc, test_env_huge_values);
 	tcase_add_test(tc, test_env_output_odd);
 	tcase_add_test(tc, test_env_all_bad_at_once);
+	tcase_add_test(tc, test_env_follow_none_without_top);
 	suite_add_tcase(s, tc);
 	return it_main(s);
 }

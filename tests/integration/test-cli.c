@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #define FUNCS_IN_ORDER                                                         \
 	"[\"malloc\",\"calloc\",\"realloc\",\"reallocarray\",\"free\","        \
@@ -470,6 +473,224 @@ START_TEST(test_cli_run_missing_command_127)
 }
 END_TEST
 
+/* `ovc run -o DIR -- sigwait MODE SIG` with ovc's stderr in DIR/err, sent
+ * SIG (to ovc alone) once the command is ready. Returns ovc's exit code;
+ * *GOT is what the command printed after "ready" ("" when nothing), *ERR
+ * ovc's stderr (both malloc'd). */
+/* Starts `ovc run -o DIR --no-status -- sigwait MODE SIG` with ovc's
+ * stderr in *ERRFILE (DIR/err, malloc'd) and the command's stdout on
+ * *OUT; returns ovc's pid once the command is ready. */
+static pid_t spawn_sigwait(const char *dir, const char *mode, int sig,
+			   char **errfile, int *out)
+{
+	char *sigs;
+	ck_assert(asprintf(errfile, "%s/err", dir) > 0);
+	ck_assert(asprintf(&sigs, "%d", sig) > 0);
+	char *argv[] = { "sh", "-c", "exec 2>\"$1\"; shift; exec \"$@\"", "sh",
+			 *errfile, (char *)it_env("OVC_BIN"), "run", "-o",
+			 (char *)dir, "--no-status", "--",
+			 (char *)it_program("sigwait"), (char *)mode, sigs,
+			 NULL };
+	pid_t pid;
+	it_spawn(argv, NULL, &pid, out);
+	char line[256];
+	it_read_line(*out, line, sizeof line, 20000);
+	ck_assert_str_eq(line, "ready");
+	free(sigs);
+	return pid;
+}
+
+static int run_signalled(const char *dir, const char *mode, int sig,
+			 char **got, char **err)
+{
+	char *errfile;
+	int out;
+	pid_t pid = spawn_sigwait(dir, mode, sig, &errfile, &out);
+	ck_assert(kill(pid, sig) == 0);
+	int st;
+	ck_assert(waitpid(pid, &st, WUNTRACED) == pid);
+	if (WIFSTOPPED(st)) {
+		/* Only when the command stops: not with these. */
+		kill(pid, SIGKILL);
+		ck_abort_msg("ovc stopped by %d after %d", WSTOPSIG(st), sig);
+	}
+	/* The command has ended before ovc: its output is all there. */
+	char buf[256];
+	struct pollfd pf = { out, POLLIN, 0 };
+	ssize_t n = poll(&pf, 1, 1000) == 1 ? read(out, buf, sizeof buf - 1) : 0;
+	buf[n > 0 ? n : 0] = '\0';
+	close(out);
+	*got = strdup(buf);
+	*err = it_read_file(errfile, NULL);
+	ck_assert(*err != NULL);
+	free(errfile);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* Sends SIG to `ovc run -- sigwait MODE SIG`. MODE "catch": the command
+ * gets it, says so and exits SIG; ovc exits the same. "default": it kills
+ * the command; ovc exits 128 + SIG. Either way ovc writes its report. */
+static void check_forwarded(const char *mode, int sig)
+{
+	bool caught = strcmp(mode, "catch") == 0;
+	char *dir = it_tempdir("cli-run-fwd");
+	char *got, *err, want[32] = "";
+	int code = run_signalled(dir, mode, sig, &got, &err);
+	if (caught)
+		snprintf(want, sizeof want, "got %d\n", sig);
+	ck_assert_msg(strcmp(got, want) == 0 &&
+			      code == (caught ? sig : 128 + sig),
+		      "%s signal %d: exit %d, stdout \"%s\", stderr:\n%s",
+		      mode, sig, code, got, err);
+	ck_assert_msg(strstr(err, "logs in ") != NULL,
+		      "signal %d: no report:\n%s", sig, err);
+	json_t *report = it_report(dir, NULL);
+	json_t *p = it_process(report, "sigwait");
+	ck_assert_str_eq(it_str(p, "end.kind"), caught ? "exit" : "signal");
+	ck_assert_int_eq(it_int(p, caught ? "end.code" : "end.signal"), sig);
+	json_decref(report);
+	free(got), free(err);
+	it_rmtree(dir);
+	free(dir);
+}
+
+/* Every signal a wrapper forwards reaches the command, which catches it;
+ * ovc exits with the command's code and writes its report. */
+START_TEST(test_cli_run_forwards_signals)
+{
+	int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2,
+		       SIGALRM, SIGPIPE, SIGWINCH, SIGCONT, SIGTSTP, SIGTTIN,
+		       SIGTTOU, SIGURG, SIGVTALRM, SIGPROF, SIGXCPU, SIGXFSZ,
+		       SIGIO, SIGPWR, SIGRTMIN + 1, SIGRTMAX };
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+		check_forwarded("catch", sigs[i]);
+}
+END_TEST
+
+/* A forwarded signal that kills the command: ovc exits 128 + N, as the
+ * command did, with its report written. */
+START_TEST(test_cli_run_forwarded_signal_kills)
+{
+	int sigs[] = { SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGPIPE,
+		       SIGXCPU, SIGRTMIN + 2 };
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+		check_forwarded("default", sigs[i]);
+}
+END_TEST
+
+/* A signal ignored when ovc starts (nohup) stays ignored in the command. */
+START_TEST(test_cli_run_keeps_ignored_signals)
+{
+	char *dir = it_tempdir("cli-run-nohup");
+	char *script = "trap '' HUP; \"$0\" run -o \"$1\" --no-status -- "
+		       "sh -c 'kill -HUP $$; echo alive'";
+	char *argv[] = { "sh", "-c", script, (char *)it_env("OVC_BIN"), dir,
+			 NULL };
+	struct it_result r;
+	it_run(argv, NULL, 60, &r);
+	ck_assert_msg(r.code == 0 && strcmp(r.out, "alive\n") == 0,
+		      "exit %d, stdout %s, stderr:\n%s", r.code, r.out, r.err);
+	it_result_free(&r);
+	it_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
+/* A stop signal sent to ovc alone: the command stops (its default action),
+ * ovc stops with it; continued, both go on, and a SIGTERM then ends the
+ * command and ovc (128 + 15) with the report written. */
+/* The state letter of process PID ('R', 'S', 'T'...). */
+static char proc_state(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	char *stat = it_read_file(path, NULL);
+	ck_assert(stat != NULL);
+	const char *p = strrchr(stat, ')');
+	char c = p && p[1] && p[2] ? p[2] : '?';
+	free(stat);
+	return c;
+}
+
+/* The one child of ovc (PID): its command. */
+static pid_t command_of(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)pid,
+		 (int)pid);
+	char *kids = it_read_file(path, NULL);
+	ck_assert(kids != NULL);
+	pid_t c = (pid_t)atoi(kids);
+	free(kids);
+	return c;
+}
+
+/* Ends ovc (PID) with a SIGTERM for its command; checks it exits 128 + 15
+ * with its report in ERRFILE and the command's log in DIR; then closes OUT
+ * and frees DIR (removed) and ERRFILE. */
+static void end_with_term(pid_t pid, char *dir, char *errfile, int out)
+{
+	int st;
+	ck_assert(kill(pid, SIGTERM) == 0);
+	ck_assert(waitpid(pid, &st, 0) == pid);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 128 + SIGTERM,
+		      "status %#x", st);
+	char *err = it_read_file(errfile, NULL);
+	ck_assert_msg(err && strstr(err, "logs in "), "%s", err ? err : "");
+	free(err);
+	json_t *report = it_report(dir, NULL);
+	json_t *p = it_process(report, "sigwait");
+	ck_assert_int_eq(it_int(p, "end.signal"), SIGTERM);
+	json_decref(report);
+	close(out);
+	free(errfile);
+	it_rmtree(dir);
+	free(dir);
+}
+
+/* A stop signal sent to ovc alone: the command stops (its default action),
+ * ovc stops with it; continued, both go on, and a SIGTERM then ends the
+ * command and ovc (128 + 15) with the report written. */
+START_TEST(test_cli_run_stops_with_the_command)
+{
+	char *dir = it_tempdir("cli-run-stop");
+	char *errfile;
+	int out;
+	pid_t pid = spawn_sigwait(dir, "default", SIGTSTP, &errfile, &out);
+	ck_assert(kill(pid, SIGTSTP) == 0);
+	int st;
+	ck_assert(waitpid(pid, &st, WUNTRACED) == pid);
+	ck_assert_msg(WIFSTOPPED(st) && WSTOPSIG(st) == SIGTSTP,
+		      "ovc did not stop with its command: status %#x", st);
+	ck_assert_int_eq(proc_state(command_of(pid)), 'T');
+	ck_assert(kill(pid, SIGCONT) == 0);
+	end_with_term(pid, dir, errfile, out);
+}
+END_TEST
+
+/* The command stopped and continued by someone else (a debugger, `kill
+ * -STOP` of its pid): ovc does not stop, so it is running when the command
+ * goes on and ends. */
+START_TEST(test_cli_run_command_stopped_elsewhere)
+{
+	char *dir = it_tempdir("cli-run-stop-else");
+	char *errfile;
+	int out;
+	pid_t pid = spawn_sigwait(dir, "default", SIGTSTP, &errfile, &out);
+	pid_t cmd = command_of(pid);
+	ck_assert(kill(cmd, SIGSTOP) == 0);
+	for (int i = 0; i < 200 && proc_state(cmd) != 'T'; i++)
+		usleep(5000);
+	ck_assert_int_eq(proc_state(cmd), 'T');
+	usleep(200000); /* time for ovc to (wrongly) stop */
+	char st = proc_state(pid);
+	ck_assert_msg(st != 'T', "ovc stopped with a command stopped by "
+				 "someone else");
+	ck_assert(kill(cmd, SIGCONT) == 0);
+	end_with_term(pid, dir, errfile, out);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("cli");
@@ -490,6 +711,11 @@ int main(void)
 	tcase_add_test(run, test_cli_run_killed_137);
 	tcase_add_test(run, test_cli_run_sigterm_143);
 	tcase_add_test(run, test_cli_run_missing_command_127);
+	tcase_add_test(run, test_cli_run_forwards_signals);
+	tcase_add_test(run, test_cli_run_forwarded_signal_kills);
+	tcase_add_test(run, test_cli_run_keeps_ignored_signals);
+	tcase_add_test(run, test_cli_run_stops_with_the_command);
+	tcase_add_test(run, test_cli_run_command_stopped_elsewhere);
 	suite_add_tcase(s, run);
 	return it_main(s);
 }

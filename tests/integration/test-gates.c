@@ -4,6 +4,9 @@
  * a run against itself and against one that reserves twice as much at one
  * site. */
 #include "harness.h"
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -385,6 +388,114 @@ START_TEST(test_gates_diff)
 }
 END_TEST
 
+/* A log of one process with NSITES sites of 32 frames each, in a module
+ * that cannot be symbolized; returns its directory. */
+static char *many_sites_log(int nsites)
+{
+	char *dir = it_tempdir("diff-many");
+	char *path;
+	ck_assert(asprintf(&path, "%s/ovc.5151.0.jsonl", dir) > 0);
+	FILE *f = fopen(path, "w");
+	ck_assert(f != NULL);
+	fputs("{\"t\":\"proc\",\"format\":\"ovc-log\",\"version\":1,"
+	      "\"pid\":5151,\"ppid\":1,\"exe\":\"/usr/bin/many-sites\","
+	      "\"argv\":[\"many-sites\"],\"run\":\"\",\"origin\":\"start\","
+	      "\"proc_start_ticks\":1,\"start_unix_ns\":1700000000000000000,"
+	      "\"start_mono_ns\":5000,\"page_size\":4096,"
+	      "\"mem_total\":25000000000,\"mem_available\":24000000000,"
+	      "\"commit_limit\":12500000000,\"committed_as\":1000000,"
+	      "\"overcommit_memory\":0,\"overcommit_ratio\":50,"
+	      "\"interval_ms\":10,\"funcs\":[\"malloc\",\"calloc\",\"realloc\","
+	      "\"reallocarray\",\"free\",\"posix_memalign\",\"aligned_alloc\","
+	      "\"memalign\",\"valloc\",\"pvalloc\"],"
+	      "\"baseline\":{\"vm\":10485760,\"rss\":2097152,"
+	      "\"shared\":1048576}}\n",
+	      f);
+	fputs("{\"t\":\"mod\",\"id\":0,\"path\":\"/nonexistent/libmany.so\","
+	      "\"base\":0,\"lo\":0,\"hi\":4000000000,\"build_id\":\"\"}\n",
+	      f);
+	for (int i = 0; i < nsites; i++) {
+		fprintf(f, "{\"t\":\"site\",\"id\":%d,\"frames\":[", i);
+		for (int k = 0; k < 32; k++)
+			fprintf(f, "%s[0,%d]", k ? "," : "", 1000 + i * 64 + k);
+		fputs("]}\n", f);
+	}
+	for (int i = 0; i < nsites; i++)
+		fprintf(f,
+			"{\"t\":\"ss\",\"ns\":20000000,\"id\":%d,\"blocks\":1,"
+			"\"requested\":%d,\"live\":0,\"peak_live\":%d,"
+			"\"touched\":0,\"unprobed\":0,\"sampled\":false,"
+			"\"shared_pages\":false}\n",
+			i, 4096 + i, 4096 + i);
+	fputs("{\"t\":\"s\",\"ns\":30000000,\"vm\":20971520,\"rss\":4194304,"
+	      "\"shared\":1048576,\"live\":0,\"peak_live\":50000000,"
+	      "\"calls\":[5000,0,0,0,5000,0,0,0,0,0],"
+	      "\"failed\":[0,0,0,0,0,0,0,0,0,0],"
+	      "\"requested\":[50000000,0,0,0,0,0,0,0,0,0]}\n"
+	      "{\"t\":\"end\",\"ns\":30000000,\"kind\":\"exit\",\"code\":0,"
+	      "\"via\":\"exit\"}\n",
+	      f);
+	ck_assert(fclose(f) == 0);
+	free(path);
+	return dir;
+}
+
+/* Peak resident size (KiB) of `ovc ARGS...`, its stdout thrown away;
+ * checks that it exits 0. */
+static long ovc_maxrss_kib(const char *const args[])
+{
+	const char *argv[16] = { it_env("OVC_BIN") };
+	size_t n = 1;
+	for (; args[n - 1] && n < 15; n++)
+		argv[n] = args[n - 1];
+	argv[n] = NULL;
+	pid_t pid = fork();
+	ck_assert(pid >= 0);
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+		dup2(null, 1);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	int st;
+	struct rusage ru;
+	ck_assert(wait4(pid, &st, 0, &ru) == pid);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "ovc %s: status %#x",
+		      args[0], st);
+	return ru.ru_maxrss;
+}
+
+/* `ovc diff` compares the models it reads, not their JSON reports: on a
+ * log with many sites it takes at most twice the memory of `ovc report`
+ * (which reads one model); rendering every site to JSON took about ten
+ * times as much. Its output lists every site. */
+START_TEST(test_gates_diff_memory)
+{
+	int nsites = 6000;
+	char *dir = many_sites_log(nsites);
+	long report = ovc_maxrss_kib((const char *[]){ "report", dir, NULL });
+	long diff = ovc_maxrss_kib((const char *[]){ "diff", dir, dir, NULL });
+	long diff_all = ovc_maxrss_kib(
+		(const char *[]){ "diff", "--all", dir, dir, NULL });
+	printf("diff memory: report %ld KiB, diff %ld KiB, diff --all %ld KiB\n",
+	       report, diff, diff_all);
+	/* Not in the sanitizer build (OVC_PLAIN_BUILD set by its wrapper):
+	 * ASan's quarantine keeps the first model's memory. */
+	if (!getenv("OVC_PLAIN_BUILD"))
+		ck_assert_msg(diff <= 2 * report && diff_all <= 2 * report,
+			      "ovc report %ld KiB, ovc diff %ld KiB, --all %ld "
+			      "KiB",
+			      report, diff, diff_all);
+	json_t *d = diff_json(dir, dir, 0);
+	ck_assert_int_eq(json_array_size(json_object_get(d, "sites")), nsites);
+	json_t *first = json_array_get(json_object_get(d, "sites"), 0);
+	ck_assert_int_eq(json_array_size(json_object_get(first, "frames")), 32);
+	json_decref(d);
+	it_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("gates");
@@ -397,6 +508,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_gates_junit_file);
 	tcase_add_test(tc, test_gates_run_check_exit_status);
 	tcase_add_test(tc, test_gates_diff);
+	tcase_add_test(tc, test_gates_diff_memory);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "model.h"
+#include "suite.h"
 
 #define MIB ((int64_t)1 << 20)
 
@@ -136,6 +137,53 @@ START_TEST(test_model_exec_untraced)
 	ovc_model_link(m);
 	ck_assert_int_eq(a->end_kind, OVC_END_EXEC);
 	ck_assert_ptr_null(a->successor);
+}
+END_TEST
+
+START_TEST(test_model_fork_parent_in_pid_namespace)
+{
+	/* `unshare --fork --pid`: the child is pid 1 of its namespace, its
+	 * ppid 0; its parent_log names its parent: one tree, one root. */
+	struct ovc_proc *parent =
+		image("ovc.500.0.jsonl", 500, 499, "start", NULL, 1);
+	struct ovc_proc *child =
+		image("ovc.1.0.jsonl", 1, 0, "fork", "ovc.500.0.jsonl", 2);
+	struct ovc_proc *grandchild =
+		image("ovc.3.0.jsonl", 3, 1, "fork", "ovc.1.0.jsonl", 3);
+	/* A log of another run with the parent's name is not the parent. */
+	struct ovc_proc *other =
+		image("ovc.500.0.jsonl", 500, 1, "start", NULL, 0);
+	set(&other->run, "r2");
+	ovc_model_link(m);
+	ck_assert_ptr_eq(child->parent, parent);
+	ck_assert_ptr_eq(grandchild->parent, child);
+	struct ovc_tree *t = ovc_tree_build(m);
+	ck_assert_ptr_nonnull(t);
+	ck_assert_int_eq(t->nroots, 2); /* parent, and run r2's process */
+	size_t pn = SIZE_MAX;
+	for (size_t i = 0; i < m->nprocs; i++)
+		if (m->procs[i] == parent)
+			pn = t->node_of[i];
+	for (size_t i = 0; i < m->nprocs; i++)
+		if (m->procs[i] == child)
+			ck_assert_uint_eq(t->nodes[t->node_of[i]].parent, pn);
+	ovc_tree_free(t);
+}
+END_TEST
+
+START_TEST(test_model_named_parent_started_before)
+{
+	/* A log of that name that started after the child cannot be its
+	 * parent (and ppid 0 matches no process). */
+	image("ovc.500.0.jsonl", 500, 499, "start", NULL, 5);
+	struct ovc_proc *child =
+		image("ovc.1.0.jsonl", 1, 0, "fork", "ovc.500.0.jsonl", 2);
+	ovc_model_link(m);
+	ck_assert_ptr_null(child->parent);
+	struct ovc_tree *t = ovc_tree_build(m);
+	ck_assert_ptr_nonnull(t);
+	ck_assert_int_eq(t->nroots, 2);
+	ovc_tree_free(t);
 }
 END_TEST
 
@@ -306,6 +354,8 @@ static Suite *model_suite(void)
 	tcase_add_test(tc, test_model_end_from_record);
 	tcase_add_test(tc, test_model_abrupt);
 	tcase_add_test(tc, test_model_exec_successor);
+	tcase_add_test(tc, test_model_fork_parent_in_pid_namespace);
+	tcase_add_test(tc, test_model_named_parent_started_before);
 	tcase_add_test(tc, test_model_exec_needs_same_process);
 	tcase_add_test(tc, test_model_exec_fallback_by_k);
 	tcase_add_test(tc, test_model_exec_untraced);

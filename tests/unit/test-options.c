@@ -21,6 +21,23 @@ static void size_refused(const char *text)
 	ck_assert_uint_eq(v, 777); /* untouched on failure */
 }
 
+START_TEST(test_parse_pid)
+{
+	long v = 7;
+	ck_assert(ovc_parse_pid("1", &v) && v == 1);
+	ck_assert(ovc_parse_pid("4194304", &v) && v == 4194304);
+	ck_assert(ovc_parse_pid("0012", &v) && v == 12);
+	const char *bad[] = { "", "0", "-1", "+5", " 5", "5 ", "4194305",
+			      "99999999999999999999", "abc", "12x", "0x10" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		v = 7;
+		ck_assert_msg(!ovc_parse_pid(bad[i], &v) && v == 7,
+			      "'%s' should be refused", bad[i]);
+	}
+	ck_assert(!ovc_parse_pid(NULL, &v));
+}
+END_TEST
+
 START_TEST(test_options_size_plain)
 {
 	ck_assert_uint_eq(size_of("0"), 0);
@@ -185,6 +202,7 @@ static Suite *options_suite(void)
 {
 	Suite *s = suite_create("options");
 	TCase *tc = tcase_create("options");
+	tcase_add_test(tc, test_parse_pid);
 	tcase_add_test(tc, test_options_size_plain);
 	tcase_add_test(tc, test_options_size_suffixes);
 	tcase_add_test(tc, test_options_size_garbage);
