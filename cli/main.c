@@ -45,6 +45,10 @@ static void usage(FILE *out)
 	      "over time\n"
 	      "        against MemTotal and CommitLimit (SVG, or an HTML "
 	      "page)\n"
+	      "  pprof [-o FILE|DIR] [--merge] [PATH...]\n"
+	      "        the sites as pprof profiles (requested, touched, "
+	      "untouched, leaked...)\n"
+	      "        for go tool pprof, Pyroscope and Parca\n"
 	      "  check LIMIT... [--only PATTERN] [--total] [--junit FILE] "
 	      "[PATH...]\n"
 	      "        gates for CI: exit 1 when a process breaks a limit "
@@ -148,6 +152,8 @@ int main(int argc, char **argv)
 		return ovc_cmd_diff(argc - 1, argv + 1);
 	if (strcmp(cmd, "plot") == 0)
 		return ovc_cmd_plot(argc - 1, argv + 1);
+	if (strcmp(cmd, "pprof") == 0)
+		return ovc_cmd_pprof(argc - 1, argv + 1);
 	if (strcmp(cmd, "demo") == 0)
 		return ovc_cmd_demo(argc - 1, argv + 1);
 	if (strcmp(cmd, "__demo") == 0)
