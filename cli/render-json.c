@@ -110,12 +110,10 @@ static json_t *frame_json(struct ovc_symbolizer *sym,
 	return o;
 }
 
-static json_t *site_json(struct ovc_symbolizer *sym, const struct ovc_proc *p,
-			 const struct ovc_site *s)
+/* Adds "id", "frames" and "frames_omitted" of site S of P to O. */
+static void stack_json(json_t *o, struct ovc_symbolizer *sym,
+		       const struct ovc_proc *p, const struct ovc_site *s)
 {
-	struct ovc_site_figures f;
-	ovc_site_figures(s, &f);
-	json_t *o = json_object();
 	json_object_set_new(o, "id", json_integer(s->id));
 	json_t *frames = json_array();
 	for (size_t i = 0; i < s->nframes; i++)
@@ -123,6 +121,15 @@ static json_t *site_json(struct ovc_symbolizer *sym, const struct ovc_proc *p,
 	json_object_set_new(o, "frames", frames);
 	json_object_set_new(o, "frames_omitted",
 			    json_integer((json_int_t)s->frames_dropped));
+}
+
+static json_t *site_json(struct ovc_symbolizer *sym, const struct ovc_proc *p,
+			 const struct ovc_site *s)
+{
+	struct ovc_site_figures f;
+	ovc_site_figures(s, &f);
+	json_t *o = json_object();
+	stack_json(o, sym, p, s);
 	json_object_set_new(o, "requested_bytes",
 			    json_integer(f.requested_bytes));
 	json_object_set_new(o, "live_bytes", json_integer(f.live_bytes));
@@ -207,14 +214,7 @@ static json_t *leaks_json(struct ovc_symbolizer *sym, const struct ovc_proc *p,
 		struct ovc_leak l;
 		ovc_site_leak(s, &l);
 		json_t *so = leak_json(&l);
-		json_object_set_new(so, "id", json_integer(s->id));
-		json_t *frames = json_array();
-		for (size_t f = 0; f < s->nframes; f++)
-			json_array_append_new(frames,
-					      frame_json(sym, p, &s->frames[f]));
-		json_object_set_new(so, "frames", frames);
-		json_object_set_new(so, "frames_omitted",
-				    json_integer((json_int_t)s->frames_dropped));
+		stack_json(so, sym, p, s);
 		json_array_append_new(a, so);
 	}
 	free(order);
