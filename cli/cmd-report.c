@@ -146,12 +146,14 @@ int ovc_report_paths(char *const *paths, size_t n, const char *run,
 
 static void report_usage(FILE *f)
 {
-	fputs("usage: ovc report [--json] [--html FILE] [--run ID] [--top N] [--frames N]\n"
+	fputs("usage: ovc report [--json] [--leaks] [--html FILE] [--run ID] [--top N] [--frames N]\n"
 	      "                  [--sort KEY[,KEY]] [--processes N] "
 	      "[PATH...]\n"
 	      "  PATH        a log file, or a directory of logs (default: "
 	      "ovc-out)\n"
 	      "  --json      the report as JSON (see docs/report-json.md)\n"
+	      "  --leaks     what each process still held at exit, never "
+	      "freed, by site\n"
 	      "  --html FILE the report with its charts as one HTML page in "
 	      "FILE\n"
 	      "              (nothing on stdout unless --json is given too)\n"
@@ -206,6 +208,8 @@ int ovc_cmd_report(int argc, char **argv)
 			break;
 		if (strcmp(a, "--json") == 0) {
 			json = true;
+		} else if (strcmp(a, "--leaks") == 0) {
+			ro.leaks = true;
 		} else if ((v = ovc_opt_value(argc, argv, &i, "--run", &missing))) {
 			run = v;
 		} else if ((v = ovc_opt_value(argc, argv, &i, "--html", &missing))) {

@@ -34,6 +34,12 @@ int ovc_cmd_flame(int argc, char **argv);
  * or 2 on bad usage, unreadable input or when FILE cannot be written. */
 int ovc_cmd_plot(int argc, char **argv);
 
+/** `ovc pprof [-o FILE|DIR] [--merge] [--run ID] [--no-symbolize]
+ * [PATH...]`: the sites as pprof profiles (pprof.h), one per process image
+ * or merged. ARGV[0] is "pprof". Returns 0, or 2 on bad usage, unreadable
+ * input or when a profile cannot be written. */
+int ovc_cmd_pprof(int argc, char **argv);
+
 /** Reads the logs in PATHS (run RUN only when not NULL) and writes the
  * report with its charts as one HTML page to FILE ("-": stdout), sites as
  * RO says. Returns 0, or 2 when an input could not be read, nothing was

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "frames.h"
+#include "leaks.h"
 #include "ovc/options.h"
 #include "render-svg.h"
 #include "suite.h"
@@ -25,6 +26,7 @@ static const struct {
 	[OVC_LIM_TOUCHED_RATIO] = {"min-touched-ratio", false, "touched ratio"},
 	[OVC_LIM_COMMIT_FRACTION] = {"max-commit-fraction", false,
 				     "peak live / CommitLimit"},
+	[OVC_LIM_LEAKED] = {"max-leaked", true, "leaked"},
 	[OVC_LIM_ABRUPT] = {"no-abrupt-end", false, "end"},
 };
 
@@ -38,6 +40,8 @@ const char ovc_gates_help[] =
 	"  --min-touched-ratio R       touched / peak live at least R (0.5 "
 	"or 50%)\n"
 	"  --max-commit-fraction R     peak live / CommitLimit at most R\n"
+	"  --max-leaked SIZE           bytes still live at exit (never "
+	"freed) at most SIZE\n"
 	"  --no-abrupt-end             no process killed by a signal or "
 	"without an end\n"
 	"  --check LIST                the same as one list: "
@@ -309,6 +313,8 @@ struct figures {
 	double ratio;
 	bool abrupt;
 	const char *abrupt_why;
+	struct ovc_leak leak;
+	const char *leak_unknown; /* why the leaks are not known, or NULL */
 };
 
 /* Checks limit L on F; fills MSG and returns true when it fails. Sets
@@ -356,6 +362,24 @@ static bool check_one(const struct ovc_gates *g, int l,
 			 g->ratio[l]);
 		return r > g->ratio[l];
 	}
+	case OVC_LIM_LEAKED: {
+		if (f->leak_unknown) {
+			snprintf(msg, size, "%s: not known (%s)",
+				 limits[l].figure, f->leak_unknown);
+			*skip = true;
+			return false;
+		}
+		const struct ovc_leak *k = &f->leak;
+		char c[24], est[64] = "";
+		if (k->estimated)
+			snprintf(est, sizeof est, " (estimated, ± %s)",
+				 bytes(k->sd_bytes, c));
+		snprintf(msg, size, "%s %s%s %s %s %s", limits[l].figure,
+			 bytes(k->bytes, a), est,
+			 k->bytes > g->bytes[l] ? ">" : "<=", limits[l].name,
+			 bytes(g->bytes[l], b));
+		return k->bytes > g->bytes[l];
+	}
 	case OVC_LIM_ABRUPT:
 		snprintf(msg, size, "%s (no-abrupt-end)",
 			 f->abrupt ? f->abrupt_why : "ended normally");
@@ -377,6 +401,9 @@ static void proc_figures(const struct ovc_model *m, const struct ovc_proc *p,
 				  ? p->host.commit_limit_bytes
 				  : m->host.commit_limit_bytes;
 	f->abrupt = ovc_proc_abrupt(p);
+	f->leak_unknown = NULL;
+	ovc_proc_leaks_known(p, &f->leak_unknown);
+	ovc_proc_leak(p, &f->leak);
 	if (p->end_kind == OVC_END_SIGNAL) {
 		const char *ab = p->end_signal > 0 && p->end_signal < 65
 					 ? sigabbrev_np((int)p->end_signal)
@@ -501,6 +528,18 @@ int ovc_gates_check(const struct ovc_gates *g, const struct ovc_model *m,
 		f.ratio = t.touched_ratio;
 		f.commit_limit = m->host.commit_limit_bytes;
 		f.abrupt = t.abrupt > 0;
+		/* leaks: summed over the images whose leaks are known */
+		double var = 0;
+		for (size_t i = 0; i < m->nprocs; i++) {
+			struct ovc_leak l;
+			if (!sel[i])
+				continue;
+			ovc_proc_leak(m->procs[i], &l);
+			f.leak.bytes += l.bytes;
+			f.leak.estimated |= l.estimated;
+			var += (double)l.sd_bytes * (double)l.sd_bytes;
+		}
+		f.leak.sd_bytes = (int64_t)(sqrt(var) + 0.5);
 		snprintf(why, sizeof why, "%zu process image%s ended abruptly",
 			 t.abrupt, t.abrupt == 1 ? "" : "s");
 		f.abrupt_why = why;

@@ -17,6 +17,7 @@ enum ovc_limit {
 	OVC_LIM_UNTOUCHED,       /**< --max-untouched SIZE: overcommit gap */
 	OVC_LIM_TOUCHED_RATIO,   /**< --min-touched-ratio R */
 	OVC_LIM_COMMIT_FRACTION, /**< --max-commit-fraction R */
+	OVC_LIM_LEAKED,          /**< --max-leaked SIZE: live at exit */
 	OVC_LIM_ABRUPT,          /**< --no-abrupt-end */
 	OVC_LIM_COUNT
 };

@@ -712,13 +712,18 @@ static void say_once(struct reader *r, bool *said, const char *fmt, ...)
 
 static bool read_module(struct reader *r, json_t *o, struct ovc_proc *p)
 {
-	struct ovc_module m = {.id = -1, .base = -1, .path = "", .build_id = ""};
+	struct ovc_module m = {.id = -1, .base = -1, .lo = -1, .hi = -1,
+			       .path = "", .build_id = ""};
 	const char *path = "", *bid = "";
 	if (get_int(r, o, "id", 0, INT64_MAX, &m.id) == FLD_BAD ||
 	    get_str(r, o, "path", &path) == FLD_BAD ||
 	    get_str(r, o, "build_id", &bid) == FLD_BAD ||
-	    get_int(r, o, "base", 0, INT64_MAX, &m.base) == FLD_BAD)
+	    get_int(r, o, "base", 0, INT64_MAX, &m.base) == FLD_BAD ||
+	    get_int(r, o, "lo", 0, INT64_MAX, &m.lo) == FLD_BAD ||
+	    get_int(r, o, "hi", 0, INT64_MAX, &m.hi) == FLD_BAD)
 		return false;
+	if (m.lo > m.hi)
+		m.lo = m.hi = -1; /* a range that cannot be: unknown */
 	if (m.id < 0) {
 		set_why(r, "\"mod\" record without an \"id\"");
 		return false;
@@ -809,7 +814,8 @@ static bool read_site(struct reader *r, json_t *o, struct ovc_proc *p)
 static bool read_site_stats(struct reader *r, json_t *o, struct ovc_proc *p)
 {
 	int64_t ns = -1, id = -1, blocks = 0, req = 0, live = 0, peak = 0,
-		touched = 0, unprobed = 0, live_touched = -1, com = 0, pcom = 0;
+		touched = 0, unprobed = 0, live_touched = -1, com = 0, pcom = 0,
+		live_blocks = -1, live_sd = 0;
 	bool sampled = false, shared = false;
 	if (get_int(r, o, "ns", 0, ABSURD_NS, &ns) == FLD_BAD ||
 	    get_int(r, o, "id", 0, INT64_MAX, &id) == FLD_BAD ||
@@ -824,7 +830,10 @@ static bool read_site_stats(struct reader *r, json_t *o, struct ovc_proc *p)
 	    get_bool(r, o, "sampled", &sampled) == FLD_BAD ||
 	    get_bool(r, o, "shared_pages", &shared) == FLD_BAD ||
 	    get_int(r, o, "committed", 0, ABSURD_BYTES, &com) == FLD_BAD ||
-	    get_int(r, o, "peak_committed", 0, ABSURD_BYTES, &pcom) == FLD_BAD)
+	    get_int(r, o, "peak_committed", 0, ABSURD_BYTES, &pcom) == FLD_BAD ||
+	    get_int(r, o, "live_blocks", 0, ABSURD_BYTES, &live_blocks) ==
+		    FLD_BAD ||
+	    get_int(r, o, "live_sd", 0, ABSURD_BYTES, &live_sd) == FLD_BAD)
 		return false;
 	if (id < 0) {
 		set_why(r, "\"ss\" record without an \"id\"");
@@ -856,6 +865,8 @@ static bool read_site_stats(struct reader *r, json_t *o, struct ovc_proc *p)
 	s->live_touched_bytes = live_touched;
 	s->committed_bytes = com;
 	s->peak_committed_bytes = pcom;
+	s->live_blocks = live_blocks;
+	s->live_sd_bytes = live_sd;
 	return true;
 }
 

@@ -27,15 +27,18 @@ static void usage(FILE *out)
 	      "        SIZE, ...: see `ovc check`) 1 when the command succeeded "
 	      "but a gate\n"
 	      "        failed\n"
-	      "  report [--json] [--html FILE] [--run ID] [--top N] [--frames N] "
-	      "[--sort KEY] [PATH...]\n"
+	      "  report [--json] [--leaks] [--html FILE] [--run ID] [--top N] "
+	      "[--frames N]\n"
+	      "        [--sort KEY] [PATH...]\n"
 	      "        report the logs in PATH: files or directories "
 	      "(default ./ovc-out),\n"
 	      "        with the allocation sites that left the most memory "
 	      "untouched;\n"
 	      "        KEY is untouched, requested, touched or ratio (sites), "
 	      "gap, live,\n"
-	      "        rss, requested or time (processes)\n"
+	      "        rss, requested or time (processes); --leaks: what "
+	      "each process\n"
+	      "        still held at exit, never freed, by site\n"
 	      "  flame [--weight untouched|requested|touched] [-o FILE] "
 	      "[PATH...]\n"
 	      "        the sites as folded stacks, for flamegraph.pl, "
@@ -45,13 +48,18 @@ static void usage(FILE *out)
 	      "over time\n"
 	      "        against MemTotal and CommitLimit (SVG, or an HTML "
 	      "page)\n"
+	      "  pprof [-o FILE|DIR] [--merge] [PATH...]\n"
+	      "        the sites as pprof profiles (requested, touched, "
+	      "untouched, leaked...)\n"
+	      "        for go tool pprof, Pyroscope and Parca\n"
 	      "  check LIMIT... [--only PATTERN] [--total] [--junit FILE] "
 	      "[PATH...]\n"
 	      "        gates for CI: exit 1 when a process breaks a limit "
 	      "(--max-peak-live,\n"
 	      "        --max-peak-rss, --max-untouched, --min-touched-ratio,\n"
-	      "        --max-commit-fraction, --no-abrupt-end); `ovc check "
-	      "--help`\n"
+	      "        --max-commit-fraction, --max-leaked, --no-abrupt-end); "
+	      "`ovc check\n"
+	      "        --help`\n"
 	      "  diff [--json] [--fail-over PERCENT] BASE NEW\n"
 	      "        compare two runs (log directories or saved `ovc report "
 	      "--json`)\n"
@@ -148,6 +156,8 @@ int main(int argc, char **argv)
 		return ovc_cmd_diff(argc - 1, argv + 1);
 	if (strcmp(cmd, "plot") == 0)
 		return ovc_cmd_plot(argc - 1, argv + 1);
+	if (strcmp(cmd, "pprof") == 0)
+		return ovc_cmd_pprof(argc - 1, argv + 1);
 	if (strcmp(cmd, "demo") == 0)
 		return ovc_cmd_demo(argc - 1, argv + 1);
 	if (strcmp(cmd, "__demo") == 0)

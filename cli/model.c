@@ -234,6 +234,8 @@ int ovc_proc_add_module(struct ovc_proc *p, const struct ovc_module *mod)
 	struct ovc_module *m = &p->modules[p->nmodules];
 	m->id = mod->id;
 	m->base = mod->base;
+	m->lo = mod->lo;
+	m->hi = mod->hi;
 	m->path = strdup(mod->path ? mod->path : "");
 	m->build_id = strdup(mod->build_id ? mod->build_id : "");
 	if (!m->path || !m->build_id ||
@@ -275,6 +277,7 @@ struct ovc_site *ovc_proc_add_site(struct ovc_proc *p, int64_t id,
 	struct ovc_site *s = &p->sites[p->nsites];
 	memset(s, 0, sizeof *s);
 	s->id = id;
+	s->live_blocks = -1;
 	if (keep) {
 		s->frames = malloc(keep * sizeof *s->frames);
 		if (!s->frames)

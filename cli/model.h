@@ -54,6 +54,8 @@ struct ovc_module {
 	char *path;     /**< as logged; never NULL ("" when missing) */
 	char *build_id; /**< GNU build id in hex; "" when none */
 	int64_t base;   /**< load bias; -1 when missing */
+	int64_t lo, hi; /**< address range of its loadable segments; -1
+			     when missing */
 };
 
 /** One frame of a site, innermost first (`site` record). */
@@ -81,6 +83,9 @@ struct ovc_site {
 	int64_t committed_bytes, peak_committed_bytes; /**< mmap sites */
 	bool has_live_touched;      /**< the last `ss` had live_touched */
 	int64_t live_touched_bytes; /**< touched bytes of its live blocks */
+	int64_t live_blocks;    /**< blocks not yet freed; -1 when the log
+				     does not say (older logs, mmap sites) */
+	int64_t live_sd_bytes;  /**< sampling standard error of live_bytes */
 };
 
 /** Which family of functions made a site's blocks. */

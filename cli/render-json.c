@@ -7,6 +7,7 @@
 
 #include "diagnose.h"
 #include "frames.h"
+#include "leaks.h"
 
 /* A JSON integer, or null where the model says unknown (negative). */
 static json_t *int_or_null(int64_t v)
@@ -109,12 +110,10 @@ static json_t *frame_json(struct ovc_symbolizer *sym,
 	return o;
 }
 
-static json_t *site_json(struct ovc_symbolizer *sym, const struct ovc_proc *p,
-			 const struct ovc_site *s)
+/* Adds "id", "frames" and "frames_omitted" of site S of P to O. */
+static void stack_json(json_t *o, struct ovc_symbolizer *sym,
+		       const struct ovc_proc *p, const struct ovc_site *s)
 {
-	struct ovc_site_figures f;
-	ovc_site_figures(s, &f);
-	json_t *o = json_object();
 	json_object_set_new(o, "id", json_integer(s->id));
 	json_t *frames = json_array();
 	for (size_t i = 0; i < s->nframes; i++)
@@ -122,6 +121,15 @@ static json_t *site_json(struct ovc_symbolizer *sym, const struct ovc_proc *p,
 	json_object_set_new(o, "frames", frames);
 	json_object_set_new(o, "frames_omitted",
 			    json_integer((json_int_t)s->frames_dropped));
+}
+
+static json_t *site_json(struct ovc_symbolizer *sym, const struct ovc_proc *p,
+			 const struct ovc_site *s)
+{
+	struct ovc_site_figures f;
+	ovc_site_figures(s, &f);
+	json_t *o = json_object();
+	stack_json(o, sym, p, s);
 	json_object_set_new(o, "requested_bytes",
 			    json_integer(f.requested_bytes));
 	json_object_set_new(o, "live_bytes", json_integer(f.live_bytes));
@@ -172,6 +180,48 @@ static void sites_json(json_t *o, struct ovc_symbolizer *sym,
 	json_object_set_new(o, "sites_omitted",
 			    json_integer((json_int_t)(p->nsites - shown +
 						      p->sites_dropped)));
+}
+
+static json_t *leak_json(const struct ovc_leak *l)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "leaked_bytes", json_integer(l->bytes));
+	json_object_set_new(o, "leaked_blocks", int_or_null(l->blocks));
+	json_object_set_new(o, "sd_bytes", json_integer(l->sd_bytes));
+	json_object_set_new(o, "estimated", json_boolean(l->estimated));
+	return o;
+}
+
+/* The "leaks" object of P: what it still held at exit, per site (the
+ * sites that leaked, most first, as many as "sites" lists). */
+static json_t *leaks_json(struct ovc_symbolizer *sym, const struct ovc_proc *p,
+			  const struct ovc_render_opts *ro)
+{
+	const char *why;
+	struct ovc_leak total;
+	bool known = ovc_proc_leaks_known(p, &why);
+	ovc_proc_leak(p, &total);
+	json_t *o = leak_json(&total);
+	json_object_set_new(o, "known", json_boolean(known));
+	json_object_set_new(o, "why_unknown", known ? json_null() : str(why));
+	size_t top = ro && ro->top_set ? ro->top_sites : OVC_TOP_JSON_DEFAULT;
+	size_t *order = malloc((p->nsites ? p->nsites : 1) * sizeof *order);
+	size_t ranked = known && order ? ovc_proc_rank_leaks(p, order) : 0;
+	size_t shown = ranked < top ? ranked : top;
+	json_t *a = json_array();
+	for (size_t i = 0; i < shown; i++) {
+		const struct ovc_site *s = &p->sites[order[i]];
+		struct ovc_leak l;
+		ovc_site_leak(s, &l);
+		json_t *so = leak_json(&l);
+		stack_json(so, sym, p, s);
+		json_array_append_new(a, so);
+	}
+	free(order);
+	json_object_set_new(o, "sites", a);
+	json_object_set_new(o, "sites_omitted",
+			    json_integer((json_int_t)(ranked - shown)));
+	return o;
 }
 
 static json_t *proc_json(const struct ovc_model *m, const struct ovc_proc *p,
@@ -265,6 +315,7 @@ static json_t *proc_json(const struct ovc_model *m, const struct ovc_proc *p,
 	json_object_set_new(o, "bad_lines", json_integer((json_int_t)p->bad_lines));
 	json_object_set_new(o, "torn_tail", json_boolean(p->torn_tail));
 	sites_json(o, sym, p, ro);
+	json_object_set_new(o, "leaks", leaks_json(sym, p, ro));
 	json_object_set_new(o, "diagnosis", ovc_diag_json(m, p, sym));
 	return o;
 }

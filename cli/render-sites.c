@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "frames.h"
+#include "leaks.h"
 #include "ovc/options.h"
 #include "render.h"
 
@@ -90,6 +91,91 @@ static void put_figures_kind(FILE *out, const struct ovc_site *s,
 	fputc(')', out);
 }
 
+/* Writes the stack of S (at most MAX frames) under its row. */
+static void put_stack(FILE *out, const struct ovc_proc *p,
+		      const struct ovc_site *s, size_t max_frames,
+		      struct ovc_symbolizer *sym, const char *cwd)
+{
+	size_t nf = s->nframes < max_frames ? s->nframes : max_frames;
+	for (size_t i = 0; i < nf; i++) {
+		struct ovc_frame_info fi;
+		ovc_frame_describe(sym, p, &s->frames[i], &fi);
+		put_frame(out, i, &fi, cwd);
+	}
+	size_t more = s->nframes - nf + s->frames_dropped;
+	if (more && max_frames > 0)
+		fprintf(out, FRAME_INDENT "... %zu more frame%s\n", more,
+			more == 1 ? "" : "s");
+	else if (s->nframes == 0 && s->frames_dropped == 0 && max_frames > 0)
+		fputs(FRAME_INDENT "(no frames recorded)\n", out);
+}
+
+void ovc_render_text_leaks(const struct ovc_proc *p, FILE *out,
+			   const struct ovc_render_opts *o,
+			   struct ovc_symbolizer *sym)
+{
+	size_t top = o && o->top_set ? o->top_sites : OVC_TOP_TEXT_DEFAULT;
+	size_t max_frames = o && o->frames_set ? o->max_frames
+					       : OVC_FRAMES_DEFAULT;
+	char a[24], b[24], n[32];
+	const char *why;
+
+	fprintf(out, "  %-*s", LABEL_W, "leaked");
+	if (!ovc_proc_leaks_known(p, &why)) {
+		fprintf(out, "not known: %s\n", why);
+		return;
+	}
+	struct ovc_leak total;
+	ovc_proc_leak(p, &total);
+	if (total.bytes == 0) {
+		fputs("nothing: every tracked block was freed\n", out);
+		return;
+	}
+	fprintf(out, "%s", bytes(total.bytes, a));
+	if (total.blocks >= 0)
+		fprintf(out, " in %s block%s",
+			ovc_render_count(total.blocks, n, sizeof n),
+			total.blocks == 1 ? "" : "s");
+	if (total.estimated)
+		fprintf(out, ", estimated ± %s", bytes(total.sd_bytes, b));
+	fputs("  still live at exit, never freed\n", out);
+
+	size_t *order = malloc((p->nsites ? p->nsites : 1) * sizeof *order);
+	if (!order) {
+		fputs("  (out of memory)\n", out);
+		return;
+	}
+	size_t ranked = ovc_proc_rank_leaks(p, order);
+	size_t shown = ranked < top ? ranked : top;
+	fprintf(out, "  %-*s%zu of %zu that leaked, most leaked bytes first\n",
+		LABEL_W, "sites", shown, ranked);
+	char cwdbuf[4096];
+	const char *cwd = getcwd(cwdbuf, sizeof cwdbuf);
+	if (shown)
+		fprintf(out, "  %4s  %*s  %*s  %9s  %s\n", "#", BYTES_W,
+			"leaked", BYTES_W + 2, "error", "blocks", "figures");
+	for (size_t r = 0; r < shown; r++) {
+		const struct ovc_site *s = &p->sites[order[r]];
+		struct ovc_leak l;
+		ovc_site_leak(s, &l);
+		char err[32];
+		if (l.estimated)
+			snprintf(err, sizeof err, "± %s", bytes(l.sd_bytes, b));
+		else
+			snprintf(err, sizeof err, "-");
+		fprintf(out, "  %4zu  %*s  %*s  %9s  %s\n", r + 1, BYTES_W,
+			bytes(l.bytes, a), BYTES_W + 2, err,
+			l.blocks >= 0 ? ovc_render_count(l.blocks, n, sizeof n)
+				      : "?",
+			l.estimated ? "estimated (sampled)" : "exact");
+		put_stack(out, p, s, max_frames, sym, cwd);
+	}
+	if (ranked > shown)
+		fprintf(out, "  (%zu more site%s: `--top N` shows more)\n",
+			ranked - shown, ranked - shown == 1 ? "" : "s");
+	free(order);
+}
+
 void ovc_render_text_sites(const struct ovc_proc *p, FILE *out,
 			   const struct ovc_render_opts *o,
 			   struct ovc_symbolizer *sym)
@@ -155,19 +241,7 @@ void ovc_render_text_sites(const struct ovc_proc *p, FILE *out,
 			fprintf(out, "; committed %s at peak",
 				bytes(s->peak_committed_bytes, a));
 		fputc('\n', out);
-		size_t nf = s->nframes < max_frames ? s->nframes : max_frames;
-		for (size_t i = 0; i < nf; i++) {
-			struct ovc_frame_info fi;
-			ovc_frame_describe(sym, p, &s->frames[i], &fi);
-			put_frame(out, i, &fi, cwd);
-		}
-		size_t more = s->nframes - nf + s->frames_dropped;
-		if (more && max_frames > 0)
-			fprintf(out, FRAME_INDENT "... %zu more frame%s\n", more,
-				more == 1 ? "" : "s");
-		else if (s->nframes == 0 && s->frames_dropped == 0 &&
-			 max_frames > 0)
-			fputs(FRAME_INDENT "(no frames recorded)\n", out);
+		put_stack(out, p, s, max_frames, sym, cwd);
 	}
 	if (ranked > shown)
 		fprintf(out, "  (%zu more site%s: `--top N` shows more, "

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "diagnose.h"
+#include "leaks.h"
 #include "ovc/options.h"
 
 #define LABEL_W 19 /* width of the label column */
@@ -319,6 +320,14 @@ static void put_proc(FILE *out, const struct ovc_model *m,
 	int64_t gap = ovc_proc_gap_bytes(p);
 	put_bytes_line(out, "overcommit gap", gap,
 		       "at peak: live but never touched");
+	struct ovc_leak leak;
+	ovc_proc_leak(p, &leak);
+	if (leak.bytes > 0)
+		put_bytes_line(out, "leaked", leak.bytes,
+			       leak.estimated ? "still live at exit, estimated "
+						"(`ovc report --leaks`)"
+					      : "still live at exit "
+						"(`ovc report --leaks`)");
 	if (p->samples == 0) {
 		label(out, "note");
 		fputs("no samples: the process ended before its first one\n",
@@ -375,6 +384,34 @@ static void put_proc(FILE *out, const struct ovc_model *m,
 		      out);
 	ovc_diag_text(out, m, p, sym);
 	ovc_render_text_sites(p, out, o, sym);
+}
+
+/* The leak view (`ovc report --leaks`): per process image, what it still
+ * held at exit, by site. */
+static void put_leaks(FILE *out, const struct ovc_model *m,
+		      const struct ovc_render_opts *o,
+		      struct ovc_symbolizer *sym)
+{
+	bool sampled = false;
+	for (size_t i = 0; i < m->nprocs; i++) {
+		const struct ovc_proc *p = m->procs[i];
+		struct ovc_leak l;
+		ovc_proc_leak(p, &l);
+		sampled |= l.estimated;
+		fprintf(out, "process %" PRId64 ": ", p->pid);
+		put_command(out, p->argv, p->argc, p->exe, CMD_MAX);
+		fputc('\n', out);
+		label(out, "ended");
+		put_end(out, p);
+		ovc_render_text_leaks(p, out, o, sym);
+		fputc('\n', out);
+	}
+	if (sampled)
+		fputs("Leaks of blocks smaller than OVC_LARGE are estimated "
+		      "from the sampled ones;\n'±' is one standard error: "
+		      "the true figure is within two of them\n95% of the "
+		      "time (docs/log-format.md, `live_sd`).\n",
+		      out);
 }
 
 static void put_run(FILE *out, const struct ovc_model *m,
@@ -481,6 +518,12 @@ bool ovc_render_text(const struct ovc_model *m, FILE *out,
 	/* One symbolizer for the whole report: modules (libc above all) are
 	 * shared by the processes, and opening one costs. */
 	struct ovc_symbolizer *sym = o && o->sym ? o->sym : ovc_sym_new();
+	if (o && o->leaks) {
+		put_leaks(out, m, o, sym);
+		if (sym != o->sym)
+			ovc_sym_free(sym);
+		return !ferror(out);
+	}
 	ovc_render_text_suite(m, out, o, sym);
 
 	size_t *order = malloc(m->nprocs * sizeof *order);

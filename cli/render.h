@@ -35,6 +35,7 @@ struct ovc_render_opts {
 	enum ovc_proc_sort proc_sort; /**< order of processes; 0 is by gap */
 	size_t max_rows; /**< rows of the process table; 0 means
 			      OVC_ROWS_DEFAULT; OVC_ALL: every process */
+	bool leaks;      /**< text: the leak view instead of the report */
 };
 
 /** What a flame graph weighs each stack by. */
@@ -61,6 +62,13 @@ bool ovc_render_json(const struct ovc_model *m, FILE *out,
  * O->sort with their figures and stacks (innermost frame first),
  * symbolized with SYM (may be NULL: module + offset only). */
 void ovc_render_text_sites(const struct ovc_proc *p, FILE *out,
+			   const struct ovc_render_opts *o,
+			   struct ovc_symbolizer *sym);
+
+/** Writes the "leaked" line and the sites of process P that leaked (still
+ * live at exit, never freed), most leaked bytes first, at most
+ * O->top_sites of them, with their stacks. */
+void ovc_render_text_leaks(const struct ovc_proc *p, FILE *out,
 			   const struct ovc_render_opts *o,
 			   struct ovc_symbolizer *sym);
 

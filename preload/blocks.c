@@ -89,6 +89,18 @@ static double weight(uint64_t n)
 	return prob > 0 ? 1 / prob : 1;
 }
 
+/* The sampling variance a tracked block of N bytes adds to its site's live
+ * bytes: each block is sampled independently (the countdown is
+ * exponential, so the sample points are a Poisson process over the bytes),
+ * and the Horvitz-Thompson estimator sum(n / p) over the sampled blocks
+ * has the unbiased variance estimate sum((1 - p) / p^2 * n^2). 0 for a
+ * large block. */
+static double variance(uint64_t n)
+{
+	double w = weight(n);
+	return (w * w - w) * (double)n * (double)n;
+}
+
 /* ---- the table ---- */
 
 /* Home slot of address A in a table of CAP slots: a full 64-bit mix (the
@@ -381,6 +393,8 @@ void ovc_track_alloc(struct ovc_tc *t, void *p, size_t n)
 			s->blocks += w;
 			s->requested += (double)n * w;
 			s->live += (double)n * w;
+			s->live_blocks += w;
+			s->live_var += variance(n);
 			if (s->live > s->peak_live)
 				s->peak_live = s->live;
 			if (sampled && sample_mean > 1)
@@ -413,6 +427,8 @@ static void forget(struct shard *sh, struct block *b)
 		}
 		s->touched_freed += (double)final * w;
 		s->live -= (double)b->size * w;
+		s->live_blocks -= w;
+		s->live_var -= variance(b->size);
 		ovc_site_dirty(s);
 		if (shared)
 			s->flags |= OVC_SITE_SHARED;
@@ -503,7 +519,15 @@ static void write_stats(struct ovc_site *s, uint64_t now)
 	ovc_buf_u64(&b, rounded(s->touched_live));
 	ovc_buf_key(&b, "unprobed");
 	ovc_buf_u64(&b, rounded(s->live - s->probed_live));
-	if (s->kind != OVC_KIND_MALLOC) {
+	if (s->kind == OVC_KIND_MALLOC) {
+		/* what is still live at the end is what leaked */
+		bool none = s->live_blocks < 0.5;
+		ovc_buf_key(&b, "live_blocks");
+		ovc_buf_u64(&b, none ? 0 : rounded(s->live_blocks));
+		ovc_buf_key(&b, "live_sd");
+		ovc_buf_u64(&b, none || s->live_var <= 0 ? 0
+						       : rounded(sqrt(s->live_var)));
+	} else {
 		ovc_buf_key(&b, "committed");
 		ovc_buf_u64(&b, rounded(s->committed));
 		ovc_buf_key(&b, "peak_committed");
@@ -701,6 +725,7 @@ void ovc_blocks_fork_child(void)
 	 * child does, plus the blocks it inherited, which are live in it. */
 	for (struct ovc_site *s = ovc_site_first(); s; s = ovc_site_next(s)) {
 		s->blocks = s->requested = s->live = s->peak_live = 0;
+		s->live_blocks = s->live_var = 0;
 		s->touched_freed = s->touched_live = s->probed_live = 0;
 		s->committed = s->peak_committed = 0;
 		s->dirty = false;
@@ -717,6 +742,8 @@ void ovc_blocks_fork_child(void)
 				continue;
 			b->touched = -1;
 			b->site->live += (double)b->size * weight(b->size);
+			b->site->live_blocks += weight(b->size);
+			b->site->live_var += variance(b->size);
 			b->site->peak_live = b->site->live;
 			ovc_site_dirty(b->site);
 		}

@@ -294,6 +294,8 @@ struct ovc_site {
 	uint8_t flags;
 	uint8_t kind; /**< enum ovc_site_kind: which family allocated */
 	double blocks, requested, live, peak_live;
+	double live_blocks; /**< blocks not yet freed (malloc family) */
+	double live_var;    /**< sampling variance of live (blocks.c) */
 	double touched_freed; /**< touched bytes of blocks already freed */
 	double touched_live;  /**< last probe of the live blocks */
 	double probed_live;   /**< live bytes probed at least once */

@@ -1,5 +1,6 @@
 /* The fuzzed path: bytes -> log files -> ovc_logread_paths -> model ->
- * text, JSON and folded renderings (see fuzz-one.h). */
+ * text (the report and the leak view), JSON, folded and pprof renderings
+ * (see fuzz-one.h). */
 #include "fuzz-one.h"
 
 #include <stdio.h>
@@ -9,6 +10,7 @@
 
 #include "logread.h"
 #include "model.h"
+#include "pprof.h"
 #include "render.h"
 #include "symbolize.h"
 
@@ -79,6 +81,15 @@ int ovc_fuzz_one(const uint8_t *data, size_t size)
 	ovc_render_json(m, devnull, &o);
 	ovc_render_flame(m, devnull, OVC_WEIGHT_UNTOUCHED, sym);
 	ovc_render_flame(m, devnull, OVC_WEIGHT_TOUCHED, NULL);
+	o.leaks = true;
+	ovc_render_text(m, devnull, &o);
+	struct ovc_pprof *b = ovc_pprof_new(sym);
+	bool ok = b != NULL;
+	for (size_t i = 0; ok && i < m->nprocs; i++)
+		ok = ovc_pprof_add_proc(b, m->procs[i]);
+	if (ok)
+		ovc_pprof_write(b, devnull);
+	ovc_pprof_free(b);
 	ovc_sym_free(sym);
 	ovc_model_destroy(m);
 	return 0;
