@@ -63,6 +63,12 @@ int ovc_cmd_check(int argc, char **argv);
  * than PERCENT, 2 on bad usage or unreadable input. */
 int ovc_cmd_diff(int argc, char **argv);
 
+/** `ovc snapshot [--json] [--watch SECONDS [--count N] [-o DIR]] PID...`:
+ * the memory of running processes from /proc (snapshot.h). ARGV[0] is
+ * "snapshot". Returns 0, or 2 on bad usage or when a process cannot be
+ * read (no such process, not allowed, a kernel thread, a zombie). */
+int ovc_cmd_snapshot(int argc, char **argv);
+
 struct ovc_gates;
 
 /** What ovc_run_command() runs and how it reports. */

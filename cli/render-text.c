@@ -165,6 +165,14 @@ static void put_end(FILE *out, const struct ovc_proc *p)
 			fputs(" (not traced)", out);
 		}
 		break;
+	case OVC_END_SNAPSHOT:
+		fputs(p->snapshot_end && strcmp(p->snapshot_end, "exited") == 0
+			      ? "exited while ovc snapshot watched it (its "
+				"exit status is not known)"
+			      : "still running when ovc snapshot stopped "
+				"watching it",
+		      out);
+		break;
 	case OVC_END_ABRUPT:
 		fputs("log ended abruptly: likely killed by SIGKILL or the OOM "
 		      "killer",
@@ -296,18 +304,30 @@ static void put_proc(FILE *out, const struct ovc_model *m,
 						 sizeof a));
 	label(out, "ended");
 	put_end(out, p);
-	put_calls(out, p);
-	put_requested(out, p);
-	put_maps(out, p);
+	/* A log of `ovc snapshot --watch` has no malloc counters: its live
+	 * bytes are the committed anonymous memory (log-format.md). */
+	bool snap = p->end_kind == OVC_END_SNAPSHOT;
+	if (snap) {
+		label(out, "seen");
+		fputs("from /proc by ovc snapshot: no malloc counters\n", out);
+	} else {
+		put_calls(out, p);
+		put_requested(out, p);
+		put_maps(out, p);
+	}
 	put_bytes_line(out, "peak live", p->peak_live_bytes,
-		       "requested and not yet freed");
+		       snap ? "committed anonymous memory (writable), at "
+			      "its largest"
+			    : "requested and not yet freed");
 	put_bytes_line(out, "peak virtual", p->peak_vm_bytes,
 		       "address space reserved");
 	put_bytes_line(out, "peak resident", p->peak_rss_bytes, "in RAM");
 	put_bytes_line(out, "peak anon resident", p->peak_anon_rss_bytes,
 		       "resident minus shared");
-	put_bytes_line(out, "baseline anon", ovc_proc_baseline_anon_bytes(p),
-		       "before main: loader, libc");
+	if (!snap)
+		put_bytes_line(out, "baseline anon",
+			       ovc_proc_baseline_anon_bytes(p),
+			       "before main: loader, libc");
 	double r;
 	int64_t touched = ovc_proc_touched_bytes(p);
 	if (ovc_proc_touched_ratio(p, &r))
