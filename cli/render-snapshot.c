@@ -205,21 +205,23 @@ bool ovc_snap_render_text(FILE *out, const struct ovc_snap *s,
 	put_bytes(out, "reserved", t->anon.reserved_bytes, note);
 	put_bytes(out, "committed", t->anon.committed_bytes,
 		  "of it writable: the program may touch it");
-	snprintf(note, sizeof note, "resident %s + swapped %s (%s)",
+	char pc[24];
+	snprintf(note, sizeof note, "%s of committed; resident %s + swapped "
+		 "%s (%s)",
+		 t->has_ratio ? ovc_render_percent(t->touched_ratio, pc,
+						   sizeof pc)
+			      : "nothing committed, none",
 		 bytes(t->anon.resident_bytes, a),
 		 bytes(t->anon.swapped_bytes, b),
 		 s->pagemap_scanned ? "pages counted by PAGEMAP_SCAN"
 				    : "from smaps");
 	put_bytes(out, "touched", t->anon.touched_bytes, note);
+	if (t->touched_committed_bytes != t->anon.touched_bytes)
+		put_bytes(out, "of it committed", t->touched_committed_bytes,
+			  "touched in writable mappings (the ratio's)");
 	if (t->anon.zero_page_bytes > 0)
 		put_bytes(out, "zero page", t->anon.zero_page_bytes,
 			  "read but never written: costs no memory");
-	if (t->has_ratio)
-		snprintf(note, sizeof note, "%s of committed",
-			 ovc_render_percent(t->touched_ratio, a, sizeof a));
-	else
-		snprintf(note, sizeof note, "nothing committed: no ratio");
-	put_bytes(out, "touched (committed)", t->touched_committed_bytes, note);
 	put_bytes(out, "overcommit gap", t->gap_bytes,
 		  "committed but never touched");
 	put_bytes(out, "virtual", s->vm_bytes, "all of its address space (statm)");

@@ -394,7 +394,8 @@ static void put_proc(FILE *out, const struct ovc_model *m,
 		fputs("  > run it under `ovc run -- CMD` to learn how it ended\n",
 		      out);
 	ovc_diag_text(out, m, p, sym);
-	ovc_render_text_sites(p, out, o, sym);
+	if (!snap) /* no stacks from /proc */
+		ovc_render_text_sites(p, out, o, sym);
 }
 
 static void put_run(FILE *out, const struct ovc_model *m,

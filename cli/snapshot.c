@@ -476,6 +476,26 @@ void ovc_snap_read_host(struct ovc_snap_host *h)
 		h->overcommit_ratio = v;
 }
 
+/* Why smaps could not be opened with EACCES or EPERM. */
+static enum ovc_snap_error denied(const struct ovc_snap *s, char *why,
+				  size_t size)
+{
+	long me = (long)geteuid();
+	if (me == 0 || me == s->uid)
+		set_why(why, size,
+			"permission denied even to %s: it is not dumpable "
+			"(prctl PR_SET_DUMPABLE, setuid) or lives outside "
+			"ovc's user namespace",
+			me == 0 ? "root" : "its owner");
+	else
+		set_why(why, size,
+			"permission denied: it belongs to uid %" PRId64
+			" and ovc runs as uid %ld; run ovc as root or as that "
+			"user",
+			s->uid, me);
+	return OVC_SNAP_DENIED;
+}
+
 /* The error for a process that has no memory map (smaps read empty). */
 static enum ovc_snap_error no_mm(const char *dir, char *why, size_t size)
 {
@@ -538,14 +558,8 @@ enum ovc_snap_error ovc_snap_read(int64_t pid, bool scan, struct ovc_snap *s,
 	FILE *f = fopen(path, "re");
 	if (!f) {
 		int e = errno;
-		if (e == EACCES || e == EPERM) {
-			set_why(why, why_size,
-				"permission denied: it belongs to uid %" PRId64
-				" and ovc runs as uid %ld; run ovc as root or "
-				"as that user",
-				s->uid, (long)geteuid());
-			return OVC_SNAP_DENIED;
-		}
+		if (e == EACCES || e == EPERM)
+			return denied(s, why, why_size);
 		if (e == ENOENT || e == ESRCH) {
 			set_why(why, why_size, "no such process (it exited)");
 			return OVC_SNAP_NO_PROCESS;
@@ -565,12 +579,7 @@ enum ovc_snap_error ovc_snap_read(int64_t pid, bool scan, struct ovc_snap *s,
 	}
 	if (rerr == EACCES || rerr == EPERM) {
 		ovc_snap_free(s);
-		set_why(why, why_size,
-			"permission denied: it belongs to uid %" PRId64
-			" and ovc runs as uid %ld; run ovc as root or as "
-			"that user",
-			s->uid, (long)geteuid());
-		return OVC_SNAP_DENIED;
+		return denied(s, why, why_size);
 	}
 	if (s->nmaps == 0) {
 		ovc_snap_free(s);
