@@ -203,21 +203,7 @@ static bool render(struct target *ts, size_t n, bool json,
 			ovc_snap_read_host(&hh);
 			h = &hh;
 		}
-		json_object_set_new(
-			doc, "host",
-			json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
-				  "mem_total_bytes", (json_int_t)h->mem_total_bytes,
-				  "mem_available_bytes",
-				  (json_int_t)h->mem_available_bytes,
-				  "commit_limit_bytes",
-				  (json_int_t)h->commit_limit_bytes,
-				  "committed_as_bytes",
-				  (json_int_t)h->committed_as_bytes,
-				  "overcommit_memory",
-				  (json_int_t)h->overcommit_memory,
-				  "overcommit_ratio",
-				  (json_int_t)h->overcommit_ratio, "page_size",
-				  (json_int_t)h->page_size));
+		json_object_set_new(doc, "host", ovc_snap_render_host_json(h));
 		json_object_set_new(doc, "processes", procs);
 		ok = json_dumpf(doc, stdout, JSON_INDENT(2)) == 0;
 		fputc('\n', stdout);

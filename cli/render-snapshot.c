@@ -328,6 +328,20 @@ static json_t *map_json(const struct ovc_snap *s, const struct ovc_snap_map *m)
 	return o;
 }
 
+json_t *ovc_snap_render_host_json(const struct ovc_snap_host *h)
+{
+	return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "mem_total_bytes",
+			 int_or_null(h->mem_total_bytes), "mem_available_bytes",
+			 int_or_null(h->mem_available_bytes),
+			 "commit_limit_bytes",
+			 int_or_null(h->commit_limit_bytes),
+			 "committed_as_bytes",
+			 int_or_null(h->committed_as_bytes),
+			 "overcommit_memory", int_or_null(h->overcommit_memory),
+			 "overcommit_ratio", int_or_null(h->overcommit_ratio),
+			 "page_size", int_or_null(h->page_size));
+}
+
 json_t *ovc_snap_render_json(const struct ovc_snap *s,
 			     const struct ovc_snap_totals *t,
 			     const struct ovc_snap_render_opts *o)

@@ -154,6 +154,9 @@ json_t *ovc_snap_render_json(const struct ovc_snap *s,
 			     const struct ovc_snap_totals *t,
 			     const struct ovc_snap_render_opts *o);
 
+/** The machine facts H as the report's "host" object (unknown: null). */
+json_t *ovc_snap_render_host_json(const struct ovc_snap_host *h);
+
 /** The `proc` record of a log of origin "snapshot" for S (log-format.md),
  * of run RUN, sampled every INTERVAL_MS; NULL when out of memory. */
 json_t *ovc_snap_log_header(const struct ovc_snap *s, const char *run,
