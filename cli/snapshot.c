@@ -239,12 +239,11 @@ static bool is_header(const char *line)
 	return p > line && *p == '-';
 }
 
-/* Parses smaps from F into S; false when out of memory. */
-static bool read_smaps(FILE *f, struct ovc_snap *s)
+bool ovc_snap_parse_smaps(FILE *f, struct ovc_snap *s)
 {
 	char *line = NULL;
-	size_t cap = 0, maps_cap = 0;
-	bool ok = true;
+	size_t cap = 0, maps_cap = s->nmaps;
+	bool ok = true, in_map = false; /* field lines belong to a mapping */
 	while (getline(&line, &cap, f) >= 0) {
 		if (is_header(line)) {
 			if (s->nmaps >= MAX_MAPS)
@@ -265,9 +264,10 @@ static bool read_smaps(FILE *f, struct ovc_snap *s)
 				ok = false;
 				break;
 			}
+			in_map = rc == 0;
 			if (rc == 0)
 				s->nmaps++;
-		} else if (s->nmaps > 0) {
+		} else if (in_map) {
 			parse_field(line, &s->maps[s->nmaps - 1]);
 		}
 	}
@@ -569,7 +569,7 @@ enum ovc_snap_error ovc_snap_read(int64_t pid, bool scan, struct ovc_snap *s,
 	}
 	s->t_unix_ns = now_ns(CLOCK_REALTIME);
 	s->t_mono_ns = now_ns(CLOCK_MONOTONIC);
-	bool ok = read_smaps(f, s);
+	bool ok = ovc_snap_parse_smaps(f, s);
 	int rerr = ferror(f) ? errno : 0;
 	fclose(f);
 	if (!ok) {

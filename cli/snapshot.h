@@ -94,6 +94,11 @@ enum ovc_snap_error {
 enum ovc_snap_error ovc_snap_read(int64_t pid, bool scan, struct ovc_snap *s,
 				  char *why, size_t why_size);
 
+/** Parses the text of /proc/PID/smaps from F into S's mappings (appended).
+ * Lines that are neither a mapping's header nor one of its fields are
+ * skipped. Returns false when out of memory. */
+bool ovc_snap_parse_smaps(FILE *f, struct ovc_snap *s);
+
 /** Frees what S holds; S itself is the caller's. */
 void ovc_snap_free(struct ovc_snap *s);
 
