@@ -108,9 +108,18 @@ static void put_map_name(FILE *out, const struct ovc_snap *s,
 		fprintf(out, "[stack] main thread %" PRId64, m->tid);
 		break;
 	case OVC_SNAP_THREAD_STACK:
-		fprintf(out, "thread stack %" PRId64 " (", m->tid);
-		put_safe(out, thread_comm(s, m->tid), 32);
-		fputc(')', out);
+		if (m->guessed) {
+			fputs("thread stack (by its guard page: its thread "
+			      "was running)",
+			      out);
+			break;
+		}
+		fprintf(out, "thread stack %" PRId64, m->tid);
+		if (thread_comm(s, m->tid)[0]) {
+			fputs(" (", out);
+			put_safe(out, thread_comm(s, m->tid), 32);
+			fputc(')', out);
+		}
 		break;
 	default:
 		if (m->name[0])
@@ -263,9 +272,13 @@ bool ovc_snap_render_text(FILE *out, const struct ovc_snap *s,
 	if (s->nthreads > 1 && t->threads_located < s->nthreads) {
 		label(out, "threads");
 		fprintf(out,
-			"%zu of %zu stacks found (a thread on a CPU shows no "
-			"stack pointer in /proc)\n",
+			"%zu of %zu stacks found by their stack pointers (a "
+			"thread on a CPU shows none in /proc)",
 			t->threads_located, s->nthreads);
+		if (t->stacks_guessed)
+			fprintf(out, ", %zu more by guard page",
+				t->stacks_guessed);
+		fputc('\n', out);
 	}
 	put_maps(out, s, o);
 	fputs("machine\n", out);
@@ -321,9 +334,13 @@ static json_t *map_json(const struct ovc_snap *s, const struct ovc_snap_map *m)
 		(json_int_t)map_untouched(m), "zero_page_bytes",
 		int_or_null(m->pm_zero_bytes), "tid",
 		m->tid >= 0 ? json_integer(m->tid) : json_null());
-	if (o)
+	if (o) {
 		json_object_set_new(o, "touched_bytes",
 				    json_integer(map_touched(m)));
+		if (m->kind == OVC_SNAP_THREAD_STACK)
+			json_object_set_new(o, "guessed",
+					    json_boolean(m->guessed));
+	}
 	(void)s;
 	return o;
 }

@@ -43,6 +43,45 @@ static long find_map(const struct ovc_snap *s, uint64_t addr)
 	return -1;
 }
 
+/* Largest guard below a thread stack that is believed (glibc's default is
+ * one page; pthread_attr_setguardsize may ask for more). */
+#define MAX_GUARD_BYTES ((uint64_t)1 << 20)
+
+/* A thread on a CPU shows no stack pointer in /proc. Its stack is then
+ * named by glibc's layout (allocatestack.c): a writable anonymous mapping
+ * right above an inaccessible guard of at most MAX_GUARD_BYTES. malloc's
+ * arenas lay out the other way round (writable first, PROT_NONE above), so
+ * only when there are no more such mappings than threads not located are
+ * they named, as guesses. */
+static void guess_stacks(struct ovc_snap *s)
+{
+	size_t unlocated = 0, candidates = 0;
+	for (size_t i = 0; i < s->nthreads; i++)
+		if (s->threads[i].map < 0 && s->threads[i].tid != s->pid)
+			unlocated++;
+	if (!unlocated)
+		return;
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 1; i < s->nmaps; i++) {
+			struct ovc_snap_map *m = &s->maps[i];
+			const struct ovc_snap_map *g = &s->maps[i - 1];
+			if (m->kind != OVC_SNAP_ANON || !m->committed ||
+			    m->name[0] || g->kind != OVC_SNAP_ANON ||
+			    g->hi != m->lo || strcmp(g->perms, "---p") != 0 ||
+			    g->hi - g->lo > MAX_GUARD_BYTES)
+				continue;
+			if (pass == 0) {
+				candidates++;
+			} else {
+				m->kind = OVC_SNAP_THREAD_STACK;
+				m->guessed = true;
+			}
+		}
+		if (candidates == 0 || candidates > unlocated)
+			return;
+	}
+}
+
 /* Thread stacks: the anonymous mapping that holds a thread's stack
  * pointer. Since Linux 4.5 smaps no longer names them ([stack:TID]), and
  * glibc maps them like any other memory. */
@@ -67,6 +106,7 @@ static void name_stacks(struct ovc_snap *s, struct ovc_snap_totals *t)
 		}
 		t->threads_located++;
 	}
+	guess_stacks(s);
 	/* [stack] belongs to the main thread even while its pointer is
 	 * unknown (the thread is running). */
 	for (size_t i = 0; i < s->nmaps; i++)
@@ -139,6 +179,8 @@ void ovc_snap_analyze(struct ovc_snap *s, struct ovc_snap_totals *t)
 		case OVC_SNAP_SPECIAL:
 			break;
 		}
+		if (m->guessed)
+			t->stacks_guessed++;
 		if (m->kind == OVC_SNAP_FILE || m->kind == OVC_SNAP_SHARED ||
 		    m->kind == OVC_SNAP_SPECIAL)
 			continue;

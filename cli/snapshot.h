@@ -39,7 +39,10 @@ struct ovc_snap_map {
 	 * that are not the shared zero page, and zero-page pages (read, never
 	 * written). */
 	int64_t pm_present_bytes, pm_swapped_bytes, pm_zero_bytes;
-	int64_t tid;            /**< THREAD_STACK/STACK: the thread, else -1 */
+	int64_t tid;            /**< THREAD_STACK/STACK: the thread, else -1
+				     (also for a guessed thread stack) */
+	bool guessed;           /**< THREAD_STACK by its layout, not by a
+				     stack pointer */
 };
 
 /** One thread of the process (/proc/PID/task/TID). */
@@ -129,6 +132,7 @@ struct ovc_snap_totals {
 	bool over_commit_limit; /**< committed anon > CommitLimit */
 	bool over_mem_total;    /**< committed anon > MemTotal */
 	size_t threads_located; /**< threads whose stack was found */
+	size_t stacks_guessed;  /**< thread stacks named by their layout */
 	const char *touched_source; /**< "pagemap" or "smaps" */
 };
 

@@ -455,6 +455,36 @@ START_TEST(test_snapshot_other_user)
 }
 END_TEST
 
+/* A thread on a CPU shows no stack pointer in /proc: its stack is named by
+ * the guard page glibc puts below it, as a guess. */
+START_TEST(test_snapshot_running_thread)
+{
+	struct prog p;
+	prog_start(&p, "reserve-wait",
+		   (char *[]){"64", "16", "0", "spin", NULL}, -1);
+	say_ready(&p);
+	json_t *s = snapshot_json(p.pid, NULL);
+	json_t *threads = json_object_get(s, "threads"), *t;
+	size_t i;
+	int unknown = 0;
+	json_array_foreach(threads, i, t)
+		unknown += json_is_null(json_object_get(t, "stack_pointer"));
+	ck_assert_msg(unknown == 1, "%d threads without a stack pointer",
+		      unknown);
+	ck_assert_int_eq(it_int(s, "groups.thread_stacks.mappings"), 1);
+	json_t *maps = json_object_get(s, "mappings"), *m, *found = NULL;
+	json_array_foreach(maps, i, m)
+		if (strcmp(it_str(m, "kind"), "thread_stack") == 0)
+			found = m;
+	ck_assert(found);
+	ck_assert(json_is_true(json_object_get(found, "guessed")));
+	IN_RANGE(it_int(found, "reserved_bytes"), IT_MIB, 16 * IT_MIB,
+		 "the guessed stack", found);
+	json_decref(s);
+	ck_assert_int_eq(prog_end(&p), 0);
+}
+END_TEST
+
 /* Runs `ovc snapshot --watch ...` in the background; returns its pid. */
 static pid_t watch_start(char *const argv[])
 {
@@ -600,6 +630,7 @@ int main(int argc, char **argv)
 	} else {
 		tcase_add_test(tc, test_snapshot_reserve_touch);
 		tcase_add_test(tc, test_snapshot_errors);
+		tcase_add_test(tc, test_snapshot_running_thread);
 		tcase_add_test(tc, test_snapshot_watch);
 		tcase_add_test(tc, test_snapshot_watch_count);
 		tcase_add_test(tc, test_snapshot_article_reserve);

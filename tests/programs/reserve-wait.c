@@ -1,15 +1,17 @@
 /* A process for `ovc snapshot` to look at: reserves memory with malloc,
  * touches part of it, starts a thread, then waits for orders on stdin.
  *
- * Usage: reserve-wait [RESERVE_MIB [TOUCH_MIB [READ_MIB]]]
+ * Usage: reserve-wait [RESERVE_MIB [TOUCH_MIB [READ_MIB [spin]]]]
  *   (defaults 8192, 1024, 16) malloc RESERVE_MIB MiB (one mmap'd block:
  *   committed, writable), write one byte in each page of its first
  *   TOUCH_MIB MiB, read (never write) the READ_MIB MiB after them (the
  *   shared zero page), map 1 GiB PROT_NONE (reserved, not committed), start
- *   one thread that blocks in pause(), print "ready" and wait. Each line
+ *   one thread that blocks in pause() (with "spin": that spins on
+ *   a CPU, so /proc shows no stack pointer for it), print "ready" and wait. Each line
  *   "touch N" on stdin writes the next N MiB and answers "touched"; at end
  *   of input it exits 0. */
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +22,9 @@
 
 static void *waiter(void *arg)
 {
-	(void)arg;
+	if (arg)
+		for (;;)
+			__asm__ volatile("" ::: "memory");
 	for (;;)
 		pause();
 	return NULL;
@@ -48,7 +52,8 @@ int main(int argc, char **argv)
 	    MAP_FAILED)
 		return 1;
 	pthread_t t;
-	if (pthread_create(&t, NULL, waiter, NULL) != 0)
+	bool spin = argc > 4 && strcmp(argv[4], "spin") == 0;
+	if (pthread_create(&t, NULL, waiter, spin ? &t : NULL) != 0)
 		return 1;
 	printf("ready\n");
 	fflush(stdout);

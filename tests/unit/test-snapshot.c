@@ -38,6 +38,9 @@ static const char smaps[] =
 	"7f0000000000-7f0000001000 ---p 00000000 00:00 0 \n"
 	"7f0000001000-7f0000801000 rw-p 00000000 00:00 0 \n"
 	"Rss:                   8 kB\n"
+	"7f0000801000-7f0000802000 ---p 00000000 00:00 0 \n"
+	"7f0000802000-7f0001002000 rw-p 00000000 00:00 0 \n"
+	"Rss:                  20 kB\n"
 	"7ffd00000000-7ffd00021000 rw-p 00000000 00:00 0                    [stack]\n"
 	"Rss:                  16 kB\n"
 	"7ffd10000000-7ffd10002000 r-xp 00000000 00:00 0                    [vdso]\n"
@@ -63,7 +66,7 @@ START_TEST(test_snapshot_kinds)
 	parse(&s);
 	/* the last header, ffff-0000, has hi < lo: not a mapping, and its
 	 * field line goes nowhere */
-	ck_assert_uint_eq(s.nmaps, 10);
+	ck_assert_uint_eq(s.nmaps, 12);
 	ck_assert_int_eq(s.maps[0].kind, OVC_SNAP_ANON);
 	ck_assert(s.maps[0].committed);
 	ck_assert_int_eq(s.maps[0].rss_bytes, GiB);
@@ -79,9 +82,9 @@ START_TEST(test_snapshot_kinds)
 	ck_assert_int_eq(s.maps[4].kind, OVC_SNAP_ANON);
 	ck_assert_str_eq(s.maps[4].name, "[anon:arena]");
 	ck_assert_int_eq(s.maps[5].kind, OVC_SNAP_SHARED);
-	ck_assert_int_eq(s.maps[8].kind, OVC_SNAP_STACK);
-	ck_assert_int_eq(s.maps[9].kind, OVC_SNAP_SPECIAL);
-	ck_assert_int_eq(s.maps[9].rss_bytes, 0);
+	ck_assert_int_eq(s.maps[10].kind, OVC_SNAP_STACK);
+	ck_assert_int_eq(s.maps[11].kind, OVC_SNAP_SPECIAL);
+	ck_assert_int_eq(s.maps[11].rss_bytes, 0);
 	ovc_snap_free(&s);
 }
 END_TEST
@@ -99,19 +102,24 @@ START_TEST(test_snapshot_totals)
 	ovc_snap_analyze(&s, &t);
 	ck_assert_int_eq(s.maps[7].kind, OVC_SNAP_THREAD_STACK);
 	ck_assert_int_eq(s.maps[7].tid, 101);
-	ck_assert_int_eq(s.maps[8].tid, 100);
+	ck_assert_int_eq(s.maps[10].tid, 100);
+	/* 102 runs: its stack is named by the guard page below it */
+	ck_assert_int_eq(s.maps[9].kind, OVC_SNAP_THREAD_STACK);
+	ck_assert(s.maps[9].guessed);
+	ck_assert(!s.maps[7].guessed);
+	ck_assert_uint_eq(t.stacks_guessed, 1);
 	ck_assert_int_eq(s.threads[2].map, -1);
 	ck_assert_uint_eq(t.threads_located, 2);
 	ck_assert_str_eq(t.touched_source, "smaps");
 
 	/* anonymous: 8 GiB, heap 132 KiB, 1 GiB PROT_NONE, 1 MiB named,
-	 * 4 KiB guard, 8 MiB thread stack, 132 KiB stack */
-	long long reserved = 8 * GiB + 132 * KiB + GiB + MiB + 4 * KiB +
-			     8 * MiB + 132 * KiB;
-	long long committed = reserved - GiB - 4 * KiB;
+	 * two 8 MiB thread stacks with 4 KiB guards, 132 KiB stack */
+	long long reserved = 8 * GiB + 132 * KiB + GiB + MiB + 8 * KiB +
+			     16 * MiB + 132 * KiB;
+	long long committed = reserved - GiB - 8 * KiB;
 	long long touched = GiB + MiB + 12 * KiB + 256 * KiB + 8 * KiB +
-			    16 * KiB;
-	ck_assert_int_eq(t.anon.mappings, 7);
+			    20 * KiB + 16 * KiB;
+	ck_assert_int_eq(t.anon.mappings, 9);
 	ck_assert_int_eq(t.anon.reserved_bytes, reserved);
 	ck_assert_int_eq(t.anon.committed_bytes, committed);
 	ck_assert_int_eq(t.anon.touched_bytes, touched);
@@ -121,8 +129,8 @@ START_TEST(test_snapshot_totals)
 	ck_assert_int_eq(t.gap_bytes, committed - touched);
 	ck_assert_int_eq(t.heap.reserved_bytes, 132 * KiB);
 	ck_assert_int_eq(t.stack.resident_bytes, 16 * KiB);
-	ck_assert_int_eq(t.thread_stacks.mappings, 1);
-	ck_assert_int_eq(t.thread_stacks.reserved_bytes, 8 * MiB);
+	ck_assert_int_eq(t.thread_stacks.mappings, 2);
+	ck_assert_int_eq(t.thread_stacks.reserved_bytes, 16 * MiB);
 	ck_assert_int_eq(t.shared.resident_bytes, 2 * MiB);
 	ck_assert_int_eq(t.file.mappings, 1);
 	ck_assert(t.over_commit_limit);
@@ -148,7 +156,7 @@ START_TEST(test_snapshot_totals)
 	ck_assert_int_eq(json_integer_value(json_object_get(j, "overcommit_gap_bytes")),
 			 t.gap_bytes);
 	/* every anonymous mapping and the thread stack, not the others */
-	ck_assert_uint_eq(json_array_size(json_object_get(j, "mappings")), 7);
+	ck_assert_uint_eq(json_array_size(json_object_get(j, "mappings")), 9);
 	json_decref(j);
 	char *text = NULL;
 	size_t len = 0;
@@ -156,7 +164,12 @@ START_TEST(test_snapshot_totals)
 	s.exe = strdup("/bin/x");
 	ck_assert(ovc_snap_render_text(out, &s, &t, NULL));
 	fclose(out);
-	ck_assert_msg(strstr(text, "thread stack 101"), "%s", text);
+	ck_assert_msg(strstr(text, "thread stack 101\n"), "%s", text);
+	ck_assert_msg(strstr(text, "thread stack (by its guard page"), "%s", text);
+	ck_assert_msg(strstr(text, "2 of 3 stacks found by their stack pointers"
+				   " (a thread on a CPU shows none in /proc), 1 "
+				   "more by guard page"),
+		      "%s", text);
 	ck_assert_msg(strstr(text, "! committed 8.0 GiB is more than CommitLimit 4.0 GiB"),
 		      "%s", text);
 	free(text);
