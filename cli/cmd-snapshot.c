@@ -86,22 +86,6 @@ struct target {
 	bool gone;             /**< exited (or replaced) during the watch */
 };
 
-/* Appends record O as one line with one write(2); consumes O. */
-static bool write_record(int fd, json_t *o)
-{
-	if (!o)
-		return false;
-	char *s = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	if (!s)
-		return false;
-	size_t n = strlen(s);
-	s[n] = '\n';
-	ssize_t w = write(fd, s, n + 1);
-	free(s);
-	return w == (ssize_t)(n + 1);
-}
-
 /* Reads T's process; prints `ovc: snapshot: PID: why` and returns false
  * when it cannot be read. */
 static bool take(struct target *t, bool scan, bool quiet_gone)
@@ -152,13 +136,13 @@ static bool log_sample(struct target *t)
 	if (t->totals.anon.committed_bytes > t->peak_live)
 		t->peak_live = t->totals.anon.committed_bytes;
 	t->samples++;
-	return write_record(t->fd, o);
+	return ovc_write_record(t->fd, o);
 }
 
 static bool log_end(struct target *t, const char *why)
 {
 	int64_t ns = now_ns(CLOCK_MONOTONIC) - t->start_mono_ns;
-	return write_record(t->fd, json_pack("{s:s,s:I,s:s}", "t",
+	return ovc_write_record(t->fd, json_pack("{s:s,s:I,s:s}", "t",
 					     OVC_REC_SNAPSHOT_END, "ns",
 					     (json_int_t)(ns > 0 ? ns : 0),
 					     "why", why));
@@ -297,20 +281,6 @@ static void watch(struct target *ts, size_t n, int64_t interval_ns,
 			log_end(&ts[i], stop_signal ? "interrupted" : "count");
 }
 
-static char *absolute(const char *dir)
-{
-	if (dir[0] == '/')
-		return strdup(dir);
-	char cwd[PATH_MAX];
-	if (!getcwd(cwd, sizeof cwd))
-		return NULL;
-	size_t len = strlen(cwd) + strlen(dir) + 2;
-	char *p = malloc(len);
-	if (p)
-		snprintf(p, len, "%s/%s", cwd, dir);
-	return p;
-}
-
 int ovc_cmd_snapshot(int argc, char **argv)
 {
 	bool json = false, scan = true, quiet = false, missing = false;
@@ -421,7 +391,7 @@ int ovc_cmd_snapshot(int argc, char **argv)
 			rc = OVC_EXIT_USAGE;
 
 	if (watch_s > 0) {
-		char *dir = absolute(out_dir ? out_dir : "ovc-out");
+		char *dir = ovc_absolute_dir(out_dir ? out_dir : "ovc-out");
 		if (!dir || ovc_mkdir_p(dir, 0700) != 0) {
 			fprintf(stderr, "ovc: %s: cannot create the output "
 					"directory: %s\n",
@@ -449,7 +419,7 @@ int ovc_cmd_snapshot(int argc, char **argv)
 			}
 			t->start_ticks = t->snap.start_ticks;
 			t->start_mono_ns = t->snap.t_mono_ns;
-			if (!write_record(t->fd, ovc_snap_log_header(
+			if (!ovc_write_record(t->fd, ovc_snap_log_header(
 							 &t->snap, run_id,
 							 (int64_t)(watch_s * 1000)))) {
 				fprintf(stderr, "ovc: %s: cannot write: %s\n",

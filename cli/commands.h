@@ -129,6 +129,14 @@ int ovc_read_model_to(char *const *paths, size_t n, const char *run,
 bool ovc_close_output(FILE *out, const char *outpath, bool ok,
 		      const char *what);
 
+/** Appends record O (consumed) to FD as one line with one write(2).
+ * False when it could not be written whole. */
+bool ovc_write_record(int fd, json_t *o);
+
+/** DIR made absolute (against the current directory; malloc'd), or NULL
+ * when out of memory or the current directory is gone. */
+char *ovc_absolute_dir(const char *dir);
+
 /** Makes PATH and its missing parents as directories of mode MODE, like
  * `mkdir -p`. Returns 0 or -1 with errno set. */
 int ovc_mkdir_p(const char *path, unsigned mode);

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "ovc/options.h"
+#include "model.h"
 #include "render.h"
 #include "snapshot.h"
 
@@ -292,10 +293,7 @@ bool ovc_snap_render_text(FILE *out, const struct ovc_snap *s,
 			  "committed by all processes now");
 	label(out, "overcommit mode");
 	fprintf(out, "%" PRId64 " %s\n", h->overcommit_memory,
-		h->overcommit_memory == 0   ? "heuristic"
-		: h->overcommit_memory == 1 ? "always"
-		: h->overcommit_memory == 2 ? "never (strict)"
-					    : "unknown");
+		ovc_overcommit_name(h->overcommit_memory));
 	return !ferror(out);
 }
 
