@@ -37,6 +37,38 @@ static void set_why(char *why, size_t size, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Replaces each byte of S that is not part of a valid UTF-8 sequence with
+ * '?': paths, names and arguments of a process may hold any bytes, and
+ * JSON strings must be UTF-8 (jansson refuses the others). */
+static void make_utf8(char *s)
+{
+	unsigned char *p = (unsigned char *)s;
+	while (*p) {
+		unsigned c = *p;
+		int n = c < 0x80 ? 0 : (c & 0xe0) == 0xc0 ? 1 : (c & 0xf0) == 0xe0 ? 2
+			: (c & 0xf8) == 0xf0 ? 3 : -1;
+		uint32_t cp = n == 1 ? c & 0x1f : n == 2 ? c & 0x0f : c & 0x07;
+		bool ok = n >= 0;
+		for (int i = 1; ok && i <= n; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				ok = false;
+			else
+				cp = cp << 6 | (p[i] & 0x3f);
+		}
+		/* overlong forms, surrogates, beyond U+10FFFF */
+		if (ok && n > 0 &&
+		    ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) ||
+		     (n == 3 && cp < 0x10000) || (cp >= 0xd800 && cp <= 0xdfff) ||
+		     cp > 0x10ffff))
+			ok = false;
+		if (!ok) {
+			*p++ = '?';
+			continue;
+		}
+		p += n + 1;
+	}
+}
+
 static int64_t now_ns(clockid_t clk)
 {
 	struct timespec ts;
@@ -143,6 +175,7 @@ static void read_cmdline(const char *dir, struct ovc_snap *s)
 		char *a = strndup(buf + i, len);
 		if (!a)
 			break;
+		make_utf8(a);
 		s->argv[s->argc++] = a;
 		i += (ssize_t)len + 1;
 	}
@@ -157,6 +190,7 @@ static char *read_exe(const char *dir)
 	if (n < 0)
 		n = 0;
 	buf[n] = '\0';
+	make_utf8(buf);
 	return strdup(buf);
 }
 
@@ -206,6 +240,7 @@ static int parse_header(const char *line, struct ovc_snap_map *m)
 	m->name = strndup(name, len);
 	if (!m->name)
 		return -2;
+	make_utf8(m->name);
 	m->pm_present_bytes = m->pm_swapped_bytes = m->pm_zero_bytes = -1;
 	classify(m);
 	return 0;
@@ -346,6 +381,7 @@ static void read_threads(const char *dir, struct ovc_snap *s)
 		snprintf(cpath, sizeof cpath, "%s/task/%ld/comm", dir, tid);
 		if (read_small(cpath, t->comm, sizeof t->comm) > 0)
 			t->comm[strcspn(t->comm, "\n")] = '\0';
+		make_utf8(t->comm);
 		t->sp = thread_sp(dir, tid);
 	}
 	closedir(d);

@@ -584,7 +584,9 @@ START_TEST(test_snapshot_watch_count)
 {
 	char *dir = it_tempdir("snapshot-count");
 	struct prog p;
-	prog_start(&p, "reserve-wait", (char *[]){"64", "16", "0", NULL}, -1);
+	/* an argument that is not UTF-8: JSON gets '?' in its place */
+	prog_start(&p, "reserve-wait",
+		   (char *[]){"64", "16", "0", "no", "a\xff\xfe", NULL}, -1);
 	say_ready(&p);
 	char pidtext[24];
 	snprintf(pidtext, sizeof pidtext, "%d", (int)p.pid);
@@ -598,6 +600,9 @@ START_TEST(test_snapshot_watch_count)
 	ck_assert(doc);
 	json_t *s = json_array_get(json_object_get(doc, "processes"), 0);
 	ck_assert_int_eq(it_int(s, "samples"), 3);
+	ck_assert_str_eq(json_string_value(json_array_get(
+				 json_object_get(s, "argv"), 5)),
+			 "a??");
 	ck_assert(json_is_false(json_object_get(s, "exited")));
 	char path[4096];
 	snprintf(path, sizeof path, "%s/ovc.%d.0.jsonl", dir, (int)p.pid);
