@@ -213,9 +213,22 @@ bool ovc_snap_render_text(FILE *out, const struct ovc_snap *s,
 	snprintf(note, sizeof note, "anonymous address space, %" PRId64
 		 " mapping%s", t->anon.mappings, t->anon.mappings == 1 ? "" : "s");
 	put_bytes(out, "reserved", t->anon.reserved_bytes, note);
-	put_bytes(out, "committed", t->anon.committed_bytes,
-		  "of it writable: the program may touch it");
-	char pc[24];
+	char pc[24], pm[24];
+	const struct ovc_snap_host *hh = &s->host;
+	if (hh->commit_limit_bytes > 0 && hh->mem_total_bytes > 0)
+		snprintf(note, sizeof note,
+			 "of it writable: the program may touch it; %s of "
+			 "CommitLimit, %s of MemTotal",
+			 ovc_render_percent((double)t->anon.committed_bytes /
+						    (double)hh->commit_limit_bytes,
+					    pc, sizeof pc),
+			 ovc_render_percent((double)t->anon.committed_bytes /
+						    (double)hh->mem_total_bytes,
+					    pm, sizeof pm));
+	else
+		snprintf(note, sizeof note,
+			 "of it writable: the program may touch it");
+	put_bytes(out, "committed", t->anon.committed_bytes, note);
 	snprintf(note, sizeof note, "%s of committed; resident %s + swapped "
 		 "%s (%s)",
 		 t->has_ratio ? ovc_render_percent(t->touched_ratio, pc,
@@ -401,6 +414,17 @@ json_t *ovc_snap_render_json(const struct ovc_snap *s,
 	if (t->over_mem_total)
 		json_array_append_new(v, json_string("exceeds_mem_total"));
 	json_object_set_new(p, "verdicts", v);
+	const struct ovc_snap_host *h = &s->host;
+	json_object_set_new(p, "committed_of_commit_limit",
+			    h->commit_limit_bytes > 0
+				    ? json_real((double)t->anon.committed_bytes /
+						(double)h->commit_limit_bytes)
+				    : json_null());
+	json_object_set_new(p, "committed_of_mem_total",
+			    h->mem_total_bytes > 0
+				    ? json_real((double)t->anon.committed_bytes /
+						(double)h->mem_total_bytes)
+				    : json_null());
 	json_object_set_new(
 		p, "groups",
 		json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}", "heap", sum_json(&t->heap),
