@@ -419,6 +419,31 @@ START_TEST(test_snapshot_errors)
 	it_run(argv2, NULL, 30, &r);
 	ck_assert_int_eq(r.code, 2);
 	it_result_free(&r);
+	/* Bad values: one line each, exit 2, nothing read. */
+	static const char *const bad[][3] = {
+		{"--watch", "nan", "ovc: snapshot: --watch wants seconds"},
+		{"--watch", "0", "ovc: snapshot: --watch wants seconds"},
+		{"--count", "-1", "ovc: snapshot: --count wants"},
+		{"--top", "0", "ovc: snapshot: --top wants"},
+		{"-o", "x", "ovc: snapshot: --count, -o and -q go with --watch"},
+		{"--bogus", "1", "ovc: snapshot: unknown option '--bogus'"},
+		{"--", "0", "ovc: snapshot: 0: not a process id"},
+	};
+	for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+		char *argv3[] = {(char *)it_env("OVC_BIN"), "snapshot",
+				 (char *)bad[k][0], (char *)bad[k][1], "1",
+				 NULL};
+		if (strcmp(bad[k][0], "--count") == 0 ||
+		    strcmp(bad[k][0], "-o") == 0)
+			argv3[4] = "1"; /* pid 1; never read */
+		it_run(argv3, NULL, 30, &r);
+		ck_assert_msg(r.code == 2 && strncmp(r.err, bad[k][2],
+						     strlen(bad[k][2])) == 0,
+			      "%s %s: exit %d, %s", bad[k][0], bad[k][1],
+			      r.code, r.err);
+		ck_assert_str_eq(r.out, "");
+		it_result_free(&r);
+	}
 }
 END_TEST
 
