@@ -164,7 +164,7 @@ static bool render(struct target *ts, size_t n, bool json,
 		json_t *doc = json_pack("{s:s,s:i}", "format", "ovc-snapshot",
 					"version", 1);
 		json_t *procs = json_array();
-		const struct ovc_snap_host *h = NULL;
+		const struct ovc_host *h = NULL;
 		for (size_t i = 0; i < n; i++) {
 			if (!ts[i].ok)
 				continue;
@@ -182,12 +182,12 @@ static bool render(struct target *ts, size_t n, bool json,
 			}
 			json_array_append_new(procs, p);
 		}
-		struct ovc_snap_host hh;
+		struct ovc_host hh;
 		if (!h) {
 			ovc_snap_read_host(&hh);
 			h = &hh;
 		}
-		json_object_set_new(doc, "host", ovc_snap_render_host_json(h));
+		json_object_set_new(doc, "host", ovc_render_host_json(h));
 		json_object_set_new(doc, "processes", procs);
 		ok = json_dumpf(doc, stdout, JSON_INDENT(2)) == 0;
 		fputc('\n', stdout);

@@ -214,7 +214,7 @@ bool ovc_snap_render_text(FILE *out, const struct ovc_snap *s,
 		 " mapping%s", t->anon.mappings, t->anon.mappings == 1 ? "" : "s");
 	put_bytes(out, "reserved", t->anon.reserved_bytes, note);
 	char pc[24], pm[24];
-	const struct ovc_snap_host *hh = &s->host;
+	const struct ovc_host *hh = &s->host;
 	if (hh->commit_limit_bytes > 0 && hh->mem_total_bytes > 0)
 		snprintf(note, sizeof note,
 			 "of it writable: the program may touch it; %s of "
@@ -256,7 +256,7 @@ bool ovc_snap_render_text(FILE *out, const struct ovc_snap *s,
 		put_safe(out, s->pagemap_why, 96);
 		fputs("; touched bytes are smaps' Rss + Swap\n", out);
 	}
-	const struct ovc_snap_host *h = &s->host;
+	const struct ovc_host *h = &s->host;
 	if (t->over_commit_limit)
 		fprintf(out,
 			"  ! committed %s is more than CommitLimit %s: it "
@@ -296,17 +296,7 @@ bool ovc_snap_render_text(FILE *out, const struct ovc_snap *s,
 	}
 	put_maps(out, s, o);
 	fputs("machine\n", out);
-	if (h->mem_total_bytes >= 0)
-		put_bytes(out, "MemTotal", h->mem_total_bytes, "RAM");
-	if (h->commit_limit_bytes >= 0)
-		put_bytes(out, "CommitLimit", h->commit_limit_bytes,
-			  "what strict overcommit would allow");
-	if (h->committed_as_bytes >= 0)
-		put_bytes(out, "Committed_AS", h->committed_as_bytes,
-			  "committed by all processes now");
-	label(out, "overcommit mode");
-	fprintf(out, "%" PRId64 " %s\n", h->overcommit_memory,
-		ovc_overcommit_name(h->overcommit_memory));
+	ovc_render_text_machine(out, h, "committed by all processes now");
 	return !ferror(out);
 }
 
@@ -356,20 +346,6 @@ static json_t *map_json(const struct ovc_snap *s, const struct ovc_snap_map *m)
 	return o;
 }
 
-json_t *ovc_snap_render_host_json(const struct ovc_snap_host *h)
-{
-	return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "mem_total_bytes",
-			 int_or_null(h->mem_total_bytes), "mem_available_bytes",
-			 int_or_null(h->mem_available_bytes),
-			 "commit_limit_bytes",
-			 int_or_null(h->commit_limit_bytes),
-			 "committed_as_bytes",
-			 int_or_null(h->committed_as_bytes),
-			 "overcommit_memory", int_or_null(h->overcommit_memory),
-			 "overcommit_ratio", int_or_null(h->overcommit_ratio),
-			 "page_size", int_or_null(h->page_size));
-}
-
 json_t *ovc_snap_render_json(const struct ovc_snap *s,
 			     const struct ovc_snap_totals *t,
 			     const struct ovc_snap_render_opts *o)
@@ -414,7 +390,7 @@ json_t *ovc_snap_render_json(const struct ovc_snap *s,
 	if (t->over_mem_total)
 		json_array_append_new(v, json_string("exceeds_mem_total"));
 	json_object_set_new(p, "verdicts", v);
-	const struct ovc_snap_host *h = &s->host;
+	const struct ovc_host *h = &s->host;
 	json_object_set_new(p, "committed_of_commit_limit",
 			    h->commit_limit_bytes > 0
 				    ? json_real((double)t->anon.committed_bytes /
@@ -462,7 +438,7 @@ json_t *ovc_snap_render_json(const struct ovc_snap *s,
 json_t *ovc_snap_log_header(const struct ovc_snap *s, const char *run,
 			    int64_t interval_ms)
 {
-	const struct ovc_snap_host *h = &s->host;
+	const struct ovc_host *h = &s->host;
 	json_t *argv = json_array();
 	for (size_t i = 0; i < s->argc; i++)
 		json_array_append_new(argv, json_string(s->argv[i]));

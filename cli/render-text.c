@@ -436,12 +436,18 @@ static void put_run(FILE *out, const struct ovc_model *m,
 
 static void put_host(FILE *out, const struct ovc_host *h)
 {
-	char b[24];
 	fputs("machine (from the first log)\n", out);
 	if (!h->known) {
 		fputs("  unknown: no log recorded it\n", out);
 		return;
 	}
+	ovc_render_text_machine(out, h, "committed by all processes at start");
+}
+
+void ovc_render_text_machine(FILE *out, const struct ovc_host *h,
+			     const char *committed_as_note)
+{
+	char b[24];
 	if (h->mem_total_bytes >= 0)
 		put_bytes_line(out, "MemTotal", h->mem_total_bytes, "RAM");
 	if (h->commit_limit_bytes >= 0)
@@ -449,7 +455,7 @@ static void put_host(FILE *out, const struct ovc_host *h)
 			       "what strict overcommit would allow");
 	if (h->committed_as_bytes >= 0)
 		put_bytes_line(out, "Committed_AS", h->committed_as_bytes,
-			       "committed by all processes at start");
+			       committed_as_note);
 	label(out, "overcommit mode");
 	switch (h->overcommit_memory) {
 	case 0:

@@ -472,12 +472,13 @@ static void scan_maps(const char *dir, struct ovc_snap *s)
 	s->pagemap_scanned = ok;
 }
 
-void ovc_snap_read_host(struct ovc_snap_host *h)
+void ovc_snap_read_host(struct ovc_host *h)
 {
 	char buf[8192];
 	h->mem_total_bytes = h->mem_available_bytes = h->commit_limit_bytes =
 		h->committed_as_bytes = h->overcommit_memory =
 			h->overcommit_ratio = -1;
+	h->known = true;
 	long ps = sysconf(_SC_PAGESIZE);
 	h->page_size = ps > 0 ? ps : 4096;
 	if (read_small("/proc/meminfo", buf, sizeof buf) > 0) {
@@ -485,13 +486,13 @@ void ovc_snap_read_host(struct ovc_snap_host *h)
 			const char *key;
 			size_t off;
 		} keys[] = {
-			{"MemTotal:", offsetof(struct ovc_snap_host,
+			{"MemTotal:", offsetof(struct ovc_host,
 					       mem_total_bytes)},
-			{"MemAvailable:", offsetof(struct ovc_snap_host,
+			{"MemAvailable:", offsetof(struct ovc_host,
 						   mem_available_bytes)},
-			{"CommitLimit:", offsetof(struct ovc_snap_host,
+			{"CommitLimit:", offsetof(struct ovc_host,
 						  commit_limit_bytes)},
-			{"Committed_AS:", offsetof(struct ovc_snap_host,
+			{"Committed_AS:", offsetof(struct ovc_host,
 						   committed_as_bytes)},
 		};
 		for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {

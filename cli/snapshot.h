@@ -13,6 +13,8 @@
 
 #include <jansson.h>
 
+#include "model.h"
+
 /** What a mapping is, for the report. */
 enum ovc_snap_kind {
 	OVC_SNAP_ANON,         /**< private anonymous, unnamed */
@@ -53,13 +55,6 @@ struct ovc_snap_thread {
 	long map;        /**< index of the mapping holding sp, or -1 */
 };
 
-/** Machine facts from /proc/meminfo and /proc/sys/vm (-1 unknown). */
-struct ovc_snap_host {
-	int64_t mem_total_bytes, mem_available_bytes, commit_limit_bytes,
-		committed_as_bytes, overcommit_memory, overcommit_ratio,
-		page_size;
-};
-
 /** Everything read of one process at one moment. */
 struct ovc_snap {
 	int64_t pid, ppid, uid;
@@ -76,7 +71,7 @@ struct ovc_snap {
 	size_t nthreads;
 	bool pagemap_scanned;     /**< PAGEMAP_SCAN gave the pm_* figures */
 	char pagemap_why[96];     /**< why not, when it did not */
-	struct ovc_snap_host host;
+	struct ovc_host host;     /**< the machine now (model.h) */
 };
 
 /** Why a process cannot be read. */
@@ -105,8 +100,9 @@ bool ovc_snap_parse_smaps(FILE *f, struct ovc_snap *s);
 /** Frees what S holds; S itself is the caller's. */
 void ovc_snap_free(struct ovc_snap *s);
 
-/** Reads /proc/meminfo and /proc/sys/vm/overcommit_* into *H. */
-void ovc_snap_read_host(struct ovc_snap_host *h);
+/** Reads /proc/meminfo and /proc/sys/vm/overcommit_* into *H (-1 for
+ * what cannot be read). */
+void ovc_snap_read_host(struct ovc_host *h);
 
 /** Figures of a group of mappings (bytes). */
 struct ovc_snap_sum {
@@ -162,9 +158,6 @@ bool ovc_snap_render_text(FILE *out, const struct ovc_snap *s,
 json_t *ovc_snap_render_json(const struct ovc_snap *s,
 			     const struct ovc_snap_totals *t,
 			     const struct ovc_snap_render_opts *o);
-
-/** The machine facts H as the report's "host" object (unknown: null). */
-json_t *ovc_snap_render_host_json(const struct ovc_snap_host *h);
 
 /** The `proc` record of a log of origin "snapshot" for S (log-format.md),
  * of run RUN, sampled every INTERVAL_MS; NULL when out of memory. */
