@@ -35,16 +35,6 @@ static void put_safe(FILE *out, const char *s, size_t max)
 		fputs("...", out);
 }
 
-static void put_bytes(FILE *out, const char *l, int64_t v, const char *note)
-{
-	char b[24];
-	label(out, l);
-	fprintf(out, "%*s", BYTES_W, bytes(v, b));
-	if (note && note[0])
-		fprintf(out, "  %s", note);
-	fputc('\n', out);
-}
-
 static int64_t map_touched(const struct ovc_snap_map *m)
 {
 	if (m->pm_present_bytes >= 0)
@@ -212,7 +202,7 @@ bool ovc_snap_render_text(FILE *out, const struct ovc_snap *s,
 
 	snprintf(note, sizeof note, "anonymous address space, %" PRId64
 		 " mapping%s", t->anon.mappings, t->anon.mappings == 1 ? "" : "s");
-	put_bytes(out, "reserved", t->anon.reserved_bytes, note);
+	ovc_render_bytes_line(out, "reserved", t->anon.reserved_bytes, note);
 	char pc[24], pm[24];
 	const struct ovc_host *hh = &s->host;
 	if (hh->commit_limit_bytes > 0 && hh->mem_total_bytes > 0)
@@ -228,7 +218,7 @@ bool ovc_snap_render_text(FILE *out, const struct ovc_snap *s,
 	else
 		snprintf(note, sizeof note,
 			 "of it writable: the program may touch it");
-	put_bytes(out, "committed", t->anon.committed_bytes, note);
+	ovc_render_bytes_line(out, "committed", t->anon.committed_bytes, note);
 	snprintf(note, sizeof note, "%s of committed; resident %s + swapped "
 		 "%s (%s)",
 		 t->has_ratio ? ovc_render_percent(t->touched_ratio, pc,
@@ -238,19 +228,19 @@ bool ovc_snap_render_text(FILE *out, const struct ovc_snap *s,
 		 bytes(t->anon.swapped_bytes, b),
 		 s->pagemap_scanned ? "pages counted by PAGEMAP_SCAN"
 				    : "from smaps");
-	put_bytes(out, "touched", t->anon.touched_bytes, note);
+	ovc_render_bytes_line(out, "touched", t->anon.touched_bytes, note);
 	if (t->touched_committed_bytes != t->anon.touched_bytes)
-		put_bytes(out, "of it committed", t->touched_committed_bytes,
+		ovc_render_bytes_line(out, "of it committed", t->touched_committed_bytes,
 			  "touched in writable mappings (the ratio's)");
 	if (t->anon.zero_page_bytes > 0)
-		put_bytes(out, "zero page", t->anon.zero_page_bytes,
+		ovc_render_bytes_line(out, "zero page", t->anon.zero_page_bytes,
 			  "read but never written: costs no memory");
-	put_bytes(out, "overcommit gap", t->gap_bytes,
+	ovc_render_bytes_line(out, "overcommit gap", t->gap_bytes,
 		  "committed but never touched");
-	put_bytes(out, "virtual", s->vm_bytes, "all of its address space (statm)");
+	ovc_render_bytes_line(out, "virtual", s->vm_bytes, "all of its address space (statm)");
 	snprintf(note, sizeof note, "in RAM (statm); anonymous %s",
 		 bytes(s->rss_bytes - s->shared_bytes, a));
-	put_bytes(out, "resident", s->rss_bytes, note);
+	ovc_render_bytes_line(out, "resident", s->rss_bytes, note);
 	if (!s->pagemap_scanned) {
 		label(out, "pagemap");
 		put_safe(out, s->pagemap_why, 96);

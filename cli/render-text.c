@@ -224,6 +224,12 @@ static void put_bytes_line(FILE *out, const char *l, int64_t v,
 	fputc('\n', out);
 }
 
+void ovc_render_bytes_line(FILE *out, const char *label_text, int64_t v,
+			   const char *note)
+{
+	put_bytes_line(out, label_text, v, note);
+}
+
 static void put_requested(FILE *out, const struct ovc_proc *p)
 {
 	char b[24], note[256];

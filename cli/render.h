@@ -94,6 +94,11 @@ void ovc_render_json_suite(const struct ovc_model *m, json_t *doc,
  * when a key is neither. */
 bool ovc_render_parse_sort(const char *keys, struct ovc_render_opts *o);
 
+/** Writes one figure line of the text report: "  LABEL   BYTES  NOTE"
+ * (NOTE may be NULL), the columns of the report's. */
+void ovc_render_bytes_line(FILE *out, const char *label_text, int64_t v,
+			   const char *note);
+
 /** The "host" object of H (docs/report-json.md; unknown figures null). */
 json_t *ovc_render_host_json(const struct ovc_host *h);
 
