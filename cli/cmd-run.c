@@ -244,8 +244,7 @@ static int create_run_file(const char *dir, char *path, size_t size)
 	return -1;
 }
 
-/* Appends record O as one line with one write(2); consumes O. */
-static bool write_record(int fd, json_t *o)
+bool ovc_write_record(int fd, json_t *o)
 {
 	char *s = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
@@ -470,8 +469,7 @@ static pid_t wait_child(pid_t pid, int *wst, struct ovc_status *live)
 	return w;
 }
 
-/* DIR made absolute, or NULL. */
-static char *absolute(const char *dir)
+char *ovc_absolute_dir(const char *dir)
 {
 	if (dir[0] == '/')
 		return strdup(dir);
@@ -525,7 +523,7 @@ int ovc_run_command(const struct ovc_run_opts *o)
 			lib);
 		goto out;
 	}
-	dir = absolute(o->out_dir ? o->out_dir : "ovc-out");
+	dir = ovc_absolute_dir(o->out_dir ? o->out_dir : "ovc-out");
 	if (!dir || ovc_mkdir_p(dir, 0700) != 0) {
 		fprintf(stderr, "ovc: %s: cannot create the output directory: "
 				"%s\n",
@@ -598,7 +596,7 @@ int ovc_run_command(const struct ovc_run_opts *o)
 				"pid", (json_int_t)pid, "ovc_pid",
 				(json_int_t)getpid(), "argv", argv_json(o->cmd),
 				"start_unix_ns", (json_int_t)start_unix);
-	if (!rec || !write_record(run_fd, rec))
+	if (!rec || !ovc_write_record(run_fd, rec))
 		fprintf(stderr, "ovc: %s: cannot write: %s\n", run_path,
 			strerror(errno));
 
@@ -641,7 +639,7 @@ int ovc_run_command(const struct ovc_run_opts *o)
 		rec = json_pack("{s:s, s:s, s:i, s:I}", "t", OVC_REC_RUN_END,
 				"kind", "exit", "code", status,
 				"duration_ns", (json_int_t)dur);
-	if (!rec || !write_record(run_fd, rec))
+	if (!rec || !ovc_write_record(run_fd, rec))
 		fprintf(stderr, "ovc: %s: cannot write: %s\n", run_path,
 			strerror(errno));
 	close(run_fd);

@@ -69,6 +69,12 @@ int ovc_cmd_check(int argc, char **argv);
  * than PERCENT, 2 on bad usage or unreadable input. */
 int ovc_cmd_diff(int argc, char **argv);
 
+/** `ovc snapshot [--json] [--watch SECONDS [--count N] [-o DIR]] PID...`:
+ * the memory of running processes from /proc (snapshot.h). ARGV[0] is
+ * "snapshot". Returns 0, or 2 on bad usage or when a process cannot be
+ * read (no such process, not allowed, a kernel thread, a zombie). */
+int ovc_cmd_snapshot(int argc, char **argv);
+
 struct ovc_gates;
 
 /** What ovc_run_command() runs and how it reports. */
@@ -128,6 +134,14 @@ int ovc_read_model_to(char *const *paths, size_t n, const char *run,
  * the flush or close failed. */
 bool ovc_close_output(FILE *out, const char *outpath, bool ok,
 		      const char *what);
+
+/** Appends record O (consumed) to FD as one line with one write(2).
+ * False when it could not be written whole. */
+bool ovc_write_record(int fd, json_t *o);
+
+/** DIR made absolute (against the current directory; malloc'd), or NULL
+ * when out of memory or the current directory is gone. */
+char *ovc_absolute_dir(const char *dir);
 
 /** Makes PATH and its missing parents as directories of mode MODE, like
  * `mkdir -p`. Returns 0 or -1 with errno set. */

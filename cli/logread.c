@@ -870,6 +870,21 @@ static bool read_site_stats(struct reader *r, json_t *o, struct ovc_proc *p)
 	return true;
 }
 
+/* A `snapshot_end` record: why `ovc snapshot --watch` stopped. */
+static bool read_snapshot_end(struct reader *r, json_t *o, struct ovc_proc *p)
+{
+	int64_t ns = -1;
+	const char *why = "";
+	if (get_int(r, o, "ns", 0, ABSURD_NS, &ns) == FLD_BAD ||
+	    get_str(r, o, "why", &why) == FLD_BAD)
+		return false;
+	if (ns >= 0)
+		note_ns(p, ns);
+	if (!set_string(&p->snapshot_end, why))
+		say_once(r, &r->said_oom, "out of memory");
+	return true;
+}
+
 /* An `untraced` record: a program this image started that ovc cannot
  * follow. Kept (up to OVC_MAX_UNTRACED) for the process tree and totals. */
 static bool read_untraced(struct reader *r, json_t *o, struct ovc_proc *p)
@@ -1068,6 +1083,8 @@ static void proc_line(struct reader *r, json_t *o, struct ovc_proc *p)
 		ok = read_alloc_event(r, o, true, p);
 	} else if (strcmp(type, OVC_REC_UNTRACED) == 0) {
 		ok = read_untraced(r, o, p);
+	} else if (strcmp(type, OVC_REC_SNAPSHOT_END) == 0) {
+		ok = read_snapshot_end(r, o, p);
 	} else if (strcmp(type, OVC_REC_PROC) == 0 ||
 		   strcmp(type, OVC_REC_RUN) == 0 ||
 		   strcmp(type, OVC_REC_RUN_END) == 0) {

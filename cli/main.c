@@ -64,6 +64,14 @@ static void usage(FILE *out)
 	      "        compare two runs (log directories or saved `ovc report "
 	      "--json`)\n"
 	      "        per executable and per site\n"
+	      "  snapshot [--json] [--watch SECONDS [--count N] [-o DIR]] "
+	      "PID...\n"
+	      "        the memory of a running process ovc did not start "
+	      "(from /proc,\n"
+	      "        no ptrace): reserved, committed, touched, overcommit "
+	      "gap per\n"
+	      "        mapping, heap and stacks; --watch logs it for report "
+	      "and plot\n"
 	      "  demo  two small experiments that show overcommit\n"
 	      "  help [options]\n"
 	      "        this text; `ovc help options` lists the OVC_* "
@@ -158,6 +166,8 @@ int main(int argc, char **argv)
 		return ovc_cmd_plot(argc - 1, argv + 1);
 	if (strcmp(cmd, "pprof") == 0)
 		return ovc_cmd_pprof(argc - 1, argv + 1);
+	if (strcmp(cmd, "snapshot") == 0)
+		return ovc_cmd_snapshot(argc - 1, argv + 1);
 	if (strcmp(cmd, "demo") == 0)
 		return ovc_cmd_demo(argc - 1, argv + 1);
 	if (strcmp(cmd, "__demo") == 0)

@@ -30,6 +30,8 @@ const char *ovc_end_kind_name(enum ovc_end_kind k)
 		return "signal";
 	case OVC_END_EXEC:
 		return "exec";
+	case OVC_END_SNAPSHOT:
+		return "snapshot";
 	case OVC_END_ABRUPT:
 		break;
 	}
@@ -463,6 +465,7 @@ void ovc_proc_destroy(struct ovc_proc *p)
 	free_argv(p->argv, p->argc);
 	free(p->run);
 	free(p->origin);
+	free(p->snapshot_end);
 	free(p->parent_log);
 	free(p->end_via);
 	free(p->exec_path);
@@ -721,7 +724,11 @@ static void resolve_end(const struct ovc_model *m, struct ovc_proc *p)
 {
 	const struct ovc_run *r;
 	p->end_signal = -1;
-	if (p->has_end) {
+	if (strcmp(p->origin, "snapshot") == 0) {
+		/* Seen from /proc: an exit leaves no trace there. */
+		p->end_kind = OVC_END_SNAPSHOT;
+		p->end_source = OVC_SRC_LOG;
+	} else if (p->has_end) {
 		p->end_kind = OVC_END_EXIT;
 		p->end_source = OVC_SRC_LOG;
 	} else if (p->successor) {

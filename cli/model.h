@@ -16,6 +16,8 @@ enum ovc_end_kind {
 	OVC_END_EXIT,   /**< exit code known (end record or run file) */
 	OVC_END_SIGNAL, /**< killed by a signal (known from the run file) */
 	OVC_END_EXEC,   /**< replaced by execve */
+	OVC_END_SNAPSHOT, /**< watched from outside (`ovc snapshot --watch`):
+			       how it ended is not known */
 };
 
 /** Where the end of an image was learnt from. */
@@ -190,6 +192,9 @@ struct ovc_proc {
 	char *exec_path;  /**< path of the last exec record, or NULL */
 	uint64_t warn_records;
 	char *first_warn; /**< msg of the first warn record, or NULL */
+	/** A log of `ovc snapshot --watch` (origin "snapshot"): why the watch
+	 * stopped ("exited", "interrupted", "count"), NULL when unknown. */
+	char *snapshot_end;
 
 	/* modules and sites (mod, site, ss records) */
 	struct ovc_module *modules;

@@ -69,6 +69,9 @@ static void end_html(FILE *out, const struct ovc_proc *p)
 	case OVC_END_EXEC:
 		fputs("exec", out);
 		break;
+	case OVC_END_SNAPSHOT:
+		fputs("snapshot", out);
+		break;
 	default:
 		fputs("abrupt", out);
 	}

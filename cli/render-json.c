@@ -31,7 +31,7 @@ static json_t *str(const char *s)
 	return j ? j : json_null();
 }
 
-static json_t *host_json(const struct ovc_host *h)
+json_t *ovc_render_host_json(const struct ovc_host *h)
 {
 	json_t *o = json_object();
 	json_object_set_new(o, "mem_total_bytes", int_or_null(h->mem_total_bytes));
@@ -348,7 +348,7 @@ bool ovc_render_json(const struct ovc_model *m, FILE *out,
 		return false;
 	json_object_set_new(doc, "format", json_string("ovc-report"));
 	json_object_set_new(doc, "version", json_integer(1));
-	json_object_set_new(doc, "host", host_json(&m->host));
+	json_object_set_new(doc, "host", ovc_render_host_json(&m->host));
 	json_t *runs = json_array();
 	for (size_t i = 0; i < m->nruns; i++)
 		json_array_append_new(runs, run_json(m->runs[i]));

@@ -347,6 +347,9 @@ static void end_short(const struct ovc_proc *p, char *e, size_t size)
 	case OVC_END_EXEC:
 		snprintf(e, size, "exec");
 		break;
+	case OVC_END_SNAPSHOT:
+		snprintf(e, size, "snapshot");
+		break;
 	default:
 		snprintf(e, size, "abrupt");
 	}

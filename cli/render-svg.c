@@ -239,6 +239,9 @@ static void end_text(const struct ovc_proc *p, char *buf, size_t size)
 	case OVC_END_EXEC:
 		snprintf(buf, size, "replaced by exec");
 		break;
+	case OVC_END_SNAPSHOT:
+		snprintf(buf, size, "watched by ovc snapshot");
+		break;
 	default:
 		snprintf(buf, size, "log ended abruptly");
 	}

@@ -166,6 +166,14 @@ static void put_end(FILE *out, const struct ovc_proc *p)
 			fputs(" (not traced)", out);
 		}
 		break;
+	case OVC_END_SNAPSHOT:
+		fputs(p->snapshot_end && strcmp(p->snapshot_end, "exited") == 0
+			      ? "exited while ovc snapshot watched it (its "
+				"exit status is not known)"
+			      : "still running when ovc snapshot stopped "
+				"watching it",
+		      out);
+		break;
 	case OVC_END_ABRUPT:
 		fputs("log ended abruptly: likely killed by SIGKILL or the OOM "
 		      "killer",
@@ -215,6 +223,12 @@ static void put_bytes_line(FILE *out, const char *l, int64_t v,
 	if (note && note[0])
 		fprintf(out, "  %s", note);
 	fputc('\n', out);
+}
+
+void ovc_render_bytes_line(FILE *out, const char *label_text, int64_t v,
+			   const char *note)
+{
+	put_bytes_line(out, label_text, v, note);
 }
 
 static void put_requested(FILE *out, const struct ovc_proc *p)
@@ -297,18 +311,30 @@ static void put_proc(FILE *out, const struct ovc_model *m,
 						 sizeof a));
 	label(out, "ended");
 	put_end(out, p);
-	put_calls(out, p);
-	put_requested(out, p);
-	put_maps(out, p);
+	/* A log of `ovc snapshot --watch` has no malloc counters: its live
+	 * bytes are the committed anonymous memory (log-format.md). */
+	bool snap = p->end_kind == OVC_END_SNAPSHOT;
+	if (snap) {
+		label(out, "seen");
+		fputs("from /proc by ovc snapshot: no malloc counters\n", out);
+	} else {
+		put_calls(out, p);
+		put_requested(out, p);
+		put_maps(out, p);
+	}
 	put_bytes_line(out, "peak live", p->peak_live_bytes,
-		       "requested and not yet freed");
+		       snap ? "committed anonymous memory (writable), at "
+			      "its largest"
+			    : "requested and not yet freed");
 	put_bytes_line(out, "peak virtual", p->peak_vm_bytes,
 		       "address space reserved");
 	put_bytes_line(out, "peak resident", p->peak_rss_bytes, "in RAM");
 	put_bytes_line(out, "peak anon resident", p->peak_anon_rss_bytes,
 		       "resident minus shared");
-	put_bytes_line(out, "baseline anon", ovc_proc_baseline_anon_bytes(p),
-		       "before main: loader, libc");
+	if (!snap)
+		put_bytes_line(out, "baseline anon",
+			       ovc_proc_baseline_anon_bytes(p),
+			       "before main: loader, libc");
 	double r;
 	int64_t touched = ovc_proc_touched_bytes(p);
 	if (ovc_proc_touched_ratio(p, &r))
@@ -383,7 +409,8 @@ static void put_proc(FILE *out, const struct ovc_model *m,
 		fputs("  > run it under `ovc run -- CMD` to learn how it ended\n",
 		      out);
 	ovc_diag_text(out, m, p, sym);
-	ovc_render_text_sites(p, out, o, sym);
+	if (!snap) /* no stacks from /proc */
+		ovc_render_text_sites(p, out, o, sym);
 }
 
 /* The leak view (`ovc report --leaks`): per process image, what it still
@@ -452,12 +479,18 @@ static void put_run(FILE *out, const struct ovc_model *m,
 
 static void put_host(FILE *out, const struct ovc_host *h)
 {
-	char b[24];
 	fputs("machine (from the first log)\n", out);
 	if (!h->known) {
 		fputs("  unknown: no log recorded it\n", out);
 		return;
 	}
+	ovc_render_text_machine(out, h, "committed by all processes at start");
+}
+
+void ovc_render_text_machine(FILE *out, const struct ovc_host *h,
+			     const char *committed_as_note)
+{
+	char b[24];
 	if (h->mem_total_bytes >= 0)
 		put_bytes_line(out, "MemTotal", h->mem_total_bytes, "RAM");
 	if (h->commit_limit_bytes >= 0)
@@ -465,7 +498,7 @@ static void put_host(FILE *out, const struct ovc_host *h)
 			       "what strict overcommit would allow");
 	if (h->committed_as_bytes >= 0)
 		put_bytes_line(out, "Committed_AS", h->committed_as_bytes,
-			       "committed by all processes at start");
+			       committed_as_note);
 	label(out, "overcommit mode");
 	switch (h->overcommit_memory) {
 	case 0:

@@ -102,6 +102,20 @@ void ovc_render_json_suite(const struct ovc_model *m, json_t *doc,
  * when a key is neither. */
 bool ovc_render_parse_sort(const char *keys, struct ovc_render_opts *o);
 
+/** Writes one figure line of the text report: "  LABEL   BYTES  NOTE"
+ * (NOTE may be NULL), the columns of the report's. */
+void ovc_render_bytes_line(FILE *out, const char *label_text, int64_t v,
+			   const char *note);
+
+/** The "host" object of H (docs/report-json.md; unknown figures null). */
+json_t *ovc_render_host_json(const struct ovc_host *h);
+
+/** Writes the lines of the text report that describe the machine H
+ * (MemTotal, CommitLimit, Committed_AS with COMMITTED_AS_NOTE, the
+ * overcommit mode), without a heading. */
+void ovc_render_text_machine(FILE *out, const struct ovc_host *h,
+			     const char *committed_as_note);
+
 /** The "totals" object of T (docs/report-json.md). */
 json_t *ovc_totals_json(const struct ovc_model *m, const struct ovc_totals *t);
 

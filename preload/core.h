@@ -13,6 +13,7 @@
 
 #include "ovc/log-format.h"
 #include "ovc/options.h"
+#include "ovc/pagemap-scan.h"
 #include "sys.h"
 
 #define OVC_HIDDEN __attribute__((visibility("hidden")))
@@ -476,14 +477,7 @@ uint64_t ovc_lifecycle_ns(void) OVC_HIDDEN;
 
 /* ---- residency.c: touched bytes, from the kernel ---- */
 
-/** PAGEMAP_SCAN's argument (linux/fs.h of 6.7; Debian 12's headers are
- * 6.1's), and the ioctl. */
-struct ovc_pm_scan_arg {
-	uint64_t size, flags, start, end, walk_end, vec, vec_len, max_pages,
-		category_inverted, category_mask, category_anyof_mask,
-		return_mask;
-};
-#define OVC_PAGEMAP_SCAN _IOWR('f', 16, struct ovc_pm_scan_arg)
+/* PAGEMAP_SCAN's structs and ioctl: ovc/pagemap-scan.h. */
 
 /** Resident (present or swapped, not the shared zero page) bytes of the
  * pages wholly inside [LO, HI). Hook-safe; errno untouched. */

@@ -6,13 +6,7 @@
 #include <errno.h>
 #include <sys/ioctl.h>
 
-/* The stable uapi of linux/fs.h (6.7); Debian 12's headers (6.1) lack it. */
-struct ovc_page_region {
-	uint64_t start, end, categories;
-};
-#define OVC_PAGE_IS_PRESENT (1 << 3)
-#define OVC_PAGE_IS_SWAPPED (1 << 4)
-#define OVC_PAGE_IS_PFNZERO (1 << 5)
+/* struct ovc_page_region and OVC_PAGE_IS_*: ovc/pagemap-scan.h (core.h). */
 
 /* Threads probe at once (frees in different shards of the block table,
  * the ticker): the descriptor and the flag are read and set atomically. */

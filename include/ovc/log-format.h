@@ -27,6 +27,7 @@
 #define OVC_REC_UNTRACED "untraced" /**< exec/spawn of a program ovc cannot follow */
 #define OVC_REC_OVER "over"   /**< live bytes crossed CommitLimit or MemTotal */
 #define OVC_REC_REFUSE "refuse" /**< an allocation refused by OVC_BUDGET */
+#define OVC_REC_SNAPSHOT_END "snapshot_end" /**< `ovc snapshot --watch` stopped */
 #define OVC_REC_RUN "run"     /**< first line of a run file */
 #define OVC_REC_RUN_END "run_end" /**< how the command of `ovc run` ended */
 
