@@ -80,16 +80,21 @@ def ovc_lines(log_path):
 
 
 def compare(name, plain, traced):
-    """PLAIN and TRACED: (status, seconds, {test: result}, log path).
+    """PLAIN and TRACED: (status, seconds, {test: result}, log path,
+    lines that say why tests failed).
     Prints the comparison; returns whether they agree."""
     ok = True
-    for side, (rc, secs, res, _) in (("plain", plain), ("ovc run", traced)):
-        tally = {}
-        for r in res.values():
-            tally[r] = tally.get(r, 0) + 1
-        say("%s %s: status %d, %.1f s, %d tests: %s" % (
-            name, side, rc, secs, len(res),
-            ", ".join("%d %s" % (n, r) for r, n in sorted(tally.items()))))
+    for side, (rc, secs, res, *_) in (("plain", plain), ("ovc run", traced)):
+        for what, keys in (("tests", [k for k in res if " " not in k]),
+                           ("modules", [k for k in res if " " in k])):
+            if not keys:
+                continue
+            tally = {}
+            for k in keys:
+                tally[res[k]] = tally.get(res[k], 0) + 1
+            say("%s %s: status %d, %.1f s, %d %s: %s" % (
+                name, side, rc, secs, len(keys), what,
+                ", ".join("%d %s" % (n, r) for r, n in sorted(tally.items()))))
     if plain[0] != traced[0]:
         say("%s: status %d under ovc run, %d plain" % (name, traced[0],
                                                         plain[0]))
@@ -98,19 +103,32 @@ def compare(name, plain, traced):
         say("%s: no test results read from the plain run (%s)" % (name,
                                                                    plain[3]))
         ok = False
-    diffs = []
+    diffs, not_run = [], {}
     for test in sorted(set(plain[2]) | set(traced[2])):
         a = plain[2].get(test, "not run")
         b = traced[2].get(test, "not run")
-        if a != b:
+        if a == b:
+            continue
+        if b == "not run" and " " not in test:
+            # Left out when their module was killed: counted per module.
+            group = ".".join(test.split(".")[:2])
+            not_run[group] = not_run.get(group, 0) + 1
+        else:
             diffs.append("  %s: %s plain, %s under ovc run" % (test, a, b))
-    if diffs:
+    if diffs or not_run:
         ok = False
-        say("%s: %d tests differ:" % (name, len(diffs)))
+        say("%s: %d tests differ:" % (name, len(diffs) +
+                                      sum(not_run.values())))
         for d in diffs[:100]:
             print(d)
         if len(diffs) > 100:
             print("  ... and %d more" % (len(diffs) - 100))
+        for group, n in sorted(not_run.items()):
+            print("  %s: %d tests that pass plain not run under ovc run" %
+                  (group, n))
+    if not ok:
+        for line in traced[4]:
+            print("  " + line)
     lines = ovc_lines(traced[3])
     if lines:
         ok = False
@@ -145,6 +163,31 @@ def junit_results(path):
     return res
 
 
+def why(xml, text):
+    """Lines that say why tests failed: the first lines of each failure's
+    message in the JUnit XML, and the test a module was running when
+    regrtest's timeout killed it (the innermost test_ frame of the
+    traceback it dumps)."""
+    lines = []
+    try:
+        root = ET.parse(xml).getroot()
+        for tc in root.iter("testcase"):
+            for c in tc:
+                if c.tag in ("failure", "error"):
+                    msg = (c.get("message") or c.text or "").strip()
+                    lines.append("%s %s: %s" % (
+                        tc.get("name"), c.tag,
+                        " | ".join(msg.splitlines()[-3:])[:400]))
+    except (OSError, ET.ParseError):
+        pass
+    for m in re.finditer(r"Timeout \(([\d:]+)\)!\n(?:.*\n)*?.*"
+                         r"File \"[^\"]*/(test_\w+)\.py\", line \d+ in (test_\w+)",
+                         text):
+        lines.append("%s: killed by regrtest's timeout (%s) in %s" % (
+            m.group(2), m.group(1), m.group(3)))
+    return lines
+
+
 def python_suite(ovc, work):
     if not os.path.isfile("/usr/lib/python3.11/test/regrtest.py"):
         say("python: /usr/lib/python3.11/test is missing: install "
@@ -171,7 +214,7 @@ def python_suite(ovc, work):
         for m in re.finditer(r"\[\s*\d+/\d+(?:/\d+)?\] (test_\w+) (\w+)",
                              text):
             res["module " + m.group(1)] = m.group(2)
-        sides.append((rc, secs, res, log))
+        sides.append((rc, secs, res, log, why(xml, text)))
     return 0 if compare("python", sides[0], sides[1]) else 1
 
 
@@ -274,7 +317,7 @@ def jansson_suite(ovc, work, cache):
             p = os.path.join(tree, "test", f)
             if os.path.exists(p):
                 shutil.copy(p, d)
-        sides.append((rc, secs, res, log))
+        sides.append((rc, secs, res, log, []))
     return 0 if compare("jansson", sides[0], sides[1]) else 1
 
 
