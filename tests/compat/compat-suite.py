@@ -46,10 +46,12 @@ def say(msg):
 def child_env():
     env = dict(os.environ)
     # meson's random MALLOC_PERTURB_ makes glibc fill every block; the
-    # suites run as a user would run them.
-    env.pop("MALLOC_PERTURB_", None)
+    # suites run as a user would run them. OVC_LIB stays: the sanitizer
+    # builds point `ovc run` at the plain build's libovc.so with it
+    # (tests/hardening/plain-preload.sh).
     for k in list(env):
-        if k.startswith("PYTHON") or k.startswith("OVC_") or k == "LD_PRELOAD":
+        if (k.startswith("PYTHON") or k in ("MALLOC_PERTURB_", "LD_PRELOAD",
+                                            "OVC_OUTPUT", "OVC_RUN")):
             del env[k]
     return env
 

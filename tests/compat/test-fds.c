@@ -34,14 +34,18 @@ static void same_as_plain(const char *mode, bool under_run)
 	} else {
 		it_preload_run(dir, argv, 30, &r);
 	}
-	ck_assert_msg(r.code == plain.code, "fdsee %s (%s): status %d, plain %d",
-		      mode, how, r.code, plain.code);
-	ck_assert_msg(strcmp(r.out, plain.out) == 0,
-		      "fdsee %s (%s): the program sees other descriptors:\n"
-		      "--- plain\n%s--- %s\n%s", mode, how, plain.out, how, r.out);
-	ck_assert_msg(strcmp(r.err, plain.err) == 0,
-		      "fdsee %s (%s): stderr differs:\n--- plain\n%s--- %s\n%s",
-		      mode, how, plain.err, how, r.err);
+	/* One message with both differences: which descriptors, and which
+	 * lines on stderr. */
+	bool same_out = strcmp(r.out, plain.out) == 0;
+	bool same_err = strcmp(r.err, plain.err) == 0;
+	ck_assert_msg(r.code == plain.code && same_out && same_err,
+		      "fdsee %s (%s): status %d (plain %d); %s; %s\n"
+		      "--- stdout plain\n%s--- stdout %s\n%s"
+		      "--- stderr plain\n%s--- stderr %s\n%s", mode, how,
+		      r.code, plain.code,
+		      same_out ? "same descriptors" : "the program sees other descriptors",
+		      same_err ? "same stderr" : "stderr differs",
+		      plain.out, how, r.out, plain.err, how, r.err);
 	/* ovc did trace it: the first image's log is there and complete. */
 	json_t *logs = it_list_dir(dir, "ovc.");
 	ck_assert_msg(json_array_size(logs) >= 1, "fdsee %s (%s): no log", mode,
