@@ -47,6 +47,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <dlfcn.h>
 #include <sys/single_threaded.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -124,6 +125,15 @@ static bool thread_start(void)
 	if (err != 0)
 		return false;
 	pthread_setname_np(tid, "ovc-ticker");
+	/* glibc ends the process when its count of threads drops to zero:
+	 * the last thread's pthread_exit or return from its function calls
+	 * exit(0). This thread must not keep the process alive then (a
+	 * program whose last thread ends that way hung under ovc): it is not
+	 * counted. It never ends by itself, so the count is not lowered
+	 * twice; exit, exec and fork end or drop it without counting. */
+	int *nthreads = dlvsym(RTLD_DEFAULT, "__nptl_nthreads", "GLIBC_PRIVATE");
+	if (nthreads)
+		__atomic_fetch_sub(nthreads, 1, __ATOMIC_ACQ_REL);
 	return true;
 }
 
