@@ -708,7 +708,9 @@ static void run_usage(FILE *f)
 int ovc_cmd_run(int argc, char **argv)
 {
 	struct ovc_run_opts o = {0};
-	struct ovc_gates gates = {0};
+	/* Static: `--check only=P` keeps a copy of P for as long as ovc
+	 * runs (ovc_gates_parse_list), reachable from here to the end. */
+	static struct ovc_gates gates;
 	int gate_rc;
 	int i = 1;
 	for (; i < argc; i++) {
