@@ -585,10 +585,14 @@ bool ovc_log_trylock(void) OVC_HIDDEN;
 void ovc_log_unlock(void) OVC_HIDDEN;
 void ovc_log_fork_child(void) OVC_HIDDEN;
 
+/** Remembers which file descriptor 2 is; from the constructor. */
+void ovc_stderr_remember(void) OVC_HIDDEN;
 /** Writes "ovc: warning: MSG\n" to stderr with one write(2), at most once per
  * KIND (a small integer below 64). Hook-safe. */
 void ovc_warn_once(unsigned kind, const char *msg) OVC_HIDDEN;
-/** Writes "ovc: MSG\n" to stderr with one write(2). Hook-safe. */
+/** Writes "ovc: MSG\n" to stderr with one write(2), only while descriptor 2
+ * is still the file it was at start (ovc_stderr_remember): never into a
+ * file the program put there later. Hook-safe. */
 void ovc_say(const char *msg) OVC_HIDDEN;
 
 enum ovc_warn_kind {

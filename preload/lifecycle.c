@@ -969,6 +969,7 @@ __attribute__((constructor)) static void ovc_start(void)
 {
 	ovc_tls_guard++;
 	int saved = errno;
+	ovc_stderr_remember();
 	ovc_boot();
 	ovc_boot_check_chunks();
 	ovc_stack_init();

@@ -19,6 +19,28 @@ static ino_t log_ino;
 static bool log_on;
 static uint64_t warned;
 
+/* The stderr the program had at start: ovc writes only there, never to a
+ * file the program later put on descriptor 2. */
+static bool err_known;
+static dev_t err_dev;
+static ino_t err_ino;
+
+void ovc_stderr_remember(void)
+{
+	struct stat st;
+	err_known = ovc_sys_fstat(2, &st) == 0;
+	err_dev = st.st_dev;
+	err_ino = st.st_ino;
+}
+
+/* Whether descriptor 2 is still the stderr the program started with. */
+static bool stderr_ours(void)
+{
+	struct stat st;
+	return err_known && ovc_sys_fstat(2, &st) == 0 && st.st_dev == err_dev &&
+	       st.st_ino == err_ino;
+}
+
 static void write_all(int fd, const char *s, size_t n)
 {
 	while (n) {
@@ -34,6 +56,8 @@ static void write_all(int fd, const char *s, size_t n)
 
 void ovc_say(const char *msg)
 {
+	if (!stderr_ours())
+		return;
 	char line[1024];
 	struct ovc_buf b;
 	ovc_buf_init(&b, line, sizeof line - 1);

@@ -212,6 +212,38 @@ START_TEST(test_env_follow_none_without_top)
 }
 END_TEST
 
+/* A program that put a data file of its own on descriptor 2 gets none of
+ * ovc's lines in it: the summary at exit (OVC_SUMMARY=always) and warnings
+ * go only to the stderr the program started with. */
+START_TEST(test_env_stderr_replaced)
+{
+	char *dir = it_tempdir("h-env-stderr");
+	char *data;
+	ck_assert(asprintf(&data, "%s/data", dir) > 0);
+	char *argv[] = { (char *)h_program("h-stderr-file"), data, NULL };
+	const char *extras[][3] = {
+		{ "OVC_SUMMARY=always", NULL, NULL },
+		{ "OVC_SUMMARY=always", "OVC_INTERVAL=garbage", NULL },
+	};
+	for (size_t i = 0; i < sizeof extras / sizeof extras[0]; i++) {
+		struct it_result r;
+		h_preload_run(dir, argv, (char **)extras[i], 30, &r);
+		ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
+		ck_assert_str_eq(r.out, "done\n");
+		size_t len = 0;
+		char *got = it_read_file(data, &len);
+		ck_assert_msg(got && len == 5 && memcmp(got, "data\n", 5) == 0,
+			      "the program's file holds %zu bytes: %.300s", len,
+			      got ? got : "(unreadable)");
+		free(got);
+		it_result_free(&r);
+	}
+	free(data);
+	it_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("hardening-env");
@@ -222,6 +254,7 @@ int main(void)
 	tcase_add_test(tc, test_env_output_odd);
 	tcase_add_test(tc, test_env_all_bad_at_once);
 	tcase_add_test(tc, test_env_follow_none_without_top);
+	tcase_add_test(tc, test_env_stderr_replaced);
 	suite_add_tcase(s, tc);
 	return it_main(s);
 }
