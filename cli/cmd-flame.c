@@ -72,13 +72,7 @@ int ovc_cmd_flame(int argc, char **argv)
 					      &missing))) {
 			run = v;
 		} else {
-			if (missing)
-				fprintf(stderr, "ovc: flame: %s needs a value\n", a);
-			else
-				fprintf(stderr,
-					"ovc: flame: unknown option '%s'\n", a);
-			flame_usage(stderr);
-			return OVC_EXIT_USAGE;
+			return ovc_opt_bad("flame", a, missing, flame_usage);
 		}
 	}
 	size_t n;

@@ -81,13 +81,7 @@ int ovc_cmd_plot(int argc, char **argv)
 				return OVC_EXIT_USAGE;
 			}
 		} else {
-			if (missing)
-				fprintf(stderr, "ovc: plot: %s needs a value\n", a);
-			else
-				fprintf(stderr,
-					"ovc: plot: unknown option '%s'\n", a);
-			plot_usage(stderr);
-			return OVC_EXIT_USAGE;
+			return ovc_opt_bad("plot", a, missing, plot_usage);
 		}
 	}
 	if (html < 0)

@@ -155,14 +155,7 @@ int ovc_cmd_pprof(int argc, char **argv)
 					      &missing))) {
 			run = v;
 		} else {
-			if (missing)
-				fprintf(stderr, "ovc: pprof: %s needs a value\n",
-					a);
-			else
-				fprintf(stderr,
-					"ovc: pprof: unknown option '%s'\n", a);
-			pprof_usage(stderr);
-			return OVC_EXIT_USAGE;
+			return ovc_opt_bad("pprof", a, missing, pprof_usage);
 		}
 	}
 	size_t n;

@@ -39,6 +39,17 @@ static void no_logs(char *const *paths, size_t n)
 	      stderr);
 }
 
+int ovc_opt_bad(const char *cmd, const char *arg, bool missing,
+		void (*usage)(FILE *))
+{
+	if (missing)
+		fprintf(stderr, "ovc: %s: %s needs a value\n", cmd, arg);
+	else
+		fprintf(stderr, "ovc: %s: unknown option '%s'\n", cmd, arg);
+	usage(stderr);
+	return OVC_EXIT_USAGE;
+}
+
 char *const *ovc_paths_or_default(int argc, char **argv, int i, size_t *n)
 {
 	static char def[] = "ovc-out";
@@ -255,14 +266,7 @@ int ovc_cmd_report(int argc, char **argv)
 			report_usage(stdout);
 			return OVC_EXIT_OK;
 		} else {
-			if (missing)
-				fprintf(stderr, "ovc: report: %s needs a value\n",
-					a);
-			else
-				fprintf(stderr,
-					"ovc: report: unknown option '%s'\n", a);
-			report_usage(stderr);
-			return OVC_EXIT_USAGE;
+			return ovc_opt_bad("report", a, missing, report_usage);
 		}
 	}
 	size_t n;

@@ -114,6 +114,11 @@ int ovc_read_model(char *const *paths, size_t n, const char *run,
 const char *ovc_opt_value(int argc, char **argv, int *i, const char *name,
 			  bool *missing);
 
+/** Says on stderr that option ARG of command CMD needs a value (MISSING)
+ * or is unknown, then prints USAGE there; returns OVC_EXIT_USAGE. */
+int ovc_opt_bad(const char *cmd, const char *arg, bool missing,
+		void (*usage)(FILE *));
+
 /** The paths ARGV[I..ARGC), or the default log directory "ovc-out" when
  * there are none; their number in *N. */
 char *const *ovc_paths_or_default(int argc, char **argv, int i, size_t *n);
