@@ -5,6 +5,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <time.h>
+#include <signal.h>
+#include <sys/file.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -647,14 +650,25 @@ static bool read_exec(struct reader *r, json_t *o, struct ovc_proc *p)
 
 static bool read_end(struct reader *r, json_t *o, struct ovc_proc *p)
 {
-	int64_t ns = -1, code = 0;
-	const char *via = "";
+	int64_t ns = -1, code = 0, sig = 0;
+	const char *via = "", *kind = "exit";
 	if (get_int(r, o, "ns", 0, ABSURD_NS, &ns) == FLD_BAD ||
 	    get_int(r, o, "code", INT32_MIN, INT32_MAX, &code) == FLD_BAD ||
-	    get_str(r, o, "via", &via) == FLD_BAD)
+	    get_str(r, o, "via", &via) == FLD_BAD ||
+	    get_str(r, o, "kind", &kind) == FLD_BAD ||
+	    get_int(r, o, "signal", 0, 1024, &sig) == FLD_BAD)
 		return false;
 	if (ns >= 0)
 		note_ns(p, ns);
+	if (strcmp(kind, "signal") == 0) {
+		if (sig < 1) {
+			set_why(r, "end of kind signal without a signal");
+			return false;
+		}
+		p->end_log_signal = sig;
+	} else if (strcmp(kind, "exit") != 0) {
+		return true; /* "unknown": the sampler could not learn how */
+	}
 	p->has_end = true;
 	p->end_code = code;
 	set_string(&p->end_via, via);
@@ -1233,6 +1247,36 @@ out:
 	return st;
 }
 
+/* A log is still being written while a sampler process holds its shared
+ * flock (preload/ticker.c): after the program was killed, the sampler
+ * writes what the program left and the end record. When the log's process
+ * is gone but its sampler still writes, wait for it, at most 2 s; a log of
+ * a process that still runs is read as it is now. */
+static void settle(int fd)
+{
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0 || errno != EWOULDBLOCK) {
+		flock(fd, LOCK_UN);
+		return;
+	}
+	char head[4096];
+	ssize_t n = pread(fd, head, sizeof head - 1, 0);
+	if (n <= 0)
+		return;
+	head[n] = '\0';
+	const char *p = strstr(head, "\"pid\":");
+	long pid = p ? strtol(p + 6, NULL, 10) : 0;
+	if (pid <= 0 || pid > 4194304 || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+		return;
+	for (int i = 0; i < 1000; i++) {
+		struct timespec ts = {0, 2000000};
+		nanosleep(&ts, NULL);
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+			flock(fd, LOCK_UN);
+			return;
+		}
+	}
+}
+
 /* Opens PATH for reading without blocking on a FIFO and without following
  * it into a terminal; returns the stream or NULL (errno set). */
 static FILE *open_log(const char *path, struct stat *st, bool regular_only)
@@ -1250,6 +1294,8 @@ static FILE *open_log(const char *path, struct stat *st, bool regular_only)
 	int fl = fcntl(fd, F_GETFL);
 	if (fl >= 0)
 		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	if (S_ISREG(st->st_mode))
+		settle(fd);
 	FILE *f = fdopen(fd, "r");
 	if (!f)
 		close(fd);

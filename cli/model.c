@@ -728,6 +728,10 @@ static void resolve_end(const struct ovc_model *m, struct ovc_proc *p)
 		/* Seen from /proc: an exit leaves no trace there. */
 		p->end_kind = OVC_END_SNAPSHOT;
 		p->end_source = OVC_SRC_LOG;
+	} else if (p->has_end && p->end_log_signal > 0) {
+		p->end_kind = OVC_END_SIGNAL;
+		p->end_signal = p->end_log_signal;
+		p->end_source = OVC_SRC_LOG;
 	} else if (p->has_end) {
 		p->end_kind = OVC_END_EXIT;
 		p->end_source = OVC_SRC_LOG;

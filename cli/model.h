@@ -188,6 +188,9 @@ struct ovc_proc {
 	bool has_end;
 	int64_t end_code;
 	char *end_via;
+	/** Signal of an end record of kind "signal" (the sampler saw the
+	 * process killed); 0 otherwise. */
+	int64_t end_log_signal;
 	bool exec_last;   /**< an exec record with nothing but samples after */
 	char *exec_path;  /**< path of the last exec record, or NULL */
 	uint64_t warn_records;

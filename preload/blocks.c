@@ -670,6 +670,7 @@ void ovc_blocks_final(uint64_t budget_ns, uint64_t t_ns, bool nested)
 	 * handler calling _exit): the lock may be ours already. */
 	if (nested ? !try_all() : (lock_all(), false))
 		return;
+	ovc_probe_hold();
 	uint64_t start = ovc_now_ns();
 	/* Two passes: first one block of every site not probed yet, so each
 	 * site has a measured fraction to extrapolate from; then the rest,
@@ -689,6 +690,7 @@ void ovc_blocks_final(uint64_t budget_ns, uint64_t t_ns, bool nested)
 		}
 	}
 	ovc_maps_probe(budget_ns, true);
+	ovc_probe_release();
 	write_dirty(t_ns, true);
 	unlock_all();
 }

@@ -87,6 +87,8 @@ bool ovc_boot(void)
 	RESOLVE(munmap, "munmap");
 	RESOLVE(mremap, "mremap");
 	RESOLVE(mprotect, "mprotect");
+	RESOLVE(pthread_create, "pthread_create");
+	RESOLVE(pthread_exit, "pthread_exit");
 #undef RESOLVE
 	boot_busy = 0;
 	if (!r.malloc || !r.calloc || !r.realloc || !r.free ||

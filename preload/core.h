@@ -5,6 +5,7 @@
 #ifndef OVC_PRELOAD_CORE_H
 #define OVC_PRELOAD_CORE_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -103,6 +104,9 @@ struct ovc_real {
 	int (*munmap)(void *, size_t);
 	void *(*mremap)(void *, size_t, size_t, int, ...);
 	int (*mprotect)(void *, size_t, int);
+	int (*pthread_create)(pthread_t *, const pthread_attr_t *,
+			      void *(*)(void *), void *);
+	void (*pthread_exit)(void *) __attribute__((noreturn));
 };
 
 /** The next definitions of the hooked functions; valid once ovc_booted. */
@@ -485,6 +489,10 @@ int64_t ovc_probe_range(uintptr_t lo, uintptr_t hi) OVC_HIDDEN;
 /** Opens /proc/self/pagemap (at a high descriptor) before the program's
  * threads run. */
 void ovc_probe_init(void) OVC_HIDDEN;
+/** A program thread about to probe many blocks opens /proc/self/pagemap
+ * once for them all (hold), and closes it after (release). */
+void ovc_probe_hold(void) OVC_HIDDEN;
+void ovc_probe_release(void) OVC_HIDDEN;
 void ovc_probe_fork_child(void) OVC_HIDDEN;
 
 /* ---- fmt.c: JSON lines into fixed buffers, no allocation ---- */
@@ -535,19 +543,12 @@ struct ovc_host {
 bool ovc_statm_read(struct ovc_statm *out) OVC_HIDDEN;
 /** The page size (sysconf, cached). */
 long ovc_page_size(void) OVC_HIDDEN;
-/** In a fork child: the statm descriptor describes the parent. */
-void ovc_statm_fork_child(void) OVC_HIDDEN;
 /** Reads /proc/meminfo, /proc/sys/vm/overcommit_* and the memory cgroup's
  * limit and OOM kill count (/proc/self/cgroup, then two files of its
  * directory). Hook-safe. */
 void ovc_host_read(struct ovc_host *out) OVC_HIDDEN;
 /** Field 22 of /proc/self/stat (start time in clock ticks); 0 if unknown. */
 uint64_t ovc_proc_start_ticks(void) OVC_HIDDEN;
-/** Opens PATH read-only and close-on-exec at a descriptor of at least AT
- * (where it stays when none is free there), out of the way of programs
- * that dup2 onto low numbers; -1 when it cannot be opened.
- * Hook-safe. */
-int ovc_open_high(const char *path, int at) OVC_HIDDEN;
 /** Reads a whole small file into BUF (NUL-terminated); returns its length
  * or -1. Hook-safe. */
 ssize_t ovc_read_file(const char *path, char *buf, size_t cap) OVC_HIDDEN;
@@ -557,22 +558,37 @@ uint64_t ovc_unix_ns(void) OVC_HIDDEN;
 
 /* ---- log.c: the crash-tolerant appending writer ---- */
 
-/** Opens a fresh log in DIR as OVC_LOG_PREFIX "<pid>.<k>" OVC_LOG_SUFFIX with
- * O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600, and moves its descriptor high.
- * Stores k in *K. False (errno set) when no file can be created. */
+/** Creates a fresh log in DIR as OVC_LOG_PREFIX "<pid>.<k>" OVC_LOG_SUFFIX
+ * with O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600, and closes it again: the
+ * program keeps no descriptor of ovc's. Stores k in *K. False (errno set)
+ * when no file can be created. */
 bool ovc_log_open(const char *dir, pid_t pid, unsigned *k) OVC_HIDDEN;
-/** Appends one complete line (must end in '\n') with one write(2). Checks
- * first that the descriptor is still the log (programs close and dup2 over
- * descriptors) and reopens it by path if not, and that the write stays
- * within RLIMIT_FSIZE (the host must never get SIGXFSZ from ovc). On a
- * failure that cannot be mended, warns once and stops logging. Caller holds
- * the log lock. Hook-safe. */
+/** Opens the log by path for writing (append), checked to be the file
+ * ovc_log_open created; -errno when it cannot. For the sampler's own
+ * descriptor and for the moment of a write. */
+int ovc_log_open_fd(void) OVC_HIDDEN;
+/** Appends one complete line (must end in '\n') to the log's buffer in
+ * memory, writing the buffer out first when it is full (within
+ * RLIMIT_FSIZE: the host must never get SIGXFSZ from ovc). On a failure
+ * that cannot be mended, warns once and stops logging. Caller holds the
+ * log lock. Hook-safe. */
 void ovc_log_write(const char *line, size_t len) OVC_HIDDEN;
+/** Writes LINE to the log file at once, past the buffer: for an end record
+ * written where the log lock cannot be had (a signal handler interrupted
+ * ovc). */
+void ovc_log_write_now(const char *line, size_t len) OVC_HIDDEN;
+/** Writes the buffer out: ovc_log_flush takes the log lock, the _locked
+ * one is called with it held (or by the sampler once the program is
+ * gone). */
+void ovc_log_flush(void) OVC_HIDDEN;
+void ovc_log_flush_locked(void) OVC_HIDDEN;
+/** Whether records wait in the buffer. */
+bool ovc_log_pending(void) OVC_HIDDEN;
 /** Writes the line in B (which must end in '\n') unless it overflowed;
  * takes the log lock. Hook-safe. */
 void ovc_record_write(struct ovc_buf *b) OVC_HIDDEN;
-/** Forgets the current log without closing anything the host may own now;
- * used in a fork child before it opens its own log. */
+/** Forgets the current log and what its buffer holds (a fork child: the
+ * parent writes it) before the child opens its own log. */
 void ovc_log_forget(void) OVC_HIDDEN;
 /** Whether a log is open and writable. */
 bool ovc_log_active(void) OVC_HIDDEN;
@@ -584,12 +600,22 @@ void ovc_log_lock(void) OVC_HIDDEN;
 bool ovc_log_trylock(void) OVC_HIDDEN;
 void ovc_log_unlock(void) OVC_HIDDEN;
 void ovc_log_fork_child(void) OVC_HIDDEN;
+/** Sends `ovc run` (OVC_RUN set) one message through its side channel:
+ * WHY ("output": no log could be created; "log": the log stopped) and
+ * MSG. Opens a socket for the moment. Hook-safe; not in the sampler. */
+void ovc_side_send(const char *why, const char *msg) OVC_HIDDEN;
 
 /** Remembers which file descriptor 2 is; from the constructor. */
 void ovc_stderr_remember(void) OVC_HIDDEN;
-/** Writes "ovc: warning: MSG\n" to stderr with one write(2), at most once per
- * KIND (a small integer below 64). Hook-safe. */
+/** Gives warning MSG at most once per KIND (a small integer below 64),
+ * where OVC_WARN says: "ovc: warning: MSG" on the stderr the program
+ * started with, a `warn` record in the log, or `ovc run`'s side channel
+ * when the warning means there is no log. Hook-safe. */
 void ovc_warn_once(unsigned kind, const char *msg) OVC_HIDDEN;
+/** Gives the warnings the sampler process could not give itself (it has
+ * no stderr, and no socket): from a program thread, at its records and at
+ * its end. Hook-safe. */
+void ovc_warn_flush(void) OVC_HIDDEN;
 /** Writes "ovc: MSG\n" to stderr with one write(2), only while descriptor 2
  * is still the file it was at start (ovc_stderr_remember): never into a
  * file the program put there later. Hook-safe. */
@@ -597,7 +623,7 @@ void ovc_say(const char *msg) OVC_HIDDEN;
 
 enum ovc_warn_kind {
 	OVC_WARN_OPTION = 0, /* 0..OVC_OPT_COUNT_-1: one per option */
-	OVC_WARN_OUTPUT = 16,
+	OVC_WARN_OUTPUT = 32,
 	OVC_WARN_LOG_WRITE,
 	OVC_WARN_LOG_REOPEN,
 	OVC_WARN_FSIZE,
@@ -628,16 +654,25 @@ void ovc_ticker_fork_child(void) OVC_HIDDEN;
 /** ovc's descriptors. The sampler process has copies of its own, made when
  * it started, which the program cannot close or replace. */
 enum ovc_fd { OVC_FD_LOG, OVC_FD_STATM, OVC_FD_PAGEMAP, OVC_FD_COUNT_ };
+/** Called by the sampler process while it waits for a lock: if the
+ * program is gone, writes its end (ovc_lifecycle_died) and exits the
+ * sampler; else returns. No-op elsewhere. */
+void ovc_sampler_waiting(void) OVC_HIDDEN;
 /** Whether this code runs in the sampler process (its stack says so). No
  * thread-local storage, no system call. */
 bool ovc_in_sampler(void) OVC_HIDDEN;
 /** True when called in the sampler process; *FD is then its copy of
  * descriptor WHICH (-1: it has none). */
 bool ovc_sampler_fd(enum ovc_fd which, int *fd) OVC_HIDDEN;
-/** The program's descriptor WHICH now (-1: none), for the sampler to copy. */
-int ovc_log_fd(void) OVC_HIDDEN;
-int ovc_statm_fd(void) OVC_HIDDEN;
-int ovc_pagemap_fd(void) OVC_HIDDEN;
+/** Asks the sampler process to write out the log's buffer, whose length
+ * is *LEN, and waits (at most 200 ms, the log lock let go meanwhile) for
+ * it to: for a program thread that cannot open the log itself. Caller
+ * holds the log lock. False when there is no sampler process. */
+bool ovc_ticker_drain(size_t *len) OVC_HIDDEN;
+/** In the sampler process, once the program is gone: writes what the
+ * program left in the buffer and, unless the program wrote one, the end
+ * record that WSTATUS (a wait(2) status; -1: unknown) says. */
+void ovc_lifecycle_died(int wstatus) OVC_HIDDEN;
 
 /* ---- lifecycle.c: constructor, samples, exit, exec, fork ---- */
 
@@ -653,6 +688,7 @@ struct ovc_config {
 	uint64_t follow;
 	uint64_t mmap_mode;
 	uint64_t sampler;        /**< enum ovc_sampler_mode */
+	uint64_t warn;           /**< enum ovc_warn_mode */
 	uint64_t prefault;
 	uint64_t budget_bytes;   /**< in force (0: none), from OVC_BUDGET */
 	const char *budget_mode; /**< "size", "commit", "avail" or "" */
@@ -675,6 +711,10 @@ void ovc_lifecycle_kicked(void) OVC_HIDDEN;
 /** Writes a final sample and an `end` record with CODE (VIA names the
  * function: "exit" or "_exit"); once per image. Hook-safe. */
 void ovc_lifecycle_end(int code, const char *via) OVC_HIDDEN;
+/** The calling thread is about to end by VIA ("pthread_exit" or
+ * "thread_return"): if glibc then ends the process with exit(0) because it
+ * was the last thread, the end record says so. Hook-safe. */
+void ovc_lifecycle_thread_ending(const char *via) OVC_HIDDEN;
 /** Writes a final sample and an `exec` record for PATH (searched in PATH
  * when SEARCH), unless this is a vfork child sharing the parent's memory.
  * Hook-safe. */

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #define EXPORT __attribute__((visibility("default")))
@@ -352,6 +353,51 @@ EXPORT void _Exit(int status)
 		syscall(SYS_exit_group, status);
 }
 
+/* ---- threads: how the last one ends ----
+ *
+ * glibc ends the process with exit(0) when its last thread ends by
+ * pthread_exit or by returning from its function; the end record says
+ * which (lifecycle.c). */
+
+struct thread_start {
+	void *(*fn)(void *);
+	void *arg;
+};
+
+static void *thread_main(void *p)
+{
+	struct thread_start ts = *(struct thread_start *)p;
+	ovc_arena_release(p, sizeof ts);
+	void *r = ts.fn(ts.arg);
+	ovc_lifecycle_thread_ending("thread_return");
+	return r;
+}
+
+EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr,
+			  void *(*fn)(void *), void *arg)
+{
+	if (!ready() || !ovc_real.pthread_create)
+		return EAGAIN;
+	struct thread_start *ts = ovc_arena_alloc(sizeof *ts);
+	if (!ts)
+		return ovc_real.pthread_create(th, attr, fn, arg);
+	ts->fn = fn;
+	ts->arg = arg;
+	int r = ovc_real.pthread_create(th, attr, thread_main, ts);
+	if (r != 0)
+		ovc_arena_release(ts, sizeof *ts);
+	return r;
+}
+
+EXPORT void pthread_exit(void *ret)
+{
+	ovc_lifecycle_thread_ending("pthread_exit");
+	if (ready() && ovc_real.pthread_exit)
+		ovc_real.pthread_exit(ret);
+	for (;;)
+		syscall(SYS_exit, 0);
+}
+
 /* quick_exit runs at_quick_exit handlers and ends in glibc's internal
  * _exit, which no preload sees: the end is written here. */
 EXPORT void quick_exit(int status)
@@ -659,5 +705,71 @@ EXPORT int execle(const char *path, const char *arg, ...)
 	va_start(ap, arg);
 	int r = exec_list(EXEC_LE, path, arg, ap);
 	va_end(ap);
+	return r;
+}
+
+/* ---- descriptors ----
+ *
+ * libunwind 1.6 checks that an address is readable, before it reads a
+ * frame there, by writing a byte of it into a pipe of its own (x86_64
+ * Ginit.c: read(pipe[0]) to drain, then syscall(SYS_write, pipe[1], addr,
+ * 1)), which it opens once and keeps: two descriptors the program would
+ * see in /proc/self/fd, and might close, after which libunwind would close
+ * whatever took their numbers. libunwind resolves pipe2 and syscall
+ * through the global scope, where these definitions stand first. Inside
+ * ovc's own code (the capture of a stack) pipe2 hands out two numbers that
+ * are no descriptor (FAKE_PIPE: far above any the kernel gives), and the
+ * write to the second is answered here: whether the byte can be read,
+ * asked of process_vm_readv, which needs no descriptor. Reads and closes
+ * of those numbers fail with EBADF in the kernel, which libunwind takes in
+ * its stride. The program's own calls go to the kernel as glibc's would. */
+#define FAKE_PIPE 0x7ffffff0
+
+EXPORT int pipe2(int fds[2], int flags)
+{
+	if (ovc_tls_guard > 0) {
+		fds[0] = FAKE_PIPE;
+		fds[1] = FAKE_PIPE + 1;
+		return 0;
+	}
+	long r = OVC_SYS_(SYS_pipe2, fds, flags, 0, 0, 0, 0);
+	if (r < 0) {
+		errno = (int)-r;
+		return -1;
+	}
+	return 0;
+}
+
+/* Whether the byte at ADDR can be read. */
+static bool readable(const void *addr)
+{
+	char c;
+	struct iovec local = {&c, 1}, remote = {(void *)(uintptr_t)addr, 1};
+	return OVC_SYS_(SYS_process_vm_readv, ovc_sys_getpid(), &local, 1,
+			&remote, 1, 0) == 1;
+}
+
+/* glibc's syscall(2), plus libunwind's checks (above) and the end record
+ * of a process that ends with syscall(SYS_exit_group). */
+EXPORT long syscall(long nr, ...)
+{
+	va_list ap;
+	va_start(ap, nr);
+	long a = va_arg(ap, long), b = va_arg(ap, long), c = va_arg(ap, long),
+	     d = va_arg(ap, long), e = va_arg(ap, long), f = va_arg(ap, long);
+	va_end(ap);
+	if (nr == SYS_write && a == FAKE_PIPE + 1) {
+		if (readable((const void *)b))
+			return 1;
+		errno = EFAULT;
+		return -1;
+	}
+	if (nr == SYS_exit_group)
+		ovc_lifecycle_end((int)a, "exit_group");
+	long r = ovc_sys6(nr, a, b, c, d, e, f);
+	if ((unsigned long)r > -4096ul) {
+		errno = (int)-r;
+		return -1;
+	}
 	return r;
 }

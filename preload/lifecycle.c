@@ -123,6 +123,10 @@ static void copy_str(char *dst, size_t cap, const char *src)
 
 void ovc_options_load(struct ovc_config *cfg)
 {
+	/* First: they say where the warnings about the others go. */
+	const char *run = getenv(ovc_opt_defs[OVC_OPT_RUN].env);
+	copy_str(cfg->run, sizeof cfg->run, run ? run : "");
+	cfg->warn = number_option(OVC_OPT_WARN);
 	cfg->interval_ms = number_option(OVC_OPT_INTERVAL);
 	cfg->verbose = number_option(OVC_OPT_VERBOSE);
 	cfg->summary = number_option(OVC_OPT_SUMMARY);
@@ -163,9 +167,6 @@ void ovc_options_load(struct ovc_config *cfg)
 			ovc_warn_once(OVC_WARN_OPTION + OVC_OPT_TOP, msg);
 		}
 	}
-
-	const char *run = getenv(ovc_opt_defs[OVC_OPT_RUN].env);
-	copy_str(cfg->run, sizeof cfg->run, run ? run : "");
 
 	const char *out = getenv(ovc_opt_defs[OVC_OPT_OUTPUT].env);
 	if (out && (!*out || strlen(out) > 3000)) {
@@ -384,7 +385,8 @@ void ovc_lifecycle_tick(pid_t owner)
 	uint64_t now = ovc_now_ns();
 	struct moment m;
 	moment_take(&m, ok ? &sm : NULL);
-	if (moment_changed(&m) || now - img.last_write_ns >= 1000000000u)
+	if (!__atomic_load_n(&img.ended, __ATOMIC_ACQUIRE) &&
+	    (moment_changed(&m) || now - img.last_write_ns >= 1000000000u))
 		write_sample_at(now, &m);
 	ovc_log_unlock();
 }
@@ -608,6 +610,9 @@ static void open_image_log(const char *origin, const char *parent_log)
 	}
 	img.logging = true;
 	write_header(origin, parent_log, ticks);
+	/* Out at once: a process killed before the sampler's first tick
+	 * still leaves its header. */
+	ovc_log_flush();
 	if (ovc_cfg.verbose >= 1) {
 		char msg[4400];
 		struct ovc_buf b;
@@ -668,40 +673,108 @@ static bool log_lock_end(bool nested)
 	return ovc_log_trylock();
 }
 
+/* How the thread now ending the process got there (hooks.c): its own
+ * pthread_exit, or a return from its thread function. */
+static __thread const char *thread_end_via;
+
+void ovc_lifecycle_thread_ending(const char *via)
+{
+	thread_end_via = via;
+}
+
+/* Builds the end record of KIND "exit" (CODE, VIA) or "signal" (SIG, CORE). */
+static void end_record(struct ovc_buf *b, bool signal, int code_or_sig,
+		       bool core, const char *via)
+{
+	ovc_buf_raw(b, "{\"t\":\"" OVC_REC_END "\"");
+	ovc_buf_key(b, "ns");
+	ovc_buf_u64(b, img.last_write_ns - img.start_ns);
+	if (signal) {
+		ovc_buf_key(b, "kind");
+		ovc_buf_raw(b, "\"signal\"");
+		ovc_buf_key(b, "signal");
+		ovc_buf_i64(b, code_or_sig);
+		if (core) {
+			ovc_buf_key(b, "core");
+			ovc_buf_raw(b, "true");
+		}
+	} else {
+		ovc_buf_key(b, "kind");
+		ovc_buf_raw(b, "\"exit\"");
+		ovc_buf_key(b, "code");
+		ovc_buf_i64(b, code_or_sig & 0xff);
+		ovc_buf_key(b, "via");
+		ovc_buf_jstr(b, via, strlen(via));
+	}
+	line_end(b);
+}
+
 void ovc_lifecycle_end(int code, const char *via)
 {
 	bool nested = ovc_tls_guard > 0;
 	ovc_tls_guard++;
-	/* The sampler process writes nothing after the end record (a thread
-	 * dies with the process; the process only with its parent). */
-	if (img.pid == getpid())
-		ovc_ticker_pause(!nested);
-	if (img.logging && !img.ended && img.pid == getpid())
+	if (strcmp(via, "exit") == 0 && thread_end_via)
+		via = thread_end_via; /* glibc's exit(0) after the last thread */
+	bool mine = img.pid == getpid();
+	if (img.logging && !img.ended && mine)
 		ovc_blocks_final(FINAL_PROBE_NS, ovc_now_ns() - img.start_ns,
 				 nested);
 	bool locked = log_lock_end(nested);
-	if (img.logging && !img.ended && img.pid == getpid()) {
+	bool wrote = false;
+	if (img.logging && !img.ended && mine) {
+		if (locked)
+			write_sample_locked(ovc_now_ns());
+		char line[256];
+		struct ovc_buf b;
+		ovc_buf_init(&b, line, sizeof line);
+		end_record(&b, false, code, false, via);
+		if (locked)
+			write_line(&b);
+		else if (!b.overflow)
+			ovc_log_write_now(b.p, b.len);
+		__atomic_store_n(&img.ended, true, __ATOMIC_RELEASE);
+		wrote = true;
+	}
+	if (locked)
+		ovc_log_unlock();
+	/* The sampler process writes the buffer out and exits (it can write
+	 * the log where this thread may not: a change of user); what is
+	 * left, this thread writes. */
+	if (mine)
+		ovc_ticker_pause(!nested);
+	if (wrote) {
+		if (locked)
+			ovc_log_flush();
+		summary_line();
+	}
+	if (mine)
+		ovc_warn_flush();
+	ovc_tls_guard--;
+}
+
+void ovc_lifecycle_died(int wstatus)
+{
+	/* The program is gone: nothing else writes the buffer now. A lock it
+	 * held stays held; the sampler goes on without. */
+	bool locked = ovc_log_trylock();
+	if (img.logging && !__atomic_load_n(&img.ended, __ATOMIC_ACQUIRE)) {
 		write_sample_locked(ovc_now_ns());
 		char line[256];
 		struct ovc_buf b;
 		ovc_buf_init(&b, line, sizeof line);
-		ovc_buf_raw(&b, "{\"t\":\"" OVC_REC_END "\"");
-		ovc_buf_key(&b, "ns");
-		ovc_buf_u64(&b, img.last_write_ns - img.start_ns);
-		ovc_buf_key(&b, "kind");
-		ovc_buf_raw(&b, "\"exit\"");
-		ovc_buf_key(&b, "code");
-		ovc_buf_i64(&b, code & 0xff);
-		ovc_buf_key(&b, "via");
-		ovc_buf_jstr(&b, via, strlen(via));
-		line_end(&b);
-		write_line(&b);
+		if (wstatus < 0)
+			ovc_buf_raw(&b, "{\"t\":\"" OVC_REC_END "\",\"kind\":\"unknown\"}\n");
+		else if ((wstatus & 0x7f) != 0 && (wstatus & 0x7f) != 0x7f)
+			end_record(&b, true, wstatus & 0x7f, wstatus & 0x80, "");
+		else /* it exited without passing ovc's exit hooks */
+			end_record(&b, false, (wstatus >> 8) & 0xff, false,
+				   "exit_group");
+		ovc_log_write(b.p, b.len);
 		img.ended = true;
-		summary_line();
 	}
+	ovc_log_flush_locked();
 	if (locked)
 		ovc_log_unlock();
-	ovc_tls_guard--;
 }
 
 void ovc_lifecycle_exec(const char *path, bool search, char *const *envp)
@@ -718,11 +791,11 @@ void ovc_lifecycle_exec(const char *path, bool search, char *const *envp)
 	/* A vfork child (posix_spawn, or vfork itself) shares the parent's
 	 * memory and must not write the parent's log. */
 	if (img.logging && !img.ended && img.pid == getpid()) {
-		img.sampler_paused = ovc_ticker_pause(!nested);
 		ovc_blocks_final(FINAL_PROBE_NS, ovc_now_ns() - img.start_ns,
 				 nested);
 		bool locked = log_lock_end(nested);
-		write_sample_locked(ovc_now_ns());
+		if (locked)
+			write_sample_locked(ovc_now_ns());
 		char line[4400];
 		struct ovc_buf b;
 		ovc_buf_init(&b, line, sizeof line);
@@ -732,9 +805,16 @@ void ovc_lifecycle_exec(const char *path, bool search, char *const *envp)
 		ovc_buf_key(&b, "path");
 		ovc_buf_jstr(&b, path ? path : "", path ? strnlen(path, 4096) : 0);
 		line_end(&b);
-		write_line(&b);
-		if (locked)
+		if (locked) {
+			write_line(&b);
 			ovc_log_unlock();
+		} else if (!b.overflow) {
+			ovc_log_write_now(b.p, b.len);
+		}
+		img.sampler_paused = ovc_ticker_pause(!nested);
+		if (locked)
+			ovc_log_flush();
+		ovc_warn_flush();
 	}
 	ovc_tls_guard--;
 }
@@ -929,7 +1009,6 @@ static void fork_parent(void)
 
 static void fork_child(void)
 {
-	ovc_statm_fork_child();
 	ovc_honest_fork_child();
 	ovc_log_fork_child();
 	ovc_arena_fork_child();
@@ -1001,6 +1080,7 @@ __attribute__((destructor)) static void ovc_stop(void)
 		moment_take(&m, NULL);
 		if (moment_changed(&m))
 			write_sample_at(ovc_now_ns(), &m);
+		ovc_log_flush_locked();
 	}
 	ovc_log_unlock();
 	errno = saved;

@@ -3,6 +3,7 @@
 #include "core.h"
 
 #include <linux/futex.h>
+#include <time.h>
 
 /* Spins before sleeping: a tracked allocation holds the lock for well
  * under a microsecond, much less than a sleep and a wake-up cost. */
@@ -27,8 +28,16 @@ void ovc_lock_wait(struct ovc_lock *l)
 		relax();
 	}
 	/* Mark it contended; whoever gives it back wakes one sleeper. */
-	while (__atomic_exchange_n(&l->v, 2, __ATOMIC_ACQUIRE) != 0)
-		ovc_sys_futex(&l->v, FUTEX_WAIT_PRIVATE, 2, NULL, 0);
+	/* The sampler process does not wait for ever: the program may have
+	 * died holding the lock (SIGKILL), and then the sampler writes the
+	 * program's end and exits (ticker.c). */
+	bool sampler = ovc_in_sampler();
+	struct timespec ts = {0, 10000000};
+	while (__atomic_exchange_n(&l->v, 2, __ATOMIC_ACQUIRE) != 0) {
+		ovc_sys_futex(&l->v, FUTEX_WAIT_PRIVATE, 2, sampler ? &ts : NULL, 0);
+		if (sampler)
+			ovc_sampler_waiting();
+	}
 }
 
 void ovc_lock_wake(struct ovc_lock *l)

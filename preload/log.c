@@ -1,22 +1,28 @@
-/* The log writer: whole lines appended with one write(2) each, to a file
- * that the host program cannot take away unnoticed (a closed or dup2'd-over
- * descriptor is detected and the file reopened by path), and warnings on
- * stderr, once per kind. */
+/* The log writer (records buffered in memory, written out by the sampler
+ * process from a descriptor of its own), the warnings (OVC_WARN: stderr,
+ * the log, or `ovc run`'s side channel), once per kind. */
 #include "core.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <stddef.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 static struct ovc_lock log_lock = OVC_LOCK_INIT;
 static char log_path[4096 + 64];
-static int log_fd = -1;
 static dev_t log_dev;
 static ino_t log_ino;
 static bool log_on;
+#define BUF_CAP (128 * 1024)
+static char buf[BUF_CAP];
+/* Bytes of whole lines in buf; under log_lock, stored with release after
+ * the bytes, so the sampler can write out what a dead program left. */
+static size_t buf_len;
 static uint64_t warned;
 
 /* The stderr the program had at start: ovc writes only there, never to a
@@ -67,15 +73,126 @@ void ovc_say(const char *msg)
 	write_all(2, line, b.len);
 }
 
+/* ---- warnings: OVC_WARN ----
+ *
+ * stderr: "ovc: warning: ..." on the stderr the program started with.
+ * log: a `warn` record in the log; a warning that means this image has no
+ * log (it cannot be created, or writing it stopped) goes to `ovc run`
+ * through its side channel instead, and the report shows it. Nothing
+ * reaches the program's own stdout or stderr. auto: log under `ovc run`,
+ * stderr for a bare LD_PRELOAD. */
+
+/* Warnings waiting to become `warn` records: one may be given while the
+ * log lock is held, in the sampler, or before the log is open. */
+#define PENDING 8
+static char pending[PENDING][512];
+static int pending_state[PENDING]; /* 0 free, 1 being filled, 2 ready for
+				    * the log, 3 ready for stderr (given in
+				    * the sampler, which has none) */
+
+static void push_pending(const char *msg, int ready)
+{
+	for (int i = 0; i < PENDING; i++) {
+		int free_ = 0;
+		if (!__atomic_compare_exchange_n(&pending_state[i], &free_, 1,
+						 false, __ATOMIC_ACQUIRE,
+						 __ATOMIC_RELAXED))
+			continue;
+		size_t n = strnlen(msg, sizeof pending[i] - 1);
+		memcpy(pending[i], msg, n);
+		pending[i][n] = '\0';
+		__atomic_store_n(&pending_state[i], ready, __ATOMIC_RELEASE);
+		return;
+	}
+}
+
+/* Writes the pending warnings as records; under the log lock, log on. */
+static void drain_warnings(void)
+{
+	for (int i = 0; i < PENDING; i++) {
+		if (__atomic_load_n(&pending_state[i], __ATOMIC_ACQUIRE) != 2)
+			continue;
+		char line[1024];
+		struct ovc_buf b;
+		ovc_buf_init(&b, line, sizeof line);
+		ovc_buf_raw(&b, "{\"t\":\"" OVC_REC_WARN "\"");
+		ovc_buf_key(&b, "ns");
+		ovc_buf_u64(&b, ovc_lifecycle_ns());
+		ovc_buf_key(&b, "msg");
+		ovc_buf_jstr(&b, pending[i], strlen(pending[i]));
+		ovc_buf_raw(&b, "}\n");
+		__atomic_store_n(&pending_state[i], 0, __ATOMIC_RELEASE);
+		size_t n = __atomic_load_n(&buf_len, __ATOMIC_RELAXED);
+		if (!b.overflow && n + b.len <= BUF_CAP) {
+			memcpy(buf + n, line, b.len);
+			__atomic_store_n(&buf_len, n + b.len, __ATOMIC_RELEASE);
+		}
+	}
+}
+
+static void say_warning(const char *msg);
+
+static int warn_mode(void)
+{
+	if (ovc_cfg.warn != OVC_WARN_AUTO)
+		return (int)ovc_cfg.warn;
+	return ovc_cfg.run[0] ? OVC_WARN_TO_LOG : OVC_WARN_TO_STDERR;
+}
+
+/* Whether a warning of KIND says this image has no log. */
+static bool means_no_log(unsigned kind)
+{
+	return kind == OVC_WARN_OUTPUT || kind == OVC_WARN_LOG_WRITE ||
+	       kind == OVC_WARN_LOG_REOPEN || kind == OVC_WARN_FSIZE;
+}
+
 void ovc_warn_once(unsigned kind, const char *msg)
 {
-	/* The sampler process has no stderr (ticker.c): the program's own
-	 * thread meets the same trouble at its next record, and says it. */
-	if (ovc_in_sampler())
+	int mode = warn_mode();
+	if (mode == OVC_WARN_NONE)
 		return;
 	uint64_t bit = (uint64_t)1 << (kind & 63);
 	if (__atomic_fetch_or(&warned, bit, __ATOMIC_RELAXED) & bit)
 		return;
+	if (mode == OVC_WARN_TO_LOG) {
+		if (means_no_log(kind) && !ovc_in_sampler())
+			ovc_side_send(kind == OVC_WARN_OUTPUT ? "output" : "log",
+				      msg);
+		else
+			push_pending(msg, means_no_log(kind) ? 4 : 2);
+		return;
+	}
+	/* The sampler process has no stderr (ticker.c): a program thread
+	 * says it, at its next record or at its end (ovc_warn_flush). */
+	if (ovc_in_sampler()) {
+		push_pending(msg, 3);
+		return;
+	}
+	say_warning(msg);
+}
+
+void ovc_warn_flush(void)
+{
+	if (ovc_in_sampler())
+		return;
+	for (int i = 0; i < PENDING; i++) {
+		int st = __atomic_load_n(&pending_state[i], __ATOMIC_ACQUIRE);
+		if (st != 3 && st != 4)
+			continue;
+		if (!__atomic_compare_exchange_n(&pending_state[i], &st, 1,
+						 false, __ATOMIC_ACQUIRE,
+						 __ATOMIC_RELAXED))
+			continue;
+		if (st == 3)
+			say_warning(pending[i]);
+		else
+			ovc_side_send("log", pending[i]);
+		__atomic_store_n(&pending_state[i], 0, __ATOMIC_RELEASE);
+	}
+}
+
+static void say_warning(const char *msg)
+{
 	char line[1024];
 	struct ovc_buf b;
 	ovc_buf_init(&b, line, sizeof line);
@@ -85,22 +202,63 @@ void ovc_warn_once(unsigned kind, const char *msg)
 	ovc_say(line);
 }
 
-/* Moves FD to a high number, out of the way of programs that dup2 onto
- * low descriptors; keeps FD where it is when that fails. */
-static int move_high(int fd)
+/* ---- the side channel of `ovc run` ----
+ *
+ * One datagram per message to the abstract unix socket "@ovc-run-<run>"
+ * that `ovc run` binds (cmd-run.c): a JSON object with the pid, the
+ * program and what happened. A socket of the moment, closed at once. */
+void ovc_side_send(const char *why, const char *msg)
 {
-	struct rlimit rl;
-	int target = 1000;
-	if (ovc_sys_getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 1024)
-		target = rl.rlim_cur > 64 ? (int)rl.rlim_cur - 24 : 3;
-	if (fd >= target)
-		return fd;
-	int hi = ovc_sys_fcntl(fd, F_DUPFD_CLOEXEC, target);
-	if (hi < 0)
-		return fd;
+	if (!ovc_cfg.run[0] || ovc_in_sampler())
+		return;
+	struct sockaddr_un a;
+	memset(&a, 0, sizeof a);
+	a.sun_family = AF_UNIX;
+	struct ovc_buf nb;
+	ovc_buf_init(&nb, a.sun_path + 1, sizeof a.sun_path - 1);
+	ovc_buf_raw(&nb, OVC_SIDE_PREFIX);
+	ovc_buf_raw(&nb, ovc_cfg.run);
+	if (nb.overflow)
+		return;
+	char exe[1024];
+	long exe_len = OVC_SYS_(SYS_readlink, "/proc/self/exe", exe,
+				sizeof exe - 1, 0, 0, 0);
+	char line[2048];
+	struct ovc_buf b;
+	ovc_buf_init(&b, line, sizeof line);
+	ovc_buf_raw(&b, "{\"t\":\"" OVC_REC_SIDE "\",\"pid\":");
+	ovc_buf_u64(&b, (uint64_t)ovc_sys_getpid());
+	ovc_buf_raw(&b, ",\"ppid\":");
+	ovc_buf_u64(&b, (uint64_t)ovc_sys_getppid());
+	ovc_buf_raw(&b, ",\"why\":");
+	ovc_buf_jstr(&b, why, strlen(why));
+	ovc_buf_raw(&b, ",\"exe\":");
+	ovc_buf_jstr(&b, exe, exe_len > 0 ? (size_t)exe_len : 0);
+	ovc_buf_raw(&b, ",\"msg\":");
+	ovc_buf_jstr(&b, msg, strnlen(msg, 1024));
+	ovc_buf_raw(&b, "}");
+	if (b.overflow)
+		return;
+	int fd = (int)OVC_SYS_(SYS_socket, AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0,
+			       0, 0, 0);
+	if (fd < 0)
+		return;
+	OVC_SYS_(SYS_sendto, fd, line, b.len, MSG_DONTWAIT | MSG_NOSIGNAL, &a,
+		 offsetof(struct sockaddr_un, sun_path) + 1 + nb.len);
 	ovc_sys_close(fd);
-	return hi;
 }
+
+/* ---- the log ----
+ *
+ * The program's descriptor table holds none of ovc's descriptors: a
+ * program that lists /proc/self/fd, closes every descriptor or dup2s onto
+ * a number sees what it would see plain (issue 13). Records go to a buffer
+ * in memory; the sampler process, which shares that memory but has a
+ * descriptor table of its own, writes it out at each tick from its own
+ * descriptor. A program thread writes the buffer out itself only when it
+ * is full and at the image's end (exec, exit), opening the log by path for
+ * the moment of the write (a microsecond). */
+
 
 static bool adopt(int fd)
 {
@@ -109,9 +267,10 @@ static bool adopt(int fd)
 		ovc_sys_close(fd);
 		return false;
 	}
-	log_fd = move_high(fd);
+	ovc_sys_close(fd);
 	log_dev = st.st_dev;
 	log_ino = st.st_ino;
+	__atomic_store_n(&buf_len, 0, __ATOMIC_RELEASE);
 	log_on = true;
 	return true;
 }
@@ -152,22 +311,21 @@ bool ovc_log_open(const char *dir, pid_t pid, unsigned *k)
 	return false;
 }
 
-/* The program closed our descriptor or put another file in its place:
- * open the log again by path, and only if it is still the same file. */
-static bool reopen(void)
+int ovc_log_open_fd(void)
 {
+	if (!log_path[0])
+		return -1;
 	int fd = ovc_sys_open(log_path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC,
 			      0);
 	if (fd < 0)
-		return false;
+		return fd;
 	struct stat st;
 	if (ovc_sys_fstat(fd, &st) != 0 || st.st_dev != log_dev ||
 	    st.st_ino != log_ino) {
 		ovc_sys_close(fd);
-		return false;
+		return -ESTALE; /* another file has the log's name now */
 	}
-	log_fd = move_high(fd);
-	return true;
+	return fd;
 }
 
 static void stop(unsigned kind, const char *why)
@@ -184,54 +342,135 @@ static void stop(unsigned kind, const char *why)
 	ovc_warn_once(kind, msg);
 }
 
-void ovc_log_write(const char *line, size_t len)
+/* Writes S to the log through FD; false when the log cannot take it all
+ * (then logging stops, with a warning). */
+static bool put(int fd, const char *s, size_t n)
 {
-	if (!log_on)
-		return;
 	struct stat st;
-	int fd;
-	bool sampler = ovc_sampler_fd(OVC_FD_LOG, &fd);
-	if (sampler) {
-		/* its own copy, which the program cannot take away */
-		if (fd < 0 || ovc_sys_fstat(fd, &st) != 0)
-			return;
-	} else {
-		if (ovc_sys_fstat(log_fd, &st) != 0 || st.st_dev != log_dev ||
-		    st.st_ino != log_ino) {
-			if (!reopen() || ovc_sys_fstat(log_fd, &st) != 0) {
-				stop(OVC_WARN_LOG_REOPEN,
-				     "the program closed or replaced ovc's log "
-				     "and it cannot be reopened");
-				return;
-			}
-		}
-		fd = log_fd;
-	}
-	/* Writing past RLIMIT_FSIZE would send the host SIGXFSZ. */
+	/* Writing past RLIMIT_FSIZE would send the writer SIGXFSZ: the
+	 * whole lines that fit go, then logging stops. */
 	struct rlimit rl;
-	if (ovc_sys_getrlimit(RLIMIT_FSIZE, &rl) == 0 &&
+	bool over = false;
+	if (ovc_sys_fstat(fd, &st) == 0 &&
+	    ovc_sys_getrlimit(RLIMIT_FSIZE, &rl) == 0 &&
 	    rl.rlim_cur != RLIM_INFINITY &&
-	    (uint64_t)st.st_size + len > (uint64_t)rl.rlim_cur) {
-		if (!sampler) /* else the program's next record stops and says so */
-			stop(OVC_WARN_FSIZE,
-			     "the file size limit (ulimit -f) is reached");
-		return;
+	    (uint64_t)st.st_size + n > (uint64_t)rl.rlim_cur) {
+		uint64_t room = (uint64_t)rl.rlim_cur > (uint64_t)st.st_size
+					? (uint64_t)rl.rlim_cur - (uint64_t)st.st_size
+					: 0;
+		while (n && (n > room || s[n - 1] != '\n'))
+			n--;
+		over = true;
 	}
-	const char *s = line;
-	size_t n = len;
 	while (n) {
 		long w = ovc_sys_write(fd, s, n);
 		if (w == -EINTR)
 			continue;
 		if (w <= 0) {
-			ovc_warn_once(OVC_WARN_LOG_WRITE,
-				      "cannot write to ovc's log (disk full?); "
-				      "records are being lost");
-			break;
+			if (w == -ENOSPC || w == -EDQUOT)
+				stop(OVC_WARN_LOG_WRITE,
+				     "disk full, cannot write ovc's log");
+			else
+				stop(OVC_WARN_LOG_WRITE, "cannot write to ovc's log");
+			return false;
 		}
 		s += w;
 		n -= (size_t)w;
 	}
+	if (over) {
+		stop(OVC_WARN_FSIZE, "the file size limit (ulimit -f) is reached");
+		return false;
+	}
+	return true;
+}
+
+/* Writes S out now: from the sampler's own descriptor, else through a
+ * descriptor opened for the moment. False when it could not be written
+ * from here (the program changed user, or has no descriptor left): the
+ * sampler, if there is one, may still. */
+static bool put_now(const char *s, size_t n)
+{
+	int fd;
+	if (ovc_sampler_fd(OVC_FD_LOG, &fd))
+		return fd >= 0 && put(fd, s, n);
+	fd = ovc_log_open_fd();
+	if (fd < 0)
+		return false;
+	bool ok = put(fd, s, n);
+	ovc_sys_close(fd);
+	return ok;
+}
+
+/* Writes the buffer out. Caller holds the log lock, or is the sampler
+ * after the program died. */
+static bool flush_locked(void)
+{
+	size_t n = __atomic_load_n(&buf_len, __ATOMIC_ACQUIRE);
+	if (!n)
+		return true;
+	if (!log_on || !put_now(buf, n)) {
+		if (!log_on)
+			__atomic_store_n(&buf_len, 0, __ATOMIC_RELEASE);
+		return false;
+	}
+	__atomic_store_n(&buf_len, 0, __ATOMIC_RELEASE);
+	return true;
+}
+
+static void drain_warnings(void);
+
+void ovc_log_write(const char *line, size_t len)
+{
+	if (!log_on) {
+		ovc_warn_flush();
+		return;
+	}
+	size_t n = __atomic_load_n(&buf_len, __ATOMIC_RELAXED);
+	if (n + len > BUF_CAP && !flush_locked()) {
+		/* This thread cannot write the log (a change of user): the
+		 * sampler can, from its own descriptor. */
+		if (log_on && ovc_ticker_drain(&buf_len))
+			n = __atomic_load_n(&buf_len, __ATOMIC_RELAXED);
+		if (!log_on)
+			return;
+	}
+	n = __atomic_load_n(&buf_len, __ATOMIC_RELAXED);
+	if (n + len > BUF_CAP) {
+		if (len > BUF_CAP)
+			put_now(line, len);
+		else
+			stop(OVC_WARN_LOG_REOPEN,
+			     "ovc's log cannot be written from this process "
+			     "any more");
+		return;
+	}
+	memcpy(buf + n, line, len);
+	__atomic_store_n(&buf_len, n + len, __ATOMIC_RELEASE);
+	drain_warnings(); /* after the line: the first is the header */
+}
+
+void ovc_log_write_now(const char *line, size_t len)
+{
+	if (log_on)
+		put_now(line, len);
+}
+
+void ovc_log_flush_locked(void)
+{
+	flush_locked();
+}
+
+void ovc_log_flush(void)
+{
+	ovc_lock_take(&log_lock);
+	drain_warnings();
+	flush_locked();
+	ovc_lock_give(&log_lock);
+}
+
+bool ovc_log_pending(void)
+{
+	return __atomic_load_n(&buf_len, __ATOMIC_ACQUIRE) != 0;
 }
 
 void ovc_record_write(struct ovc_buf *b)
@@ -245,19 +484,9 @@ void ovc_record_write(struct ovc_buf *b)
 
 void ovc_log_forget(void)
 {
-	struct stat st;
-	/* In a fork child the inherited descriptor is ovc's own copy of the
-	 * parent's log, unless the program has put a file of its own there. */
-	if (log_fd >= 0 && ovc_sys_fstat(log_fd, &st) == 0 &&
-	    st.st_dev == log_dev && st.st_ino == log_ino)
-		ovc_sys_close(log_fd);
 	log_on = false;
-	log_fd = -1;
-}
-
-int ovc_log_fd(void)
-{
-	return log_on ? log_fd : -1;
+	/* a fork child: what is in the buffer is the parent's to write */
+	__atomic_store_n(&buf_len, 0, __ATOMIC_RELEASE);
 }
 
 bool ovc_log_active(void)

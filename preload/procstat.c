@@ -31,17 +31,6 @@ ssize_t ovc_read_file(const char *path, char *buf, size_t cap)
 	return total;
 }
 
-int ovc_open_high(const char *path, int at)
-{
-	int fd = ovc_sys_open(path, O_RDONLY | O_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	int hi = ovc_sys_fcntl(fd, F_DUPFD_CLOEXEC, at);
-	if (hi < 0)
-		return fd;
-	ovc_sys_close(fd);
-	return hi;
-}
 
 static uint64_t parse_u64(const char **p)
 {
@@ -65,45 +54,20 @@ long ovc_page_size(void)
 	return ps;
 }
 
-/* /proc/self/statm stays open at a high descriptor: the ticker reads it a
- * hundred times a second, and an open(2) there would take the lowest free
- * descriptor for a moment, which a program's dup2 onto that number then
- * fails on with EBUSY. Checked by inode before each read (the program may
- * close or replace it) and opened again only when it was taken. */
-static int statm_fd = -1;
-static dev_t statm_dev;
-static ino_t statm_ino;
-
-static bool statm_open(void)
-{
-	int fd = ovc_open_high("/proc/self/statm", 950);
-	if (fd < 0)
-		return false;
-	struct stat st;
-	if (ovc_sys_fstat(fd, &st) != 0) {
-		ovc_sys_close(fd);
-		return false;
-	}
-	statm_fd = fd;
-	statm_dev = st.st_dev;
-	statm_ino = st.st_ino;
-	return true;
-}
-
+/* The sampler process reads statm through a descriptor of its own; a
+ * program thread (at start, exit, exec, and the ticks of a sampler
+ * thread) opens it for the moment of the read: the program keeps no
+ * descriptor of ovc's (log.c). */
 bool ovc_statm_read(struct ovc_statm *out)
 {
 	char buf[256];
-	struct stat st;
 	int fd;
-	if (!ovc_sampler_fd(OVC_FD_STATM, &fd)) {
-		if (statm_fd < 0 || ovc_sys_fstat(statm_fd, &st) != 0 ||
-		    st.st_dev != statm_dev || st.st_ino != statm_ino) {
-			if (!statm_open())
-				return false;
-		}
-		fd = statm_fd;
-	}
+	bool own = ovc_sampler_fd(OVC_FD_STATM, &fd);
+	if (!own)
+		fd = ovc_sys_open("/proc/self/statm", O_RDONLY | O_CLOEXEC, 0);
 	long n = fd < 0 ? -1 : ovc_sys_pread(fd, buf, sizeof buf - 1, 0);
+	if (!own && fd >= 0)
+		ovc_sys_close(fd);
 	if (n <= 0)
 		return false;
 	buf[n] = '\0';
@@ -113,20 +77,6 @@ bool ovc_statm_read(struct ovc_statm *out)
 	out->rss = parse_u64(&p) * ps;
 	out->shared = parse_u64(&p) * ps;
 	return true;
-}
-
-int ovc_statm_fd(void)
-{
-	return statm_fd;
-}
-
-void ovc_statm_fork_child(void)
-{
-	/* It names the parent's /proc entry; close-on-exec, left alone (the
-	 * child may have put a file of its own at that number). Opened again
-	 * while the child has one thread. */
-	statm_fd = -1;
-	statm_open();
 }
 
 /* Value in bytes of the meminfo line KEY ("MemTotal:"), 0 if missing. */

@@ -4,48 +4,58 @@
 #include "core.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/ioctl.h>
 
 /* struct ovc_page_region and OVC_PAGE_IS_*: ovc/pagemap-scan.h (core.h). */
 
-/* Threads probe at once (frees in different shards of the block table,
- * the ticker): the descriptor and the flag are read and set atomically. */
-static int pagemap_fd = -1;
 static int scan_broken; /* the ioctl is not supported: use mincore */
 
-static int pagemap(void)
+/* The sampler process probes through a descriptor of its own. A program
+ * thread opens /proc/self/pagemap for the moment of a probe (about a
+ * microsecond more than the ioctl), or once for a batch of probes
+ * (ovc_probe_hold): the program keeps no descriptor of ovc's (log.c). */
+static __thread int held_fd = -1;
+
+static int pagemap(bool *transient)
 {
 	int fd;
+	*transient = false;
 	if (ovc_sampler_fd(OVC_FD_PAGEMAP, &fd))
 		return fd;
-	fd = __atomic_load_n(&pagemap_fd, __ATOMIC_ACQUIRE);
-	if (fd >= 0)
-		return fd;
-	fd = ovc_open_high("/proc/self/pagemap", 900);
-	if (fd < 0)
-		return -1;
-	int none = -1;
-	if (!__atomic_compare_exchange_n(&pagemap_fd, &none, fd, false,
-					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-		ovc_sys_close(fd); /* another thread opened it first */
-		return none;
+	if (held_fd >= 0)
+		return held_fd;
+	*transient = true;
+	return ovc_sys_open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC, 0);
+}
+
+void ovc_probe_hold(void)
+{
+	if (!ovc_in_sampler() && held_fd < 0)
+		held_fd = ovc_sys_open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC, 0);
+}
+
+void ovc_probe_release(void)
+{
+	if (!ovc_in_sampler() && held_fd >= 0) {
+		ovc_sys_close(held_fd);
+		held_fd = -1;
 	}
-	return fd;
 }
 
 /* Sums present and swapped pages of [lo, hi) with PAGEMAP_SCAN; -1 when the
  * ioctl cannot be used, -2 when there is no descriptor to use it on now
- * (the sampler process may not open one: the program's thread will).
- * Pages that map the shared zero page (read, never
+ * (the program has used up its descriptors): then mincore. Pages that map the shared zero page (read, never
  * written) are not counted: they cost no memory. */
 static int64_t scan(uintptr_t lo, uintptr_t hi)
 {
 	struct ovc_page_region vec[64];
 	int64_t total = 0;
-	for (int attempt = 0; lo < hi;) {
-		int fd = pagemap();
-		if (fd < 0)
-			return -2;
+	bool transient;
+	int fd = pagemap(&transient);
+	if (fd < 0)
+		return -2;
+	while (lo < hi) {
 		struct ovc_pm_scan_arg a = {
 			.size = sizeof a,
 			.start = lo,
@@ -61,16 +71,8 @@ static int64_t scan(uintptr_t lo, uintptr_t hi)
 		if (n < 0) {
 			if (n == -EINTR)
 				continue;
-			/* The program may have closed or replaced our descriptor:
-			 * open it again once before giving up on the ioctl. */
-			if ((n == -EBADF || n == -ENOTTY) && attempt++ == 0) {
-				if (!ovc_in_sampler())
-					__atomic_compare_exchange_n(
-						&pagemap_fd, &fd, -1, false,
-						__ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
-				continue;
-			}
-			return -1;
+			total = n == -EBADF ? -2 : -1;
+			break;
 		}
 		for (long i = 0; i < n; i++)
 			total += (int64_t)(vec[i].end - vec[i].start);
@@ -78,6 +80,8 @@ static int64_t scan(uintptr_t lo, uintptr_t hi)
 			break;
 		lo = (uintptr_t)a.walk_end;
 	}
+	if (transient)
+		ovc_sys_close(fd);
 	return total;
 }
 
@@ -96,11 +100,6 @@ static int64_t by_mincore(uintptr_t lo, uintptr_t hi, long ps)
 		lo += pages * (uintptr_t)ps;
 	}
 	return total;
-}
-
-int ovc_pagemap_fd(void)
-{
-	return __atomic_load_n(&pagemap_fd, __ATOMIC_ACQUIRE);
 }
 
 int64_t ovc_probe_range(uintptr_t lo, uintptr_t hi)
@@ -124,16 +123,13 @@ int64_t ovc_probe_range(uintptr_t lo, uintptr_t hi)
 
 void ovc_probe_init(void)
 {
-	pagemap();
 }
 
 void ovc_probe_fork_child(void)
 {
-	/* /proc/self/pagemap opened by the parent still describes the parent;
-	 * the descriptor is close-on-exec and left alone (the child may have
-	 * put a file of its own at that number). Opened again now, while the
-	 * child has one thread: later, an open's moment on the lowest free
-	 * descriptor could meet the program's dup2 (EBUSY). */
-	__atomic_store_n(&pagemap_fd, -1, __ATOMIC_RELAXED);
-	ovc_probe_init();
+	/* The forking thread's batch, if one was under way, is the parent's:
+	 * its descriptor was copied into the child's table. */
+	if (held_fd >= 0)
+		ovc_sys_close(held_fd);
+	held_fd = -1;
 }

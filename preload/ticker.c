@@ -17,21 +17,28 @@
  *   once in the tests instead of writing the program's variables. ovc's
  *   system calls are raw (sys.h) and its locks futexes (lock.c).
  * - No libc function that takes a lock or asks who the thread is.
- * - It may do no more than the program could. It keeps copies of ovc's
- *   three descriptors (log, statm, pagemap), which the program cannot
- *   close or replace, and closes every other one (a pipe the program
- *   closes must see its end). Before its first tick it seals itself with
+ * - It may do no more than the program could. It starts with a descriptor
+ *   table of its own that is empty (close_range with CLOSE_RANGE_UNSHARE:
+ *   it never holds the program's files, so a pipe the program closes sees
+ *   its end), and opens ovc's: the log, statm, pagemap, and the program's
+ *   pidfd and stat (its exit status). The program itself keeps none of
+ *   ovc's descriptors (log.c). Before its first tick it seals itself with
  *   a seccomp filter that allows I/O on those, futexes, clocks and the
  *   residency calls, and nothing else: no open, no signal, no mapping. A
  *   program that drops its privileges or sandboxes itself later cannot be
  *   attacked through it.
  *
- * It exits when the program exits (PR_SET_PDEATHSIG), when the program's
- * memory is no longer its own (an exec, seen with kcmp(2)), and when asked
- * (before an exec, and at the end record). A thread does the work instead
- * when the program already has threads (it pays for them already), on
- * other machines than x86-64, under the sanitizers and valgrind, when the
- * sampler cannot be started or sealed, and with OVC_SAMPLER=thread. */
+ * At each tick it writes out the log's buffer (log.c). It outlives the
+ * program when the program is killed: it sees its parent change (the
+ * program is gone), writes what the program left in the buffer and the
+ * end record with the program's exit status, and exits. It exits too when
+ * the program's memory is no longer its own (an exec, seen with kcmp(2)),
+ * and when asked (before an exec, and after the end record). While it
+ * runs it holds a shared flock(2) on the log: `ovc run` waits for it to go
+ * before it reads the logs. A thread does the work instead on other
+ * machines than x86-64, under the sanitizers and valgrind, when the
+ * sampler cannot be started or sealed, and with OVC_SAMPLER=thread; then
+ * a program killed by a signal leaves no end record. */
 #include "core.h"
 
 #include <errno.h>
@@ -39,6 +46,9 @@
 #include <linux/filter.h>
 #include <linux/futex.h>
 #include <linux/seccomp.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -103,6 +113,7 @@ static void *ticker_main(void *arg)
 		       EINTR)
 			;
 		ovc_lifecycle_tick(owner);
+		ovc_log_flush();
 	}
 	return NULL;
 }
@@ -150,11 +161,16 @@ static struct {
 	int alive;    /* cleared by the kernel when the sampler exits */
 	int gave_up;  /* it could not seal itself after all, and exited */
 	int stop;     /* set (and woken) to make it exit */
+	int wake;     /* futex word it sleeps on: stop or drain asked */
+	int drain;    /* set (and woken) to make it write the log out */
 	char *stack;  /* SP_STACK bytes */
 	char *tls;    /* SP_GUARD + SP_PAGE bytes */
-	int fd[OVC_FD_COUNT_]; /* its own descriptors (same numbers as ours
-				* when it started) */
+	int fd[OVC_FD_COUNT_ + 2]; /* its own descriptors; then the program's
+				    * pidfd and /proc/PID/stat */
 } sp;
+
+#define SP_FD_PIDFD OVC_FD_COUNT_
+#define SP_FD_STAT (OVC_FD_COUNT_ + 1)
 
 bool ovc_in_sampler(void)
 {
@@ -177,41 +193,25 @@ bool ovc_sampler_fd(enum ovc_fd which, int *fd)
 static void sp_say(int *word, int v)
 {
 	__atomic_store_n(word, v, __ATOMIC_RELEASE);
-	ovc_sys_futex(word, FUTEX_WAKE, 1, NULL, 0);
+	__atomic_fetch_add(&sp.wake, 1, __ATOMIC_RELEASE);
+	ovc_sys_futex(&sp.wake, FUTEX_WAKE, 1, NULL, 0);
 }
+
+/* struct pidfd_info of Linux 6.15 (linux/pidfd.h), as far as exit_code. */
+struct sp_pidfd_info {
+	uint64_t mask, cgroupid;
+	uint32_t pid, tgid, ppid, ruid, rgid, euid, egid, suid, sgid, fsuid,
+		fsgid;
+	int32_t exit_code;
+};
+#define SP_PIDFD_INFO_EXIT (1ull << 3)
+#define SP_PIDFD_GET_INFO _IOWR(0xFF, 11, struct sp_pidfd_info)
 
 #define ALLOW(nr)                                                              \
 	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1),                       \
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
 #define ARG_LO(i) offsetof(struct seccomp_data, args[i])
 #define ARG_HI(i) (offsetof(struct seccomp_data, args[i]) + 4)
-
-/* Closes every descriptor but its own (its table is a copy of the
- * program's when it started). */
-static bool close_others(void)
-{
-	int keep[OVC_FD_COUNT_ + 1], n = 0;
-	for (int i = 0; i < OVC_FD_COUNT_; i++)
-		if (sp.fd[i] >= 0)
-			keep[n++] = sp.fd[i];
-	for (int i = 1; i < n; i++) /* sort; a few entries */
-		for (int j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
-			int t = keep[j];
-			keep[j] = keep[j - 1];
-			keep[j - 1] = t;
-		}
-	keep[n++] = -1; /* sentinel: up to the last possible descriptor */
-	unsigned from = 0;
-	for (int i = 0; i < n; i++) {
-		unsigned to = keep[i] < 0 ? ~0u : (unsigned)keep[i];
-		if (to > from &&
-		    OVC_SYS_(SYS_close_range, from, to - 1 + (keep[i] < 0), 0,
-			     0, 0, 0) != 0)
-			return false;
-		from = to + 1;
-	}
-	return true;
-}
 
 /* What the sampler may do; anything else fails with ENOSYS. */
 static bool seal(void)
@@ -235,11 +235,13 @@ static bool seal(void)
 		ALLOW(SYS_exit),
 		ALLOW(SYS_exit_group),
 		ALLOW(SYS_restart_syscall),
-		/* ioctl: PAGEMAP_SCAN only; prlimit64: this process, reading
-		 * only. Jumps go to the last two: refuse, allow. */
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_ioctl, 0, 2),
+		/* ioctl: PAGEMAP_SCAN and PIDFD_GET_INFO only; prlimit64:
+		 * this process, reading only. Jumps go to the last two:
+		 * refuse, allow. */
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_ioctl, 0, 3),
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(1)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)OVC_PAGEMAP_SCAN, 10, 9),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)OVC_PAGEMAP_SCAN, 11, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)SP_PIDFD_GET_INFO, 10, 9),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_prlimit64, 0, 8),
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(0)),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 6),
@@ -259,28 +261,130 @@ static bool seal(void)
 			0) == 0;
 }
 
+/* Opens the sampler's own descriptors (its table is empty). The log and
+ * statm are needed; the rest only make it better. */
+static bool sp_open(void)
+{
+	for (int i = 0; i < OVC_FD_COUNT_ + 2; i++)
+		sp.fd[i] = -1;
+	sp.fd[OVC_FD_LOG] = ovc_log_open_fd();
+	sp.fd[OVC_FD_STATM] =
+		ovc_sys_open("/proc/self/statm", O_RDONLY | O_CLOEXEC, 0);
+	sp.fd[OVC_FD_PAGEMAP] =
+		ovc_sys_open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC, 0);
+	sp.fd[SP_FD_PIDFD] = (int)OVC_SYS_(SYS_pidfd_open, sp.owner, 0, 0, 0, 0, 0);
+	char path[64];
+	struct ovc_buf b;
+	ovc_buf_init(&b, path, sizeof path - 1);
+	ovc_buf_raw(&b, "/proc/");
+	ovc_buf_u64(&b, (uint64_t)sp.owner);
+	ovc_buf_raw(&b, "/stat");
+	path[b.len] = '\0';
+	sp.fd[SP_FD_STAT] = ovc_sys_open(path, O_RDONLY | O_CLOEXEC, 0);
+	if (sp.fd[OVC_FD_LOG] < 0 || sp.fd[OVC_FD_STATM] < 0)
+		return false;
+	/* Held while it runs: `ovc run` waits for it before reading. */
+	OVC_SYS_(SYS_flock, sp.fd[OVC_FD_LOG], LOCK_SH, 0, 0, 0, 0);
+	return true;
+}
+
+/* The program's wait(2) status once it is gone: from its /proc stat while
+ * it is a zombie (the last field, exit_code), else from its pidfd once it
+ * was reaped (Linux 6.15). -1 when neither says within 300 ms. */
+static int owner_status(void)
+{
+	for (int tries = 0; tries < 300; tries++) {
+		char buf[1024];
+		long n = sp.fd[SP_FD_STAT] < 0
+				 ? -1
+				 : ovc_sys_pread(sp.fd[SP_FD_STAT], buf,
+						 sizeof buf - 1, 0);
+		if (n > 0) {
+			buf[n] = '\0';
+			while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+				buf[--n] = '\0';
+			long i = n;
+			while (i > 0 && buf[i - 1] >= '0' && buf[i - 1] <= '9')
+				i--;
+			if (i < n && i > 0 && buf[i - 1] == ' ') {
+				int v = 0;
+				for (; i < n; i++)
+					v = v * 10 + (buf[i] - '0');
+				return v;
+			}
+		}
+		struct sp_pidfd_info info = {.mask = SP_PIDFD_INFO_EXIT};
+		if (sp.fd[SP_FD_PIDFD] >= 0 &&
+		    ovc_sys_ioctl(sp.fd[SP_FD_PIDFD], SP_PIDFD_GET_INFO, &info) == 0 &&
+		    (info.mask & SP_PIDFD_INFO_EXIT))
+			return info.exit_code;
+		struct timespec ts = {0, 1000000};
+		OVC_SYS_(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, &ts, 0, 0, 0);
+	}
+	return -1;
+}
+
+/* Whether the program is gone: the sampler's parent is the program (the
+ * kernel gives it to another of the program's threads when the one that
+ * made it ends), until the whole program has exited. */
+static bool owner_gone(void)
+{
+	return ovc_sys_getppid() != sp.owner;
+}
+
+static __attribute__((noreturn)) void sp_exit(void)
+{
+	for (;;)
+		OVC_SYS_(SYS_exit, 0, 0, 0, 0, 0, 0);
+}
+
+/* The program died while the sampler ran: write what it left, and its
+ * end, and exit. */
+static __attribute__((noreturn)) void sp_orphaned(void)
+{
+	ovc_lifecycle_died(owner_status());
+	sp_exit();
+}
+
+void ovc_sampler_waiting(void)
+{
+	if (ovc_in_sampler() && owner_gone())
+		sp_orphaned();
+}
+
 /* The sampler process. See the rules at the top. */
 static int sampler_main(void *arg)
 {
 	(void)arg;
-	OVC_SYS_(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0, 0);
-	if (ovc_sys_getppid() != sp.owner) /* the program is gone already */
+	/* Its own descriptor table, empty: no copy of the program's files. */
+	if (OVC_SYS_(SYS_close_range, 0, ~0u, CLOSE_RANGE_UNSHARE, 0, 0, 0) != 0 ||
+	    owner_gone()) {
+		__atomic_store_n(&sp.gave_up, 1, __ATOMIC_RELEASE);
 		return 0;
+	}
 	OVC_SYS_(SYS_prctl, PR_SET_NAME, "ovc-sampler", 0, 0, 0, 0);
 	struct rlimit no_core = {0, 0}; /* a fault here must not dump the
 					 * program's memory */
 	OVC_SYS_(SYS_prlimit64, 0, RLIMIT_CORE, &no_core, 0, 0, 0);
 	pid_t self = ovc_sys_getpid();
-	if (!close_others() || !seal()) {
+	if (!sp_open() || !seal()) {
 		__atomic_store_n(&sp.gave_up, 1, __ATOMIC_RELEASE);
 		return 0;
 	}
 	for (uint64_t next = next_tick(ovc_now_ns());; next = next_tick(next)) {
 		struct timespec ts = at(next);
-		while (!__atomic_load_n(&sp.stop, __ATOMIC_ACQUIRE) &&
-		       ovc_sys_futex(&sp.stop, FUTEX_WAIT_BITSET, 0, &ts,
-				     FUTEX_BITSET_MATCH_ANY) != -ETIMEDOUT)
-			;
+		for (;;) {
+			int w = __atomic_load_n(&sp.wake, __ATOMIC_ACQUIRE);
+			if (__atomic_load_n(&sp.stop, __ATOMIC_ACQUIRE))
+				break;
+			if (__atomic_exchange_n(&sp.drain, 0, __ATOMIC_ACQ_REL))
+				ovc_log_flush();
+			if (owner_gone())
+				sp_orphaned();
+			if (ovc_sys_futex(&sp.wake, FUTEX_WAIT_BITSET, w, &ts,
+					  FUTEX_BITSET_MATCH_ANY) == -ETIMEDOUT)
+				break;
+		}
 		if (__atomic_load_n(&sp.stop, __ATOMIC_ACQUIRE))
 			break;
 		/* After an exec the program's memory is another one. */
@@ -288,9 +392,35 @@ static int sampler_main(void *arg)
 				      0, 0, 0);
 		if (other > 0 || other == -ESRCH)
 			break;
+		if (owner_gone())
+			sp_orphaned();
 		ovc_lifecycle_tick(sp.owner);
+		ovc_log_flush();
 	}
+	/* Asked to stop (exit, exec) or the memory is another's: what the
+	 * program wrote last goes out from here, which can still write the
+	 * log when the program cannot (a change of user). */
+	if (owner_gone())
+		sp_orphaned();
+	ovc_log_flush();
 	return 0;
+}
+
+bool ovc_ticker_drain(size_t *len)
+{
+	if (mode != PROCESS || !__atomic_load_n(&sp.alive, __ATOMIC_ACQUIRE) ||
+	    ovc_in_sampler())
+		return false;
+	ovc_log_unlock();
+	sp_say(&sp.drain, 1);
+	uint64_t end = ovc_now_ns() + 200000000u;
+	while (__atomic_load_n(len, __ATOMIC_ACQUIRE) != 0 &&
+	       __atomic_load_n(&sp.alive, __ATOMIC_ACQUIRE) && ovc_now_ns() < end) {
+		struct timespec ts = {0, 1000000};
+		OVC_SYS_(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, &ts, 0, 0, 0);
+	}
+	ovc_log_lock();
+	return true;
 }
 
 /* Waits until *WORD is no longer V, at most MS milliseconds. */
@@ -342,8 +472,6 @@ static bool can_seal(void)
 
 static bool process_start(void)
 {
-	if (!__libc_single_threaded)
-		return false; /* its threads made glibc pay already */
 	if (sp.stack)
 		return false; /* an earlier one did not exit when asked */
 	if (!can_seal())
@@ -369,19 +497,17 @@ static bool process_start(void)
 	tcb[0] = tcb[2] = (uintptr_t)tcb;
 	tcb[1] = 0;
 	sp.owner = ovc_sys_getpid();
-	sp.fd[OVC_FD_LOG] = ovc_log_fd();
-	sp.fd[OVC_FD_STATM] = ovc_statm_fd();
-	sp.fd[OVC_FD_PAGEMAP] = ovc_pagemap_fd();
 	sp.alive = 1;
 	sp.gave_up = 0;
 	sp.stop = 0;
+	sp.drain = 0;
 	sigset_t all, old;
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	/* exit signal 0: no SIGCHLD, and wait(2) without __WCLONE ignores it */
 	int pid = clone(sampler_main, sp.stack + SP_STACK,
-			CLONE_VM | CLONE_SETTLS | CLONE_CHILD_CLEARTID |
-				CLONE_UNTRACED,
+			CLONE_VM | CLONE_FILES | CLONE_SETTLS |
+				CLONE_CHILD_CLEARTID | CLONE_UNTRACED,
 			NULL, NULL, tcb, &sp.alive);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (pid < 0) {
@@ -411,6 +537,16 @@ static void process_stop(bool wait)
 #else
 bool ovc_in_sampler(void)
 {
+	return false;
+}
+
+void ovc_sampler_waiting(void)
+{
+}
+
+bool ovc_ticker_drain(size_t *len)
+{
+	(void)len;
 	return false;
 }
 

@@ -30,6 +30,10 @@
 #define OVC_REC_SNAPSHOT_END "snapshot_end" /**< `ovc snapshot --watch` stopped */
 #define OVC_REC_RUN "run"     /**< first line of a run file */
 #define OVC_REC_RUN_END "run_end" /**< how the command of `ovc run` ended */
+#define OVC_REC_SIDE "side" /**< a message a process sent `ovc run` (run file) */
+/** `ovc run` binds the abstract unix datagram socket "\0" OVC_SIDE_PREFIX
+ * "<run id>"; a process that cannot write its log says so there. */
+#define OVC_SIDE_PREFIX "ovc-run-"
 
 /** The hooked functions, in the order of the "calls", "failed" and
  * "requested" arrays of a sample record. The header repeats this list as

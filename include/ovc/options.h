@@ -61,6 +61,12 @@ enum ovc_opt_kind {
 	  "the program's memory (a thread when it cannot be had); thread = "  \
 	  "a thread of the program, which makes glibc lock as in a "          \
 	  "multi-threaded program")                                           \
+	X(WARN, "OVC_WARN", OVC_OPT_CHOICE, "auto", 0, 0,                     \
+	  "auto|stderr|log|none",                                              \
+	  "where ovc's warnings go: stderr = the stderr the program started "  \
+	  "with; log = `warn` records in the log, or `ovc run`'s report when " \
+	  "there is no log; none = nowhere; auto = log under `ovc run`, "      \
+	  "stderr otherwise")                                                  \
 	X(TOP, "OVC_TOP", OVC_OPT_STRING, "", 0, 0, NULL,                      \
 	  "pid of the command of `ovc run`, for OVC_FOLLOW=none; set by ovc " \
 	  "run")                                                              \
@@ -79,6 +85,8 @@ enum ovc_summary_mode { OVC_SUMMARY_TTY, OVC_SUMMARY_ALWAYS, OVC_SUMMARY_NEVER }
 enum ovc_follow_mode { OVC_FOLLOW_ALL, OVC_FOLLOW_NONE };
 enum ovc_mmap_mode { OVC_MMAP_ANON, OVC_MMAP_ALL, OVC_MMAP_NONE };
 enum ovc_sampler_mode { OVC_SAMPLER_PROCESS, OVC_SAMPLER_THREAD };
+enum ovc_warn_mode { OVC_WARN_AUTO, OVC_WARN_TO_STDERR, OVC_WARN_TO_LOG,
+		     OVC_WARN_NONE };
 
 struct ovc_opt_def {
 	const char *env;

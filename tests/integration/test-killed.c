@@ -45,7 +45,9 @@ static void check_figures(json_t *p, const char *dir)
 	ck_assert_msg(it_num(p, "touched_ratio") >= 0.9, "touched_ratio %g",
 		      it_num(p, "touched_ratio"));
 
-	/* The log itself: no end record, and its last sample has it all. */
+	/* The log itself: one end record, of the signal, written by the
+	 * sampler process that outlived the program; the last sample has it
+	 * all. */
 	json_t *logs = it_list_dir(dir, "ovc.");
 	ck_assert_int_eq(json_array_size(logs), 1);
 	char path[4096];
@@ -53,13 +55,18 @@ static void check_figures(json_t *p, const char *dir)
 		 json_string_value(json_array_get(logs, 0)));
 	json_t *lines = it_read_jsonl(path), *line, *last = NULL;
 	size_t i;
+	int ends = 0;
 	json_array_foreach(lines, i, line) {
 		const char *t = json_string_value(json_object_get(line, "t"));
-		ck_assert_msg(t == NULL || strcmp(t, "end") != 0,
-			      "%s: an end record from a killed process", path);
+		if (t != NULL && strcmp(t, "end") == 0) {
+			ends++;
+			ck_assert_str_eq(it_str(line, "kind"), "signal");
+			ck_assert_int_eq(it_int(line, "signal"), SIGKILL);
+		}
 		if (t != NULL && strcmp(t, "s") == 0)
 			last = line;
 	}
+	ck_assert_msg(ends == 1, "%s: %d end records", path, ends);
 	ck_assert_msg(last != NULL, "%s: no sample", path);
 	ck_assert_int_ge(it_int(last, "rss"), TOUCHED_MIB * IT_MIB);
 	ck_assert_int_ge(it_int(last, "live"), TOUCHED_MIB * IT_MIB);
@@ -67,7 +74,7 @@ static void check_figures(json_t *p, const char *dir)
 	json_decref(logs);
 }
 
-START_TEST(test_killed_bare_preload_abrupt)
+START_TEST(test_killed_bare_preload_signal)
 {
 	char *dir = it_tempdir("killed-bare");
 	char *argv[] = { (char *)it_program("killed"), NULL };
@@ -87,8 +94,9 @@ START_TEST(test_killed_bare_preload_abrupt)
 
 	json_t *report = it_report(dir, NULL);
 	json_t *p = it_process(report, "killed");
-	ck_assert_str_eq(it_str(p, "end.kind"), "abrupt");
-	ck_assert_str_eq(it_str(p, "end.source"), "none");
+	ck_assert_str_eq(it_str(p, "end.kind"), "signal");
+	ck_assert_int_eq(it_int(p, "end.signal"), SIGKILL);
+	ck_assert_str_eq(it_str(p, "end.source"), "log");
 	ck_assert_int_eq(it_int(p, "pid"), pid);
 	check_figures(p, dir);
 	json_decref(report);
@@ -119,7 +127,7 @@ START_TEST(test_killed_under_ovc_run_signal)
 	json_t *p = it_process(report, "killed");
 	ck_assert_str_eq(it_str(p, "end.kind"), "signal");
 	ck_assert_int_eq(it_int(p, "end.signal"), SIGKILL);
-	ck_assert_str_eq(it_str(p, "end.source"), "run");
+	ck_assert_str_eq(it_str(p, "end.source"), "log");
 	ck_assert_int_eq(it_int(p, "pid"), pid);
 	json_t *run = json_array_get(it_get(report, "runs"), 0);
 	ck_assert_int_eq(json_array_size(it_get(report, "runs")), 1);
@@ -142,7 +150,7 @@ int main(void)
 	TCase *tc = tcase_create("killed");
 
 	tcase_set_timeout(tc, 90);
-	tcase_add_test(tc, test_killed_bare_preload_abrupt);
+	tcase_add_test(tc, test_killed_bare_preload_signal);
 	tcase_add_test(tc, test_killed_under_ovc_run_signal);
 	suite_add_tcase(s, tc);
 	return it_main(s);

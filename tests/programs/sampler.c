@@ -2,7 +2,8 @@
  * once more after exec'ing itself: whether glibc still sees one thread,
  * how many tasks the process has, how many live sampler processes (and
  * zombies of them) are its children, how many descriptors the sampler
- * holds (and whether stdin, stdout or stderr is among them), and whether
+ * holds (and how many of them are the program's stdin, stdout or stderr),
+ * and whether
  * it is sealed by seccomp. Allocates and sleeps 60 ms first, so that the
  * sampler has ticked. With an argument it says that word instead of
  * "start" and does not exec; with "failed-exec", an exec that fails comes
@@ -14,6 +15,31 @@
 #include <sys/single_threaded.h>
 #include <time.h>
 #include <unistd.h>
+
+/* Whether descriptor NAME of the directory DIR (another process's fd/) is
+ * the file of our stdin, stdout or stderr: the sampler must hold none of
+ * the program's files. */
+static int is_our_std(const char *dir, const char *name)
+{
+	char path[300], target[256], ours[256], self[32];
+	ssize_t n;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	n = readlink(path, target, sizeof target - 1);
+	if (n < 0)
+		return 0;
+	target[n] = '\0';
+	for (int fd = 0; fd <= 2; fd++) {
+		snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
+		n = readlink(self, ours, sizeof ours - 1);
+		if (n < 0)
+			continue;
+		ours[n] = '\0';
+		if (strcmp(ours, target) == 0)
+			return 1;
+	}
+	return 0;
+}
 
 static int entries(const char *dir, int *std)
 {
@@ -27,7 +53,7 @@ static int entries(const char *dir, int *std)
 		if (e->d_name[0] == '.')
 			continue;
 		n++;
-		if (std != NULL && strlen(e->d_name) == 1 && e->d_name[0] <= '2')
+		if (std != NULL && is_our_std(dir, e->d_name))
 			(*std)++;
 	}
 	closedir(d);
