@@ -60,3 +60,26 @@ char *ovc_frame_label(const struct ovc_frame_info *fi, char *buf, size_t size)
 			 fi->offset);
 	return buf;
 }
+
+char *ovc_site_label(struct ovc_symbolizer *sym, const struct ovc_proc *p,
+		     const struct ovc_site *s, char *buf, size_t size)
+{
+	if (!s || s->nframes == 0) {
+		snprintf(buf, size, "site %" PRId64, s ? s->id : -1);
+		return buf;
+	}
+	struct ovc_frame_info fi;
+	char name[256];
+	ovc_frame_describe(sym, p, &s->frames[0], &fi);
+	ovc_frame_label(&fi, name, sizeof name);
+	if (fi.file && fi.line > 0)
+		snprintf(buf, size, "%s (%s:%d)", name, ovc_path_base(fi.file),
+			 fi.line);
+	else
+		snprintf(buf, size, "%s", name);
+	/* Names come from logs and debug information: no control bytes. */
+	for (char *c = buf; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
+	return buf;
+}

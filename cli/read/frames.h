@@ -39,4 +39,9 @@ char *ovc_frame_label(const struct ovc_frame_info *fi, char *buf, size_t size);
 /** Last part of PATH (after the last '/'); PATH itself when it has none. */
 const char *ovc_path_base(const char *path);
 
+/** Writes "function (file:line)" (or module+offset) of the innermost frame
+ * of site S of P into BUF; "site ID" when it has no frames. Returns BUF. */
+char *ovc_site_label(struct ovc_symbolizer *sym, const struct ovc_proc *p,
+		     const struct ovc_site *s, char *buf, size_t size);
+
 #endif

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "analyze/diagnose.h"
+#include "read/proc-extra.h"
 #include "ovc/log-format.h"
 
 #ifndef OVC_REC_OVER

@@ -2,7 +2,7 @@
  * the links between them and the figures derived from their aggregates. */
 #include "read/model.h"
 
-#include "analyze/diagnose.h"
+#include "read/proc-extra.h"
 
 #include <stdlib.h>
 #include <string.h>

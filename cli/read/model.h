@@ -122,7 +122,7 @@ enum ovc_site_sort {
 };
 
 struct ovc_id_index;
-struct ovc_proc_extra; /* diagnose.h: chart samples, over/refuse */
+struct ovc_proc_extra; /* proc-extra.h: chart samples, over/refuse */
 
 /** A program an image started (exec or posix_spawn) that the preload
  * cannot follow (`untraced` record): statically linked, setuid or setgid. */
@@ -209,7 +209,7 @@ struct ovc_proc {
 	uint64_t bad_lines;
 	bool torn_tail; /**< the last line was cut short */
 
-	/* charts and diagnosis (diagnose.h); NULL until a record needs it */
+	/* charts and diagnosis (proc-extra.h); NULL until a record needs it */
 	struct ovc_proc_extra *extra;
 
 	/* untraced records (suite.h), in log order */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "analyze/diagnose.h"
+#include "read/frames.h"
 #include "ovc/options.h"
 #include "render/render.h"
 #include "read/series.h"

@@ -131,4 +131,16 @@ char *ovc_render_duration(int64_t ns, char *buf, size_t size);
  * returns BUF. */
 char *ovc_render_percent(double ratio, char *buf, size_t size);
 
+/** Writes the diagnosis of P (of linked M) as lines of the text report:
+ * the last moments of a killed process and its likely cause, the commit
+ * analysis when a limit was crossed, the budget refusals. Nothing when
+ * there is nothing to say. */
+void ovc_diag_text(FILE *out, const struct ovc_model *m,
+		   const struct ovc_proc *p, struct ovc_symbolizer *sym);
+
+/** The diagnosis of P as the report's "diagnosis" object
+ * (docs/report-json.md). */
+json_t *ovc_diag_json(const struct ovc_model *m, const struct ovc_proc *p,
+		      struct ovc_symbolizer *sym);
+
 #endif

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "analyze/diagnose.h"
+#include "read/proc-extra.h"
 #include "read/logread.h"
 #include "read/model.h"
 #include "fixture.h"
