@@ -109,26 +109,3 @@ int ovc_cmd_plot(int argc, char **argv)
 		return OVC_EXIT_USAGE;
 	return rc;
 }
-
-int ovc_report_html(char *const *paths, size_t n, const char *run,
-		    const char *file, const struct ovc_render_opts *ro)
-{
-	struct ovc_model *m;
-	FILE *out;
-	int rc = ovc_read_model_to(paths, n, run, file, &m, &out);
-	if (!m)
-		return rc;
-	struct ovc_render_opts o = {0};
-	if (ro)
-		o = *ro;
-	o.dir = n == 1 ? paths[0] : NULL;
-	struct ovc_symbolizer *sym = o.sym ? NULL : ovc_sym_new();
-	if (sym)
-		o.sym = sym;
-	bool ok = ovc_render_html(m, out, &o, false);
-	ovc_sym_free(sym);
-	ovc_model_destroy(m);
-	if (!ovc_close_output(out, file, ok, "HTML report"))
-		return OVC_EXIT_USAGE;
-	return rc;
-}

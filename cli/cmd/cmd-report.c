@@ -5,141 +5,18 @@
 #include <string.h>
 
 #include "cmd/commands.h"
-#include "read/logread.h"
 #include "read/model.h"
+#include "render/render-html.h"
 #include "render/render.h"
-
-/* Largest count accepted by --top and --frames; more means "all". */
-#define LIMIT_MAX 100000000
-
-bool ovc_parse_limit(const char *text, size_t *out)
-{
-	if (strcmp(text, "all") == 0) {
-		*out = OVC_ALL;
-		return true;
-	}
-	if (text[0] < '0' || text[0] > '9')
-		return false;
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(text, &end, 10);
-	if (*end || errno)
-		return false;
-	*out = v > LIMIT_MAX ? OVC_ALL : (size_t)v;
-	return true;
-}
-
-static void no_logs(char *const *paths, size_t n)
-{
-	fputs("ovc: no ovc logs found in", stderr);
-	for (size_t i = 0; i < n; i++)
-		fprintf(stderr, " %s", paths[i]);
-	fputs(" (files named ovc.*.jsonl or ovc-run.*.jsonl; make some with "
-	      "`ovc run -- CMD`)\n",
-	      stderr);
-}
-
-int ovc_opt_bad(const char *cmd, const char *arg, bool missing,
-		void (*usage)(FILE *))
-{
-	if (missing)
-		fprintf(stderr, "ovc: %s: %s needs a value\n", cmd, arg);
-	else
-		fprintf(stderr, "ovc: %s: unknown option '%s'\n", cmd, arg);
-	usage(stderr);
-	return OVC_EXIT_USAGE;
-}
-
-char *const *ovc_paths_or_default(int argc, char **argv, int i, size_t *n)
-{
-	static char def[] = "ovc-out";
-	static char *defv[] = {def};
-	*n = i < argc ? (size_t)(argc - i) : 1;
-	return i < argc ? argv + i : defv;
-}
-
-FILE *ovc_open_output(const char *outpath)
-{
-	if (!outpath || strcmp(outpath, "-") == 0)
-		return stdout;
-	FILE *out = fopen(outpath, "we");
-	if (!out)
-		fprintf(stderr, "ovc: %s: cannot create: %s\n", outpath,
-			strerror(errno));
-	return out;
-}
-
-int ovc_read_model_to(char *const *paths, size_t n, const char *run,
-		      const char *outpath, struct ovc_model **m, FILE **out)
-{
-	*out = NULL;
-	int rc = ovc_read_model(paths, n, run, m);
-	if (!*m)
-		return rc;
-	*out = ovc_open_output(outpath);
-	if (!*out) {
-		ovc_model_destroy(*m);
-		*m = NULL;
-		return OVC_EXIT_USAGE;
-	}
-	return rc;
-}
-
-bool ovc_close_output(FILE *out, const char *outpath, bool ok,
-		      const char *what)
-{
-	if (fflush(out) != 0)
-		ok = false;
-	if (out != stdout && fclose(out) != 0)
-		ok = false;
-	if (!ok)
-		fprintf(stderr, "ovc: %s: cannot write the %s\n",
-			outpath ? outpath : "stdout", what);
-	return ok;
-}
-
-int ovc_read_model(char *const *paths, size_t n, const char *run,
-		   struct ovc_model **out)
-{
-	*out = NULL;
-	struct ovc_model *m = ovc_model_create();
-	if (!m) {
-		fputs("ovc: out of memory\n", stderr);
-		return OVC_EXIT_USAGE;
-	}
-	struct ovc_read_opts ro = {.err = stderr, .run = run};
-	size_t nlogs = 0;
-	int rc = ovc_logread_paths(m, paths, n, &ro, &nlogs);
-	if (nlogs == 0) {
-		if (rc == 0)
-			no_logs(paths, n);
-		ovc_model_destroy(m);
-		return OVC_EXIT_USAGE;
-	}
-	ovc_model_link(m);
-	*out = m;
-	return rc;
-}
 
 int ovc_report_paths(char *const *paths, size_t n, const char *run,
 		     bool json, FILE *out, const char *dir, bool require_logs,
 		     const struct ovc_render_opts *ro)
 {
-	struct ovc_model *m = ovc_model_create();
-	if (!m) {
-		fputs("ovc: out of memory\n", stderr);
-		return OVC_EXIT_USAGE;
-	}
-	struct ovc_read_opts rdo = {.err = stderr, .run = run};
-	size_t nlogs = 0;
-	int rc = ovc_logread_paths(m, paths, n, &rdo, &nlogs);
-	if (require_logs && nlogs == 0) {
-		if (rc == 0)
-			no_logs(paths, n);
-		ovc_model_destroy(m);
-		return OVC_EXIT_USAGE;
-	}
-	ovc_model_link(m);
+	struct ovc_model *m;
+	int rc = ovc_read_logs(paths, n, run, require_logs, &m);
+	if (!m)
+		return rc;
 	struct ovc_render_opts o = {0};
 	if (ro)
 		o = *ro;
@@ -152,6 +29,33 @@ int ovc_report_paths(char *const *paths, size_t n, const char *run,
 		fputs("ovc: cannot write the report\n", stderr);
 		return OVC_EXIT_USAGE;
 	}
+	return rc;
+}
+
+/* `ovc report --html FILE`: the logs in PATHS (run RUN only when not NULL)
+ * as one HTML page with its charts in FILE ("-": stdout), sites as RO
+ * says. Returns 0, or 2 when an input could not be read, nothing was found
+ * or FILE cannot be written. */
+static int report_html(char *const *paths, size_t n, const char *run,
+		       const char *file, const struct ovc_render_opts *ro)
+{
+	struct ovc_model *m;
+	FILE *out;
+	int rc = ovc_read_model_to(paths, n, run, file, &m, &out);
+	if (!m)
+		return rc;
+	struct ovc_render_opts o = {0};
+	if (ro)
+		o = *ro;
+	o.dir = n == 1 ? paths[0] : NULL;
+	struct ovc_symbolizer *sym = o.sym ? NULL : ovc_sym_new();
+	if (sym)
+		o.sym = sym;
+	bool ok = ovc_render_html(m, out, &o, false);
+	ovc_sym_free(sym);
+	ovc_model_destroy(m);
+	if (!ovc_close_output(out, file, ok, "HTML report"))
+		return OVC_EXIT_USAGE;
 	return rc;
 }
 
@@ -183,24 +87,6 @@ static void report_usage(FILE *f)
 	      "  --processes N  rows of the table of processes (default 20; "
 	      "'all')\n",
 	      f);
-}
-
-const char *ovc_opt_value(int argc, char **argv, int *i, const char *name,
-			  bool *missing)
-{
-	size_t n = strlen(name);
-	const char *a = argv[*i];
-	if (strncmp(a, name, n) != 0)
-		return NULL;
-	if (a[n] == '=')
-		return a + n + 1;
-	if (a[n] != '\0')
-		return NULL;
-	if (*i + 1 >= argc) {
-		*missing = true;
-		return NULL;
-	}
-	return argv[++*i];
 }
 
 int ovc_cmd_report(int argc, char **argv)
@@ -272,7 +158,7 @@ int ovc_cmd_report(int argc, char **argv)
 	size_t n;
 	char *const *paths = ovc_paths_or_default(argc, argv, i, &n);
 	if (html) {
-		int hrc = ovc_report_html(paths, n, run, html, &ro);
+		int hrc = report_html(paths, n, run, html, &ro);
 		if (hrc != OVC_EXIT_OK || !json)
 			return hrc;
 	}

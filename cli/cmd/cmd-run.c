@@ -34,36 +34,6 @@ static volatile sig_atomic_t child_pid;
  * ovc stops with it (wait_child). */
 static volatile sig_atomic_t stop_forwarded;
 
-int ovc_mkdir_p(const char *path, unsigned mode)
-{
-	char *p = strdup(path);
-	if (!p)
-		return -1;
-	for (char *s = p + 1;; s++) {
-		if (*s != '/' && *s != '\0')
-			continue;
-		char c = *s;
-		*s = '\0';
-		if (mkdir(p, mode) != 0 && errno != EEXIST) {
-			int e = errno;
-			free(p);
-			errno = e;
-			return -1;
-		}
-		*s = c;
-		if (!c)
-			break;
-	}
-	struct stat st;
-	int rc = stat(p, &st);
-	if (rc == 0 && !S_ISDIR(st.st_mode)) {
-		errno = ENOTDIR;
-		rc = -1;
-	}
-	free(p);
-	return rc;
-}
-
 static int64_t now_ns(clockid_t clk)
 {
 	struct timespec ts;
@@ -242,19 +212,6 @@ static int create_run_file(const char *dir, char *path, size_t size)
 	}
 	errno = EEXIST;
 	return -1;
-}
-
-bool ovc_write_record(int fd, json_t *o)
-{
-	char *s = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	if (!s)
-		return false;
-	size_t n = strlen(s);
-	s[n] = '\n'; /* the terminating NUL's byte becomes the newline */
-	ssize_t w = write(fd, s, n + 1);
-	free(s);
-	return w == (ssize_t)(n + 1);
 }
 
 /* The signals `ovc run` passes on to its command, as a wrapper that stays
@@ -467,20 +424,6 @@ static pid_t wait_child(pid_t pid, int *wst, struct ovc_status *live)
 	if (pfd >= 0)
 		close(pfd);
 	return w;
-}
-
-char *ovc_absolute_dir(const char *dir)
-{
-	if (dir[0] == '/')
-		return strdup(dir);
-	char *cwd = getcwd(NULL, 0);
-	if (!cwd)
-		return NULL;
-	char *abs = malloc(strlen(cwd) + strlen(dir) + 2);
-	if (abs)
-		sprintf(abs, "%s/%s", cwd, dir);
-	free(cwd);
-	return abs;
 }
 
 static json_t *argv_json(char **cmd)

@@ -6,12 +6,9 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "cmd/files.h"
+#include "cmd/options.h"
 #include "render/render.h"
-
-/** Exit statuses of the CLI (STYLE.md). */
-#define OVC_EXIT_OK 0
-#define OVC_EXIT_FINDING 1
-#define OVC_EXIT_USAGE 2
 
 /** `ovc run [-o DIR] [--json] [-q] [--] CMD [ARG...]`. ARGV[0] is "run".
  * Returns CMD's exit status (128 + signal when killed), 127 when CMD does
@@ -39,17 +36,6 @@ int ovc_cmd_plot(int argc, char **argv);
  * or merged. ARGV[0] is "pprof". Returns 0, or 2 on bad usage, unreadable
  * input or when a profile cannot be written. */
 int ovc_cmd_pprof(int argc, char **argv);
-
-/** Reads the logs in PATHS (run RUN only when not NULL) and writes the
- * report with its charts as one HTML page to FILE ("-": stdout), sites as
- * RO says. Returns 0, or 2 when an input could not be read, nothing was
- * found or FILE cannot be written. */
-int ovc_report_html(char *const *paths, size_t n, const char *run,
-		    const char *file, const struct ovc_render_opts *ro);
-
-/** Parses the count of `--top` or `--frames`: a non-negative integer, or
- * "all" (OVC_ALL). Returns false on anything else. */
-bool ovc_parse_limit(const char *text, size_t *out);
 
 /** `ovc demo`: the two experiments of the article, each under `ovc run`. */
 int ovc_cmd_demo(int argc, char **argv);
@@ -100,56 +86,5 @@ int ovc_run_command(const struct ovc_run_opts *o);
 int ovc_report_paths(char *const *paths, size_t n, const char *run,
 		     bool json, FILE *out, const char *dir, bool require_logs,
 		     const struct ovc_render_opts *ro);
-
-/** Reads the logs in PATHS (only those of run RUN when not NULL) into a new
- * linked model in *OUT. Returns 0, 2 when an input could not be read (the
- * model holds the others), or 2 with *OUT NULL when no log was found (said
- * on stderr) or out of memory. */
-int ovc_read_model(char *const *paths, size_t n, const char *run,
-		   struct ovc_model **out);
-
-/** The value of option NAME at ARGV[*I] ("NAME V" or "NAME=V"), with *I
- * advanced past it; NULL when ARGV[*I] is not that option. *MISSING is set
- * when the option is there without a value (the caller says so). */
-const char *ovc_opt_value(int argc, char **argv, int *i, const char *name,
-			  bool *missing);
-
-/** Says on stderr that option ARG of command CMD needs a value (MISSING)
- * or is unknown, then prints USAGE there; returns OVC_EXIT_USAGE. */
-int ovc_opt_bad(const char *cmd, const char *arg, bool missing,
-		void (*usage)(FILE *));
-
-/** The paths ARGV[I..ARGC), or the default log directory "ovc-out" when
- * there are none; their number in *N. */
-char *const *ovc_paths_or_default(int argc, char **argv, int i, size_t *n);
-
-/** OUTPATH opened for writing (NULL or "-": stdout), or NULL after one
- * `ovc: PATH: cannot create: ...` line on stderr. */
-FILE *ovc_open_output(const char *outpath);
-
-/** ovc_read_model, then ovc_open_output(OUTPATH) into *OUT: *M is NULL
- * (and the model destroyed) when either fails, and the result is the exit
- * code to return then; otherwise ovc_read_model's result. */
-int ovc_read_model_to(char *const *paths, size_t n, const char *run,
-		      const char *outpath, struct ovc_model **m, FILE **out);
-
-/** Flushes and closes OUT from ovc_open_output(OUTPATH) (stdout stays
- * open). OK says whether writing went well so far; false (after one
- * `ovc: PATH: cannot write the WHAT` line on stderr) when it did not or
- * the flush or close failed. */
-bool ovc_close_output(FILE *out, const char *outpath, bool ok,
-		      const char *what);
-
-/** Appends record O (consumed) to FD as one line with one write(2).
- * False when it could not be written whole. */
-bool ovc_write_record(int fd, json_t *o);
-
-/** DIR made absolute (against the current directory; malloc'd), or NULL
- * when out of memory or the current directory is gone. */
-char *ovc_absolute_dir(const char *dir);
-
-/** Makes PATH and its missing parents as directories of mode MODE, like
- * `mkdir -p`. Returns 0 or -1 with errno set. */
-int ovc_mkdir_p(const char *path, unsigned mode);
 
 #endif
