@@ -1,5 +1,5 @@
-/* Gates: limits on process figures checked against a model, reported as
- * failure lines and JUnit XML (see gate.h). */
+/* Gates: limits on process figures, parsed from the command line and
+ * checked against a model (gate.h); told by render/render-gate.c. */
 #include "analyze/gate.h"
 
 #include <errno.h>
@@ -12,7 +12,6 @@
 #include "read/frames.h"
 #include "analyze/leaks.h"
 #include "ovc/options.h"
-#include "render/render-svg.h"
 #include "analyze/suite.h"
 
 static const struct {
@@ -261,30 +260,13 @@ bool ovc_gates_any(const struct ovc_gates *g)
 
 /* ---- checking ---- */
 
-/* One test case: a process (or the totals) and a limit. */
-struct gcase {
-	char *classname; /* "ovc.<exe name>" or "ovc.totals" */
-	char *name;      /* "pid 123 max-peak-live" */
-	char *what;      /* "t-over (pid 123, ovc.123.0.jsonl)" */
-	char *message;   /* "peak live 2.0 GiB > max-peak-live 1.0 GiB" */
-	bool failed;
-	bool skipped;
-	double seconds;
-};
-
-struct cases {
-	struct gcase *v;
-	size_t n, cap;
-	bool oom;
-};
-
-static void add_case(struct cases *c, struct gcase *g)
+void ovc_gate_cases_add(struct ovc_gate_cases *c, struct ovc_gate_case *g)
 {
 	if (c->oom)
 		goto drop;
 	if (c->n == c->cap) {
 		size_t ncap = c->cap ? c->cap * 2 : 16;
-		struct gcase *nv = realloc(c->v, ncap * sizeof *nv);
+		struct ovc_gate_case *nv = realloc(c->v, ncap * sizeof *nv);
 		if (!nv) {
 			c->oom = true;
 			goto drop;
@@ -416,58 +398,6 @@ static void proc_figures(const struct ovc_model *m, const struct ovc_proc *p,
 	f->abrupt_why = why;
 }
 
-/* Log strings in the JUnit file: escaped as in the charts (bytes that are
- * not UTF-8 become '?', so the file stays well-formed XML). */
-static void xml_put(FILE *f, const char *s)
-{
-	ovc_put_xml_apos(f, s ? s : "", "&apos;");
-}
-
-static bool write_junit(const char *path, const struct cases *c)
-{
-	FILE *f = fopen(path, "w");
-	if (!f)
-		return false;
-	size_t failures = 0, skipped = 0;
-	for (size_t i = 0; i < c->n; i++) {
-		failures += c->v[i].failed;
-		skipped += c->v[i].skipped;
-	}
-	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", f);
-	fprintf(f, "<testsuites name=\"ovc\" tests=\"%zu\" failures=\"%zu\" "
-		   "errors=\"0\" skipped=\"%zu\">\n",
-		c->n, failures, skipped);
-	fprintf(f, "  <testsuite name=\"ovc gates\" tests=\"%zu\" "
-		   "failures=\"%zu\" errors=\"0\" skipped=\"%zu\">\n",
-		c->n, failures, skipped);
-	for (size_t i = 0; i < c->n; i++) {
-		const struct gcase *g = &c->v[i];
-		fputs("    <testcase classname=\"", f);
-		xml_put(f, g->classname);
-		fputs("\" name=\"", f);
-		xml_put(f, g->name);
-		fprintf(f, "\" time=\"%.3f\"", g->seconds);
-		if (!g->failed && !g->skipped) {
-			fputs("/>\n", f);
-			continue;
-		}
-		fputs(">\n", f);
-		fputs(g->failed ? "      <failure type=\"ovc-gate\" message=\""
-				: "      <skipped message=\"",
-		      f);
-		xml_put(f, g->message);
-		fputs("\">", f);
-		xml_put(f, g->what);
-		fputs(": ", f);
-		xml_put(f, g->message);
-		fputs(g->failed ? "</failure>\n" : "</skipped>\n", f);
-		fputs("    </testcase>\n", f);
-	}
-	fputs("  </testsuite>\n</testsuites>\n", f);
-	bool ok = !ferror(f);
-	return fclose(f) == 0 && ok;
-}
-
 static char *dupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static char *dupf(const char *fmt, ...)
 {
@@ -481,7 +411,7 @@ static char *dupf(const char *fmt, ...)
 }
 
 /* Adds the cases of every set limit for one subject. */
-static void check_subject(const struct ovc_gates *g, struct cases *c,
+static void check_subject(const struct ovc_gates *g, struct ovc_gate_cases *c,
 			  const struct figures *f, const char *classname,
 			  const char *name, const char *what, double seconds)
 {
@@ -490,7 +420,7 @@ static void check_subject(const struct ovc_gates *g, struct cases *c,
 		if (!g->set[l])
 			continue;
 		bool skip;
-		struct gcase gc = {0};
+		struct ovc_gate_case gc = {0};
 		gc.failed = check_one(g, l, f, msg, sizeof msg, &skip);
 		gc.skipped = skip;
 		gc.classname = strdup(classname);
@@ -498,26 +428,24 @@ static void check_subject(const struct ovc_gates *g, struct cases *c,
 		gc.what = strdup(what);
 		gc.message = strdup(msg);
 		gc.seconds = seconds;
-		add_case(c, &gc);
+		ovc_gate_cases_add(c, &gc);
 	}
 }
 
-int ovc_gates_check(const struct ovc_gates *g, const struct ovc_model *m,
-		    FILE *out)
+bool ovc_gates_evaluate(const struct ovc_gates *g, const struct ovc_model *m,
+			struct ovc_gate_cases *c)
 {
-	struct cases c = {0};
 	bool *sel = calloc(m->nprocs + 1, sizeof *sel);
-	size_t nsel = 0;
 	char why[128];
 	if (!sel) {
 		fputs("ovc: out of memory\n", stderr);
-		return 2;
+		return false;
 	}
 	for (size_t i = 0; i < m->nprocs; i++) {
 		sel[i] = ovc_proc_matches(m->procs[i], g->only);
-		nsel += sel[i];
+		c->nsel += sel[i];
 	}
-	if (g->total && nsel) {
+	if (g->total && c->nsel) {
 		struct ovc_totals t;
 		struct figures f = {0};
 		ovc_totals_compute(m, sel, &t);
@@ -545,7 +473,7 @@ int ovc_gates_check(const struct ovc_gates *g, const struct ovc_model *m,
 		f.abrupt_why = why;
 		char *what = dupf("totals of %zu process image%s", t.images,
 				  t.images == 1 ? "" : "s");
-		check_subject(g, &c, &f, "ovc.totals", "totals",
+		check_subject(g, c, &f, "ovc.totals", "totals",
 			      what ? what : "totals", 0.0);
 		free(what);
 	} else {
@@ -562,69 +490,27 @@ int ovc_gates_check(const struct ovc_gates *g, const struct ovc_model *m,
 			char *what = dupf("%s (pid %" PRId64 ", %s)", p->exe,
 					  p->pid, p->log_name);
 			if (cls && name && what)
-				check_subject(g, &c, &f, cls, name, what,
+				check_subject(g, c, &f, cls, name, what,
 					      (double)ovc_proc_duration_ns(p) /
 						      1e9);
 			else
-				c.oom = true;
+				c->oom = true;
 			free(cls);
 			free(name);
 			free(what);
 		}
 	}
 	free(sel);
+	return true;
+}
 
-	size_t failures = 0;
-	for (size_t i = 0; i < c.n; i++) {
-		if (!c.v[i].failed)
-			continue;
-		failures++;
-		fputs("FAIL  ", out);
-		for (const char *s = c.v[i].what; *s; s++)
-			fputc((unsigned char)*s < 0x20 ? '?' : *s, out);
-		fprintf(out, ": %s\n", c.v[i].message);
+void ovc_gate_cases_free(struct ovc_gate_cases *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		free(c->v[i].classname);
+		free(c->v[i].name);
+		free(c->v[i].what);
+		free(c->v[i].message);
 	}
-	int rc = failures ? 1 : 0;
-	if (nsel == 0) {
-		fprintf(out, "FAIL  no process %s%s%s: nothing was checked\n",
-			g->only ? "matches --only '" : "was traced",
-			g->only ? g->only : "", g->only ? "'" : "");
-		struct gcase gc = {
-			.classname = strdup("ovc"),
-			.name = strdup("processes selected"),
-			.what = strdup(g->only ? g->only : "(all)"),
-			.message = strdup("no process was checked"),
-			.failed = true,
-		};
-		add_case(&c, &gc);
-		rc = 1;
-	}
-	size_t nlim = 0;
-	for (int l = 0; l < OVC_LIM_COUNT; l++)
-		nlim += g->set[l];
-	fprintf(out, "ovc: check: %zu limit%s on %s%zu process image%s: ",
-		nlim, nlim == 1 ? "" : "s", g->total ? "the totals of " : "",
-		nsel, nsel == 1 ? "" : "s");
-	if (rc)
-		fprintf(out, "%zu failure%s\n", failures + (nsel == 0),
-			failures + (nsel == 0) == 1 ? "" : "s");
-	else
-		fputs("all hold\n", out);
-	if (c.oom) {
-		fputs("ovc: out of memory\n", stderr);
-		rc = 2;
-	}
-	if (g->junit && !write_junit(g->junit, &c)) {
-		fprintf(stderr, "ovc: %s: cannot write the JUnit file: %s\n",
-			g->junit, strerror(errno));
-		rc = 2;
-	}
-	for (size_t i = 0; i < c.n; i++) {
-		free(c.v[i].classname);
-		free(c.v[i].name);
-		free(c.v[i].what);
-		free(c.v[i].message);
-	}
-	free(c.v);
-	return rc;
+	free(c->v);
 }

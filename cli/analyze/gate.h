@@ -51,12 +51,38 @@ bool ovc_gates_any(const struct ovc_gates *g);
 /** The lines of `--help` describing the gate options. */
 extern const char ovc_gates_help[];
 
-/** Checks the limits of G against the processes of M (linked): writes one
- * line per failure ("FAIL process: figure > limit") and a closing summary
- * to OUT, and the JUnit file when G->junit is set. Returns 0 when every
- * limit holds, 1 when one fails or no process was selected, 2 when the
- * JUnit file cannot be written. */
-int ovc_gates_check(const struct ovc_gates *g, const struct ovc_model *m,
-		    FILE *out);
+/** One result of a gate, a JUnit test case: a process (or the totals) and
+ * a limit. The strings are malloc'd. */
+struct ovc_gate_case {
+	char *classname; /**< "ovc.<exe name>" or "ovc.totals" */
+	char *name;      /**< "pid 123 max-peak-live" */
+	char *what;      /**< "t-over (pid 123, ovc.123.0.jsonl)" */
+	char *message;   /**< "peak live 2.0 GiB > max-peak-live 1.0 GiB" */
+	bool failed;
+	bool skipped;
+	double seconds;
+};
+
+/** The results of ovc_gates_evaluate(), in the order they are reported. */
+struct ovc_gate_cases {
+	struct ovc_gate_case *v;
+	size_t n, cap;
+	bool oom;    /**< a case was lost for want of memory */
+	size_t nsel; /**< process images selected (--only) */
+};
+
+/** Checks the limits of G against the processes of M (linked) into C
+ * (zeroed by the caller; freed with ovc_gate_cases_free() even on
+ * failure): one case per set limit and selected process, or per limit
+ * on the totals with G->total. Returns false, after one line on stderr,
+ * when out of memory before anything was checked. */
+bool ovc_gates_evaluate(const struct ovc_gates *g, const struct ovc_model *m,
+			struct ovc_gate_cases *c);
+
+/** Appends G (its strings taken) to C; frees them when out of memory. */
+void ovc_gate_cases_add(struct ovc_gate_cases *c, struct ovc_gate_case *g);
+
+/** Frees the cases of C. */
+void ovc_gate_cases_free(struct ovc_gate_cases *c);
 
 #endif

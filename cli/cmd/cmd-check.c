@@ -4,6 +4,7 @@
 
 #include "cmd/commands.h"
 #include "analyze/gate.h"
+#include "render/render-gate.h"
 #include "read/model.h"
 
 static void check_usage(FILE *f)

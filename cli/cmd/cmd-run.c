@@ -20,6 +20,7 @@
 
 #include "cmd/commands.h"
 #include "analyze/gate.h"
+#include "render/render-gate.h"
 #include "ovc/log-format.h"
 #include "read/status.h"
 

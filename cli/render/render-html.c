@@ -11,6 +11,7 @@
 #include "read/frames.h"
 #include "ovc/options.h"
 #include "render/render-svg.h"
+#include "render/format.h"
 
 #define HTML_SITES_DEFAULT 20
 

@@ -9,6 +9,7 @@
 #include "analyze/leaks.h"
 #include "ovc/options.h"
 #include "render/render.h"
+#include "render/format.h"
 
 #define LABEL_W 19 /* as in render-text.c */
 #define BYTES_W 10

@@ -9,6 +9,7 @@
 #include "read/model.h"
 #include "render/render.h"
 #include "read/snapshot.h"
+#include "render/format.h"
 
 #define LABEL_W 19
 #define BYTES_W 10

@@ -10,6 +10,7 @@
 #include "ovc/options.h"
 #include "render/render.h"
 #include "analyze/suite.h"
+#include "render/format.h"
 
 #define BYTES_W 10
 #define TREE_LABEL_W 52    /* columns of the tree before its figures */

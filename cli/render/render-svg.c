@@ -14,6 +14,7 @@
 #include "ovc/options.h"
 #include "render/render.h"
 #include "read/series.h"
+#include "render/format.h"
 
 /* Layout, in user units. */
 #define W OVC_SVG_WIDTH
@@ -36,71 +37,6 @@ static const char *const dashes[OVC_SER_COUNT] = {
 	[OVC_SER_LIVE] = "", [OVC_SER_VM] = " stroke-dasharray=\"7 3\"",
 	[OVC_SER_RSS] = "", [OVC_SER_ANON] = " stroke-dasharray=\"2 2\"",
 };
-
-/* Length of the UTF-8 sequence at S, or 0 when it is not one. */
-static size_t utf8_len(const unsigned char *s)
-{
-	size_t n;
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	for (size_t i = 1; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return n;
-}
-
-void ovc_put_xml(FILE *out, const char *str)
-{
-	ovc_put_xml_apos(out, str, "&#39;");
-}
-
-void ovc_put_xml_apos(FILE *out, const char *str, const char *apos)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	while (*s) {
-		switch (*s) {
-		case '&':
-			fputs("&amp;", out);
-			break;
-		case '<':
-			fputs("&lt;", out);
-			break;
-		case '>':
-			fputs("&gt;", out);
-			break;
-		case '"':
-			fputs("&quot;", out);
-			break;
-		case '\'':
-			fputs(apos, out);
-			break;
-		default:
-			if (*s < 0x20 || *s == 0x7f) {
-				fputc('?', out);
-			} else if (*s >= 0x80) {
-				size_t n = utf8_len(s);
-				if (!n) {
-					fputc('?', out);
-					break;
-				}
-				fwrite(s, 1, n, out);
-				s += n;
-				continue;
-			} else {
-				fputc(*s, out);
-			}
-		}
-		s++;
-	}
-}
 
 static const char *bytes(int64_t n, char *buf)
 {

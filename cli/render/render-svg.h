@@ -1,5 +1,4 @@
-/* Charts of processes over time as SVG (`ovc plot`, `ovc report --html`),
- * and the escaping that XML and HTML output of log text needs. */
+/* Charts of processes over time as SVG (`ovc plot`, `ovc report --html`). */
 #ifndef OVC_CLI_RENDER_SVG_H
 #define OVC_CLI_RENDER_SVG_H
 
@@ -11,14 +10,6 @@
 
 /** Width of a chart in user units (pixels at 100%). */
 #define OVC_SVG_WIDTH 960
-
-/** Writes S to OUT escaped for XML and HTML text and attribute values:
- * & < > " ' as entities, control characters and bytes that are not UTF-8
- * as '?'. Logs are untrusted: every string from them goes through here. */
-void ovc_put_xml(FILE *out, const char *s);
-/** The same, with the apostrophe written as APOS ("&apos;" in XML files
- * such as JUnit reports, where the HTML-safe "&#39;" is not needed). */
-void ovc_put_xml_apos(FILE *out, const char *s, const char *apos);
 
 /** Height in user units of the chart ovc_render_svg_chart() draws for P. */
 int ovc_svg_chart_height(const struct ovc_proc *p);

@@ -9,67 +9,12 @@
 #include "analyze/diagnose.h"
 #include "analyze/leaks.h"
 #include "ovc/options.h"
+#include "render/format.h"
 
 #define LABEL_W 19 /* width of the label column */
 #define BYTES_W 10 /* "1023.9 KiB" */
 #define CMD_MAX 160 /* longest command line shown before "..." */
 #define TABLE_CMD_MAX 60 /* the same in the table of processes */
-
-char *ovc_render_count(int64_t n, char *buf, size_t size)
-{
-	char digits[32];
-	int len = snprintf(digits, sizeof digits, "%" PRId64, n);
-	size_t o = 0;
-	for (int i = 0; i < len && o + 1 < size; i++) {
-		buf[o++] = digits[i];
-		int rest = len - i - 1;
-		if (digits[i] != '-' && rest > 0 && rest % 3 == 0 &&
-		    o + 1 < size)
-			buf[o++] = ',';
-	}
-	buf[o] = '\0';
-	return buf;
-}
-
-char *ovc_render_duration(int64_t ns, char *buf, size_t size)
-{
-	if (ns < 0)
-		ns = 0;
-	if (ns < 1000000)
-		snprintf(buf, size, "%" PRId64 " µs", ns / 1000);
-	else if (ns < 1000000000)
-		snprintf(buf, size, "%" PRId64 " ms", ns / 1000000);
-	else if (ns < (int64_t)60 * 1000000000)
-		snprintf(buf, size, "%.2f s", (double)ns / 1e9);
-	else {
-		int64_t s = ns / 1000000000;
-		if (s < 3600)
-			snprintf(buf, size, "%" PRId64 " min %02" PRId64 " s",
-				 s / 60, s % 60);
-		else
-			snprintf(buf, size, "%" PRId64 " h %02" PRId64 " min",
-				 s / 3600, s / 60 % 60);
-	}
-	return buf;
-}
-
-char *ovc_render_percent(double r, char *buf, size_t size)
-{
-	double pc = r * 100.0;
-	if (r <= 0.0)
-		snprintf(buf, size, "0%%");
-	else if (pc < 0.01)
-		snprintf(buf, size, "<0.01%%");
-	else if (pc < 1.0)
-		snprintf(buf, size, "%.2f%%", pc);
-	else if (pc < 10.0)
-		snprintf(buf, size, "%.1f%%", pc);
-	else if (pc > 99.5 && pc < 100.0)
-		snprintf(buf, size, ">99%%");
-	else
-		snprintf(buf, size, "%.0f%%", pc);
-	return buf;
-}
 
 static const char *bytes(int64_t n, char *buf)
 {

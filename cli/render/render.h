@@ -119,18 +119,6 @@ void ovc_render_text_machine(FILE *out, const struct ovc_host *h,
 /** The "totals" object of T (docs/report-json.md). */
 json_t *ovc_totals_json(const struct ovc_model *m, const struct ovc_totals *t);
 
-/** Writes N with thousands separators ("1,234,567") into BUF (>= 32 bytes);
- * returns BUF. */
-char *ovc_render_count(int64_t n, char *buf, size_t size);
-
-/** Writes a duration of NS nanoseconds for people ("850 µs", "212 ms",
- * "5.80 s", "3 min 07 s") into BUF; returns BUF. */
-char *ovc_render_duration(int64_t ns, char *buf, size_t size);
-
-/** Writes a touched ratio as a percentage ("100%", "0.42%", "<0.01%");
- * returns BUF. */
-char *ovc_render_percent(double ratio, char *buf, size_t size);
-
 /** Writes the diagnosis of P (of linked M) as lines of the text report:
  * the last moments of a killed process and its likely cause, the commit
  * analysis when a limit was crossed, the budget refusals. Nothing when
