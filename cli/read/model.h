@@ -248,6 +248,9 @@ struct ovc_model {
 	struct ovc_host host; /**< from the first process (after linking) */
 };
 
+/** Sets every figure of H unknown (-1), H->known false. */
+void ovc_host_init(struct ovc_host *h);
+
 /** Returns an empty model, or NULL when out of memory. */
 struct ovc_model *ovc_model_create(void);
 
@@ -272,10 +275,12 @@ void ovc_run_destroy(struct ovc_run *r);
 bool ovc_model_add_proc(struct ovc_model *m, struct ovc_proc *p);
 bool ovc_model_add_run(struct ovc_model *m, struct ovc_run *r);
 
-/** Sorts the processes by (start_unix_ns, pid, k), links exec successors,
+/** (link.c) Sorts the processes by (start_unix_ns, pid, k), links exec successors,
  * fork parents and run files, resolves how each image ended and takes the
  * host facts from the first process. Call once, after all logs are read. */
 void ovc_model_link(struct ovc_model *m);
+
+/* ---- figures derived from the aggregates (figures.c) ---- */
 
 /** Touched ratio of P: (peak anon rss - baseline anon rss) / peak live,
  * clamped to [0, 1]. Returns false when nothing was live (ratio undefined). */
@@ -322,6 +327,8 @@ struct ovc_site *ovc_proc_add_site(struct ovc_proc *p, int64_t id,
 
 /** The site of id ID in P, or NULL. */
 struct ovc_site *ovc_proc_site(const struct ovc_proc *p, int64_t id);
+
+/* ---- figures of sites (figures.c) ---- */
 
 /** Figures of site S: touched bytes of its unprobed live bytes are
  * extrapolated at the touched ratio of its probed bytes,
