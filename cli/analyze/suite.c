@@ -535,3 +535,20 @@ bool ovc_sites_merge(const struct ovc_model *m, struct ovc_symbolizer *sym,
 	out->n = w;
 	return true;
 }
+
+/* Whether untraced record U of image P is the program P's exec went to
+ * (shown at the end of its chain, not as a child). */
+bool ovc_untraced_exec_target(const struct ovc_proc *p,
+			      const struct ovc_untraced *u)
+{
+	if (p->end_kind != OVC_END_EXEC || p->successor || !p->exec_path ||
+	    strcmp(p->exec_path, u->path) != 0)
+		return false;
+	/* The last record for that path: earlier ones were other children
+	 * (vfork children write into their parent's log). */
+	for (const struct ovc_untraced *v = u + 1;
+	     v < p->untraced + p->nuntraced; v++)
+		if (strcmp(v->path, u->path) == 0)
+			return false;
+	return true;
+}

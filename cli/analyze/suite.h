@@ -68,6 +68,13 @@ struct ovc_tree {
  * of memory. */
 struct ovc_tree *ovc_tree_build(const struct ovc_model *m);
 
+/** Whether untraced record U of image P is the program P's exec went to
+ * (the end of its exec chain, not a child): P ended by exec into U's
+ * path, no traced image followed, and U is the last record for that
+ * path. */
+bool ovc_untraced_exec_target(const struct ovc_proc *p,
+			      const struct ovc_untraced *u);
+
 /** Frees T; NULL is a no-op. */
 void ovc_tree_free(struct ovc_tree *t);
 
