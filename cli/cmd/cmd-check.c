@@ -29,15 +29,10 @@ int ovc_cmd_check(int argc, char **argv)
 {
 	struct ovc_gates g = {0};
 	const char *run = NULL;
+	const char *a;
+	bool help = false;
 	int i = 1;
-	for (; i < argc; i++) {
-		const char *a = argv[i];
-		if (strcmp(a, "--") == 0) {
-			i++;
-			break;
-		}
-		if (a[0] != '-' || a[1] == '\0')
-			break;
+	for (; (a = ovc_opt_next(argc, argv, &i, check_usage, &help)); i++) {
 		int rc = ovc_gates_parse_opt(&g, argc, argv, &i, "check");
 		if (rc < 0)
 			return OVC_EXIT_USAGE;
@@ -47,15 +42,12 @@ int ovc_cmd_check(int argc, char **argv)
 			run = argv[++i];
 		} else if (strncmp(a, "--run=", 6) == 0) {
 			run = a + 6;
-		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			check_usage(stdout);
-			return OVC_EXIT_OK;
 		} else {
-			fprintf(stderr, "ovc: check: unknown option '%s'\n", a);
-			check_usage(stderr);
-			return OVC_EXIT_USAGE;
+			return ovc_opt_bad("check", a, false, check_usage);
 		}
 	}
+	if (help)
+		return OVC_EXIT_OK;
 	if (!ovc_gates_any(&g)) {
 		fputs("ovc: check: no limit given\n", stderr);
 		check_usage(stderr);

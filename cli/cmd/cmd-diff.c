@@ -720,16 +720,11 @@ static void diff_usage(FILE *f)
 int ovc_cmd_diff(int argc, char **argv)
 {
 	struct diff_opts o = {.min_bytes = MIN_BYTES_DEFAULT};
+	const char *a;
+	bool help = false;
 	int i = 1;
-	for (; i < argc; i++) {
-		const char *a = argv[i];
+	for (; (a = ovc_opt_next(argc, argv, &i, diff_usage, &help)); i++) {
 		const char *v = NULL;
-		if (strcmp(a, "--") == 0) {
-			i++;
-			break;
-		}
-		if (a[0] != '-' || a[1] == '\0')
-			break;
 		if (strcmp(a, "--json") == 0) {
 			o.json = true;
 		} else if (strcmp(a, "--all") == 0) {
@@ -761,15 +756,12 @@ int ovc_cmd_diff(int argc, char **argv)
 				return OVC_EXIT_USAGE;
 			}
 			o.min_bytes = (int64_t)mb;
-		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			diff_usage(stdout);
-			return OVC_EXIT_OK;
 		} else {
-			fprintf(stderr, "ovc: diff: unknown option '%s'\n", a);
-			diff_usage(stderr);
-			return OVC_EXIT_USAGE;
+			return ovc_opt_bad("diff", a, false, diff_usage);
 		}
 	}
+	if (help)
+		return OVC_EXIT_OK;
 	if (argc - i != 2) {
 		fputs("ovc: diff: wants two runs, BASE and NEW\n", stderr);
 		diff_usage(stderr);

@@ -41,20 +41,11 @@ int ovc_cmd_flame(int argc, char **argv)
 {
 	enum ovc_flame_weight weight = OVC_WEIGHT_UNTOUCHED;
 	const char *run = NULL, *outpath = NULL;
+	const char *a;
+	bool help = false;
 	int i = 1;
-	for (; i < argc; i++) {
-		const char *a = argv[i];
+	for (; (a = ovc_opt_next(argc, argv, &i, flame_usage, &help)); i++) {
 		const char *v = NULL;
-		if (strcmp(a, "--") == 0) {
-			i++;
-			break;
-		}
-		if (a[0] != '-' || a[1] == '\0')
-			break;
-		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			flame_usage(stdout);
-			return OVC_EXIT_OK;
-		}
 		bool missing = false;
 		if ((v = ovc_opt_value(argc, argv, &i, "--weight", &missing))) {
 			if (!parse_weight(v, &weight)) {
@@ -64,9 +55,7 @@ int ovc_cmd_flame(int argc, char **argv)
 					v);
 				return OVC_EXIT_USAGE;
 			}
-		} else if ((v = ovc_opt_value(argc, argv, &i, "-o", &missing)) ||
-			   (v = ovc_opt_value(argc, argv, &i, "--output",
-					      &missing))) {
+		} else if ((v = ovc_opt_output(argc, argv, &i, &missing))) {
 			outpath = v;
 		} else if ((v = ovc_opt_value(argc, argv, &i, "--run",
 					      &missing))) {
@@ -75,12 +64,11 @@ int ovc_cmd_flame(int argc, char **argv)
 			return ovc_opt_bad("flame", a, missing, flame_usage);
 		}
 	}
-	size_t n;
-	char *const *paths = ovc_paths_or_default(argc, argv, i, &n);
-
+	if (help)
+		return OVC_EXIT_OK;
 	struct ovc_model *m;
 	FILE *out;
-	int rc = ovc_read_model_to(paths, n, run, outpath, &m, &out);
+	int rc = ovc_read_operands_to(argc, argv, i, run, outpath, &m, &out);
 	if (!m)
 		return rc;
 	struct ovc_symbolizer *sym = ovc_sym_new();

@@ -42,19 +42,10 @@ int ovc_cmd_plot(int argc, char **argv)
 	const char *run = NULL, *outpath = NULL;
 	int html = -1; /* -1: from the output's name */
 	size_t max = 8;
+	const char *a;
+	bool help = false;
 	int i = 1;
-	for (; i < argc; i++) {
-		const char *a = argv[i];
-		if (strcmp(a, "--") == 0) {
-			i++;
-			break;
-		}
-		if (a[0] != '-' || a[1] == '\0')
-			break;
-		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			plot_usage(stdout);
-			return OVC_EXIT_OK;
-		}
+	for (; (a = ovc_opt_next(argc, argv, &i, plot_usage, &help)); i++) {
 		if (strcmp(a, "--html") == 0) {
 			html = 1;
 			continue;
@@ -65,8 +56,7 @@ int ovc_cmd_plot(int argc, char **argv)
 		}
 		const char *v;
 		bool missing = false;
-		if ((v = ovc_opt_value(argc, argv, &i, "-o", &missing)) ||
-		    (v = ovc_opt_value(argc, argv, &i, "--output", &missing))) {
+		if ((v = ovc_opt_output(argc, argv, &i, &missing))) {
 			outpath = v;
 		} else if ((v = ovc_opt_value(argc, argv, &i, "--run",
 					      &missing))) {
@@ -84,15 +74,14 @@ int ovc_cmd_plot(int argc, char **argv)
 			return ovc_opt_bad("plot", a, missing, plot_usage);
 		}
 	}
+	if (help)
+		return OVC_EXIT_OK;
 	if (html < 0)
 		html = outpath && (ends_with(outpath, ".html") ||
 				   ends_with(outpath, ".htm"));
-	size_t n;
-	char *const *paths = ovc_paths_or_default(argc, argv, i, &n);
-
 	struct ovc_model *m;
 	FILE *out;
-	int rc = ovc_read_model_to(paths, n, run, outpath, &m, &out);
+	int rc = ovc_read_operands_to(argc, argv, i, run, outpath, &m, &out);
 	if (!m)
 		return rc;
 	struct ovc_symbolizer *sym = ovc_sym_new();

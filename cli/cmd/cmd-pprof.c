@@ -122,28 +122,17 @@ int ovc_cmd_pprof(int argc, char **argv)
 {
 	const char *run = NULL, *outpath = NULL;
 	bool merge = false, symbolize = true;
+	const char *a;
+	bool help = false;
 	int i = 1;
-	for (; i < argc; i++) {
-		const char *a = argv[i];
+	for (; (a = ovc_opt_next(argc, argv, &i, pprof_usage, &help)); i++) {
 		const char *v = NULL;
 		bool missing = false;
-		if (strcmp(a, "--") == 0) {
-			i++;
-			break;
-		}
-		if (a[0] != '-' || a[1] == '\0')
-			break;
-		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			pprof_usage(stdout);
-			return OVC_EXIT_OK;
-		}
 		if (strcmp(a, "--merge") == 0) {
 			merge = true;
 		} else if (strcmp(a, "--no-symbolize") == 0) {
 			symbolize = false;
-		} else if ((v = ovc_opt_value(argc, argv, &i, "-o", &missing)) ||
-			   (v = ovc_opt_value(argc, argv, &i, "--output",
-					      &missing))) {
+		} else if ((v = ovc_opt_output(argc, argv, &i, &missing))) {
 			if (!v[0]) {
 				fputs("ovc: pprof: -o needs a file or a "
 				      "directory\n",
@@ -158,6 +147,8 @@ int ovc_cmd_pprof(int argc, char **argv)
 			return ovc_opt_bad("pprof", a, missing, pprof_usage);
 		}
 	}
+	if (help)
+		return OVC_EXIT_OK;
 	size_t n;
 	char *const *paths = ovc_paths_or_default(argc, argv, i, &n);
 

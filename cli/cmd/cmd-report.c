@@ -94,15 +94,10 @@ int ovc_cmd_report(int argc, char **argv)
 	bool json = false, missing = false;
 	const char *run = NULL, *v, *html = NULL;
 	struct ovc_render_opts ro = {0};
+	const char *a;
+	bool help = false;
 	int i = 1;
-	for (; i < argc; i++) {
-		const char *a = argv[i];
-		if (strcmp(a, "--") == 0) {
-			i++;
-			break;
-		}
-		if (a[0] != '-' || a[1] == '\0')
-			break;
+	for (; (a = ovc_opt_next(argc, argv, &i, report_usage, &help)); i++) {
 		if (strcmp(a, "--json") == 0) {
 			json = true;
 		} else if (strcmp(a, "--leaks") == 0) {
@@ -148,13 +143,12 @@ int ovc_cmd_report(int argc, char **argv)
 					v);
 				return OVC_EXIT_USAGE;
 			}
-		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			report_usage(stdout);
-			return OVC_EXIT_OK;
 		} else {
 			return ovc_opt_bad("report", a, missing, report_usage);
 		}
 	}
+	if (help)
+		return OVC_EXIT_OK;
 	size_t n;
 	char *const *paths = ovc_paths_or_default(argc, argv, i, &n);
 	if (html) {

@@ -656,15 +656,10 @@ int ovc_cmd_run(int argc, char **argv)
 	 * runs (ovc_gates_parse_list), reachable from here to the end. */
 	static struct ovc_gates gates;
 	int gate_rc;
+	const char *a;
+	bool help = false;
 	int i = 1;
-	for (; i < argc; i++) {
-		const char *a = argv[i];
-		if (strcmp(a, "--") == 0) {
-			i++;
-			break;
-		}
-		if (a[0] != '-' || a[1] == '\0')
-			break;
+	for (; (a = ovc_opt_next(argc, argv, &i, run_usage, &help)); i++) {
 		if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "ovc: run: %s needs a directory\n",
@@ -683,19 +678,16 @@ int ovc_cmd_run(int argc, char **argv)
 			o.quiet = true;
 		} else if (strcmp(a, "--no-status") == 0) {
 			o.no_status = true;
-		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			run_usage(stdout);
-			return OVC_EXIT_OK;
 		} else if ((gate_rc = ovc_gates_parse_opt(&gates, argc, argv,
 							  &i, "run")) != 0) {
 			if (gate_rc < 0)
 				return OVC_EXIT_USAGE;
 		} else {
-			fprintf(stderr, "ovc: run: unknown option '%s'\n", a);
-			run_usage(stderr);
-			return OVC_EXIT_USAGE;
+			return ovc_opt_bad("run", a, false, run_usage);
 		}
 	}
+	if (help)
+		return OVC_EXIT_OK;
 	if (i >= argc) {
 		fputs("ovc: run: no command given\n", stderr);
 		run_usage(stderr);

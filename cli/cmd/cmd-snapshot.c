@@ -288,19 +288,10 @@ int ovc_cmd_snapshot(int argc, char **argv)
 	uint64_t count = 0;
 	const char *out_dir = NULL, *v;
 	struct ovc_snap_render_opts ro = {0};
+	const char *a;
+	bool help = false;
 	int i = 1;
-	for (; i < argc; i++) {
-		const char *a = argv[i];
-		if (strcmp(a, "--") == 0) {
-			i++;
-			break;
-		}
-		if (a[0] != '-' || a[1] == '\0')
-			break;
-		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			snapshot_usage(stdout);
-			return OVC_EXIT_OK;
-		}
+	for (; (a = ovc_opt_next(argc, argv, &i, snapshot_usage, &help)); i++) {
 		if (strcmp(a, "--json") == 0) {
 			json = true;
 		} else if (strcmp(a, "--all") == 0) {
@@ -342,9 +333,7 @@ int ovc_cmd_snapshot(int argc, char **argv)
 				return OVC_EXIT_USAGE;
 			}
 			count = c;
-		} else if ((v = ovc_opt_value(argc, argv, &i, "-o", &missing)) ||
-			   (v = ovc_opt_value(argc, argv, &i, "--output",
-					      &missing))) {
+		} else if ((v = ovc_opt_output(argc, argv, &i, &missing))) {
 			out_dir = v;
 		} else {
 			if (missing)
@@ -359,6 +348,8 @@ int ovc_cmd_snapshot(int argc, char **argv)
 			return OVC_EXIT_USAGE;
 		}
 	}
+	if (help)
+		return OVC_EXIT_OK;
 	if (i >= argc) {
 		fputs("ovc: snapshot: no PID given\n", stderr);
 		snapshot_usage(stderr);

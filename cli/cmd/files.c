@@ -145,3 +145,11 @@ char *ovc_absolute_dir(const char *dir)
 	free(cwd);
 	return abs;
 }
+
+int ovc_read_operands_to(int argc, char **argv, int i, const char *run,
+			 const char *outpath, struct ovc_model **m, FILE **out)
+{
+	size_t n;
+	char *const *paths = ovc_paths_or_default(argc, argv, i, &n);
+	return ovc_read_model_to(paths, n, run, outpath, m, out);
+}

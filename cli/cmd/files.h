@@ -35,6 +35,11 @@ FILE *ovc_open_output(const char *outpath);
 int ovc_read_model_to(char *const *paths, size_t n, const char *run,
 		      const char *outpath, struct ovc_model **m, FILE **out);
 
+/** ovc_read_model_to on the operands ARGV[I..ARGC), or on "ovc-out" when
+ * there are none (ovc_paths_or_default). */
+int ovc_read_operands_to(int argc, char **argv, int i, const char *run,
+			 const char *outpath, struct ovc_model **m, FILE **out);
+
 /** Flushes and closes OUT from ovc_open_output(OUTPATH) (stdout stays
  * open). OK says whether writing went well so far; false (after one
  * `ovc: PATH: cannot write the WHAT` line on stderr) when it did not or

@@ -63,3 +63,29 @@ const char *ovc_opt_value(int argc, char **argv, int *i, const char *name,
 	}
 	return argv[++*i];
 }
+
+const char *ovc_opt_next(int argc, char **argv, int *i, void (*usage)(FILE *),
+			 bool *help)
+{
+	if (*i >= argc)
+		return NULL;
+	const char *a = argv[*i];
+	if (strcmp(a, "--") == 0) {
+		++*i;
+		return NULL;
+	}
+	if (a[0] != '-' || a[1] == '\0')
+		return NULL;
+	if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+		usage(stdout);
+		*help = true;
+		return NULL;
+	}
+	return a;
+}
+
+const char *ovc_opt_output(int argc, char **argv, int *i, bool *missing)
+{
+	const char *v = ovc_opt_value(argc, argv, i, "-o", missing);
+	return v ? v : ovc_opt_value(argc, argv, i, "--output", missing);
+}

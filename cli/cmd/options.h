@@ -12,6 +12,19 @@
 #define OVC_EXIT_FINDING 1
 #define OVC_EXIT_USAGE 2
 
+/** The option at ARGV[*I] of a command's line, or NULL where the options
+ * end: at the end, at "--" (*I is advanced past it), at "-" or a word that
+ * does not start with '-' (*I stays on it: the first operand), or at "-h"
+ * or "--help", which print USAGE on stdout and set *HELP (the command then
+ * returns OVC_EXIT_OK). The loop: `for (; (a = ovc_opt_next(argc, argv,
+ * &i, usage, &help)); i++)`. */
+const char *ovc_opt_next(int argc, char **argv, int *i, void (*usage)(FILE *),
+			 bool *help);
+
+/** The value of option "-o" or "--output" at ARGV[*I], as
+ * ovc_opt_value() gives it. */
+const char *ovc_opt_output(int argc, char **argv, int *i, bool *missing);
+
 /** The value of option NAME at ARGV[*I] ("NAME V" or "NAME=V"), with *I
  * advanced past it; NULL when ARGV[*I] is not that option. *MISSING is set
  * when the option is there without a value (the caller says so). */
