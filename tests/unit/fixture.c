@@ -1,5 +1,5 @@
 /* The temporary directory, model and warning stream of the log-reading unit
- * tests (fixture.h). */
+ * tests, and logs written there and read (fixture.h). */
 #include "fixture.h"
 
 #include <check.h>
@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "read/logread.h"
 
 char fx_dir[64];
 char *fx_errbuf;
@@ -43,4 +45,16 @@ void fx_teardown(void)
 	fx_errbuf = NULL;
 	ovc_model_destroy(fx_model);
 	fx_model = NULL;
+}
+
+void fx_read_log(const char *name, const char *text)
+{
+	char path[512];
+	snprintf(path, sizeof path, "%s/%s", fx_dir, name);
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+	struct ovc_read_opts o = {.err = fx_err};
+	ck_assert_int_eq(ovc_logread_file(fx_model, path, &o), OVC_READ_OK);
 }

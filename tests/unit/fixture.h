@@ -16,6 +16,9 @@ extern struct ovc_model *fx_model;
 /** Check setup: makes the directory (named after NAME), the stream, the
  * model. */
 void fx_setup_named(const char *name);
+/** Writes TEXT as log NAME in fx_dir and reads it into fx_model (a Check
+ * failure when it is not read). */
+void fx_read_log(const char *name, const char *text);
 /** Check teardown: removes the directory and its files, frees the rest. */
 void fx_teardown(void);
 

@@ -1,6 +1,6 @@
-/* Unit tests of leaks (cli/analyze/leaks.c) and of the pprof profile
- * (cli/render/render-pprof.c): a hand-written log read into the model, the
- * profile decoded again with protobuf-c and checked field by field. */
+/* Unit tests of the pprof profile (cli/render/render-pprof.c): a
+ * hand-written log (sites-log.h) read into the model, the profile decoded
+ * again with protobuf-c and checked field by field. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,95 +8,15 @@
 #include <zlib.h>
 
 #include "fixture.h"
-#include "analyze/leaks.h"
-#include "read/logread.h"
+#include "sites-log.h"
 #include "read/model.h"
 #include "render/pprof.h"
 #include "profile.pb-c.h"
-
-#define PROC(pid)                                                              \
-	"{\"t\":\"proc\",\"format\":\"ovc-log\",\"version\":1,\"pid\":" #pid   \
-	",\"ppid\":99,\"exe\":\"/opt/app/bin/app\",\"argv\":[\"app\"],"       \
-	"\"run\":\"r1\",\"origin\":\"start\",\"start_unix_ns\":1000}\n"
-#define MODS                                                                   \
-	"{\"t\":\"mod\",\"id\":0,\"path\":\"/opt/app/bin/app\",\"base\":4096," \
-	"\"lo\":4096,\"hi\":8192,\"build_id\":\"abcd\"}\n"                    \
-	"{\"t\":\"mod\",\"id\":3,\"path\":\"/nonexistent/libc.so.6\","         \
-	"\"base\":65536,\"lo\":65536,\"hi\":131072,\"build_id\":\"\"}\n"
-#define SITES                                                                  \
-	"{\"t\":\"site\",\"id\":7,\"frames\":[[0,272],[3,80],[-1,99999]]}\n"   \
-	"{\"t\":\"ss\",\"ns\":5,\"id\":7,\"blocks\":2,\"requested\":400,"     \
-	"\"live\":300,\"peak_live\":400,\"touched\":100,\"unprobed\":0,"      \
-	"\"live_blocks\":1,\"live_sd\":0,\"sampled\":false,"                  \
-	"\"shared_pages\":false}\n"                                            \
-	"{\"t\":\"site\",\"id\":8,\"frames\":[[0,300],[3,80]]}\n"              \
-	"{\"t\":\"ss\",\"ns\":5,\"id\":8,\"blocks\":90,\"requested\":9000,"   \
-	"\"live\":5000,\"peak_live\":9000,\"touched\":9000,\"unprobed\":0,"   \
-	"\"live_blocks\":50,\"live_sd\":1200,\"sampled\":true,"               \
-	"\"shared_pages\":true}\n"                                             \
-	"{\"t\":\"site\",\"id\":9,\"frames\":[[0,300]]}\n"                     \
-	"{\"t\":\"ss\",\"ns\":5,\"id\":9,\"blocks\":1,\"requested\":64,"      \
-	"\"live\":0,\"peak_live\":64,\"touched\":0,\"unprobed\":0,"           \
-	"\"live_blocks\":0,\"live_sd\":0,\"sampled\":false,"                  \
-	"\"shared_pages\":false}\n"
-#define END "{\"t\":\"end\",\"ns\":9,\"kind\":\"exit\",\"code\":0}\n"
 
 static void setup(void)
 {
 	fx_setup_named("pprof");
 }
-
-/* Writes TEXT as log NAME and reads it into fx_model. */
-static void read_log(const char *name, const char *text)
-{
-	char path[512];
-	snprintf(path, sizeof path, "%s/%s", fx_dir, name);
-	FILE *f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs(text, f);
-	fclose(f);
-	struct ovc_read_opts o = {.err = fx_err};
-	ck_assert_int_eq(ovc_logread_file(fx_model, path, &o), OVC_READ_OK);
-}
-
-START_TEST(test_pprof_leaks)
-{
-	read_log("ovc.100.0.jsonl", PROC(100) MODS SITES END);
-	read_log("ovc.101.0.jsonl", PROC(101) MODS SITES); /* killed */
-	ovc_model_link(fx_model);
-	ck_assert_uint_eq(fx_errlen, 0);
-	struct ovc_proc *p = fx_model->procs[0], *q = fx_model->procs[1];
-	ck_assert_int_eq(p->pid, 100);
-	const char *why = "x";
-	ck_assert(ovc_proc_leaks_known(p, &why));
-	ck_assert_ptr_null(why);
-	ck_assert(!ovc_proc_leaks_known(q, &why));
-	ck_assert_ptr_nonnull(why);
-
-	struct ovc_leak l;
-	ovc_site_leak(ovc_proc_site(p, 7), &l);
-	ck_assert_int_eq(l.bytes, 300);
-	ck_assert_int_eq(l.blocks, 1);
-	ck_assert_int_eq(l.sd_bytes, 0);
-	ck_assert(!l.estimated);
-	ovc_site_leak(ovc_proc_site(p, 8), &l);
-	ck_assert(l.estimated);
-	ck_assert_int_eq(l.sd_bytes, 1200);
-
-	ovc_proc_leak(p, &l);
-	ck_assert_int_eq(l.bytes, 5300);
-	ck_assert_int_eq(l.blocks, 51);
-	ck_assert_int_eq(l.sd_bytes, 1200); /* sqrt(1200^2 + 0^2) */
-	ck_assert(l.estimated);
-	ovc_proc_leak(q, &l); /* not known: nothing */
-	ck_assert_int_eq(l.bytes, 0);
-
-	size_t order[3];
-	ck_assert_uint_eq(ovc_proc_rank_leaks(p, order), 2);
-	ck_assert_int_eq(p->sites[order[0]].id, 8);
-	ck_assert_int_eq(p->sites[order[1]].id, 7);
-}
-END_TEST
 
 /* The profile of the processes of fx_model (merged), decoded. */
 static Perftools__Profiles__Profile *profile_of(bool merged)
@@ -168,7 +88,7 @@ static const char *label(const Perftools__Profiles__Profile *pr,
 
 START_TEST(test_pprof_profile)
 {
-	read_log("ovc.100.0.jsonl", PROC(100) MODS SITES END);
+	fx_read_log("ovc.100.0.jsonl", PROC(100) MODS SITES END);
 	ovc_model_link(fx_model);
 	Perftools__Profiles__Profile *pr = profile_of(false);
 
@@ -250,8 +170,8 @@ END_TEST
 
 START_TEST(test_pprof_merged)
 {
-	read_log("ovc.100.0.jsonl", PROC(100) MODS SITES END);
-	read_log("ovc.101.0.jsonl", PROC(101) MODS SITES); /* killed */
+	fx_read_log("ovc.100.0.jsonl", PROC(100) MODS SITES END);
+	fx_read_log("ovc.101.0.jsonl", PROC(101) MODS SITES); /* killed */
 	ovc_model_link(fx_model);
 	Perftools__Profiles__Profile *pr = profile_of(true);
 	/* a mapping per module of each process: addresses do not mix */
@@ -276,7 +196,6 @@ int main(void)
 	Suite *s = suite_create("pprof");
 	TCase *tc = tcase_create("pprof");
 	tcase_add_checked_fixture(tc, setup, fx_teardown);
-	tcase_add_test(tc, test_pprof_leaks);
 	tcase_add_test(tc, test_pprof_profile);
 	tcase_add_test(tc, test_pprof_merged);
 	suite_add_tcase(s, tc);
