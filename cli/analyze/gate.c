@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ovc/options.h"
 #include "read/frames.h"
 #include "analyze/leaks.h"
-#include "ovc/options.h"
 #include "analyze/suite.h"
 
 static const struct {

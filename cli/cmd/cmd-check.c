@@ -2,10 +2,10 @@
  * limit holds, 1 when one fails, 2 on bad usage or unreadable input. */
 #include <string.h>
 
-#include "cmd/commands.h"
+#include "read/model.h"
 #include "analyze/gate.h"
 #include "render/render-gate.h"
-#include "read/model.h"
+#include "cmd/commands.h"
 
 static void check_usage(FILE *f)
 {

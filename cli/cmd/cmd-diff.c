@@ -8,12 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyze/diff.h"
-#include "cmd/commands.h"
 #include "ovc/options.h"
 #include "read/model.h"
 #include "read/symbolize.h"
+#include "analyze/diff.h"
 #include "render/render-diff.h"
+#include "cmd/commands.h"
 
 /* Changes smaller than this many bytes are noise unless told otherwise. */
 #define MIN_BYTES_DEFAULT (64 * 1024)

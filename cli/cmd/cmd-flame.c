@@ -2,9 +2,9 @@
 #include <errno.h>
 #include <string.h>
 
-#include "cmd/commands.h"
 #include "read/model.h"
 #include "render/render.h"
+#include "cmd/commands.h"
 
 static void flame_usage(FILE *f)
 {

@@ -5,10 +5,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include "cmd/commands.h"
 #include "read/model.h"
 #include "render/render-html.h"
 #include "render/render-svg.h"
+#include "cmd/commands.h"
 
 static void plot_usage(FILE *f)
 {

@@ -6,10 +6,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cmd/commands.h"
 #include "read/frames.h"
 #include "read/model.h"
 #include "render/pprof.h"
+#include "cmd/commands.h"
 
 #define DEFAULT_DIR "ovc-pprof"
 #define DEFAULT_MERGED "ovc.pb.gz"

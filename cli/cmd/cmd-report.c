@@ -4,10 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd/commands.h"
 #include "read/model.h"
 #include "render/render-html.h"
 #include "render/render.h"
+#include "cmd/commands.h"
 
 int ovc_report_paths(char *const *paths, size_t n, const char *run,
 		     bool json, FILE *out, const char *dir, bool require_logs,

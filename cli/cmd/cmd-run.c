@@ -18,12 +18,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cmd/commands.h"
-#include "cmd/run-target.h"
-#include "analyze/gate.h"
-#include "render/render-gate.h"
 #include "ovc/log-format.h"
 #include "read/status.h"
+#include "analyze/gate.h"
+#include "render/render-gate.h"
+#include "cmd/commands.h"
+#include "cmd/run-target.h"
 
 extern char **environ;
 

@@ -12,9 +12,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cmd/commands.h"
 #include "ovc/log-format.h"
 #include "read/snapshot.h"
+#include "cmd/commands.h"
 
 static void snapshot_usage(FILE *f)
 {

@@ -6,9 +6,9 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "render/render.h"
 #include "cmd/files.h"
 #include "cmd/options.h"
-#include "render/render.h"
 
 /** `ovc run [-o DIR] [--json] [-q] [--] CMD [ARG...]`. ARGV[0] is "run".
  * Returns CMD's exit status (128 + signal when killed), 127 when CMD does

@@ -7,8 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cmd/options.h"
 #include "read/logread.h"
+#include "cmd/options.h"
 
 static void no_logs(char *const *paths, size_t n)
 {

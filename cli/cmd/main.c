@@ -2,8 +2,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cmd/commands.h"
 #include "ovc/options.h"
+#include "cmd/commands.h"
 
 #ifndef OVC_VERSION
 #define OVC_VERSION "0.1.0"

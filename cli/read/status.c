@@ -17,9 +17,9 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "read/frames.h"
 #include "ovc/log-format.h"
 #include "ovc/options.h"
+#include "read/frames.h"
 
 /* Bytes read from one log per update at most; beyond, the reader skips
  * ahead (the line is a glimpse, not the report). */

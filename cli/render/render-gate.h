@@ -5,8 +5,8 @@
 
 #include <stdio.h>
 
-#include "analyze/gate.h"
 #include "read/model.h"
+#include "analyze/gate.h"
 
 /** Checks the limits of G against the processes of M (linked): writes one
  * line per failure ("FAIL process: figure > limit") and a closing summary

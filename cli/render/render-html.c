@@ -7,11 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyze/diagnose.h"
-#include "read/frames.h"
 #include "ovc/options.h"
-#include "render/render-svg.h"
+#include "read/frames.h"
+#include "analyze/diagnose.h"
 #include "render/format.h"
+#include "render/render-svg.h"
 
 #define HTML_SITES_DEFAULT 20
 

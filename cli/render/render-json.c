@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyze/diagnose.h"
 #include "read/frames.h"
+#include "analyze/diagnose.h"
 #include "analyze/leaks.h"
 
 /* A JSON integer, or null where the model says unknown (negative). */

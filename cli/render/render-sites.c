@@ -5,11 +5,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ovc/options.h"
 #include "read/frames.h"
 #include "analyze/leaks.h"
-#include "ovc/options.h"
-#include "render/render.h"
 #include "render/format.h"
+#include "render/render.h"
 
 #define LABEL_W 19 /* as in render-text.c */
 #define BYTES_W 10

@@ -7,9 +7,9 @@
 
 #include "ovc/options.h"
 #include "read/model.h"
-#include "render/render.h"
 #include "read/snapshot.h"
 #include "render/format.h"
+#include "render/render.h"
 
 #define LABEL_W 19
 #define BYTES_W 10

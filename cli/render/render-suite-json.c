@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyze/suite.h"
 #include "read/frames.h"
+#include "analyze/suite.h"
 #include "render/render.h"
 
 /* ---- JSON ---- */

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyze/suite.h"
 #include "ovc/options.h"
 #include "read/frames.h"
+#include "analyze/suite.h"
 #include "render/format.h"
 #include "render/render-tree.h"
 #include "render/render.h"

@@ -9,12 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyze/diagnose.h"
-#include "read/frames.h"
 #include "ovc/options.h"
-#include "render/render.h"
+#include "read/frames.h"
 #include "read/series.h"
+#include "analyze/diagnose.h"
 #include "render/format.h"
+#include "render/render.h"
 
 /* Layout, in user units. */
 #define W OVC_SVG_WIDTH

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ovc/options.h"
 #include "analyze/diagnose.h"
 #include "analyze/leaks.h"
-#include "ovc/options.h"
 #include "render/format.h"
 
 #define LABEL_W 19 /* width of the label column */

@@ -5,8 +5,8 @@
 
 #include <stdio.h>
 
-#include "analyze/suite.h"
 #include "read/model.h"
+#include "analyze/suite.h"
 
 /** Writes tree T of M (linked) as the text report's "process tree":
  * children under parents, exec chains on one line ("sh → make → cc1"),

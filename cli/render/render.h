@@ -9,8 +9,8 @@
 #include <jansson.h>
 
 #include "read/model.h"
-#include "analyze/suite.h"
 #include "read/symbolize.h"
+#include "analyze/suite.h"
 
 /** Sites per process in the text report unless told otherwise. */
 #define OVC_TOP_TEXT_DEFAULT 10
