@@ -97,6 +97,11 @@ enum ovc_snap_error ovc_snap_read(int64_t pid, bool scan, struct ovc_snap *s,
  * skipped. Returns false when out of memory. */
 bool ovc_snap_parse_smaps(FILE *f, struct ovc_snap *s);
 
+/** (smaps.c) Replaces each byte of S that is not part of a valid UTF-8
+ * sequence with '?': paths, names and arguments of a process may hold any
+ * bytes, and JSON strings must be UTF-8. */
+void ovc_snap_make_utf8(char *s);
+
 /** Frees what S holds; S itself is the caller's. */
 void ovc_snap_free(struct ovc_snap *s);
 
