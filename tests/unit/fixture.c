@@ -58,3 +58,38 @@ void fx_read_log(const char *name, const char *text)
 	struct ovc_read_opts o = {.err = fx_err};
 	ck_assert_int_eq(ovc_logread_file(fx_model, path, &o), OVC_READ_OK);
 }
+
+unsigned fx_count(const char *hay, const char *needle)
+{
+	unsigned n = 0;
+	for (const char *p = hay; p && (p = strstr(p, needle)); p++)
+		n++;
+	return n;
+}
+
+struct ovc_site *fx_add_site(struct ovc_proc *p, int64_t id, int64_t req,
+				    int64_t touched, int64_t unprobed)
+{
+	struct ovc_frame fr[2] = {{0, (uint64_t)(0x100 + id)}, {0, 0x900}};
+	bool dup;
+	struct ovc_site *s = ovc_proc_add_site(p, id, fr, 2, &dup);
+	ck_assert_ptr_nonnull(s);
+	s->has_figures = true;
+	s->blocks = 1;
+	s->requested_bytes = req;
+	s->live_bytes = req;
+	s->peak_live_bytes = req;
+	s->touched_bytes = touched;
+	s->unprobed_bytes = unprobed;
+	return s;
+}
+
+struct ovc_proc *fx_new_proc(const char *exe)
+{
+	struct ovc_proc *p = ovc_proc_create("ovc.1.0.jsonl");
+	ck_assert_ptr_nonnull(p);
+	free(p->exe);
+	p->exe = strdup(exe);
+	ck_assert(ovc_model_add_proc(fx_model, p));
+	return p;
+}

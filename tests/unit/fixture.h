@@ -3,6 +3,7 @@
 #ifndef OVC_TEST_FIXTURE_H
 #define OVC_TEST_FIXTURE_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "read/model.h"
@@ -19,6 +20,14 @@ void fx_setup_named(const char *name);
 /** Writes TEXT as log NAME in fx_dir and reads it into fx_model (a Check
  * failure when it is not read). */
 void fx_read_log(const char *name, const char *text);
+/** How many times NEEDLE occurs in HAY (NULL: none). */
+unsigned fx_count(const char *hay, const char *needle);
+/** A new process of fx_model (added to it) with executable EXE. */
+struct ovc_proc *fx_new_proc(const char *exe);
+/** Adds to P a site of id ID with figures: REQ bytes requested, live and
+ * peak live, TOUCHED touched, UNPROBED unprobed; two frames in module 0. */
+struct ovc_site *fx_add_site(struct ovc_proc *p, int64_t id, int64_t req,
+			     int64_t touched, int64_t unprobed);
 /** Check teardown: removes the directory and its files, frees the rest. */
 void fx_teardown(void);
 

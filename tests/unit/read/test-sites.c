@@ -1,7 +1,7 @@
-/* Unit tests of allocation sites: reading mod/site/ss records
- * (cli/read/logread.c), their figures and ranking (cli/read/model.c), frame names and
- * the symbolizer (cli/read/frames.c, cli/read/symbolize.c) and the renderers of
- * sites: text, JSON and folded stacks. */
+/* Unit tests of allocation sites as read: mod/site/ss records
+ * (cli/read/rec-sites.c), their figures and ranking (cli/read/figures.c),
+ * frame names and the symbolizer (cli/read/frames.c, symbolize.c). Their
+ * renderers are tested in render/test-render-sites.c. */
 #include <check.h>
 #include <dirent.h>
 #include <dlfcn.h>
@@ -15,11 +15,9 @@
 #include "read/logread.h"
 #include "read/model.h"
 #include "fixture.h"
-#include "render/render.h"
 #include "read/symbolize.h"
 
 #define MIB ((int64_t)1 << 20)
-
 
 #define PROC                                                                   \
 	"{\"t\":\"proc\",\"format\":\"ovc-log\",\"version\":1,\"pid\":100,"    \
@@ -57,42 +55,6 @@ static struct ovc_proc *read_log(const char *text)
 	ck_assert_uint_eq(fx_model->nprocs, 1);
 	ovc_model_link(fx_model);
 	return fx_model->procs[0];
-}
-
-static unsigned count(const char *hay, const char *needle)
-{
-	unsigned n = 0;
-	for (const char *p = hay; p && (p = strstr(p, needle)); p++)
-		n++;
-	return n;
-}
-
-/* A process of fx_model with a site of id ID and figures, frames in module 0. */
-static struct ovc_site *add_site(struct ovc_proc *p, int64_t id, int64_t req,
-				 int64_t touched, int64_t unprobed)
-{
-	struct ovc_frame fr[2] = {{0, (uint64_t)(0x100 + id)}, {0, 0x900}};
-	bool dup;
-	struct ovc_site *s = ovc_proc_add_site(p, id, fr, 2, &dup);
-	ck_assert_ptr_nonnull(s);
-	s->has_figures = true;
-	s->blocks = 1;
-	s->requested_bytes = req;
-	s->live_bytes = req;
-	s->peak_live_bytes = req;
-	s->touched_bytes = touched;
-	s->unprobed_bytes = unprobed;
-	return s;
-}
-
-static struct ovc_proc *new_proc(const char *exe)
-{
-	struct ovc_proc *p = ovc_proc_create("ovc.1.0.jsonl");
-	ck_assert_ptr_nonnull(p);
-	free(p->exe);
-	p->exe = strdup(exe);
-	ck_assert(ovc_model_add_proc(fx_model, p));
-	return p;
 }
 
 START_TEST(test_sites_read_records)
@@ -139,10 +101,10 @@ START_TEST(test_sites_unknown_ids_warn_once)
 		"{\"t\":\"site\",\"id\":1,\"frames\":[[0,5]]}\n"
 		"{\"t\":\"site\",\"id\":1,\"frames\":[[0,6]]}\n"
 		SS(1, 50, 50, 0, 0));
-	ck_assert_uint_eq(count(fx_errbuf, "no \"site\" record"), 1);
-	ck_assert_uint_eq(count(fx_errbuf, "no \"mod\" record"), 1);
-	ck_assert_uint_eq(count(fx_errbuf, "defined again"), 1);
-	ck_assert_uint_eq(count(fx_errbuf, "ovc.100.0.jsonl:3:"), 1);
+	ck_assert_uint_eq(fx_count(fx_errbuf, "no \"site\" record"), 1);
+	ck_assert_uint_eq(fx_count(fx_errbuf, "no \"mod\" record"), 1);
+	ck_assert_uint_eq(fx_count(fx_errbuf, "defined again"), 1);
+	ck_assert_uint_eq(fx_count(fx_errbuf, "ovc.100.0.jsonl:3:"), 1);
 	ck_assert_uint_eq(p->bad_lines, 0);
 	ck_assert_uint_eq(p->nsites, 2);
 	/* The first definition of site 1 stands. */
@@ -202,7 +164,7 @@ END_TEST
 
 START_TEST(test_sites_site_cap)
 {
-	struct ovc_proc *p = new_proc("/bin/a");
+	struct ovc_proc *p = fx_new_proc("/bin/a");
 	struct ovc_frame f = {0, 1};
 	bool dup;
 	for (int64_t i = 0; i < OVC_MAX_SITES; i++)
@@ -222,8 +184,8 @@ END_TEST
 
 START_TEST(test_sites_figures_exact)
 {
-	struct ovc_proc *p = new_proc("/bin/a");
-	struct ovc_site *s = add_site(p, 1, 512 * MIB, 128 * MIB, 0);
+	struct ovc_proc *p = fx_new_proc("/bin/a");
+	struct ovc_site *s = fx_add_site(p, 1, 512 * MIB, 128 * MIB, 0);
 	struct ovc_site_figures f;
 	ovc_site_figures(s, &f);
 	ck_assert(!f.estimated);
@@ -236,10 +198,10 @@ END_TEST
 
 START_TEST(test_sites_figures_extrapolated)
 {
-	struct ovc_proc *p = new_proc("/bin/a");
+	struct ovc_proc *p = fx_new_proc("/bin/a");
 	/* 400 requested, 200 of it never probed; the probed 200 are half
-	 * touched, so the unprobed count as half touched too. */
-	struct ovc_site *s = add_site(p, 1, 400, 100, 200);
+	 * touched, so the unprobed fx_count as half touched too. */
+	struct ovc_site *s = fx_add_site(p, 1, 400, 100, 200);
 	struct ovc_site_figures f;
 	ovc_site_figures(s, &f);
 	ck_assert(f.estimated);
@@ -248,7 +210,7 @@ START_TEST(test_sites_figures_extrapolated)
 	ck_assert_double_eq_tol(f.touched_ratio, 0.5, 1e-12);
 
 	/* Nothing probed: the measured figure stands, marked estimated. */
-	s = add_site(p, 2, 400, 0, 400);
+	s = fx_add_site(p, 2, 400, 0, 400);
 	ovc_site_figures(s, &f);
 	ck_assert(f.estimated);
 	ck_assert_int_eq(f.touched_bytes, 0);
@@ -258,28 +220,28 @@ END_TEST
 
 START_TEST(test_sites_figures_flags_and_clamps)
 {
-	struct ovc_proc *p = new_proc("/bin/a");
+	struct ovc_proc *p = fx_new_proc("/bin/a");
 	struct ovc_site_figures f;
-	struct ovc_site *s = add_site(p, 1, 100, 100, 0);
+	struct ovc_site *s = fx_add_site(p, 1, 100, 100, 0);
 	s->sampled = true;
 	ovc_site_figures(s, &f);
 	ck_assert(f.estimated);
-	s = add_site(p, 2, 100, 100, 0);
+	s = fx_add_site(p, 2, 100, 100, 0);
 	s->shared_pages = true;
 	ovc_site_figures(s, &f);
 	ck_assert(f.estimated);
 	/* Shared pages can make touched exceed requested: clamped. */
-	s = add_site(p, 3, 100, 250, 0);
+	s = fx_add_site(p, 3, 100, 250, 0);
 	ovc_site_figures(s, &f);
 	ck_assert_int_eq(f.touched_bytes, 100);
 	ck_assert_int_eq(f.untouched_bytes, 0);
 	ck_assert_double_eq(f.touched_ratio, 1.0);
 	/* Unprobed beyond requested (a bad log): no ratio above 1. */
-	s = add_site(p, 4, 100, 50, 900);
+	s = fx_add_site(p, 4, 100, 50, 900);
 	ovc_site_figures(s, &f);
 	ck_assert_int_le(f.touched_bytes, 100);
 	ck_assert(f.touched_ratio <= 1.0);
-	s = add_site(p, 5, 0, 0, 0);
+	s = fx_add_site(p, 5, 0, 0, 0);
 	ovc_site_figures(s, &f);
 	ck_assert(!f.has_ratio);
 	ck_assert_int_eq(f.untouched_bytes, 0);
@@ -288,11 +250,11 @@ END_TEST
 
 START_TEST(test_sites_rank)
 {
-	struct ovc_proc *p = new_proc("/bin/a");
-	add_site(p, 10, 64 * MIB, 64 * MIB, 0);   /* all touched */
-	add_site(p, 11, 256 * MIB, 0, 0);         /* none touched */
-	add_site(p, 12, 512 * MIB, 128 * MIB, 0); /* a quarter */
-	add_site(p, 13, 0, 0, 0);                 /* nothing requested */
+	struct ovc_proc *p = fx_new_proc("/bin/a");
+	fx_add_site(p, 10, 64 * MIB, 64 * MIB, 0);   /* all touched */
+	fx_add_site(p, 11, 256 * MIB, 0, 0);         /* none touched */
+	fx_add_site(p, 12, 512 * MIB, 128 * MIB, 0); /* a quarter */
+	fx_add_site(p, 13, 0, 0, 0);                 /* nothing requested */
 	bool dup;
 	struct ovc_frame fr = {0, 1};
 	ovc_proc_add_site(p, 14, &fr, 1, &dup); /* no figures: not ranked */
@@ -373,7 +335,7 @@ END_TEST
 
 START_TEST(test_sites_frame_labels)
 {
-	struct ovc_proc *p = new_proc("/bin/a");
+	struct ovc_proc *p = fx_new_proc("/bin/a");
 	struct ovc_module mod = {.id = 2, .path = "/usr/lib/libz.so.1",
 				 .build_id = "", .base = 0};
 	ck_assert_int_eq(ovc_proc_add_module(p, &mod), 1);
@@ -389,133 +351,6 @@ START_TEST(test_sites_frame_labels)
 	ovc_frame_describe(NULL, p, &f, &fi);
 	ck_assert_str_eq(ovc_frame_label(&fi, buf, sizeof buf), "0x7fff0000");
 	ck_assert_ptr_nonnull(fi.problem);
-}
-END_TEST
-
-/* Renders the folded stacks of fx_model with WEIGHT into a string (caller frees). */
-static char *flame(enum ovc_flame_weight weight)
-{
-	char *s = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&s, &len);
-	ck_assert_ptr_nonnull(f);
-	ck_assert(ovc_render_flame(fx_model, f, weight, NULL));
-	fclose(f);
-	return s;
-}
-
-START_TEST(test_sites_flame)
-{
-	struct ovc_proc *p = new_proc("/opt/bin/my;app");
-	struct ovc_module mod = {.id = 0, .path = "/x/a;b\nc.so",
-				 .build_id = "", .base = 0};
-	ck_assert_int_eq(ovc_proc_add_module(p, &mod), 1);
-	bool dup;
-	struct ovc_frame fr[3] = {{0, 0x10}, {0, 0x20}, {0, 0x30}};
-	struct ovc_site *s = ovc_proc_add_site(p, 1, fr, 3, &dup);
-	s->has_figures = true;
-	s->requested_bytes = 1000;
-	s->touched_bytes = 250;
-	/* Same stack in another image of the same program: merged. */
-	struct ovc_proc *q = new_proc("/opt/bin/my;app");
-	ck_assert_int_eq(ovc_proc_add_module(q, &mod), 1);
-	s = ovc_proc_add_site(q, 9, fr, 3, &dup);
-	s->has_figures = true;
-	s->requested_bytes = 100;
-	s->touched_bytes = 0;
-	/* All touched: weighs nothing by untouched bytes. */
-	s = ovc_proc_add_site(q, 10, fr + 1, 2, &dup);
-	s->has_figures = true;
-	s->requested_bytes = 100;
-	s->touched_bytes = 100;
-
-	char *out = flame(OVC_WEIGHT_UNTOUCHED);
-	ck_assert_str_eq(out, "my_app;a_b_c.so+0x30;a_b_c.so+0x20;"
-			      "a_b_c.so+0x10 850\n");
-	free(out);
-	out = flame(OVC_WEIGHT_TOUCHED);
-	ck_assert_str_eq(out, "my_app;a_b_c.so+0x30;a_b_c.so+0x20 100\n"
-			      "my_app;a_b_c.so+0x30;a_b_c.so+0x20;"
-			      "a_b_c.so+0x10 250\n");
-	free(out);
-	out = flame(OVC_WEIGHT_REQUESTED);
-	ck_assert_uint_eq(count(out, "\n"), 2);
-	ck_assert_ptr_nonnull(strstr(out, "a_b_c.so+0x10 1100\n"));
-	free(out);
-}
-END_TEST
-
-START_TEST(test_sites_json)
-{
-	struct ovc_proc *p = new_proc("/bin/a");
-	struct ovc_module mod = {.id = 0, .path = "/nonexistent/a",
-				 .build_id = "beef", .base = 0};
-	ovc_proc_add_module(p, &mod);
-	add_site(p, 1, 100, 100, 0);
-	add_site(p, 2, 300, 0, 0);
-	struct ovc_site *s = add_site(p, 3, 200, 50, 0);
-	s->sampled = true;
-	ovc_model_link(fx_model);
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-	struct ovc_render_opts o = {.top_set = true, .top_sites = 2};
-	ck_assert(ovc_render_json(fx_model, f, &o));
-	fclose(f);
-	json_error_t jerr;
-	json_t *doc = json_loads(text, 0, &jerr);
-	free(text);
-	ck_assert_ptr_nonnull(doc);
-	json_t *proc = json_array_get(json_object_get(doc, "processes"), 0);
-	json_t *sites = json_object_get(proc, "sites");
-	ck_assert_uint_eq(json_array_size(sites), 2);
-	ck_assert_int_eq(json_integer_value(json_object_get(proc, "sites_omitted")), 1);
-	json_t *s0 = json_array_get(sites, 0), *s1 = json_array_get(sites, 1);
-	ck_assert_int_eq(json_integer_value(json_object_get(s0, "id")), 2);
-	ck_assert_int_eq(json_integer_value(json_object_get(s0, "requested_bytes")), 300);
-	ck_assert_int_eq(json_integer_value(json_object_get(s0, "touched_bytes")), 0);
-	ck_assert_double_eq(json_real_value(json_object_get(s0, "touched_ratio")), 0.0);
-	ck_assert(json_is_false(json_object_get(s0, "estimated")));
-	ck_assert_int_eq(json_integer_value(json_object_get(s1, "id")), 3);
-	ck_assert(json_is_true(json_object_get(s1, "estimated")));
-	ck_assert_int_eq(json_integer_value(json_object_get(s1, "peak_live_bytes")), 200);
-	ck_assert_int_eq(json_integer_value(json_object_get(s1, "blocks")), 1);
-	json_t *fr = json_array_get(json_object_get(s0, "frames"), 0);
-	ck_assert_str_eq(json_string_value(json_object_get(fr, "module")), "/nonexistent/a");
-	ck_assert_int_eq(json_integer_value(json_object_get(fr, "offset")), 0x102);
-	ck_assert(json_is_null(json_object_get(fr, "function")));
-	ck_assert(json_is_null(json_object_get(fr, "file")));
-	ck_assert(json_is_null(json_object_get(fr, "line")));
-	ck_assert(json_is_string(json_object_get(fr, "problem")));
-	json_decref(doc);
-}
-END_TEST
-
-START_TEST(test_sites_text)
-{
-	struct ovc_proc *p = new_proc("/bin/a");
-	for (int i = 0; i < 5; i++)
-		add_site(p, i, (i + 1) * MIB, 0, 0);
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-	struct ovc_render_opts o = {.top_set = true, .top_sites = 2,
-				    .frames_set = true, .max_frames = 1};
-	ovc_render_text_sites(p, f, &o, NULL);
-	fclose(f);
-	ck_assert_ptr_nonnull(strstr(text, "2 of 5"));
-	/* Largest first; one frame each, the other counted. */
-	char *a = strstr(text, "5.0 MiB"), *b = strstr(text, "4.0 MiB");
-	ck_assert_ptr_nonnull(a);
-	ck_assert_ptr_nonnull(b);
-	ck_assert(a < b);
-	ck_assert_ptr_null(strstr(text, "3.0 MiB"));
-	ck_assert_uint_eq(count(text, "#0 "), 2);
-	ck_assert_uint_eq(count(text, "#1 "), 0);
-	ck_assert_uint_eq(count(text, "... 1 more frame\n"), 2);
-	ck_assert_uint_eq(count(text, "exact"), 2);
-	ck_assert_ptr_nonnull(strstr(text, "3 more sites"));
-	free(text);
 }
 END_TEST
 
@@ -536,9 +371,6 @@ static Suite *sites_suite(void)
 	tcase_add_test(tc, test_sites_rank);
 	tcase_add_test(tc, test_sites_symbolize_self);
 	tcase_add_test(tc, test_sites_frame_labels);
-	tcase_add_test(tc, test_sites_flame);
-	tcase_add_test(tc, test_sites_json);
-	tcase_add_test(tc, test_sites_text);
 	suite_add_tcase(s, tc);
 	return s;
 }
