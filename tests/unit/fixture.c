@@ -93,3 +93,12 @@ struct ovc_proc *fx_new_proc(const char *exe)
 	ck_assert(ovc_model_add_proc(fx_model, p));
 	return p;
 }
+
+int fx_run(Suite *s)
+{
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}

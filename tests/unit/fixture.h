@@ -3,6 +3,7 @@
 #ifndef OVC_TEST_FIXTURE_H
 #define OVC_TEST_FIXTURE_H
 
+#include <check.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -28,6 +29,9 @@ struct ovc_proc *fx_new_proc(const char *exe);
  * peak live, TOUCHED touched, UNPROBED unprobed; two frames in module 0. */
 struct ovc_site *fx_add_site(struct ovc_proc *p, int64_t id, int64_t req,
 			     int64_t touched, int64_t unprobed);
+/** Runs suite S (freed); returns the exit status: 0 when every test
+ * passed, else 1. */
+int fx_run(Suite *s);
 /** Check teardown: removes the directory and its files, frees the rest. */
 void fx_teardown(void);
 

@@ -43,14 +43,7 @@ static void setup(void)
 /* Writes TEXT as a log and reads it into fx_model; returns the process. */
 static struct ovc_proc *read_log(const char *text)
 {
-	char path[512];
-	snprintf(path, sizeof path, "%s/ovc.100.0.jsonl", fx_dir);
-	FILE *f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs(text, f);
-	fclose(f);
-	struct ovc_read_opts o = {.err = fx_err};
-	ck_assert_int_eq(ovc_logread_file(fx_model, path, &o), OVC_READ_OK);
+	fx_read_log("ovc.100.0.jsonl", text);
 	fflush(fx_err);
 	ck_assert_uint_eq(fx_model->nprocs, 1);
 	ovc_model_link(fx_model);

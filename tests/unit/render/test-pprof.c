@@ -199,9 +199,5 @@ int main(void)
 	tcase_add_test(tc, test_pprof_profile);
 	tcase_add_test(tc, test_pprof_merged);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return fx_run(s);
 }

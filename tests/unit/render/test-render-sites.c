@@ -154,9 +154,5 @@ int main(void)
 	tcase_add_test(tc, test_render_sites_json);
 	tcase_add_test(tc, test_render_sites_text);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return fx_run(s);
 }
