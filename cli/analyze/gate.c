@@ -53,16 +53,24 @@ const char ovc_gates_help[] =
 	"                              a shell glob\n"
 	"  --junit FILE                also write the results as JUnit XML\n";
 
+/* The non-negative number (decimals allowed) TEXT starts with, into *V,
+ * and where it ends into *END; false when TEXT does not start with one. */
+static bool parse_number(const char *text, double *v, char **end)
+{
+	errno = 0;
+	if (!((text[0] >= '0' && text[0] <= '9') || text[0] == '.'))
+		return false;
+	*v = strtod(text, end);
+	return !(errno || *end == text || !isfinite(*v) || *v < 0);
+}
+
 /* Parses a size: a number (decimals allowed) with an optional unit
  * (K, M, G, T, with or without iB; powers of 1024). */
 static bool parse_size(const char *text, int64_t *out)
 {
 	char *end;
-	errno = 0;
-	if (!((text[0] >= '0' && text[0] <= '9') || text[0] == '.'))
-		return false;
-	double v = strtod(text, &end);
-	if (errno || end == text || !isfinite(v) || v < 0)
+	double v;
+	if (!parse_number(text, &v, &end))
 		return false;
 	char unit[16];
 	if (strlen(end) + 2 > sizeof unit)
@@ -82,11 +90,8 @@ static bool parse_size(const char *text, int64_t *out)
 static bool parse_ratio(const char *text, double *out)
 {
 	char *end;
-	errno = 0;
-	if (!((text[0] >= '0' && text[0] <= '9') || text[0] == '.'))
-		return false;
-	double v = strtod(text, &end);
-	if (errno || end == text || !isfinite(v) || v < 0)
+	double v;
+	if (!parse_number(text, &v, &end))
 		return false;
 	if (strcmp(end, "%") == 0)
 		v /= 100.0;

@@ -125,6 +125,17 @@ static void choose_scale(struct yscale *s, double peak_lo, double peak_hi,
 	s->hi = ceil(max / step) * step;
 }
 
+/* A horizontal grid line of the plot area at Y, LABEL at its left. */
+static void grid_line(FILE *out, double y, const char *label)
+{
+	fprintf(out,
+		"<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" "
+		"stroke=\"#dee2e6\"/><text x=\"%d\" y=\"%.1f\" "
+		"font-size=\"11\" fill=\"#495057\" "
+		"text-anchor=\"end\">%s</text>\n",
+		ML, y, ML + PW, y, ML - 6, y + 4, label);
+}
+
 /* A round step in seconds for an axis of DUR seconds: 1, 2 or 5 x 10^k. */
 static double time_step(double dur)
 {
@@ -357,26 +368,14 @@ void ovc_render_svg_chart(FILE *out, const struct ovc_model *m,
 		ML, PT, PW, PH);
 	if (ys.log) {
 		for (int e = ys.lo_e; e <= ys.hi_e; e += ys.step_e) {
-			double y = ypos(&ys, ldexp(1, e));
-			fprintf(out,
-				"<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" "
-				"y2=\"%.1f\" stroke=\"#dee2e6\"/><text x=\"%d\" "
-				"y=\"%.1f\" font-size=\"11\" fill=\"#495057\" "
-				"text-anchor=\"end\">%s</text>\n",
-				ML, y, ML + PW, y, ML - 6, y + 4,
-				e >= 63 ? "8.0 EiB"
-					: bytes((int64_t)1 << (e < 0 ? 0 : e), b));
+			grid_line(out, ypos(&ys, ldexp(1, e)),
+				  e >= 63 ? "8.0 EiB"
+					  : bytes((int64_t)1 << (e < 0 ? 0 : e),
+						  b));
 		}
 	} else {
 		for (double v = 0; v <= ys.hi + 0.5; v += ys.step) {
-			double y = ypos(&ys, v);
-			fprintf(out,
-				"<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" "
-				"y2=\"%.1f\" stroke=\"#dee2e6\"/><text x=\"%d\" "
-				"y=\"%.1f\" font-size=\"11\" fill=\"#495057\" "
-				"text-anchor=\"end\">%s</text>\n",
-				ML, y, ML + PW, y, ML - 6, y + 4,
-				bytes((int64_t)v, b));
+			grid_line(out, ypos(&ys, v), bytes((int64_t)v, b));
 		}
 	}
 	fprintf(out, "<text transform=\"translate(14 %d) rotate(-90)\" "
