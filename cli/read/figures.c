@@ -1,0 +1,223 @@
+/* The figures derived from the aggregates of the model (model.h): of a
+ * site (live, touched, untouched...), sites ranked by a sort key, and of a
+ * process (touched, overcommit gap, duration, totals, verdicts). */
+#include "read/model.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int64_t clamp_nonneg(int64_t v)
+{
+	return v > 0 ? v : 0;
+}
+
+void ovc_site_figures(const struct ovc_site *s, struct ovc_site_figures *f)
+{
+	int64_t req = clamp_nonneg(s->requested_bytes);
+	int64_t touched = clamp_nonneg(s->touched_bytes);
+	int64_t unprobed = clamp_nonneg(s->unprobed_bytes);
+	if (unprobed > req)
+		unprobed = req;
+	if (touched > req)
+		touched = req;
+	/* The probed bytes are what was requested minus the live bytes of
+	 * never-probed blocks; the unprobed ones are assumed to be touched
+	 * at the same ratio. Nothing probed: no ratio to go by, the
+	 * measured figure (a lower bound) stands. */
+	int64_t probed = req - unprobed;
+	if (unprobed > 0 && probed > 0) {
+		double r = (double)touched / (double)probed;
+		if (r > 1.0)
+			r = 1.0;
+		touched += (int64_t)((double)unprobed * r + 0.5);
+		if (touched > req)
+			touched = req;
+	}
+	f->blocks = clamp_nonneg(s->blocks);
+	f->requested_bytes = req;
+	f->live_bytes = clamp_nonneg(s->live_bytes);
+	f->peak_live_bytes = clamp_nonneg(s->peak_live_bytes);
+	f->touched_bytes = touched;
+	f->untouched_bytes = req - touched;
+	f->has_ratio = req > 0;
+	f->touched_ratio = req > 0 ? (double)touched / (double)req : 0.0;
+	if (f->touched_ratio > 1.0)
+		f->touched_ratio = 1.0;
+	f->estimated = s->sampled || s->shared_pages || unprobed > 0;
+}
+
+struct rank_item {
+	size_t index;
+	int64_t id;
+	struct ovc_site_figures f;
+};
+
+static int cmp_desc(int64_t a, int64_t b)
+{
+	return a > b ? -1 : a < b;
+}
+
+int ovc_site_figures_cmp(const struct ovc_site_figures *x,
+			 const struct ovc_site_figures *y, enum ovc_site_sort key)
+{
+	int c = 0;
+	switch (key) {
+	case OVC_SORT_REQUESTED:
+		c = cmp_desc(x->requested_bytes, y->requested_bytes);
+		break;
+	case OVC_SORT_TOUCHED:
+		c = cmp_desc(x->touched_bytes, y->touched_bytes);
+		break;
+	case OVC_SORT_RATIO:
+		/* No ratio (nothing requested) goes last. */
+		if (x->has_ratio != y->has_ratio)
+			return x->has_ratio ? -1 : 1;
+		if (x->touched_ratio != y->touched_ratio)
+			return x->touched_ratio < y->touched_ratio ? -1 : 1;
+		break;
+	case OVC_SORT_UNTOUCHED:
+		break;
+	}
+	if (!c)
+		c = cmp_desc(x->untouched_bytes, y->untouched_bytes);
+	if (!c)
+		c = cmp_desc(x->requested_bytes, y->requested_bytes);
+	return c;
+}
+
+static int cmp_rank(const void *a, const void *b, void *arg)
+{
+	const struct rank_item *x = a, *y = b;
+	int c = ovc_site_figures_cmp(&x->f, &y->f,
+				     *(const enum ovc_site_sort *)arg);
+	if (!c)
+		c = -cmp_desc(x->id, y->id);
+	return c;
+}
+
+size_t ovc_proc_rank_sites(const struct ovc_proc *p, enum ovc_site_sort key,
+			   size_t *order)
+{
+	size_t n = 0;
+	if (!p->nsites)
+		return 0;
+	struct rank_item *items = malloc(p->nsites * sizeof *items);
+	if (!items) {
+		/* Out of memory: unsorted, but nothing is lost. */
+		for (size_t i = 0; i < p->nsites; i++)
+			if (p->sites[i].has_figures)
+				order[n++] = i;
+		return n;
+	}
+	for (size_t i = 0; i < p->nsites; i++) {
+		if (!p->sites[i].has_figures)
+			continue;
+		items[n].index = i;
+		items[n].id = p->sites[i].id;
+		ovc_site_figures(&p->sites[i], &items[n].f);
+		n++;
+	}
+	qsort_r(items, n, sizeof *items, cmp_rank, &key);
+	for (size_t i = 0; i < n; i++)
+		order[i] = items[i].index;
+	free(items);
+	return n;
+}
+
+static const char *const sort_names[] = {
+	[OVC_SORT_UNTOUCHED] = "untouched",
+	[OVC_SORT_REQUESTED] = "requested",
+	[OVC_SORT_TOUCHED] = "touched",
+	[OVC_SORT_RATIO] = "ratio",
+};
+
+bool ovc_site_sort_parse(const char *name, enum ovc_site_sort *out)
+{
+	for (size_t i = 0; i < sizeof sort_names / sizeof *sort_names; i++) {
+		if (strcmp(name, sort_names[i]) == 0) {
+			*out = (enum ovc_site_sort)i;
+			return true;
+		}
+	}
+	return false;
+}
+
+const char *ovc_site_sort_name(enum ovc_site_sort key)
+{
+	if ((size_t)key < sizeof sort_names / sizeof *sort_names)
+		return sort_names[key];
+	return "?";
+}
+
+int64_t ovc_proc_baseline_anon_bytes(const struct ovc_proc *p)
+{
+	if (p->baseline_rss_bytes < 0 || p->baseline_shared_bytes < 0 ||
+	    p->baseline_shared_bytes > p->baseline_rss_bytes)
+		return 0;
+	return p->baseline_rss_bytes - p->baseline_shared_bytes;
+}
+
+int64_t ovc_proc_touched_bytes(const struct ovc_proc *p)
+{
+	int64_t base = ovc_proc_baseline_anon_bytes(p);
+	if (p->peak_anon_rss_bytes <= base)
+		return 0;
+	return p->peak_anon_rss_bytes - base;
+}
+
+bool ovc_proc_touched_ratio(const struct ovc_proc *p, double *ratio)
+{
+	if (p->peak_live_bytes <= 0)
+		return false;
+	double r = (double)ovc_proc_touched_bytes(p) /
+		   (double)p->peak_live_bytes;
+	*ratio = r > 1.0 ? 1.0 : r < 0.0 ? 0.0 : r;
+	return true;
+}
+
+int64_t ovc_proc_gap_bytes(const struct ovc_proc *p)
+{
+	int64_t gap = p->peak_live_bytes - ovc_proc_touched_bytes(p);
+	return gap > 0 ? gap : 0;
+}
+
+int64_t ovc_proc_duration_ns(const struct ovc_proc *p)
+{
+	return p->last_ns > 0 ? p->last_ns : 0;
+}
+
+/* Sum with saturation: counts come from untrusted logs. */
+static int64_t sat_add(int64_t a, int64_t b)
+{
+	if (b > 0 && a > INT64_MAX - b)
+		return INT64_MAX;
+	return a + b;
+}
+
+int64_t ovc_proc_total_failed(const struct ovc_proc *p)
+{
+	int64_t t = 0;
+	for (int i = 0; i < OVC_FN_COUNT; i++)
+		t = sat_add(t, p->failed[i]);
+	return t;
+}
+
+int64_t ovc_proc_total_requested(const struct ovc_proc *p)
+{
+	int64_t t = 0;
+	for (int i = 0; i < OVC_FN_COUNT; i++)
+		t = sat_add(t, p->requested[i]);
+	return t;
+}
+
+size_t ovc_proc_verdicts(const struct ovc_proc *p, const struct ovc_host *h,
+			 const char *out[2])
+{
+	size_t n = 0;
+	if (h->commit_limit_bytes > 0 &&
+	    p->peak_live_bytes > h->commit_limit_bytes)
+		out[n++] = "exceeds_commit_limit";
+	if (h->mem_total_bytes > 0 && p->peak_live_bytes > h->mem_total_bytes)
+		out[n++] = "exceeds_mem_total";
+	return n;
+}

@@ -1,0 +1,323 @@
+/* The records of a process's life (proc, exec, end, warn, untraced) and
+ * of a run file (run, run_end), read into the model (reader.h). */
+#include "read/reader.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "ovc/log-format.h"
+#include "read/proc-extra.h"
+
+void ovc_rd_note_ns(struct ovc_proc *p, int64_t ns)
+{
+	if (p->first_ns < 0 || ns < p->first_ns)
+		p->first_ns = ns;
+	if (ns > p->last_ns)
+		p->last_ns = ns;
+}
+
+static void read_funcs(struct reader *r, json_t *o, struct ovc_proc *p)
+{
+	json_t *a = json_object_get(o, "funcs");
+	if (!a) {
+		/* Sane default: the order of log-format.h. */
+		for (int i = 0; i < OVC_FN_COUNT; i++)
+			p->func_pos[i] = i;
+		p->nfuncs = OVC_FN_COUNT;
+		return;
+	}
+	if (!json_is_array(a) || json_array_size(a) > MAX_FUNCS) {
+		ovc_rd_why(r, "\"funcs\" is not an array of at most %d names",
+			   MAX_FUNCS);
+		ovc_rd_header_field(r, FLD_BAD);
+		for (int i = 0; i < OVC_FN_COUNT; i++)
+			p->func_pos[i] = i;
+		p->nfuncs = OVC_FN_COUNT;
+		return;
+	}
+	p->nfuncs = json_array_size(a);
+	for (size_t i = 0; i < p->nfuncs; i++) {
+		json_t *e = json_array_get(a, i);
+		if (!json_is_string(e))
+			continue;
+		for (int f = 0; f < OVC_FN_COUNT; f++)
+			if (p->func_pos[f] < 0 &&
+			    strcmp(json_string_value(e), ovc_func_name(f)) == 0)
+				p->func_pos[f] = (int)i;
+	}
+}
+
+/* "map_funcs": the order of the map_* arrays of the samples. */
+static void read_map_funcs(struct reader *r, json_t *o, struct ovc_proc *p)
+{
+	json_t *a = json_object_get(o, "map_funcs");
+	if (!a)
+		return;
+	if (!json_is_array(a) || json_array_size(a) > MAX_FUNCS) {
+		ovc_rd_why(r,
+			   "\"map_funcs\" is not an array of at most %d names",
+			   MAX_FUNCS);
+		ovc_rd_header_field(r, FLD_BAD);
+		return;
+	}
+	p->nmap_funcs = json_array_size(a);
+	for (int f = 0; f < OVC_MFN_COUNT; f++)
+		p->map_pos[f] = -1;
+	for (size_t i = 0; i < p->nmap_funcs; i++) {
+		json_t *e = json_array_get(a, i);
+		if (!json_is_string(e))
+			continue;
+		for (int f = 0; f < OVC_MFN_COUNT; f++)
+			if (p->map_pos[f] < 0 &&
+			    strcmp(json_string_value(e),
+				   ovc_map_func_names[f]) == 0)
+				p->map_pos[f] = (int)i;
+	}
+}
+
+void ovc_rd_proc_header(struct reader *r, json_t *o, struct ovc_proc *p)
+{
+	const char *s;
+	struct ovc_host *h = &p->host;
+	enum field f;
+
+	ovc_rd_header_field(r, ovc_rd_int(r, o, "pid", 0, INT32_MAX, &p->pid));
+	ovc_rd_header_field(r,
+			    ovc_rd_int(r, o, "ppid", 0, INT32_MAX, &p->ppid));
+	if ((f = ovc_rd_str(r, o, "exe", &s)) == FLD_OK)
+		ovc_rd_set_string(&p->exe, s);
+	ovc_rd_header_field(r, f);
+	ovc_rd_header_field(r, ovc_rd_argv(r, o, "argv", &p->argv, &p->argc));
+	if ((f = ovc_rd_str(r, o, "run", &s)) == FLD_OK)
+		ovc_rd_set_string(&p->run, s);
+	ovc_rd_header_field(r, f);
+	if ((f = ovc_rd_str(r, o, "origin", &s)) == FLD_OK)
+		ovc_rd_set_string(&p->origin, s);
+	ovc_rd_header_field(r, f);
+	if ((f = ovc_rd_str(r, o, "parent_log", &s)) == FLD_OK)
+		ovc_rd_set_string(&p->parent_log, s);
+	ovc_rd_header_field(r, f);
+	ovc_rd_header_field(r, ovc_rd_int(r, o, "proc_start_ticks", 0,
+					  INT64_MAX, &p->proc_start_ticks));
+	ovc_rd_header_field(r, ovc_rd_int(r, o, "start_unix_ns", 0, INT64_MAX,
+					  &p->start_unix_ns));
+	ovc_rd_header_field(r, ovc_rd_int(r, o, "start_mono_ns", 0, INT64_MAX,
+					  &p->start_mono_ns));
+	ovc_rd_header_field(r, ovc_rd_int(r, o, "interval_ms", 0, INT32_MAX,
+					  &p->interval_ms));
+	ovc_rd_header_field(r, ovc_rd_int(r, o, "page_size", 1,
+					  (int64_t)1 << 40, &h->page_size));
+	ovc_rd_header_field(r, ovc_rd_int(r, o, "mem_total", 0, ABSURD_BYTES,
+					  &h->mem_total_bytes));
+	ovc_rd_header_field(r,
+			    ovc_rd_int(r, o, "mem_available", 0, ABSURD_BYTES,
+				       &h->mem_available_bytes));
+	ovc_rd_header_field(r, ovc_rd_int(r, o, "commit_limit", 0, ABSURD_BYTES,
+					  &h->commit_limit_bytes));
+	ovc_rd_header_field(r, ovc_rd_int(r, o, "committed_as", 0, ABSURD_BYTES,
+					  &h->committed_as_bytes));
+	ovc_rd_header_field(r, ovc_rd_int(r, o, "overcommit_memory", -1, 2,
+					  &h->overcommit_memory));
+	ovc_rd_header_field(r, ovc_rd_int(r, o, "overcommit_ratio", -1,
+					  INT32_MAX, &h->overcommit_ratio));
+	h->known = h->mem_total_bytes >= 0 || h->commit_limit_bytes >= 0 ||
+		   h->overcommit_memory >= 0;
+	read_funcs(r, o, p);
+	read_map_funcs(r, o, p);
+
+	json_t *b = json_object_get(o, "baseline");
+	if (b && json_is_object(b)) {
+		int64_t vm = -1, rss = -1, sh = -1;
+		ovc_rd_header_field(
+			r, ovc_rd_int(r, b, "vm", 0, ABSURD_BYTES, &vm));
+		ovc_rd_header_field(
+			r, ovc_rd_int(r, b, "rss", 0, ABSURD_BYTES, &rss));
+		ovc_rd_header_field(
+			r, ovc_rd_int(r, b, "shared", 0, ABSURD_BYTES, &sh));
+		p->baseline_vm_bytes = vm > 0 ? vm : 0;
+		p->baseline_rss_bytes = rss > 0 ? rss : 0;
+		p->baseline_shared_bytes = sh > 0 ? sh : 0;
+	} else if (b) {
+		ovc_rd_why(r, "\"baseline\" is not an object");
+		ovc_rd_header_field(r, FLD_BAD);
+	}
+	/* OVC_BUDGET / OVC_PREFAULT, when they were set. */
+	int64_t budget = -1;
+	const char *mode = "";
+	ovc_rd_header_field(
+		r, ovc_rd_int(r, o, "budget", 0, ABSURD_BYTES, &budget));
+	ovc_rd_header_field(r, ovc_rd_str(r, o, "budget_mode", &mode));
+	bool prefault = json_is_true(json_object_get(o, "prefault"));
+	if (budget >= 0 || prefault)
+		ovc_proc_note_budget(p, budget, mode, prefault);
+
+	json_t *cg = json_object_get(o, "cgroup");
+	if (cg && !json_is_null(cg)) {
+		struct ovc_cgroup c = {.max_bytes = -1, .oom_kill_start = -1};
+		int64_t version = 0;
+		const char *dir = "";
+		enum field cf = FLD_OK;
+		if (!json_is_object(cg)) {
+			ovc_rd_why(r, "\"cgroup\" is not an object");
+			cf = FLD_BAD;
+		} else if ((cf = ovc_rd_int(r, cg, "version", 1, 2,
+					    &version)) != FLD_BAD &&
+			   (cf = ovc_rd_str(r, cg, "dir", &dir)) != FLD_BAD &&
+			   (cf = ovc_rd_int(r, cg, "max", 0, INT64_MAX,
+					    &c.max_bytes)) != FLD_BAD &&
+			   (cf = ovc_rd_int(r, cg, "oom_kill", 0, INT64_MAX,
+					    &c.oom_kill_start)) != FLD_BAD) {
+			c.version = (int)version;
+			snprintf(c.dir, sizeof c.dir, "%s", dir);
+			if (c.version && c.dir[0])
+				ovc_proc_note_cgroup(p, &c);
+		}
+		ovc_rd_header_field(r, cf);
+	}
+}
+
+bool ovc_rd_exec(struct reader *r, json_t *o, struct ovc_proc *p)
+{
+	int64_t ns = -1;
+	const char *path = "";
+	if (ovc_rd_int(r, o, "ns", 0, ABSURD_NS, &ns) == FLD_BAD ||
+	    ovc_rd_str(r, o, "path", &path) == FLD_BAD)
+		return false;
+	if (ns >= 0)
+		ovc_rd_note_ns(p, ns);
+	ovc_rd_set_string(&p->exec_path, path);
+	p->exec_last = true;
+	return true;
+}
+
+bool ovc_rd_end(struct reader *r, json_t *o, struct ovc_proc *p)
+{
+	int64_t ns = -1, code = 0, sig = 0;
+	const char *via = "", *kind = "exit";
+	if (ovc_rd_int(r, o, "ns", 0, ABSURD_NS, &ns) == FLD_BAD ||
+	    ovc_rd_int(r, o, "code", INT32_MIN, INT32_MAX, &code) == FLD_BAD ||
+	    ovc_rd_str(r, o, "via", &via) == FLD_BAD ||
+	    ovc_rd_str(r, o, "kind", &kind) == FLD_BAD ||
+	    ovc_rd_int(r, o, "signal", 0, 1024, &sig) == FLD_BAD)
+		return false;
+	if (ns >= 0)
+		ovc_rd_note_ns(p, ns);
+	if (strcmp(kind, "signal") == 0) {
+		if (sig < 1) {
+			ovc_rd_why(r, "end of kind signal without a signal");
+			return false;
+		}
+		p->end_log_signal = sig;
+	} else if (strcmp(kind, "exit") != 0) {
+		return true; /* "unknown": the sampler could not learn how */
+	}
+	p->has_end = true;
+	p->end_code = code;
+	ovc_rd_set_string(&p->end_via, via);
+	return true;
+}
+
+bool ovc_rd_warn(struct reader *r, json_t *o, struct ovc_proc *p)
+{
+	int64_t ns = -1;
+	const char *msg = "";
+	if (ovc_rd_int(r, o, "ns", 0, ABSURD_NS, &ns) == FLD_BAD ||
+	    ovc_rd_str(r, o, "msg", &msg) == FLD_BAD)
+		return false;
+	if (ns >= 0)
+		ovc_rd_note_ns(p, ns);
+	p->warn_records++;
+	if (!p->first_warn)
+		p->first_warn = ovc_rd_dup(msg, 200);
+	return true;
+}
+
+/* An `untraced` record: a program this image started that ovc cannot
+ * follow. Kept (up to OVC_MAX_UNTRACED) for the process tree and totals. */
+bool ovc_rd_untraced(struct reader *r, json_t *o, struct ovc_proc *p)
+{
+	int64_t ns = -1;
+	const char *path = "", *why = "", *output = NULL;
+	if (ovc_rd_int(r, o, "ns", 0, ABSURD_NS, &ns) == FLD_BAD ||
+	    ovc_rd_str(r, o, "path", &path) == FLD_BAD ||
+	    ovc_rd_str(r, o, "why", &why) == FLD_BAD ||
+	    ovc_rd_str(r, o, "output", &output) == FLD_BAD)
+		return false;
+	if (ns >= 0)
+		ovc_rd_note_ns(p, ns);
+	if (p->nuntraced >= OVC_MAX_UNTRACED) {
+		p->untraced_dropped++;
+		return true;
+	}
+	if (p->nuntraced == p->untraced_cap) {
+		size_t ncap = p->untraced_cap ? p->untraced_cap * 2 : 4;
+		struct ovc_untraced *nu =
+			realloc(p->untraced, ncap * sizeof *nu);
+		if (!nu) {
+			ovc_rd_why(r, "out of memory");
+			return false;
+		}
+		p->untraced = nu;
+		p->untraced_cap = ncap;
+	}
+	struct ovc_untraced *u = &p->untraced[p->nuntraced];
+	u->t_ns = ns;
+	u->path = ovc_rd_dup(path, MAX_STRING);
+	u->why = ovc_rd_dup(why, 64);
+	u->output = output ? ovc_rd_dup(output, MAX_STRING) : NULL;
+	if (!u->path || !u->why || (output && !u->output)) {
+		free(u->path);
+		free(u->why);
+		free(u->output);
+		ovc_rd_why(r, "out of memory");
+		return false;
+	}
+	p->nuntraced++;
+	return true;
+}
+
+void ovc_rd_run_header(struct reader *r, json_t *o, struct ovc_run *run)
+{
+	const char *s;
+	enum field f;
+	if ((f = ovc_rd_str(r, o, "run", &s)) == FLD_OK)
+		ovc_rd_set_string(&run->run, s);
+	ovc_rd_header_field(r, f);
+	ovc_rd_header_field(r,
+			    ovc_rd_int(r, o, "pid", 0, INT32_MAX, &run->pid));
+	ovc_rd_header_field(
+		r, ovc_rd_int(r, o, "ovc_pid", 0, INT32_MAX, &run->ovc_pid));
+	ovc_rd_header_field(r,
+			    ovc_rd_argv(r, o, "argv", &run->argv, &run->argc));
+	ovc_rd_header_field(r, ovc_rd_int(r, o, "start_unix_ns", 0, INT64_MAX,
+					  &run->start_unix_ns));
+}
+
+bool ovc_rd_run_end(struct reader *r, json_t *o, struct ovc_run *run)
+{
+	const char *kind = "";
+	int64_t code = -1, sig = -1, dur = -1;
+	if (ovc_rd_str(r, o, "kind", &kind) == FLD_BAD ||
+	    ovc_rd_int(r, o, "code", INT32_MIN, INT32_MAX, &code) == FLD_BAD ||
+	    ovc_rd_int(r, o, "signal", 0, 1024, &sig) == FLD_BAD ||
+	    ovc_rd_int(r, o, "duration_ns", 0, ABSURD_NS, &dur) == FLD_BAD)
+		return false;
+	if (strcmp(kind, "signal") == 0) {
+		if (sig < 1) {
+			ovc_rd_why(r,
+				   "run_end of kind signal without a signal");
+			return false;
+		}
+		run->end_kind = OVC_END_SIGNAL;
+	} else if (strcmp(kind, "exit") == 0) {
+		run->end_kind = OVC_END_EXIT;
+	} else {
+		ovc_rd_why(r, "unknown run_end kind \"%.40s\"", kind);
+		return false;
+	}
+	run->has_end = true;
+	run->end_code = code;
+	run->end_signal = sig;
+	run->duration_ns = dur;
+	return true;
+}

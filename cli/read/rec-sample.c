@@ -1,0 +1,139 @@
+/* The `s` sample records and the limit records (`over`, `refuse`) of a
+ * process log, read into the model (reader.h). */
+#include "read/reader.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "ovc/log-format.h"
+#include "read/proc-extra.h"
+
+/* Applies an `s` record to P; false (r->why set) when the line is bad. All
+ * fields are checked before any is applied. */
+bool ovc_rd_sample(struct reader *r, json_t *o, struct ovc_proc *p)
+{
+	int64_t ns = -1, vm = -1, rss = -1, sh = -1, live = -1, peak = -1;
+	int64_t calls[MAX_FUNCS], failed[MAX_FUNCS], req[MAX_FUNCS];
+	enum field fc, ff, fr;
+	if (ovc_rd_int(r, o, "ns", 0, ABSURD_NS, &ns) == FLD_BAD ||
+	    ovc_rd_int(r, o, "vm", 0, ABSURD_BYTES, &vm) == FLD_BAD ||
+	    ovc_rd_int(r, o, "rss", 0, ABSURD_BYTES, &rss) == FLD_BAD ||
+	    ovc_rd_int(r, o, "shared", 0, ABSURD_BYTES, &sh) == FLD_BAD ||
+	    ovc_rd_int(r, o, "live", 0, ABSURD_BYTES, &live) == FLD_BAD ||
+	    ovc_rd_int(r, o, "peak_live", 0, ABSURD_BYTES, &peak) == FLD_BAD)
+		return false;
+	if ((fc = ovc_rd_counts(r, o, "calls", p->nfuncs, calls)) == FLD_BAD ||
+	    (ff = ovc_rd_counts(r, o, "failed", p->nfuncs, failed)) ==
+		    FLD_BAD ||
+	    (fr = ovc_rd_counts(r, o, "requested", p->nfuncs, req)) == FLD_BAD)
+		return false;
+	/* the mmap family: optional (logs before it have none) */
+	int64_t mcalls[MAX_FUNCS], mfailed[MAX_FUNCS], mbytes[MAX_FUNCS];
+	int64_t mapped = -1, pmapped = -1, com = -1, pcom = -1;
+	enum field mc, mf, mb;
+	if ((mc = ovc_rd_counts(r, o, "map_calls", p->nmap_funcs, mcalls)) ==
+		    FLD_BAD ||
+	    (mf = ovc_rd_counts(r, o, "map_failed", p->nmap_funcs, mfailed)) ==
+		    FLD_BAD ||
+	    (mb = ovc_rd_counts(r, o, "map_bytes", p->nmap_funcs, mbytes)) ==
+		    FLD_BAD ||
+	    ovc_rd_int(r, o, "mapped", 0, ABSURD_BYTES, &mapped) == FLD_BAD ||
+	    ovc_rd_int(r, o, "peak_mapped", 0, ABSURD_BYTES, &pmapped) ==
+		    FLD_BAD ||
+	    ovc_rd_int(r, o, "committed", 0, ABSURD_BYTES, &com) == FLD_BAD ||
+	    ovc_rd_int(r, o, "peak_committed", 0, ABSURD_BYTES, &pcom) ==
+		    FLD_BAD)
+		return false;
+
+	p->samples++;
+	if (ns >= 0)
+		ovc_rd_note_ns(p, ns);
+	if (vm >= 0) {
+		p->last_vm_bytes = vm;
+		if (vm > p->peak_vm_bytes)
+			p->peak_vm_bytes = vm;
+	}
+	if (rss >= 0) {
+		/* Without "shared" all of rss counts as anonymous (an upper
+		 * bound); shared above rss is nonsense: no anonymous pages. */
+		int64_t anon = sh < 0 ? rss : sh <= rss ? rss - sh : 0;
+		p->last_rss_bytes = rss;
+		p->last_anon_rss_bytes = anon;
+		if (rss > p->peak_rss_bytes)
+			p->peak_rss_bytes = rss;
+		if (anon > p->peak_anon_rss_bytes)
+			p->peak_anon_rss_bytes = anon;
+	}
+	if (live >= 0) {
+		p->last_live_bytes = live;
+		if (live > p->peak_live_bytes)
+			p->peak_live_bytes = live;
+	}
+	if (peak > p->peak_live_bytes)
+		p->peak_live_bytes = peak;
+	ovc_proc_note_sample(p, ns, live, vm, rss, sh);
+	for (int f = 0; f < OVC_FN_COUNT; f++) {
+		int pos = p->func_pos[f];
+		if (pos < 0)
+			continue;
+		if (fc == FLD_OK)
+			p->calls[f] = calls[pos];
+		if (ff == FLD_OK)
+			p->failed[f] = failed[pos];
+		if (fr == FLD_OK)
+			p->requested[f] = req[pos];
+	}
+	if (mc == FLD_OK)
+		p->has_maps = true;
+	for (int f = 0; f < OVC_MFN_COUNT; f++) {
+		int pos = p->map_pos[f];
+		if (pos < 0 || (size_t)pos >= p->nmap_funcs)
+			continue;
+		if (mc == FLD_OK)
+			p->map_calls[f] = mcalls[pos];
+		if (mf == FLD_OK)
+			p->map_failed[f] = mfailed[pos];
+		if (mb == FLD_OK)
+			p->map_bytes[f] = mbytes[pos];
+	}
+	if (mapped >= 0)
+		p->mapped_bytes = mapped;
+	if (pmapped > p->peak_mapped_bytes)
+		p->peak_mapped_bytes = pmapped;
+	if (mapped > p->peak_mapped_bytes)
+		p->peak_mapped_bytes = mapped;
+	if (com >= 0)
+		p->committed_bytes = com;
+	if (pcom > p->peak_committed_bytes)
+		p->peak_committed_bytes = pcom;
+	if (com > p->peak_committed_bytes)
+		p->peak_committed_bytes = com;
+	return true;
+}
+
+/* An `over` or `refuse` record: an allocation and the limit it met. */
+bool ovc_rd_alloc_event(struct reader *r, json_t *o, bool refuse,
+			struct ovc_proc *p)
+{
+	struct ovc_alloc_event e = {.seen = true, .t_ns = -1, .size_bytes = -1,
+				    .live_bytes = -1, .limit_bytes = -1,
+				    .site = -1};
+	const char *fn = "", *limit = "";
+	if (ovc_rd_int(r, o, "ns", 0, ABSURD_NS, &e.t_ns) == FLD_BAD ||
+	    ovc_rd_str(r, o, "fn", &fn) == FLD_BAD ||
+	    ovc_rd_int(r, o, "size", 0, INT64_MAX, &e.size_bytes) == FLD_BAD ||
+	    ovc_rd_int(r, o, "live", 0, INT64_MAX, &e.live_bytes) == FLD_BAD ||
+	    ovc_rd_int(r, o, refuse ? "budget" : "limit_bytes", 0, INT64_MAX,
+		       &e.limit_bytes) == FLD_BAD ||
+	    ovc_rd_int(r, o, "site", -1, INT64_MAX, &e.site) == FLD_BAD ||
+	    (!refuse && ovc_rd_str(r, o, "limit", &limit) == FLD_BAD))
+		return false;
+	if (e.t_ns >= 0)
+		ovc_rd_note_ns(p, e.t_ns);
+	snprintf(e.fn, sizeof e.fn, "%s", fn);
+	if (refuse)
+		ovc_proc_note_refuse(p, &e);
+	else
+		ovc_proc_note_over(p, limit, &e);
+	return true;
+}
