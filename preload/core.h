@@ -537,6 +537,21 @@ bool ovc_statm_read(struct ovc_statm *out) OVC_HIDDEN;
 long ovc_page_size(void) OVC_HIDDEN;
 /** In a fork child: the statm descriptor describes the parent. */
 void ovc_statm_fork_child(void) OVC_HIDDEN;
+
+/** The kernel's figures of /proc/self/status, in bytes. */
+struct ovc_status {
+	uint64_t vm_peak;  /**< VmPeak: the largest address space so far */
+	uint64_t rss_hwm;  /**< VmHWM: the largest resident so far */
+	uint64_t rss_anon; /**< RssAnon: anonymous resident now */
+	uint64_t hugetlb;  /**< HugetlbPages: hugetlbfs pages, not in VmRSS */
+	bool has_anon;     /**< RssAnon was there (Linux 4.5+) */
+};
+/** Reads /proc/self/status through a descriptor kept open (like statm's);
+ * false when it cannot be read or lacks VmPeak and VmHWM. Never allocates;
+ * raw system calls; a 4 KiB stack buffer. Callable from the sampler. */
+bool ovc_status_read(struct ovc_status *out) OVC_HIDDEN;
+/** In a fork child: the status descriptor describes the parent. */
+void ovc_status_fork_child(void) OVC_HIDDEN;
 /** Reads /proc/meminfo, /proc/sys/vm/overcommit_* and the memory cgroup's
  * limit and OOM kill count (/proc/self/cgroup, then two files of its
  * directory). Hook-safe. */
@@ -627,7 +642,13 @@ void ovc_ticker_fork_child(void) OVC_HIDDEN;
 
 /** ovc's descriptors. The sampler process has copies of its own, made when
  * it started, which the program cannot close or replace. */
-enum ovc_fd { OVC_FD_LOG, OVC_FD_STATM, OVC_FD_PAGEMAP, OVC_FD_COUNT_ };
+enum ovc_fd {
+	OVC_FD_LOG,
+	OVC_FD_STATM,
+	OVC_FD_PAGEMAP,
+	OVC_FD_STATUS,
+	OVC_FD_COUNT_
+};
 /** Whether this code runs in the sampler process (its stack says so). No
  * thread-local storage, no system call. */
 bool ovc_in_sampler(void) OVC_HIDDEN;
@@ -637,6 +658,7 @@ bool ovc_sampler_fd(enum ovc_fd which, int *fd) OVC_HIDDEN;
 /** The program's descriptor WHICH now (-1: none), for the sampler to copy. */
 int ovc_log_fd(void) OVC_HIDDEN;
 int ovc_statm_fd(void) OVC_HIDDEN;
+int ovc_status_fd(void) OVC_HIDDEN;
 int ovc_pagemap_fd(void) OVC_HIDDEN;
 
 /* ---- lifecycle.c: constructor, samples, exit, exec, fork ---- */

@@ -24,6 +24,7 @@ static struct {
 	uint64_t last_write_ns;
 	struct ovc_totals last;   /* totals of the last sample written */
 	struct ovc_statm last_statm;
+	struct ovc_status last_status; /* zero while unread */
 	struct ovc_statm base;
 	uint64_t peak_rss, peak_anon;
 	bool probe_pending; /* memory had moved at the last probe: again */
@@ -255,6 +256,7 @@ static void write_line(struct ovc_buf *b)
 struct moment {
 	struct ovc_totals t;
 	struct ovc_statm sm;
+	struct ovc_status st; /* the kernel's high-water marks */
 };
 
 /* Reads the counters, and statm unless SM is given (already read). Under
@@ -266,13 +268,36 @@ static void moment_take(struct moment *m, const struct ovc_statm *sm)
 		m->sm = *sm;
 	else if (!ovc_statm_read(&m->sm))
 		m->sm = img.last_statm;
+	if (!ovc_status_read(&m->st))
+		m->st = img.last_status;
 }
 
 static bool moment_changed(const struct moment *m)
 {
 	return m->sm.vm != img.last_statm.vm || m->sm.rss != img.last_statm.rss ||
 	       m->sm.shared != img.last_statm.shared ||
+	       memcmp(&m->st, &img.last_status, sizeof m->st) != 0 ||
 	       memcmp(&m->t, &img.last, sizeof m->t) != 0;
+}
+
+/* The kernel's high-water marks and anonymous resident of a sample
+ * (docs/log-format.md); nothing when status could not be read. */
+static void status_fields(struct ovc_buf *b, const struct ovc_status *st)
+{
+	if (!st->rss_hwm)
+		return;
+	ovc_buf_key(b, OVC_FIELD_VM_PEAK);
+	ovc_buf_u64(b, st->vm_peak);
+	ovc_buf_key(b, OVC_FIELD_RSS_HWM);
+	ovc_buf_u64(b, st->rss_hwm);
+	if (st->has_anon) {
+		ovc_buf_key(b, OVC_FIELD_RSS_ANON);
+		ovc_buf_u64(b, st->rss_anon);
+	}
+	if (st->hugetlb) {
+		ovc_buf_key(b, OVC_FIELD_HUGETLB);
+		ovc_buf_u64(b, st->hugetlb);
+	}
 }
 
 static void write_sample_at(uint64_t now, const struct moment *m)
@@ -319,10 +344,12 @@ static void write_sample_at(uint64_t now, const struct moment *m)
 	ovc_buf_i64(&b, t.maps[2]);
 	ovc_buf_key(&b, "peak_committed");
 	ovc_buf_i64(&b, t.maps[3]);
+	status_fields(&b, &m->st);
 	line_end(&b);
 	write_line(&b);
 	img.last = t;
 	img.last_statm = sm;
+	img.last_status = m->st;
 	img.last_write_ns = now;
 }
 
@@ -558,6 +585,11 @@ static void open_image_log(const char *origin, const char *parent_log)
 	if (!ovc_statm_read(&img.base))
 		memset(&img.base, 0, sizeof img.base);
 	img.last_statm = img.base;
+	/* Read once here so its descriptor is open before the sampler
+	 * copies ovc's descriptors. */
+	struct ovc_status st;
+	ovc_status_read(&st);
+	memset(&img.last_status, 0, sizeof img.last_status);
 	img.peak_rss = img.base.rss;
 	img.peak_anon = img.base.rss - img.base.shared;
 
@@ -635,7 +667,9 @@ static void summary_line(void)
 	int64_t live = img.last.peak_live > 0 ? img.last.peak_live : 0;
 	ovc_buf_raw(&b, ovc_format_bytes((uint64_t)live, num, sizeof num));
 	ovc_buf_raw(&b, ", peak resident ");
-	ovc_buf_raw(&b, ovc_format_bytes(img.peak_rss, num, sizeof num));
+	uint64_t hwm = img.last_status.rss_hwm; /* exact where read */
+	ovc_buf_raw(&b, ovc_format_bytes(hwm > img.peak_rss ? hwm : img.peak_rss,
+					 num, sizeof num));
 	ovc_buf_raw(&b, ", touched ");
 	uint64_t base_anon = img.base.rss - img.base.shared;
 	if (live > 0) {
@@ -930,6 +964,7 @@ static void fork_parent(void)
 static void fork_child(void)
 {
 	ovc_statm_fork_child();
+	ovc_status_fork_child();
 	ovc_honest_fork_child();
 	ovc_log_fork_child();
 	ovc_arena_fork_child();

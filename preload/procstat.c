@@ -129,6 +129,84 @@ void ovc_statm_fork_child(void)
 	statm_open();
 }
 
+/* /proc/self/status, for the kernel's high-water marks: kept open like
+ * statm (same reasons), at its own high descriptor. */
+static int status_fd = -1;
+static dev_t status_dev;
+static ino_t status_ino;
+
+/* Opens /proc/self/status and remembers which file it is. The one place
+ * it is opened. */
+static bool status_open(void)
+{
+	int fd = ovc_open_high("/proc/self/status", 951);
+	if (fd < 0)
+		return false;
+	struct stat st;
+	if (ovc_sys_fstat(fd, &st) != 0) {
+		ovc_sys_close(fd);
+		return false;
+	}
+	status_fd = fd;
+	status_dev = st.st_dev;
+	status_ino = st.st_ino;
+	return true;
+}
+
+/* The "kB" figure of the status line that starts with KEY (with its
+ * colon), in bytes; false when the line is missing. */
+static bool status_field(const char *buf, const char *key, uint64_t *out)
+{
+	size_t n = strlen(key);
+	for (const char *p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : p) {
+		if (strncmp(p, key, n) == 0) {
+			const char *q = p + n;
+			*out = parse_u64(&q) * 1024;
+			return true;
+		}
+	}
+	return false;
+}
+
+bool ovc_status_read(struct ovc_status *out)
+{
+	char buf[4096];
+	struct stat st;
+	int fd;
+	if (!ovc_sampler_fd(OVC_FD_STATUS, &fd)) {
+		if (status_fd < 0 || ovc_sys_fstat(status_fd, &st) != 0 ||
+		    st.st_dev != status_dev || st.st_ino != status_ino) {
+			if (!status_open())
+				return false;
+		}
+		fd = status_fd;
+	}
+	long n = fd < 0 ? -1 : ovc_sys_pread(fd, buf, sizeof buf - 1, 0);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	memset(out, 0, sizeof *out);
+	/* VmPeak and VmHWM: Linux 2.6.x; RssAnon: 4.5; HugetlbPages: 4.4. */
+	if (!status_field(buf, "VmPeak:", &out->vm_peak) ||
+	    !status_field(buf, "VmHWM:", &out->rss_hwm))
+		return false;
+	out->has_anon = status_field(buf, "RssAnon:", &out->rss_anon);
+	status_field(buf, "HugetlbPages:", &out->hugetlb);
+	return true;
+}
+
+int ovc_status_fd(void)
+{
+	return status_fd;
+}
+
+void ovc_status_fork_child(void)
+{
+	/* As for statm: the parent's entry, left alone, opened again. */
+	status_fd = -1;
+	status_open();
+}
+
 /* Value in bytes of the meminfo line KEY ("MemTotal:"), 0 if missing. */
 static uint64_t meminfo(const char *buf, const char *key)
 {

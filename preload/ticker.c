@@ -18,7 +18,7 @@
  *   system calls are raw (sys.h) and its locks futexes (lock.c).
  * - No libc function that takes a lock or asks who the thread is.
  * - It may do no more than the program could. It keeps copies of ovc's
- *   three descriptors (log, statm, pagemap), which the program cannot
+ *   descriptors (log, statm, status, pagemap), which the program cannot
  *   close or replace, and closes every other one (a pipe the program
  *   closes must see its end). Before its first tick it seals itself with
  *   a seccomp filter that allows I/O on those, futexes, clocks and the
@@ -372,6 +372,7 @@ static bool process_start(void)
 	sp.fd[OVC_FD_LOG] = ovc_log_fd();
 	sp.fd[OVC_FD_STATM] = ovc_statm_fd();
 	sp.fd[OVC_FD_PAGEMAP] = ovc_pagemap_fd();
+	sp.fd[OVC_FD_STATUS] = ovc_status_fd();
 	sp.alive = 1;
 	sp.gave_up = 0;
 	sp.stop = 0;

@@ -31,6 +31,15 @@
 #define OVC_REC_RUN "run"     /**< first line of a run file */
 #define OVC_REC_RUN_END "run_end" /**< how the command of `ovc run` ended */
 
+/* Optional fields of a sample record (older logs lack them; readers take
+ * the sampled statm figures then): the kernel's own figures from
+ * /proc/self/status, in bytes. VmPeak and VmHWM are high-water marks,
+ * exact however short the peak; RssAnon is the value at the sample. */
+#define OVC_FIELD_VM_PEAK "vm_peak"   /**< VmPeak */
+#define OVC_FIELD_RSS_HWM "rss_hwm"   /**< VmHWM */
+#define OVC_FIELD_RSS_ANON "rss_anon" /**< RssAnon */
+#define OVC_FIELD_HUGETLB "hugetlb"   /**< HugetlbPages, only when not 0 */
+
 /** The hooked functions, in the order of the "calls", "failed" and
  * "requested" arrays of a sample record. The header repeats this list as
  * "funcs", so a reader takes the order from the log, not from this macro. */
