@@ -187,6 +187,8 @@ struct ovc_tc {
 	uint64_t requested[OVC_FN_COUNT];
 	int64_t live;     /**< usable bytes allocated minus freed by this thread */
 	int64_t peak;     /**< largest live of this block (exact while single) */
+	int64_t peak_asked; /**< largest live of this block plus the image's
+			       committed mmap bytes, seen at its calls */
 	uint64_t map_calls[OVC_MFN_COUNT];
 	uint64_t map_failed[OVC_MFN_COUNT];
 	uint64_t map_bytes[OVC_MFN_COUNT];
@@ -208,6 +210,10 @@ struct ovc_totals {
 	int64_t maps[4]; /**< mapped, peak mapped, committed, peak committed */
 	int64_t live;
 	int64_t peak_live;
+	/** The largest live + committed (malloc family plus mmap family) at
+	 * one moment: their joint peak, not the sum of two peaks. Exact
+	 * while one thread counts, like peak_live. */
+	int64_t peak_asked;
 };
 
 /** ovc's thread-local state, one initial-exec TLS object so that a hook
@@ -237,6 +243,13 @@ void ovc_account_totals(struct ovc_totals *out) OVC_HIDDEN;
 /** Updates the process-wide peak of live bytes from a fresh sum; called on
  * large allocations when several threads exist. Hook-safe. */
 void ovc_account_peak_check(void) OVC_HIDDEN;
+/** Raises the joint peak of live + committed with a fresh sum; called by
+ * the mmap family when committed bytes grow (under the blocks lock).
+ * Lock-free. */
+void ovc_account_asked_check(int64_t committed) OVC_HIDDEN;
+/** Committed bytes of the mmap family now (mapping.c); written under the
+ * blocks lock, read by the hooks without it. */
+extern int64_t ovc_committed_now OVC_HIDDEN;
 /** Whether more than one thread has counted in this image. */
 bool ovc_account_multi(void) OVC_HIDDEN;
 /** Creates the thread-exit key; called once from the constructor. */

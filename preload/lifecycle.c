@@ -344,6 +344,8 @@ static void write_sample_at(uint64_t now, const struct moment *m)
 	ovc_buf_i64(&b, t.maps[2]);
 	ovc_buf_key(&b, "peak_committed");
 	ovc_buf_i64(&b, t.maps[3]);
+	ovc_buf_key(&b, "peak_asked");
+	ovc_buf_i64(&b, t.peak_asked);
 	status_fields(&b, &m->st);
 	line_end(&b);
 	write_line(&b);
