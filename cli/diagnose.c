@@ -50,6 +50,14 @@ void ovc_proc_note_sample(struct ovc_proc *p, int64_t t_ns, int64_t live,
 	ovc_series_add(x->series, t_ns, v);
 }
 
+void ovc_proc_note_peak(struct ovc_proc *p, int64_t t_ns,
+			const int64_t values[OVC_SER_COUNT])
+{
+	struct ovc_proc_extra *x = ovc_proc_extra(p);
+	if (x && x->series)
+		ovc_series_add(x->series, t_ns, values);
+}
+
 void ovc_proc_note_over(struct ovc_proc *p, const char *limit,
 			const struct ovc_alloc_event *e)
 {

@@ -114,6 +114,8 @@ struct ovc_proc *ovc_proc_create(const char *log_path)
 		p->map_pos[i] = i; /* log-format.h's order until map_funcs says */
 	p->nmap_funcs = OVC_MFN_COUNT;
 	p->first_ns = p->last_ns = -1;
+	p->peak_asked_bytes = -1;
+	p->last_hwm_bytes = p->last_file_bytes = -1;
 	p->end_kind = OVC_END_ABRUPT;
 	p->end_signal = -1;
 	p->end_code = -1;
@@ -793,20 +795,44 @@ int64_t ovc_proc_touched_bytes(const struct ovc_proc *p)
 	return p->peak_anon_rss_bytes - base;
 }
 
+bool ovc_proc_asked_joint(const struct ovc_proc *p)
+{
+	return p->peak_asked_bytes >= 0;
+}
+
+int64_t ovc_proc_asked_bytes(const struct ovc_proc *p)
+{
+	int64_t live = p->peak_live_bytes > 0 ? p->peak_live_bytes : 0;
+	/* the joint peak is at least the peak of either part alone */
+	if (!ovc_proc_asked_joint(p))
+		return live;
+	int64_t a = p->peak_asked_bytes;
+	if (a < live)
+		a = live;
+	if (a < p->peak_committed_bytes)
+		a = p->peak_committed_bytes;
+	return a;
+}
+
 bool ovc_proc_touched_ratio(const struct ovc_proc *p, double *ratio)
 {
-	if (p->peak_live_bytes <= 0)
+	int64_t asked = ovc_proc_asked_bytes(p);
+	if (asked <= 0)
 		return false;
-	double r = (double)ovc_proc_touched_bytes(p) /
-		   (double)p->peak_live_bytes;
-	*ratio = r > 1.0 ? 1.0 : r < 0.0 ? 0.0 : r;
+	*ratio = (double)ovc_proc_touched_bytes(p) / (double)asked;
 	return true;
 }
 
 int64_t ovc_proc_gap_bytes(const struct ovc_proc *p)
 {
-	int64_t gap = p->peak_live_bytes - ovc_proc_touched_bytes(p);
+	int64_t gap = ovc_proc_asked_bytes(p) - ovc_proc_touched_bytes(p);
 	return gap > 0 ? gap : 0;
+}
+
+int64_t ovc_proc_outside_bytes(const struct ovc_proc *p)
+{
+	int64_t out = ovc_proc_touched_bytes(p) - ovc_proc_asked_bytes(p);
+	return out > 0 ? out : 0;
 }
 
 int64_t ovc_proc_duration_ns(const struct ovc_proc *p)

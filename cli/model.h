@@ -165,8 +165,20 @@ struct ovc_proc {
 	/* aggregates over the `s` records */
 	uint64_t samples;
 	int64_t first_ns, last_ns; /**< of any record with ns; -1 when none */
+	/** Peaks: the kernel's high-water marks (VmPeak, VmHWM) where the
+	 * samples carried them (kernel_peaks), else the largest sample. The
+	 * anonymous peak: the largest sample, raised where the high-water mark
+	 * rose between two samples to VmHWM minus the file pages resident
+	 * around it (the kernel keeps no anonymous high-water mark). */
 	int64_t peak_vm_bytes, peak_rss_bytes, peak_anon_rss_bytes;
+	bool kernel_peaks; /**< a sample carried vm_peak and rss_hwm */
+	int64_t hugetlb_bytes; /**< largest HugetlbPages seen, 0 when none */
 	int64_t peak_live_bytes;
+	/** The joint peak of live + committed (peak_asked); -1 in logs
+	 * without it. */
+	int64_t peak_asked_bytes;
+	int64_t last_hwm_bytes; /**< rss_hwm of the last sample; -1: none */
+	int64_t last_file_bytes; /**< rss - anon of the last sample; -1: none */
 	int64_t last_live_bytes, last_vm_bytes, last_rss_bytes,
 		last_anon_rss_bytes;
 	int64_t calls[OVC_FN_COUNT];     /**< from the last sample */
@@ -277,15 +289,29 @@ bool ovc_model_add_run(struct ovc_model *m, struct ovc_run *r);
  * host facts from the first process. Call once, after all logs are read. */
 void ovc_model_link(struct ovc_model *m);
 
-/** Touched ratio of P: (peak anon rss - baseline anon rss) / peak live,
- * clamped to [0, 1]. Returns false when nothing was live (ratio undefined). */
+/** What P asked for at its peak: the joint peak of live (malloc family)
+ * plus committed (mmap family) where the log has it (peak_asked), else
+ * peak live (older logs; snapshot logs). */
+int64_t ovc_proc_asked_bytes(const struct ovc_proc *p);
+
+/** Whether ovc_proc_asked_bytes counts the mmap family (the log has the
+ * joint peak). */
+bool ovc_proc_asked_joint(const struct ovc_proc *p);
+
+/** Touched ratio of P: (peak anon rss - baseline anon rss) / asked, not
+ * clamped: above 1 where something ovc does not see (stacks, .bss, raw
+ * system calls) was touched. Returns false when nothing was asked for
+ * (ratio undefined). */
 bool ovc_proc_touched_ratio(const struct ovc_proc *p, double *ratio);
 
 /** Anonymous resident growth over the baseline at peak, >= 0. */
 int64_t ovc_proc_touched_bytes(const struct ovc_proc *p);
 
-/** Overcommit gap at peak: peak live - touched bytes, clamped to >= 0. */
+/** Overcommit gap at peak: asked - touched bytes, clamped to >= 0. */
 int64_t ovc_proc_gap_bytes(const struct ovc_proc *p);
+
+/** Touched outside what ovc saw: touched - asked, clamped to >= 0. */
+int64_t ovc_proc_outside_bytes(const struct ovc_proc *p);
 
 /** Baseline anonymous resident (rss - shared before main), >= 0. */
 int64_t ovc_proc_baseline_anon_bytes(const struct ovc_proc *p);

@@ -288,6 +288,15 @@ static json_t *proc_json(const struct ovc_model *m, const struct ovc_proc *p,
 			    json_integer(ovc_proc_total_requested(p)));
 	json_object_set_new(o, "peak_live_bytes",
 			    json_integer(p->peak_live_bytes));
+	json_object_set_new(o, "peak_asked_bytes",
+			    json_integer(ovc_proc_asked_bytes(p)));
+	json_object_set_new(o, "peak_asked_joint",
+			    json_boolean(ovc_proc_asked_joint(p)));
+	json_object_set_new(o, "peaks_from",
+			    json_string(p->kernel_peaks ? "kernel" : "samples"));
+	if (p->hugetlb_bytes > 0)
+		json_object_set_new(o, "hugetlb_bytes",
+				    json_integer(p->hugetlb_bytes));
 	json_object_set_new(o, "peak_vm_bytes", json_integer(p->peak_vm_bytes));
 	json_object_set_new(o, "peak_rss_bytes", json_integer(p->peak_rss_bytes));
 	json_object_set_new(o, "peak_anon_rss_bytes",
@@ -301,6 +310,8 @@ static json_t *proc_json(const struct ovc_model *m, const struct ovc_proc *p,
 							  : json_null());
 	json_object_set_new(o, "overcommit_gap_bytes",
 			    json_integer(ovc_proc_gap_bytes(p)));
+	json_object_set_new(o, "touched_outside_bytes",
+			    json_integer(ovc_proc_outside_bytes(p)));
 	json_object_set_new(o, "last_live_bytes",
 			    json_integer(p->last_live_bytes));
 	json_object_set_new(o, "samples", json_integer((json_int_t)p->samples));
