@@ -8,11 +8,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "logread.h"
-#include "model.h"
-#include "pprof.h"
-#include "render.h"
-#include "symbolize.h"
+#include "read/logread.h"
+#include "read/model.h"
+#include "render/pprof.h"
+#include "render/render.h"
+#include "read/symbolize.h"
 
 static char dir[256];
 static FILE *devnull;

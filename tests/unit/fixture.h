@@ -5,7 +5,7 @@
 
 #include <stdio.h>
 
-#include "model.h"
+#include "read/model.h"
 
 extern char fx_dir[64];     /**< the test's temporary directory */
 extern char *fx_errbuf;     /**< what was written to fx_err so far */

@@ -1,4 +1,4 @@
-/* Unit tests of the streaming log reader (cli/logread.c) on good, torn,
+/* Unit tests of the streaming log reader (cli/read/logread.c) on good, torn,
  * garbage, wrong-version and hostile logs written to a temporary directory. */
 #include <check.h>
 #include <dirent.h>
@@ -7,9 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "diagnose.h"
-#include "logread.h"
-#include "model.h"
+#include "analyze/diagnose.h"
+#include "read/logread.h"
+#include "read/model.h"
 #include "fixture.h"
 
 

@@ -1,11 +1,11 @@
-/* Unit tests of the model (cli/model.c): how images are linked by exec, fork
+/* Unit tests of the model (cli/read/model.c): how images are linked by exec, fork
  * and run files, how their end is resolved, and the derived figures. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "model.h"
-#include "suite.h"
+#include "read/model.h"
+#include "analyze/suite.h"
 
 #define MIB ((int64_t)1 << 20)
 

@@ -1,5 +1,5 @@
-/* Unit tests of leaks (cli/leaks.c) and of the pprof profile
- * (cli/render-pprof.c): a hand-written log read into the model, the
+/* Unit tests of leaks (cli/analyze/leaks.c) and of the pprof profile
+ * (cli/render/render-pprof.c): a hand-written log read into the model, the
  * profile decoded again with protobuf-c and checked field by field. */
 #include <check.h>
 #include <stdio.h>
@@ -8,10 +8,10 @@
 #include <zlib.h>
 
 #include "fixture.h"
-#include "leaks.h"
-#include "logread.h"
-#include "model.h"
-#include "pprof.h"
+#include "analyze/leaks.h"
+#include "read/logread.h"
+#include "read/model.h"
+#include "render/pprof.h"
 #include "profile.pb-c.h"
 
 #define PROC(pid)                                                              \

@@ -1,9 +1,9 @@
-/* The reduced series of cli/series.c: bounded however many samples come,
+/* The reduced series of cli/read/series.c: bounded however many samples come,
  * never losing a peak, points in time order. */
 #include <check.h>
 #include <stdlib.h>
 
-#include "series.h"
+#include "read/series.h"
 
 static size_t points(const struct ovc_series *s, enum ovc_series_id id,
 		     struct ovc_point **out)

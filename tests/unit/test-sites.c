@@ -1,6 +1,6 @@
 /* Unit tests of allocation sites: reading mod/site/ss records
- * (cli/logread.c), their figures and ranking (cli/model.c), frame names and
- * the symbolizer (cli/frames.c, cli/symbolize.c) and the renderers of
+ * (cli/read/logread.c), their figures and ranking (cli/read/model.c), frame names and
+ * the symbolizer (cli/read/frames.c, cli/read/symbolize.c) and the renderers of
  * sites: text, JSON and folded stacks. */
 #include <check.h>
 #include <dirent.h>
@@ -11,12 +11,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "frames.h"
-#include "logread.h"
-#include "model.h"
+#include "read/frames.h"
+#include "read/logread.h"
+#include "read/model.h"
 #include "fixture.h"
-#include "render.h"
-#include "symbolize.h"
+#include "render/render.h"
+#include "read/symbolize.h"
 
 #define MIB ((int64_t)1 << 20)
 

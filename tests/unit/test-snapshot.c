@@ -1,5 +1,5 @@
-/* The snapshot's reading of smaps text and its analysis (cli/snapshot.c,
- * cli/snapshot-analyze.c): kinds of mappings, committed bytes, thread
+/* The snapshot's reading of smaps text and its analysis (cli/read/snapshot.c,
+ * cli/analyze/snapshot-analyze.c): kinds of mappings, committed bytes, thread
  * stacks found by their stack pointers, the totals and the gap, and lines
  * that are not what they should be. */
 #include <check.h>
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "snapshot.h"
+#include "read/snapshot.h"
 
 #define KiB 1024LL
 #define MiB (1024 * KiB)

@@ -1,0 +1,774 @@
+/* `ovc run`: runs a command with libovc.so preloaded, records how it ended
+ * in a run file and reports its logs on stderr. */
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <sys/xattr.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd/commands.h"
+#include "analyze/gate.h"
+#include "ovc/log-format.h"
+#include "read/status.h"
+
+#ifndef OVC_LIBDIR
+#define OVC_LIBDIR "/usr/local/lib"
+#endif
+
+extern char **environ;
+
+static volatile sig_atomic_t child_pid;
+/* A stop signal sent to ovc alone was passed on: when the command stops,
+ * ovc stops with it (wait_child). */
+static volatile sig_atomic_t stop_forwarded;
+
+int ovc_mkdir_p(const char *path, unsigned mode)
+{
+	char *p = strdup(path);
+	if (!p)
+		return -1;
+	for (char *s = p + 1;; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		char c = *s;
+		*s = '\0';
+		if (mkdir(p, mode) != 0 && errno != EEXIST) {
+			int e = errno;
+			free(p);
+			errno = e;
+			return -1;
+		}
+		*s = c;
+		if (!c)
+			break;
+	}
+	struct stat st;
+	int rc = stat(p, &st);
+	if (rc == 0 && !S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		rc = -1;
+	}
+	free(p);
+	return rc;
+}
+
+static int64_t now_ns(clockid_t clk)
+{
+	struct timespec ts;
+	clock_gettime(clk, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static bool readable(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+	       access(path, R_OK) == 0;
+}
+
+/* libovc.so to preload: $OVC_LIB, the build tree's, the installed one. */
+static char *find_lib(void)
+{
+	const char *env = getenv("OVC_LIB");
+	if (env && env[0]) {
+		if (!readable(env)) {
+			fprintf(stderr, "ovc: OVC_LIB=%s: cannot read it: %s\n",
+				env, errno ? strerror(errno) : "not a file");
+			return NULL;
+		}
+		return realpath(env, NULL);
+	}
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		char *slash = strrchr(self, '/');
+		if (slash) {
+			*slash = '\0';
+			char cand[PATH_MAX + 32];
+			snprintf(cand, sizeof cand, "%s/../preload/libovc.so",
+				 self);
+			if (readable(cand))
+				return realpath(cand, NULL);
+		}
+	}
+	if (readable(OVC_LIBDIR "/libovc.so"))
+		return strdup(OVC_LIBDIR "/libovc.so");
+	fprintf(stderr,
+		"ovc: cannot find libovc.so (looked next to the ovc "
+		"executable and in " OVC_LIBDIR "); set OVC_LIB to its path\n");
+	return NULL;
+}
+
+/* Resolves CMD like execvp does. Returns a malloc'd path, or NULL with
+ * errno ENOENT (not found) or EACCES (found, not executable). */
+static char *resolve(const char *cmd)
+{
+	if (strchr(cmd, '/')) {
+		struct stat st;
+		if (stat(cmd, &st) != 0)
+			return NULL;
+		if (S_ISDIR(st.st_mode) || access(cmd, X_OK) != 0) {
+			errno = EACCES;
+			return NULL;
+		}
+		return strdup(cmd);
+	}
+	const char *path = getenv("PATH");
+	if (!path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	bool denied = false;
+	size_t cl = strlen(cmd);
+	for (const char *p = path;; p++) {
+		const char *e = strchrnul(p, ':');
+		size_t dl = (size_t)(e - p);
+		char *cand = malloc(dl + cl + 3);
+		if (!cand)
+			return NULL;
+		if (dl == 0)
+			sprintf(cand, "./%s", cmd);
+		else
+			sprintf(cand, "%.*s/%s", (int)dl, p, cmd);
+		struct stat st;
+		if (stat(cand, &st) == 0 && !S_ISDIR(st.st_mode)) {
+			if (access(cand, X_OK) == 0)
+				return cand;
+			denied = true;
+		}
+		free(cand);
+		if (!*e)
+			break;
+		p = e;
+	}
+	errno = denied ? EACCES : ENOENT;
+	return NULL;
+}
+
+enum binary { BIN_DYNAMIC, BIN_STATIC, BIN_OTHER };
+
+/* Whether PATH is a dynamically linked ELF (has PT_INTERP), a static one,
+ * or something else (a script: its interpreter is preloaded). */
+static enum binary inspect(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return BIN_OTHER;
+	unsigned char id[EI_NIDENT];
+	enum binary kind = BIN_OTHER;
+	if (pread(fd, id, sizeof id, 0) != (ssize_t)sizeof id ||
+	    memcmp(id, ELFMAG, SELFMAG) != 0)
+		goto out;
+	uint64_t phoff, phnum, phentsize;
+	if (id[EI_CLASS] == ELFCLASS64) {
+		Elf64_Ehdr eh;
+		if (pread(fd, &eh, sizeof eh, 0) != (ssize_t)sizeof eh)
+			goto out;
+		phoff = eh.e_phoff;
+		phnum = eh.e_phnum;
+		phentsize = eh.e_phentsize;
+	} else if (id[EI_CLASS] == ELFCLASS32) {
+		Elf32_Ehdr eh;
+		if (pread(fd, &eh, sizeof eh, 0) != (ssize_t)sizeof eh)
+			goto out;
+		phoff = eh.e_phoff;
+		phnum = eh.e_phnum;
+		phentsize = eh.e_phentsize;
+	} else {
+		goto out;
+	}
+	if (phentsize < sizeof(Elf32_Phdr) || phnum > 4096)
+		goto out;
+	kind = BIN_STATIC;
+	for (uint64_t i = 0; i < phnum; i++) {
+		uint32_t type; /* p_type is the first field in both classes */
+		if (pread(fd, &type, sizeof type, (off_t)(phoff + i * phentsize)) !=
+		    (ssize_t)sizeof type) {
+			kind = BIN_OTHER;
+			break;
+		}
+		if (type == PT_INTERP) {
+			kind = BIN_DYNAMIC;
+			break;
+		}
+	}
+out:
+	close(fd);
+	return kind;
+}
+
+/* Why the loader would run PATH in secure-execution mode, where it ignores
+ * LD_PRELOAD (ld.so(8)); NULL when it would not. */
+static const char *secure_exec(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return NULL;
+	if ((st.st_mode & S_ISUID) && st.st_uid != geteuid())
+		return "setuid";
+	if ((st.st_mode & S_ISGID) && (st.st_mode & S_IXGRP) &&
+	    st.st_gid != getegid())
+		return "setgid";
+	if (geteuid() != 0 &&
+	    getxattr(path, "security.capability", NULL, 0) > 0)
+		return "given file capabilities";
+	return NULL;
+}
+
+/* Creates DIR/ovc-run.<pid>.<k>.jsonl, never overwriting; returns the fd
+ * and stores the path in PATH. */
+static int create_run_file(const char *dir, char *path, size_t size)
+{
+	for (int k = 0; k < 100000; k++) {
+		snprintf(path, size, "%s/" OVC_RUN_PREFIX "%d.%d" OVC_LOG_SUFFIX,
+			 dir, (int)getpid(), k);
+		int fd = open(path,
+			      O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+				      O_CLOEXEC,
+			      0600);
+		if (fd >= 0 || errno != EEXIST)
+			return fd;
+	}
+	errno = EEXIST;
+	return -1;
+}
+
+bool ovc_write_record(int fd, json_t *o)
+{
+	char *s = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	if (!s)
+		return false;
+	size_t n = strlen(s);
+	s[n] = '\n'; /* the terminating NUL's byte becomes the newline */
+	ssize_t w = write(fd, s, n + 1);
+	free(s);
+	return w == (ssize_t)(n + 1);
+}
+
+/* The signals `ovc run` passes on to its command, as a wrapper that stays
+ * the command's parent should (timeout(1) forwards the terminating ones):
+ * every signal that ends, stops, continues or informs a process, the
+ * real-time ones included. Not SIGKILL and SIGSTOP (they cannot be caught),
+ * SIGCHLD (ovc's own), and not the faults (SIGSEGV, SIGBUS, SIGFPE, SIGILL,
+ * SIGTRAP, SIGABRT, SIGSYS): those are about ovc itself. A signal ignored
+ * when ovc starts (nohup) stays ignored, in ovc and in the command. */
+static const int forwarded_fixed[] = {
+	SIGHUP,  SIGINT,  SIGQUIT, SIGTERM,   SIGUSR1, SIGUSR2, SIGALRM,
+	SIGPIPE, SIGWINCH, SIGCONT, SIGTSTP,  SIGTTIN, SIGTTOU, SIGURG,
+	SIGVTALRM, SIGPROF, SIGXCPU, SIGXFSZ, SIGIO,  SIGPWR,  SIGSTKFLT,
+};
+
+struct forwarding {
+	int sig[64];
+	struct sigaction saved[64];
+	size_t n;
+};
+
+static bool stops(int sig)
+{
+	return sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
+/* Stops ovc as SIG's default action would (SIG is one of the stop
+ * signals), and restores the handler when ovc is continued. Safe in a
+ * handler of SIG, which blocks it. */
+static void stop_self(int sig)
+{
+	int e = errno;
+	sigset_t s, old;
+	sigemptyset(&s);
+	sigaddset(&s, sig);
+	if (sig == SIGSTOP) {
+		raise(SIGSTOP);
+		errno = e;
+		return;
+	}
+	struct sigaction dfl = {.sa_handler = SIG_DFL}, mine;
+	sigemptyset(&dfl.sa_mask);
+	sigaction(sig, &dfl, &mine);
+	sigprocmask(SIG_BLOCK, &s, &old);
+	raise(sig); /* pending until unblocked */
+	sigprocmask(SIG_UNBLOCK, &s, NULL); /* stops here until SIGCONT */
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	sigaction(sig, &mine, NULL);
+	errno = e;
+}
+
+static void forward(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	int e = errno;
+	/* A signal from the terminal or the kernel (SI_KERNEL) already
+	 * reached the whole foreground process group, the command included;
+	 * one the kernel raised for ovc's own doing (a write to a closed
+	 * pipe: SI_USER from ovc's pid) is ovc's. Forward only what was sent
+	 * to ovc by someone else. */
+	bool own = si && si->si_code == SI_USER && si->si_pid == getpid();
+	bool kernel = !si || si->si_code == SI_KERNEL;
+	if (child_pid > 0 && !kernel && !own) {
+		if (stops(sig))
+			stop_forwarded = 1;
+		kill(child_pid, sig);
+	}
+	errno = e;
+	/* A stop signal from the terminal stops ovc with the job, as it
+	 * would without the handler. One sent to ovc alone is the command's
+	 * to take or not: ovc stops when the command does (wait_child). */
+	if (stops(sig) && kernel)
+		stop_self(sig);
+}
+
+/* The signals to forward: the fixed ones and SIGRTMIN..SIGRTMAX, minus
+ * those ignored now. */
+static void forwarding_list(struct forwarding *f)
+{
+	f->n = 0;
+	int rt = SIGRTMAX - SIGRTMIN + 1;
+	size_t nfixed = sizeof forwarded_fixed / sizeof forwarded_fixed[0];
+	for (size_t i = 0; i < nfixed + (size_t)(rt > 0 ? rt : 0); i++) {
+		int sig = i < nfixed ? forwarded_fixed[i]
+				     : SIGRTMIN + (int)(i - nfixed);
+		struct sigaction cur;
+		if (sigaction(sig, NULL, &cur) != 0 || cur.sa_handler == SIG_IGN)
+			continue;
+		if (f->n < sizeof f->sig / sizeof f->sig[0])
+			f->sig[f->n++] = sig;
+	}
+}
+
+/* Whether the LD_PRELOAD value LIST names LIB already (an `ovc run` under
+ * another: its command is preloaded once). */
+static bool names_lib(const char *list, const char *lib)
+{
+	size_t n = strlen(lib);
+	for (const char *p = list; p && (p = strstr(p, lib)); p += n)
+		if ((p == list || p[-1] == ':' || p[-1] == ' ') &&
+		    (p[n] == '\0' || p[n] == ':' || p[n] == ' '))
+			return true;
+	return false;
+}
+
+/* In the child: sets the environment and execs; reports errno on ERR_FD. */
+static void child(const char *path, char **cmd, const char *lib,
+		  const char *dir, const char *run_id, int err_fd,
+		  const sigset_t *mask)
+{
+	/* ovc's handlers are not installed yet; exec resets caught signals
+	 * and keeps ignored ones ignored. */
+	sigprocmask(SIG_SETMASK, mask, NULL);
+	const char *old = getenv("LD_PRELOAD");
+	char *pre = malloc(strlen(lib) + (old ? strlen(old) : 0) + 2);
+	if (pre && !names_lib(old, lib)) {
+		if (old && old[0])
+			sprintf(pre, "%s:%s", lib, old);
+		else
+			strcpy(pre, lib);
+		setenv("LD_PRELOAD", pre, 1);
+	}
+	free(pre);
+	setenv("OVC_OUTPUT", dir, 1);
+	setenv("OVC_RUN", run_id, 1);
+	/* For OVC_FOLLOW=none: the command's own images are the ones traced. */
+	char top[24];
+	snprintf(top, sizeof top, "%ld", (long)getpid());
+	setenv("OVC_TOP", top, 1);
+	execve(path, cmd, environ);
+	if (errno == ENOEXEC) {
+		/* A script without #!: run it with sh, as execvp does. */
+		size_t n = 0;
+		while (cmd[n])
+			n++;
+		char **v = calloc(n + 2, sizeof *v);
+		if (v) {
+			v[0] = (char *)"sh";
+			v[1] = (char *)path;
+			for (size_t i = 1; i < n; i++)
+				v[i + 1] = cmd[i];
+			execve("/bin/sh", v, environ);
+		}
+		errno = ENOEXEC;
+	}
+	int e = errno;
+	ssize_t w = write(err_fd, &e, sizeof e);
+	(void)w;
+	_exit(127);
+}
+
+/* The command stopped with SIG. After a stop signal ovc passed on, ovc
+ * stops too (its shell sees the job stopped) and continues the command
+ * when it is continued itself. A stop from elsewhere (a debugger, `kill
+ * -STOP` of the command) is not ovc's: it waits on, so that whoever
+ * continues the command finds ovc running. */
+static void stopped_with(pid_t pid, int sig)
+{
+	if (!stop_forwarded)
+		return;
+	stop_forwarded = 0;
+	if (sig != SIGSTOP && !stops(sig))
+		sig = SIGTSTP;
+	stop_self(sig);
+	kill(pid, SIGCONT);
+}
+
+/* Waits for PID to end; with LIVE, redraws the status line about once a
+ * second meanwhile. When PID stops, ovc stops with it. Returns what
+ * waitpid() returned. */
+static pid_t wait_child(pid_t pid, int *wst, struct ovc_status *live)
+{
+	pid_t w;
+	if (!live) {
+		for (;;) {
+			w = waitpid(pid, wst, WUNTRACED);
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w == pid && WIFSTOPPED(*wst)) {
+				stopped_with(pid, WSTOPSIG(*wst));
+				continue;
+			}
+			return w;
+		}
+	}
+	/* A pidfd becomes readable when the child ends (Linux 5.3), not when
+	 * it stops: look every 100 ms. */
+	int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	int64_t next = now_ns(CLOCK_MONOTONIC) + 1000000000;
+	for (;;) {
+		w = waitpid(pid, wst, WNOHANG | WUNTRACED);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w == pid && WIFSTOPPED(*wst)) {
+			stopped_with(pid, WSTOPSIG(*wst));
+			continue;
+		}
+		if (w != 0)
+			break;
+		int64_t left_ms = (next - now_ns(CLOCK_MONOTONIC)) / 1000000;
+		if (left_ms > 0) {
+			struct pollfd p = {pfd, POLLIN, 0};
+			int wait_ms = (int)(left_ms < 100 ? left_ms : 100);
+			poll(pfd >= 0 ? &p : NULL, pfd >= 0 ? 1 : 0, wait_ms);
+			continue;
+		}
+		ovc_status_update(live);
+		next = now_ns(CLOCK_MONOTONIC) + 1000000000;
+	}
+	if (pfd >= 0)
+		close(pfd);
+	return w;
+}
+
+char *ovc_absolute_dir(const char *dir)
+{
+	if (dir[0] == '/')
+		return strdup(dir);
+	char *cwd = getcwd(NULL, 0);
+	if (!cwd)
+		return NULL;
+	char *abs = malloc(strlen(cwd) + strlen(dir) + 2);
+	if (abs)
+		sprintf(abs, "%s/%s", cwd, dir);
+	free(cwd);
+	return abs;
+}
+
+static json_t *argv_json(char **cmd)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; cmd[i]; i++) {
+		json_t *s = json_string(cmd[i]);
+		json_array_append_new(a, s ? s : json_string("?"));
+	}
+	return a;
+}
+
+int ovc_run_command(const struct ovc_run_opts *o)
+{
+	FILE *rep = o->report ? o->report : stderr;
+	const char *cmd0 = o->cmd[0];
+	int status = OVC_EXIT_USAGE;
+	char *lib = NULL, *dir = NULL, *path = NULL;
+	int run_fd = -1;
+	char run_path[PATH_MAX + 64];
+
+	path = resolve(cmd0);
+	if (!path) {
+		if (errno == EACCES) {
+			fprintf(stderr, "ovc: %s: cannot execute: permission "
+					"denied\n",
+				cmd0);
+			return 126;
+		}
+		fprintf(stderr, "ovc: %s: command not found\n", cmd0);
+		return 127;
+	}
+	lib = find_lib();
+	if (!lib)
+		goto out;
+	if (strpbrk(lib, " :")) {
+		fprintf(stderr,
+			"ovc: %s: a path with a space or colon cannot go into "
+			"LD_PRELOAD; set OVC_LIB to another path\n",
+			lib);
+		goto out;
+	}
+	dir = ovc_absolute_dir(o->out_dir ? o->out_dir : "ovc-out");
+	if (!dir || ovc_mkdir_p(dir, 0700) != 0) {
+		fprintf(stderr, "ovc: %s: cannot create the output directory: "
+				"%s\n",
+			o->out_dir ? o->out_dir : "ovc-out", strerror(errno));
+		goto out;
+	}
+
+	enum binary kind = inspect(path);
+	const char *secure = secure_exec(path);
+	if (kind == BIN_STATIC)
+		fprintf(stderr,
+			"ovc: warning: %s is statically linked: libovc.so "
+			"cannot be preloaded into it; running it untraced\n",
+			cmd0);
+	else if (secure)
+		fprintf(stderr,
+			"ovc: warning: %s is %s: the loader ignores LD_PRELOAD "
+			"for it; running it untraced\n",
+			cmd0, secure);
+
+	char run_id[64];
+	int64_t start_unix = now_ns(CLOCK_REALTIME);
+	snprintf(run_id, sizeof run_id, "%x-%" PRIx64, (unsigned)getpid(),
+		 (uint64_t)start_unix);
+	run_fd = create_run_file(dir, run_path, sizeof run_path);
+	if (run_fd < 0) {
+		fprintf(stderr, "ovc: %s: cannot create the run file: %s\n",
+			run_path, strerror(errno));
+		goto out;
+	}
+
+	int errpipe[2];
+	if (pipe2(errpipe, O_CLOEXEC) != 0) {
+		fprintf(stderr, "ovc: pipe: %s\n", strerror(errno));
+		goto out;
+	}
+	/* Block the forwarded signals until child_pid is known. */
+	struct forwarding fw;
+	forwarding_list(&fw);
+	sigset_t block, old_mask;
+	sigemptyset(&block);
+	for (size_t i = 0; i < fw.n; i++)
+		sigaddset(&block, fw.sig[i]);
+	sigprocmask(SIG_BLOCK, &block, &old_mask);
+	int64_t start_mono = now_ns(CLOCK_MONOTONIC);
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(errpipe[0]);
+		child(path, o->cmd, lib, dir, run_id, errpipe[1], &old_mask);
+	}
+	close(errpipe[1]);
+	if (pid < 0) {
+		fprintf(stderr, "ovc: fork: %s\n", strerror(errno));
+		sigprocmask(SIG_SETMASK, &old_mask, NULL);
+		close(errpipe[0]);
+		goto out;
+	}
+	child_pid = pid;
+	struct sigaction sa = {.sa_sigaction = forward,
+			       .sa_flags = SA_SIGINFO | SA_RESTART};
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < fw.n; i++)
+		sigaction(fw.sig[i], &sa, &fw.saved[i]);
+	sigprocmask(SIG_SETMASK, &old_mask, NULL);
+
+	json_t *rec = json_pack("{s:s, s:s, s:i, s:s, s:I, s:I, s:o, s:I}",
+				"t", OVC_REC_RUN, "format", OVC_LOG_FORMAT,
+				"version", OVC_LOG_VERSION, "run", run_id,
+				"pid", (json_int_t)pid, "ovc_pid",
+				(json_int_t)getpid(), "argv", argv_json(o->cmd),
+				"start_unix_ns", (json_int_t)start_unix);
+	if (!rec || !ovc_write_record(run_fd, rec))
+		fprintf(stderr, "ovc: %s: cannot write: %s\n", run_path,
+			strerror(errno));
+
+	int exec_errno = 0;
+	ssize_t got;
+	do
+		got = read(errpipe[0], &exec_errno, sizeof exec_errno);
+	while (got < 0 && errno == EINTR);
+	close(errpipe[0]);
+
+	int wst = 0;
+	struct ovc_status *live = NULL;
+	if (!o->no_status && isatty(STDERR_FILENO))
+		live = ovc_status_new(dir, run_id, stderr);
+	pid_t w = wait_child(pid, &wst, live);
+	ovc_status_clear(live);
+	ovc_status_free(live);
+	int64_t dur = now_ns(CLOCK_MONOTONIC) - start_mono;
+	child_pid = 0;
+	for (size_t i = 0; i < fw.n; i++)
+		sigaction(fw.sig[i], &fw.saved[i], NULL);
+
+	if (got == (ssize_t)sizeof exec_errno) {
+		fprintf(stderr, "ovc: %s: cannot execute: %s\n", cmd0,
+			strerror(exec_errno));
+		status = exec_errno == ENOENT ? 127 : 126;
+	} else if (w == pid && WIFSIGNALED(wst)) {
+		status = 128 + WTERMSIG(wst);
+	} else if (w == pid && WIFEXITED(wst)) {
+		status = WEXITSTATUS(wst);
+	} else {
+		fprintf(stderr, "ovc: waitpid: %s\n", strerror(errno));
+		status = OVC_EXIT_USAGE;
+	}
+	if (w == pid && WIFSIGNALED(wst))
+		rec = json_pack("{s:s, s:s, s:i, s:I}", "t", OVC_REC_RUN_END,
+				"kind", "signal", "signal", WTERMSIG(wst),
+				"duration_ns", (json_int_t)dur);
+	else
+		rec = json_pack("{s:s, s:s, s:i, s:I}", "t", OVC_REC_RUN_END,
+				"kind", "exit", "code", status,
+				"duration_ns", (json_int_t)dur);
+	if (!rec || !ovc_write_record(run_fd, rec))
+		fprintf(stderr, "ovc: %s: cannot write: %s\n", run_path,
+			strerror(errno));
+	close(run_fd);
+	run_fd = -1;
+
+	if (!o->quiet) {
+		char *paths[] = {dir};
+		if (!o->json)
+			fputs("\n", rep);
+		ovc_report_paths(paths, 1, run_id, o->json, rep, dir, false,
+				 NULL);
+		if (!o->json)
+			fprintf(rep, "\nlogs in %s (ovc report %s)\n", dir, dir);
+		fflush(rep);
+	}
+	if (o->gates) {
+		/* The command's own failure comes first; a gate that fails
+		 * after a command that succeeded makes the status 1. */
+		char *paths[] = {dir};
+		struct ovc_model *m = NULL;
+		ovc_read_model(paths, 1, run_id, &m);
+		int g = OVC_EXIT_FINDING;
+		/* With --json the report on stderr is one JSON document: the
+		 * gates say their verdict by the exit status (and --junit). */
+		FILE *gout = o->json ? fopen("/dev/null", "w") : rep;
+		if (m && gout) {
+			if (!o->json)
+				fputc('\n', rep);
+			g = ovc_gates_check(o->gates, m, gout);
+		}
+		if (gout && gout != rep)
+			fclose(gout);
+		ovc_model_destroy(m);
+		fflush(rep);
+		if (status == 0)
+			status = g;
+	}
+out:
+	if (run_fd >= 0)
+		close(run_fd);
+	free(lib);
+	free(dir);
+	free(path);
+	return status;
+}
+
+static void run_usage(FILE *f)
+{
+	fputs("usage: ovc run [-o DIR] [--json] [-q] [--no-status] [GATES] [--] "
+	      "CMD [ARG...]\n"
+	      "  -o DIR  where the logs go (default: ovc-out; created, mode "
+	      "0700)\n"
+	      "  --json  the report as JSON (on stderr)\n"
+	      "  -q      no report\n"
+	      "  --no-status  no live status line (drawn on stderr when it is "
+	      "a terminal)\n"
+	      "The command's stdout is left alone: the report goes to "
+	      "stderr.\n",
+	      f);
+	fputs(ovc_gates_help, f);
+	fputs("exit status: the command's (128 + N when killed by signal N); "
+	      "when it is 0\nand a gate fails, 1.\n",
+	      f);
+}
+
+int ovc_cmd_run(int argc, char **argv)
+{
+	struct ovc_run_opts o = {0};
+	/* Static: `--check only=P` keeps a copy of P for as long as ovc
+	 * runs (ovc_gates_parse_list), reachable from here to the end. */
+	static struct ovc_gates gates;
+	int gate_rc;
+	int i = 1;
+	for (; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--") == 0) {
+			i++;
+			break;
+		}
+		if (a[0] != '-' || a[1] == '\0')
+			break;
+		if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "ovc: run: %s needs a directory\n",
+					a);
+				run_usage(stderr);
+				return OVC_EXIT_USAGE;
+			}
+			o.out_dir = argv[++i];
+		} else if (strncmp(a, "-o", 2) == 0) {
+			o.out_dir = a + 2;
+		} else if (strncmp(a, "--output=", 9) == 0) {
+			o.out_dir = a + 9;
+		} else if (strcmp(a, "--json") == 0) {
+			o.json = true;
+		} else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
+			o.quiet = true;
+		} else if (strcmp(a, "--no-status") == 0) {
+			o.no_status = true;
+		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			run_usage(stdout);
+			return OVC_EXIT_OK;
+		} else if ((gate_rc = ovc_gates_parse_opt(&gates, argc, argv,
+							  &i, "run")) != 0) {
+			if (gate_rc < 0)
+				return OVC_EXIT_USAGE;
+		} else {
+			fprintf(stderr, "ovc: run: unknown option '%s'\n", a);
+			run_usage(stderr);
+			return OVC_EXIT_USAGE;
+		}
+	}
+	if (i >= argc) {
+		fputs("ovc: run: no command given\n", stderr);
+		run_usage(stderr);
+		return OVC_EXIT_USAGE;
+	}
+	if (o.out_dir && !o.out_dir[0]) {
+		fputs("ovc: run: -o needs a non-empty directory\n", stderr);
+		return OVC_EXIT_USAGE;
+	}
+	if (ovc_gates_any(&gates))
+		o.gates = &gates;
+	else if (gates.junit || gates.only || gates.total) {
+		fputs("ovc: run: --junit, --only and --total need a limit "
+		      "(--check LIMITS, --max-peak-live SIZE, ...)\n",
+		      stderr);
+		return OVC_EXIT_USAGE;
+	}
+	o.cmd = argv + i;
+	return ovc_run_command(&o);
+}

@@ -1,0 +1,141 @@
+/* Folded stacks of the sites ("root;...;leaf COUNT" lines), the input of
+ * flamegraph.pl, inferno and speedscope. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "read/frames.h"
+#include "render/render.h"
+
+struct stack {
+	char *text;    /* "root;frame;...;frame" */
+	int64_t count; /* bytes */
+};
+
+struct stacks {
+	struct stack *v;
+	size_t n, cap;
+};
+
+/* Text being built, grown as needed; ok turns false when out of memory. */
+struct buf {
+	char *s;
+	size_t n, cap;
+	bool ok;
+};
+
+static void buf_name(struct buf *b, const char *name)
+{
+	size_t len = strlen(name);
+	if (b->n + len + 2 > b->cap) {
+		size_t ncap = (b->n + len + 2) * 2;
+		char *ns = realloc(b->s, ncap);
+		if (!ns) {
+			b->ok = false;
+			return;
+		}
+		b->s = ns;
+		b->cap = ncap;
+	}
+	if (b->n)
+		b->s[b->n++] = ';';
+	/* ';' separates frames and a line ends the stack: neither may
+	 * appear in a name, nor may other control characters. An empty
+	 * name would merge with its neighbour. */
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)name[i];
+		b->s[b->n++] = c == ';' || c < 0x20 || c == 0x7f ? '_' : (char)c;
+	}
+	if (len == 0)
+		b->s[b->n++] = '?';
+	b->s[b->n] = '\0';
+}
+
+static int64_t weigh(const struct ovc_site_figures *f, enum ovc_flame_weight w)
+{
+	switch (w) {
+	case OVC_WEIGHT_REQUESTED:
+		return f->requested_bytes;
+	case OVC_WEIGHT_TOUCHED:
+		return f->touched_bytes;
+	case OVC_WEIGHT_UNTOUCHED:
+		break;
+	}
+	return f->untouched_bytes;
+}
+
+/* Adds the stacks of P's sites to ST; false when out of memory. */
+static bool add_proc(struct stacks *st, const struct ovc_proc *p,
+		     enum ovc_flame_weight w, struct ovc_symbolizer *sym)
+{
+	const char *root = p->exe[0] ? ovc_path_base(p->exe)
+		       : p->argc ? ovc_path_base(p->argv[0])
+				 : "?";
+	for (size_t i = 0; i < p->nsites; i++) {
+		const struct ovc_site *s = &p->sites[i];
+		if (!s->has_figures)
+			continue;
+		struct ovc_site_figures f;
+		ovc_site_figures(s, &f);
+		int64_t count = weigh(&f, w);
+		if (count <= 0)
+			continue;
+		struct buf b = {.ok = true};
+		buf_name(&b, root);
+		if (s->frames_dropped)
+			buf_name(&b, "[more frames]");
+		/* Outermost first: the log has them innermost first. */
+		for (size_t k = s->nframes; k-- > 0 && b.ok;) {
+			struct ovc_frame_info fi;
+			char label[512];
+			ovc_frame_describe(sym, p, &s->frames[k], &fi);
+			buf_name(&b, ovc_frame_label(&fi, label, sizeof label));
+		}
+		if (!b.ok) {
+			free(b.s);
+			return false;
+		}
+		if (st->n == st->cap) {
+			size_t ncap = st->cap ? st->cap * 2 : 256;
+			struct stack *nv = realloc(st->v, ncap * sizeof *nv);
+			if (!nv) {
+				free(b.s);
+				return false;
+			}
+			st->v = nv;
+			st->cap = ncap;
+		}
+		st->v[st->n++] = (struct stack){b.s, count};
+	}
+	return true;
+}
+
+static int cmp_stack(const void *a, const void *b)
+{
+	return strcmp(((const struct stack *)a)->text,
+		      ((const struct stack *)b)->text);
+}
+
+bool ovc_render_flame(const struct ovc_model *m, FILE *out,
+		      enum ovc_flame_weight weight, struct ovc_symbolizer *sym)
+{
+	struct stacks st = {0};
+	bool ok = true;
+	for (size_t i = 0; i < m->nprocs && ok; i++)
+		ok = add_proc(&st, m->procs[i], weight, sym);
+	if (ok && st.n > 1)
+		qsort(st.v, st.n, sizeof *st.v, cmp_stack);
+	for (size_t i = 0; ok && i < st.n;) {
+		int64_t sum = 0;
+		size_t j = i;
+		for (; j < st.n && strcmp(st.v[j].text, st.v[i].text) == 0; j++)
+			sum = st.v[j].count > INT64_MAX - sum ? INT64_MAX
+							      : sum + st.v[j].count;
+		fprintf(out, "%s %" PRId64 "\n", st.v[i].text, sum);
+		i = j;
+	}
+	for (size_t i = 0; i < st.n; i++)
+		free(st.v[i].text);
+	free(st.v);
+	return ok && !ferror(out);
+}

@@ -1,0 +1,380 @@
+/* The JSON report (docs/report-json.md): the model for other programs. */
+#include "render/render.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyze/diagnose.h"
+#include "read/frames.h"
+#include "analyze/leaks.h"
+
+/* A JSON integer, or null where the model says unknown (negative). */
+static json_t *int_or_null(int64_t v)
+{
+	return v >= 0 ? json_integer(v) : json_null();
+}
+
+static json_t *str_array(char *const *v, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < n; i++)
+		json_array_append_new(a, json_string(v[i]));
+	return a;
+}
+
+/* A string that may hold bytes that are not UTF-8 (a hostile log cannot,
+ * jansson checks, but be safe): null rather than an invalid document. */
+static json_t *str(const char *s)
+{
+	json_t *j = s ? json_string(s) : NULL;
+	return j ? j : json_null();
+}
+
+json_t *ovc_render_host_json(const struct ovc_host *h)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "mem_total_bytes", int_or_null(h->mem_total_bytes));
+	json_object_set_new(o, "mem_available_bytes",
+			    int_or_null(h->mem_available_bytes));
+	json_object_set_new(o, "commit_limit_bytes",
+			    int_or_null(h->commit_limit_bytes));
+	json_object_set_new(o, "committed_as_bytes",
+			    int_or_null(h->committed_as_bytes));
+	json_object_set_new(o, "overcommit_memory",
+			    int_or_null(h->overcommit_memory));
+	json_object_set_new(o, "overcommit_ratio",
+			    int_or_null(h->overcommit_ratio));
+	json_object_set_new(o, "page_size", int_or_null(h->page_size));
+	return o;
+}
+
+static json_t *end_json(enum ovc_end_kind kind, int64_t code, int64_t sig,
+			const char *source)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "kind", json_string(ovc_end_kind_name(kind)));
+	json_object_set_new(o, "code", kind == OVC_END_EXIT
+					       ? json_integer(code)
+					       : json_null());
+	json_object_set_new(o, "signal", kind == OVC_END_SIGNAL && sig > 0
+						 ? json_integer(sig)
+						 : json_null());
+	if (source)
+		json_object_set_new(o, "source", json_string(source));
+	return o;
+}
+
+static const char *source_name(enum ovc_end_source s)
+{
+	switch (s) {
+	case OVC_SRC_LOG:
+		return "log";
+	case OVC_SRC_SUCCESSOR:
+		return "successor";
+	case OVC_SRC_RUN:
+		return "run";
+	case OVC_SRC_NONE:
+		break;
+	}
+	return "none";
+}
+
+/* {"malloc": N, "calloc": N, ...} over every hooked function. */
+static json_t *per_func(const int64_t *v)
+{
+	json_t *o = json_object();
+	for (int f = 0; f < OVC_FN_COUNT; f++)
+		json_object_set_new(o, ovc_func_name(f), json_integer(v[f]));
+	return o;
+}
+
+static json_t *frame_json(struct ovc_symbolizer *sym,
+			  const struct ovc_proc *p, const struct ovc_frame *f)
+{
+	struct ovc_frame_info fi;
+	ovc_frame_describe(sym, p, f, &fi);
+	json_t *o = json_object();
+	json_object_set_new(o, "function", str(fi.function));
+	json_object_set_new(o, "file", str(fi.file));
+	json_object_set_new(o, "line",
+			    fi.line > 0 ? json_integer(fi.line) : json_null());
+	json_object_set_new(o, "module", str(fi.module));
+	json_object_set_new(o, "module_id", json_integer(fi.module_id));
+	json_object_set_new(o, "build_id",
+			    fi.build_id[0] ? str(fi.build_id) : json_null());
+	/* Offsets of user-space addresses fit in 63 bits; a hostile log
+	 * cannot do better than jansson's range anyway. */
+	json_object_set_new(o, "offset", json_integer((json_int_t)fi.offset));
+	json_object_set_new(o, "problem", str(fi.problem));
+	return o;
+}
+
+/* Adds "id", "frames" and "frames_omitted" of site S of P to O. */
+static void stack_json(json_t *o, struct ovc_symbolizer *sym,
+		       const struct ovc_proc *p, const struct ovc_site *s)
+{
+	json_object_set_new(o, "id", json_integer(s->id));
+	json_t *frames = json_array();
+	for (size_t i = 0; i < s->nframes; i++)
+		json_array_append_new(frames, frame_json(sym, p, &s->frames[i]));
+	json_object_set_new(o, "frames", frames);
+	json_object_set_new(o, "frames_omitted",
+			    json_integer((json_int_t)s->frames_dropped));
+}
+
+static json_t *site_json(struct ovc_symbolizer *sym, const struct ovc_proc *p,
+			 const struct ovc_site *s)
+{
+	struct ovc_site_figures f;
+	ovc_site_figures(s, &f);
+	json_t *o = json_object();
+	stack_json(o, sym, p, s);
+	json_object_set_new(o, "requested_bytes",
+			    json_integer(f.requested_bytes));
+	json_object_set_new(o, "live_bytes", json_integer(f.live_bytes));
+	json_object_set_new(o, "peak_live_bytes",
+			    json_integer(f.peak_live_bytes));
+	json_object_set_new(o, "blocks", json_integer(f.blocks));
+	json_object_set_new(o, "touched_bytes", json_integer(f.touched_bytes));
+	json_object_set_new(o, "untouched_bytes",
+			    json_integer(f.untouched_bytes));
+	json_object_set_new(o, "touched_ratio", f.has_ratio
+							? json_real(f.touched_ratio)
+							: json_null());
+	json_object_set_new(o, "estimated", json_boolean(f.estimated));
+	json_object_set_new(o, "measured_touched_bytes",
+			    json_integer(s->touched_bytes));
+	json_object_set_new(o, "unprobed_bytes",
+			    json_integer(s->unprobed_bytes));
+	json_object_set_new(o, "sampled", json_boolean(s->sampled));
+	json_object_set_new(o, "shared_pages", json_boolean(s->shared_pages));
+	json_object_set_new(o, "family", str(ovc_family_name(s->kind)));
+	if (s->kind != OVC_FAMILY_MALLOC) {
+		json_object_set_new(o, "committed_bytes",
+				    json_integer(s->committed_bytes));
+		json_object_set_new(o, "peak_committed_bytes",
+				    json_integer(s->peak_committed_bytes));
+	}
+	return o;
+}
+
+/* Adds "sites" (the top sites of P by the sort key) and "sites_omitted". */
+static void sites_json(json_t *o, struct ovc_symbolizer *sym,
+		       const struct ovc_proc *p, const struct ovc_render_opts *ro)
+{
+	size_t top = ro && ro->top_set ? ro->top_sites : OVC_TOP_JSON_DEFAULT;
+	size_t *order = malloc((p->nsites ? p->nsites : 1) * sizeof *order);
+	size_t ranked = order ? ovc_proc_rank_sites(
+					p, ro ? ro->sort : OVC_SORT_UNTOUCHED,
+					order)
+			      : 0;
+	size_t shown = ranked < top ? ranked : top;
+	json_t *a = json_array();
+	for (size_t i = 0; i < shown; i++)
+		json_array_append_new(a, site_json(sym, p, &p->sites[order[i]]));
+	free(order);
+	json_object_set_new(o, "sites", a);
+	/* Everything not listed: beyond the limit, without figures (no `ss`
+	 * record), or beyond ovc's cap when reading. */
+	json_object_set_new(o, "sites_omitted",
+			    json_integer((json_int_t)(p->nsites - shown +
+						      p->sites_dropped)));
+}
+
+static json_t *leak_json(const struct ovc_leak *l)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "leaked_bytes", json_integer(l->bytes));
+	json_object_set_new(o, "leaked_blocks", int_or_null(l->blocks));
+	json_object_set_new(o, "sd_bytes", json_integer(l->sd_bytes));
+	json_object_set_new(o, "estimated", json_boolean(l->estimated));
+	return o;
+}
+
+/* The "leaks" object of P: what it still held at exit, per site (the
+ * sites that leaked, most first, as many as "sites" lists). */
+static json_t *leaks_json(struct ovc_symbolizer *sym, const struct ovc_proc *p,
+			  const struct ovc_render_opts *ro)
+{
+	const char *why;
+	struct ovc_leak total;
+	bool known = ovc_proc_leaks_known(p, &why);
+	ovc_proc_leak(p, &total);
+	json_t *o = leak_json(&total);
+	json_object_set_new(o, "known", json_boolean(known));
+	json_object_set_new(o, "why_unknown", known ? json_null() : str(why));
+	size_t top = ro && ro->top_set ? ro->top_sites : OVC_TOP_JSON_DEFAULT;
+	size_t *order = malloc((p->nsites ? p->nsites : 1) * sizeof *order);
+	size_t ranked = known && order ? ovc_proc_rank_leaks(p, order) : 0;
+	size_t shown = ranked < top ? ranked : top;
+	json_t *a = json_array();
+	for (size_t i = 0; i < shown; i++) {
+		const struct ovc_site *s = &p->sites[order[i]];
+		struct ovc_leak l;
+		ovc_site_leak(s, &l);
+		json_t *so = leak_json(&l);
+		stack_json(so, sym, p, s);
+		json_array_append_new(a, so);
+	}
+	free(order);
+	json_object_set_new(o, "sites", a);
+	json_object_set_new(o, "sites_omitted",
+			    json_integer((json_int_t)(ranked - shown)));
+	return o;
+}
+
+static json_t *proc_json(const struct ovc_model *m, const struct ovc_proc *p,
+			 const struct ovc_render_opts *ro,
+			 struct ovc_symbolizer *sym)
+{
+	json_t *o = json_object();
+	double r;
+	json_object_set_new(o, "pid", int_or_null(p->pid));
+	json_object_set_new(o, "ppid", int_or_null(p->ppid));
+	json_object_set_new(o, "exe", str(p->exe));
+	json_object_set_new(o, "argv", str_array(p->argv, p->argc));
+	json_object_set_new(o, "run", str(p->run));
+	json_object_set_new(o, "log", str(p->log));
+	json_object_set_new(o, "origin", str(p->origin));
+	json_object_set_new(o, "parent_log",
+			    p->parent_log[0] ? str(p->parent_log) : json_null());
+	json_object_set_new(o, "proc_start_ticks",
+			    int_or_null(p->proc_start_ticks));
+	json_object_set_new(o, "start_unix_ns", int_or_null(p->start_unix_ns));
+	json_object_set_new(o, "duration_s",
+			    json_real((double)ovc_proc_duration_ns(p) / 1e9));
+	json_t *end = end_json(p->end_kind, p->end_code, p->end_signal,
+			       source_name(p->end_source));
+	if (p->end_kind == OVC_END_EXEC) {
+		const char *path = p->successor ? p->successor->exe
+						: p->exec_path;
+		json_object_set_new(end, "exec_path", str(path));
+		json_object_set_new(end, "successor_log",
+				    p->successor ? str(p->successor->log)
+						 : json_null());
+	}
+	json_object_set_new(o, "end", end);
+
+	json_t *calls = per_func(p->calls);
+	/* "failed" in calls is the total of failed calls, as the issue
+	 * fixes it; the per-function split is in "failed". */
+	json_object_set_new(calls, "failed",
+			    json_integer(ovc_proc_total_failed(p)));
+	json_t *map_failed = json_object(), *map_bytes = json_object();
+	for (int f = 0; f < OVC_MFN_COUNT; f++) {
+		json_object_set_new(calls, ovc_map_func_names[f],
+				    json_integer(p->map_calls[f]));
+		json_object_set_new(map_failed, ovc_map_func_names[f],
+				    json_integer(p->map_failed[f]));
+		json_object_set_new(map_bytes, ovc_map_func_names[f],
+				    json_integer(p->map_bytes[f]));
+	}
+	json_object_set_new(o, "calls", calls);
+	json_object_set_new(o, "map_failed", map_failed);
+	json_object_set_new(o, "map_bytes", map_bytes);
+	json_object_set_new(o, "mapped_bytes",
+			    json_integer(p->map_bytes[OVC_MFN_MMAP]));
+	json_object_set_new(o, "live_mapped_bytes", json_integer(p->mapped_bytes));
+	json_object_set_new(o, "peak_mapped_bytes",
+			    json_integer(p->peak_mapped_bytes));
+	json_object_set_new(o, "committed_bytes",
+			    json_integer(p->committed_bytes));
+	json_object_set_new(o, "peak_committed_bytes",
+			    json_integer(p->peak_committed_bytes));
+	json_object_set_new(o, "failed", per_func(p->failed));
+	json_object_set_new(o, "requested", per_func(p->requested));
+	json_object_set_new(o, "requested_bytes",
+			    json_integer(ovc_proc_total_requested(p)));
+	json_object_set_new(o, "peak_live_bytes",
+			    json_integer(p->peak_live_bytes));
+	json_object_set_new(o, "peak_asked_bytes",
+			    json_integer(ovc_proc_asked_bytes(p)));
+	json_object_set_new(o, "peak_asked_joint",
+			    json_boolean(ovc_proc_asked_joint(p)));
+	json_object_set_new(o, "peaks_from",
+			    json_string(p->kernel_peaks ? "kernel" : "samples"));
+	if (p->hugetlb_bytes > 0)
+		json_object_set_new(o, "hugetlb_bytes",
+				    json_integer(p->hugetlb_bytes));
+	json_object_set_new(o, "peak_vm_bytes", json_integer(p->peak_vm_bytes));
+	json_object_set_new(o, "peak_rss_bytes", json_integer(p->peak_rss_bytes));
+	json_object_set_new(o, "peak_anon_rss_bytes",
+			    json_integer(p->peak_anon_rss_bytes));
+	json_object_set_new(o, "baseline_anon_rss_bytes",
+			    json_integer(ovc_proc_baseline_anon_bytes(p)));
+	json_object_set_new(o, "touched_bytes",
+			    json_integer(ovc_proc_touched_bytes(p)));
+	json_object_set_new(o, "touched_ratio",
+			    ovc_proc_touched_ratio(p, &r) ? json_real(r)
+							  : json_null());
+	json_object_set_new(o, "overcommit_gap_bytes",
+			    json_integer(ovc_proc_gap_bytes(p)));
+	json_object_set_new(o, "touched_outside_bytes",
+			    json_integer(ovc_proc_outside_bytes(p)));
+	json_object_set_new(o, "last_live_bytes",
+			    json_integer(p->last_live_bytes));
+	json_object_set_new(o, "samples", json_integer((json_int_t)p->samples));
+	json_object_set_new(o, "interval_ms", int_or_null(p->interval_ms));
+	const char *v[2];
+	size_t nv = ovc_proc_verdicts(p, &m->host, v);
+	json_t *va = json_array();
+	for (size_t i = 0; i < nv; i++)
+		json_array_append_new(va, json_string(v[i]));
+	json_object_set_new(o, "verdicts", va);
+	json_object_set_new(o, "warnings", json_integer((json_int_t)p->warn_records));
+	json_object_set_new(o, "bad_lines", json_integer((json_int_t)p->bad_lines));
+	json_object_set_new(o, "torn_tail", json_boolean(p->torn_tail));
+	sites_json(o, sym, p, ro);
+	json_object_set_new(o, "leaks", leaks_json(sym, p, ro));
+	json_object_set_new(o, "diagnosis", ovc_diag_json(m, p, sym));
+	return o;
+}
+
+static json_t *run_json(const struct ovc_run *r)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "run", str(r->run));
+	json_object_set_new(o, "log", str(r->log));
+	json_object_set_new(o, "pid", int_or_null(r->pid));
+	json_object_set_new(o, "ovc_pid", int_or_null(r->ovc_pid));
+	json_object_set_new(o, "argv", str_array(r->argv, r->argc));
+	json_object_set_new(o, "start_unix_ns", int_or_null(r->start_unix_ns));
+	json_object_set_new(o, "end",
+			    r->has_end ? end_json(r->end_kind, r->end_code,
+						  r->end_signal, NULL)
+				       : json_null());
+	json_object_set_new(o, "duration_s",
+			    r->has_end && r->duration_ns >= 0
+				    ? json_real((double)r->duration_ns / 1e9)
+				    : json_null());
+	return o;
+}
+
+bool ovc_render_json(const struct ovc_model *m, FILE *out,
+		     const struct ovc_render_opts *ro)
+{
+	json_t *doc = json_object();
+	if (!doc)
+		return false;
+	json_object_set_new(doc, "format", json_string("ovc-report"));
+	json_object_set_new(doc, "version", json_integer(1));
+	json_object_set_new(doc, "host", ovc_render_host_json(&m->host));
+	json_t *runs = json_array();
+	for (size_t i = 0; i < m->nruns; i++)
+		json_array_append_new(runs, run_json(m->runs[i]));
+	json_object_set_new(doc, "runs", runs);
+	json_t *procs = json_array();
+	struct ovc_symbolizer *sym = ro && ro->sym ? ro->sym : ovc_sym_new();
+	for (size_t i = 0; i < m->nprocs; i++)
+		json_array_append_new(procs, proc_json(m, m->procs[i], ro, sym));
+	json_object_set_new(doc, "processes", procs);
+	ovc_render_json_suite(m, doc, ro, sym);
+	if (!ro || sym != ro->sym)
+		ovc_sym_free(sym);
+	int rc = json_dumpf(doc, out, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
+	json_decref(doc);
+	if (rc == 0)
+		fputc('\n', out);
+	return rc == 0 && !ferror(out);
+}

@@ -1,0 +1,619 @@
+/* The text report: what people read after `ovc run` and `ovc report`. */
+#include "render/render.h"
+
+#include <inttypes.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyze/diagnose.h"
+#include "analyze/leaks.h"
+#include "ovc/options.h"
+
+#define LABEL_W 19 /* width of the label column */
+#define BYTES_W 10 /* "1023.9 KiB" */
+#define CMD_MAX 160 /* longest command line shown before "..." */
+#define TABLE_CMD_MAX 60 /* the same in the table of processes */
+
+char *ovc_render_count(int64_t n, char *buf, size_t size)
+{
+	char digits[32];
+	int len = snprintf(digits, sizeof digits, "%" PRId64, n);
+	size_t o = 0;
+	for (int i = 0; i < len && o + 1 < size; i++) {
+		buf[o++] = digits[i];
+		int rest = len - i - 1;
+		if (digits[i] != '-' && rest > 0 && rest % 3 == 0 &&
+		    o + 1 < size)
+			buf[o++] = ',';
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+char *ovc_render_duration(int64_t ns, char *buf, size_t size)
+{
+	if (ns < 0)
+		ns = 0;
+	if (ns < 1000000)
+		snprintf(buf, size, "%" PRId64 " µs", ns / 1000);
+	else if (ns < 1000000000)
+		snprintf(buf, size, "%" PRId64 " ms", ns / 1000000);
+	else if (ns < (int64_t)60 * 1000000000)
+		snprintf(buf, size, "%.2f s", (double)ns / 1e9);
+	else {
+		int64_t s = ns / 1000000000;
+		if (s < 3600)
+			snprintf(buf, size, "%" PRId64 " min %02" PRId64 " s",
+				 s / 60, s % 60);
+		else
+			snprintf(buf, size, "%" PRId64 " h %02" PRId64 " min",
+				 s / 3600, s / 60 % 60);
+	}
+	return buf;
+}
+
+char *ovc_render_percent(double r, char *buf, size_t size)
+{
+	double pc = r * 100.0;
+	if (r <= 0.0)
+		snprintf(buf, size, "0%%");
+	else if (pc < 0.01)
+		snprintf(buf, size, "<0.01%%");
+	else if (pc < 1.0)
+		snprintf(buf, size, "%.2f%%", pc);
+	else if (pc < 10.0)
+		snprintf(buf, size, "%.1f%%", pc);
+	else if (pc > 99.5 && pc < 100.0)
+		snprintf(buf, size, ">99%%");
+	else
+		snprintf(buf, size, "%.0f%%", pc);
+	return buf;
+}
+
+static const char *bytes(int64_t n, char *buf)
+{
+	return ovc_format_bytes(n > 0 ? (uint64_t)n : 0, buf, 24);
+}
+
+/* The command line, quoted for a shell where needed, cut at about MAX
+ * columns. */
+static void put_command(FILE *out, char *const *argv, size_t argc,
+			const char *fallback, size_t max)
+{
+	size_t w = 0;
+	if (argc == 0) {
+		fputs(fallback && fallback[0] ? fallback : "(unknown)", out);
+		return;
+	}
+	for (size_t i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		bool plain = a[0] != '\0';
+		for (const char *c = a; *c; c++)
+			if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN"
+				    "OPQRSTUVWXYZ0123456789-_./=:,+%@", *c))
+				plain = false;
+		if (i)
+			w += (size_t)fprintf(out, " ");
+		if (w > max) {
+			fputs("...", out);
+			return;
+		}
+		if (plain) {
+			w += (size_t)fprintf(out, "%.*s", (int)(max + 8 - w), a);
+			continue;
+		}
+		fputc('\'', out);
+		w++;
+		for (const char *c = a; *c && w <= max + 8; c++, w++) {
+			if (*c == '\'')
+				fputs("'\\''", out);
+			else if ((unsigned char)*c < 0x20 || *c == 0x7f)
+				fputc('?', out); /* no control bytes on a tty */
+			else
+				fputc(*c, out);
+		}
+		fputc('\'', out);
+		w++;
+	}
+}
+
+/* Writes S with control characters replaced, so a log cannot drive the
+ * terminal. */
+static void put_safe(FILE *out, const char *s)
+{
+	for (; *s; s++)
+		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, out);
+}
+
+static void label(FILE *out, const char *l)
+{
+	fprintf(out, "  %-*s", LABEL_W, l);
+}
+
+static void signal_text(int64_t sig, char *buf, size_t size)
+{
+	const char *abbrev = sig > 0 && sig < 65 ? sigabbrev_np((int)sig) : NULL;
+	if (abbrev)
+		snprintf(buf, size, "SIG%s (signal %" PRId64 ")", abbrev, sig);
+	else
+		snprintf(buf, size, "signal %" PRId64, sig);
+}
+
+/* How P ended, in words. */
+static void put_end(FILE *out, const struct ovc_proc *p)
+{
+	char sig[48];
+	switch (p->end_kind) {
+	case OVC_END_EXIT:
+		fprintf(out, "exit %" PRId64, p->end_code);
+		if (p->end_source == OVC_SRC_RUN)
+			fputs(" (from ovc run: the log has no end record)", out);
+		else if (p->end_via && strcmp(p->end_via, "_exit") == 0)
+			fputs(" (via _exit)", out);
+		break;
+	case OVC_END_SIGNAL:
+		signal_text(p->end_signal, sig, sizeof sig);
+		fprintf(out, "killed by %s", sig);
+		break;
+	case OVC_END_EXEC:
+		fputs("replaced by exec of ", out);
+		if (p->successor)
+			put_safe(out, p->successor->exe[0] ? p->successor->exe
+							   : "?");
+		else {
+			put_safe(out, p->exec_path ? p->exec_path : "?");
+			fputs(" (not traced)", out);
+		}
+		break;
+	case OVC_END_SNAPSHOT:
+		fputs(p->snapshot_end && strcmp(p->snapshot_end, "exited") == 0
+			      ? "exited while ovc snapshot watched it (its "
+				"exit status is not known)"
+			      : "still running when ovc snapshot stopped "
+				"watching it",
+		      out);
+		break;
+	case OVC_END_ABRUPT:
+		fputs("log ended abruptly: likely killed by SIGKILL or the OOM "
+		      "killer",
+		      out);
+		break;
+	}
+	fputc('\n', out);
+}
+
+static void put_calls(FILE *out, const struct ovc_proc *p)
+{
+	char n[32];
+	bool any = false;
+	label(out, "calls");
+	for (int f = 0; f < OVC_FN_COUNT; f++) {
+		if (p->calls[f] <= 0)
+			continue;
+		fprintf(out, "%s%s %s", any ? "  " : "", ovc_func_name(f),
+			ovc_render_count(p->calls[f], n, sizeof n));
+		any = true;
+	}
+	fputs(any ? "\n" : "none\n", out);
+	int64_t failed = ovc_proc_total_failed(p);
+	label(out, "failed");
+	if (failed <= 0) {
+		fputs("none\n", out);
+		return;
+	}
+	fprintf(out, "%s returned NULL (", ovc_render_count(failed, n, sizeof n));
+	any = false;
+	for (int f = 0; f < OVC_FN_COUNT; f++) {
+		if (p->failed[f] <= 0)
+			continue;
+		fprintf(out, "%s%s %s", any ? ", " : "", ovc_func_name(f),
+			ovc_render_count(p->failed[f], n, sizeof n));
+		any = true;
+	}
+	fputs(")\n", out);
+}
+
+static void put_bytes_line(FILE *out, const char *l, int64_t v,
+			   const char *note)
+{
+	char b[24];
+	label(out, l);
+	fprintf(out, "%*s", BYTES_W, bytes(v, b));
+	if (note && note[0])
+		fprintf(out, "  %s", note);
+	fputc('\n', out);
+}
+
+void ovc_render_bytes_line(FILE *out, const char *label_text, int64_t v,
+			   const char *note)
+{
+	put_bytes_line(out, label_text, v, note);
+}
+
+static void put_requested(FILE *out, const struct ovc_proc *p)
+{
+	char b[24], note[256];
+	size_t o = 0;
+	int shown = 0;
+	note[0] = '\0';
+	int64_t total = ovc_proc_total_requested(p);
+	for (int f = 0; f < OVC_FN_COUNT && total > 0; f++) {
+		if (p->requested[f] <= 0 || p->requested[f] == total)
+			continue;
+		if (shown == 3) {
+			o += (size_t)snprintf(note + o, sizeof note - o, ", ...");
+			break;
+		}
+		o += (size_t)snprintf(note + o, sizeof note - o, "%s%s %s",
+				      shown ? ", " : "by ", ovc_func_name(f),
+				      bytes(p->requested[f], b));
+		shown++;
+		if (o >= sizeof note)
+			break;
+	}
+	put_bytes_line(out, "requested", total, note);
+}
+
+/* The mmap family, apart from the malloc family's figures. */
+static void put_maps(FILE *out, const struct ovc_proc *p)
+{
+	char n[32];
+	bool any = false;
+	for (int f = 0; f < OVC_MFN_COUNT; f++)
+		any |= p->map_calls[f] > 0;
+	if (!p->has_maps || !any)
+		return;
+	label(out, "mmap calls");
+	any = false;
+	for (int f = 0; f < OVC_MFN_COUNT; f++) {
+		if (p->map_calls[f] <= 0)
+			continue;
+		fprintf(out, "%s%s %s", any ? "  " : "", ovc_map_func_names[f],
+			ovc_render_count(p->map_calls[f], n, sizeof n));
+		if (p->map_failed[f] > 0)
+			fprintf(out, " (%s failed)",
+				ovc_render_count(p->map_failed[f], n, sizeof n));
+		any = true;
+	}
+	fputc('\n', out);
+	put_bytes_line(out, "mapped", p->map_bytes[OVC_MFN_MMAP],
+		       "by mmap, over the whole run");
+	put_bytes_line(out, "peak mapped", p->peak_mapped_bytes,
+		       "mapped by the program and not yet unmapped");
+	put_bytes_line(out, "peak committed", p->peak_committed_bytes,
+		       "of that, accessible (PROT_NONE reservations excluded)");
+}
+
+/* The process block, then its sites. */
+static void put_proc(FILE *out, const struct ovc_model *m,
+		     const struct ovc_proc *p, const struct ovc_render_opts *o,
+		     struct ovc_symbolizer *sym)
+{
+	char a[64], b[24], c[24], note[160];
+	const struct ovc_host *h = &m->host;
+
+	fprintf(out, "process %" PRId64 ": ", p->pid);
+	put_command(out, p->argv, p->argc, p->exe, CMD_MAX);
+	fputc('\n', out);
+	label(out, "exe");
+	put_safe(out, p->exe[0] ? p->exe : "(unknown)");
+	fputc('\n', out);
+	label(out, "pid, ppid");
+	fprintf(out, "%" PRId64 ", %" PRId64, p->pid, p->ppid);
+	if (strcmp(p->origin, "fork") == 0)
+		fputs("  (forked)", out);
+	else if (strcmp(p->origin, "exec") == 0)
+		fputs("  (image started by exec)", out);
+	fputc('\n', out);
+	label(out, "duration");
+	fprintf(out, "%s\n", ovc_render_duration(ovc_proc_duration_ns(p), a,
+						 sizeof a));
+	label(out, "ended");
+	put_end(out, p);
+	/* A log of `ovc snapshot --watch` has no malloc counters: its live
+	 * bytes are the committed anonymous memory (log-format.md). */
+	bool snap = p->end_kind == OVC_END_SNAPSHOT;
+	if (snap) {
+		label(out, "seen");
+		fputs("from /proc by ovc snapshot: no malloc counters\n", out);
+	} else {
+		put_calls(out, p);
+		put_requested(out, p);
+		put_maps(out, p);
+	}
+	put_bytes_line(out, "peak live", p->peak_live_bytes,
+		       snap ? "committed anonymous memory (writable), at "
+			      "its largest"
+			    : "requested and not yet freed");
+	bool joint = ovc_proc_asked_joint(p);
+	if (joint)
+		put_bytes_line(out, "peak asked for", ovc_proc_asked_bytes(p),
+			       "live (malloc) + committed (mmap) at their "
+			       "joint peak");
+	put_bytes_line(out, "peak virtual", p->peak_vm_bytes,
+		       p->kernel_peaks ? "address space reserved; exact "
+					 "(the kernel's VmPeak)"
+				       : "address space reserved; sampled");
+	put_bytes_line(out, "peak resident", p->peak_rss_bytes,
+		       p->kernel_peaks ? "in RAM; exact (the kernel's VmHWM)"
+				       : "in RAM; sampled");
+	put_bytes_line(out, "peak anon resident", p->peak_anon_rss_bytes,
+		       p->kernel_peaks ? "resident minus shared; sampled, and "
+					 "VmHWM minus file pages"
+				       : "resident minus shared; sampled");
+	if (p->hugetlb_bytes > 0)
+		put_bytes_line(out, "hugetlb pages", p->hugetlb_bytes,
+			       "hugetlbfs, not counted as resident");
+	if (!snap)
+		put_bytes_line(out, "baseline anon",
+			       ovc_proc_baseline_anon_bytes(p),
+			       strcmp(p->origin, "fork") == 0
+				       ? "at the fork: the parent's state"
+				       : "before main: loader, libc");
+	double r;
+	int64_t touched = ovc_proc_touched_bytes(p);
+	if (ovc_proc_touched_ratio(p, &r) && r >= 10.0)
+		snprintf(note, sizeof note, "%.0f times %s", r,
+			 joint ? "peak asked for" : "peak live");
+	else if (ovc_proc_touched_ratio(p, &r))
+		snprintf(note, sizeof note, "%s of %s",
+			 ovc_render_percent(r, a, sizeof a),
+			 joint ? "peak asked for" : "peak live");
+	else
+		snprintf(note, sizeof note, "nothing was %s: no ratio",
+			 joint ? "asked for" : "live");
+	put_bytes_line(out, "touched", touched, note);
+	int64_t gap = ovc_proc_gap_bytes(p);
+	put_bytes_line(out, "overcommit gap", gap,
+		       joint ? "at peak: asked for but never touched"
+			     : "at peak: live but never touched");
+	if (ovc_proc_outside_bytes(p) > 0)
+		put_bytes_line(out, "touched outside", ovc_proc_outside_bytes(p),
+			       "what ovc saw: stacks, .bss, raw system calls");
+	struct ovc_leak leak;
+	ovc_proc_leak(p, &leak);
+	if (leak.bytes > 0)
+		put_bytes_line(out, "leaked", leak.bytes,
+			       leak.estimated ? "still live at exit, estimated "
+						"(`ovc report --leaks`)"
+					      : "still live at exit "
+						"(`ovc report --leaks`)");
+	if (p->samples == 0) {
+		label(out, "note");
+		fputs("no samples: the process ended before its first one\n",
+		      out);
+	}
+	if (p->bad_lines || p->torn_tail || p->warn_records) {
+		label(out, "log");
+		put_safe(out, p->log);
+		if (p->bad_lines)
+			fprintf(out, "  %" PRIu64 " bad line%s skipped",
+				p->bad_lines, p->bad_lines == 1 ? "" : "s");
+		if (p->torn_tail)
+			fputs("  last line torn", out);
+		if (p->first_warn) {
+			fputs("  ovc warned: ", out);
+			put_safe(out, p->first_warn);
+		}
+		fputc('\n', out);
+	}
+
+	/* Verdicts and what to do next. */
+	if (h->commit_limit_bytes > 0 &&
+	    p->peak_live_bytes > h->commit_limit_bytes)
+		fprintf(out,
+			"  ! peak live %s is more than CommitLimit %s: would "
+			"have failed under strict overcommit "
+			"(vm.overcommit_memory=2)\n",
+			bytes(p->peak_live_bytes, b),
+			bytes(h->commit_limit_bytes, c));
+	if (h->mem_total_bytes > 0 && p->peak_live_bytes > h->mem_total_bytes)
+		fprintf(out,
+			"  ! peak live %s is more than MemTotal %s: touching "
+			"it all would invoke the OOM killer\n",
+			bytes(p->peak_live_bytes, b),
+			bytes(h->mem_total_bytes, c));
+	if (ovc_proc_touched_ratio(p, &r) && r < 0.5 &&
+	    gap >= ((int64_t)64 << 20))
+		fprintf(out,
+			"  > %s of the memory asked for was never touched: allocate "
+			"what you use (smaller or growing buffers), or know "
+			"that this program relies on overcommit\n",
+			bytes(gap, b));
+	if (ovc_proc_total_failed(p) > 0)
+		fputs("  > some allocations returned NULL: check that the "
+		      "program handles it, and see ovc's 'machine' figures\n",
+		      out);
+	if (p->end_kind == OVC_END_ABRUPT ||
+	    (p->end_kind == OVC_END_SIGNAL && p->end_signal == SIGKILL))
+		fputs("  > was it the OOM killer? look for 'Out of memory' in "
+		      "`dmesg` or `journalctl -k`\n",
+		      out);
+	if (p->end_kind == OVC_END_ABRUPT && m->nruns == 0)
+		fputs("  > run it under `ovc run -- CMD` to learn how it ended\n",
+		      out);
+	ovc_diag_text(out, m, p, sym);
+	if (!snap) /* no stacks from /proc */
+		ovc_render_text_sites(p, out, o, sym);
+}
+
+/* The leak view (`ovc report --leaks`): per process image, what it still
+ * held at exit, by site. */
+static void put_leaks(FILE *out, const struct ovc_model *m,
+		      const struct ovc_render_opts *o,
+		      struct ovc_symbolizer *sym)
+{
+	bool sampled = false;
+	for (size_t i = 0; i < m->nprocs; i++) {
+		const struct ovc_proc *p = m->procs[i];
+		struct ovc_leak l;
+		ovc_proc_leak(p, &l);
+		sampled |= l.estimated;
+		fprintf(out, "process %" PRId64 ": ", p->pid);
+		put_command(out, p->argv, p->argc, p->exe, CMD_MAX);
+		fputc('\n', out);
+		label(out, "ended");
+		put_end(out, p);
+		ovc_render_text_leaks(p, out, o, sym);
+		fputc('\n', out);
+	}
+	if (sampled)
+		fputs("Leaks of blocks smaller than OVC_LARGE are estimated "
+		      "from the sampled ones;\n'±' is one standard error: "
+		      "the true figure is within two of them\n95% of the "
+		      "time (docs/log-format.md, `live_sd`).\n",
+		      out);
+}
+
+static void put_run(FILE *out, const struct ovc_model *m,
+		    const struct ovc_run *r)
+{
+	char a[48], sig[48];
+	size_t traced = 0;
+	for (size_t i = 0; i < m->nprocs; i++)
+		if (strcmp(m->procs[i]->run, r->run) == 0)
+			traced++;
+	fputs("run ", out);
+	put_command(out, r->argv, r->argc, "(unknown command)", CMD_MAX);
+	fputc('\n', out);
+	label(out, "ended");
+	if (!r->has_end)
+		fputs("unknown (no run_end record)", out);
+	else if (r->end_kind == OVC_END_SIGNAL) {
+		signal_text(r->end_signal, sig, sizeof sig);
+		fprintf(out, "killed by %s", sig);
+	} else
+		fprintf(out, "exit %" PRId64, r->end_code);
+	if (r->has_end && r->duration_ns >= 0)
+		fprintf(out, " after %s",
+			ovc_render_duration(r->duration_ns, a, sizeof a));
+	fputc('\n', out);
+	label(out, "traced");
+	if (traced == 0)
+		fputs("no process: was the command statically linked, "
+		      "setuid, or did it clear LD_PRELOAD?\n",
+		      out);
+	else
+		fprintf(out, "%zu process image%s\n", traced,
+			traced == 1 ? "" : "s");
+	label(out, "run id");
+	put_safe(out, r->run);
+	fputc('\n', out);
+}
+
+static void put_host(FILE *out, const struct ovc_host *h)
+{
+	fputs("machine (from the first log)\n", out);
+	if (!h->known) {
+		fputs("  unknown: no log recorded it\n", out);
+		return;
+	}
+	ovc_render_text_machine(out, h, "committed by all processes at start");
+}
+
+void ovc_render_text_machine(FILE *out, const struct ovc_host *h,
+			     const char *committed_as_note)
+{
+	char b[24];
+	if (h->mem_total_bytes >= 0)
+		put_bytes_line(out, "MemTotal", h->mem_total_bytes, "RAM");
+	if (h->commit_limit_bytes >= 0)
+		put_bytes_line(out, "CommitLimit", h->commit_limit_bytes,
+			       "what strict overcommit would allow");
+	if (h->committed_as_bytes >= 0)
+		put_bytes_line(out, "Committed_AS", h->committed_as_bytes,
+			       committed_as_note);
+	label(out, "overcommit mode");
+	switch (h->overcommit_memory) {
+	case 0:
+		fputs("0 heuristic: only obviously excessive requests fail\n",
+		      out);
+		break;
+	case 1:
+		fputs("1 always: every request succeeds\n", out);
+		break;
+	case 2:
+		fprintf(out, "2 never (strict): requests beyond CommitLimit "
+			     "(%s) fail\n",
+			bytes(h->commit_limit_bytes, b));
+		break;
+	default:
+		fputs("unknown\n", out);
+	}
+}
+
+bool ovc_render_text(const struct ovc_model *m, FILE *out,
+		     const struct ovc_render_opts *o)
+{
+	/* A suite of many processes: details of the top few only. */
+	size_t max_detail = o && o->max_detail ? o->max_detail
+			    : m->nprocs > 8     ? 3
+						: 8;
+	/* Runs: the first few (a suite run test by test makes hundreds). */
+	for (size_t i = 0; i < m->nruns && i < 3; i++) {
+		if (i)
+			fputc('\n', out);
+		put_run(out, m, m->runs[i]);
+	}
+	if (m->nruns > 3)
+		fprintf(out, "\n(%zu more runs: `ovc report --json` lists "
+			     "them)\n",
+			m->nruns - 3);
+	if (m->nprocs == 0 && m->nruns > 0)
+		return !ferror(out); /* the run says that nothing was traced */
+	if (m->nruns)
+		fputc('\n', out);
+	if (m->nprocs == 0) {
+		fputs("no process logs", out);
+		if (o && o->dir) {
+			fputs(" in ", out);
+			put_safe(out, o->dir);
+		}
+		fputs("\n", out);
+		return !ferror(out);
+	}
+	/* One symbolizer for the whole report: modules (libc above all) are
+	 * shared by the processes, and opening one costs. */
+	struct ovc_symbolizer *sym = o && o->sym ? o->sym : ovc_sym_new();
+	if (o && o->leaks) {
+		put_leaks(out, m, o, sym);
+		if (sym != o->sym)
+			ovc_sym_free(sym);
+		return !ferror(out);
+	}
+	ovc_render_text_suite(m, out, o, sym);
+
+	size_t *order = malloc(m->nprocs * sizeof *order);
+	size_t shown = m->nprocs;
+	if (order && m->nprocs > max_detail) {
+		ovc_rank_procs(m, o ? o->proc_sort : OVC_PSORT_GAP, order);
+		/* Keep the first by the sort key, in log order. */
+		shown = max_detail;
+		for (size_t i = 1; i < shown; i++)
+			for (size_t j = i; j > 0 && order[j - 1] > order[j]; j--) {
+				size_t t = order[j];
+				order[j] = order[j - 1];
+				order[j - 1] = t;
+			}
+	} else if (order) {
+		for (size_t i = 0; i < m->nprocs; i++)
+			order[i] = i;
+	} else {
+		shown = m->nprocs < max_detail ? m->nprocs : max_detail;
+	}
+	for (size_t i = 0; i < shown; i++) {
+		put_proc(out, m, m->procs[order ? order[i] : i], o, sym);
+		fputc('\n', out);
+	}
+	if (!o || sym != o->sym)
+		ovc_sym_free(sym);
+	free(order);
+	if (shown < m->nprocs)
+		fprintf(out,
+			"(%zu more processes are in the tables above; "
+			"`ovc report --json` has them all)\n\n",
+			m->nprocs - shown);
+	put_host(out, &m->host);
+	return !ferror(out);
+}
