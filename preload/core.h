@@ -689,6 +689,7 @@ struct ovc_config {
 	uint64_t mmap_mode;
 	uint64_t sampler;        /**< enum ovc_sampler_mode */
 	uint64_t prefault;
+	uint64_t seed;           /**< OVC_SEED, or the one drawn at start */
 	uint64_t budget_bytes;   /**< in force (0: none), from OVC_BUDGET */
 	const char *budget_mode; /**< "size", "commit", "avail" or "" */
 	char only[1024];

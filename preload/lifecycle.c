@@ -134,6 +134,10 @@ void ovc_options_load(struct ovc_config *cfg)
 	cfg->mmap_mode = number_option(OVC_OPT_MMAP);
 	cfg->sampler = number_option(OVC_OPT_SAMPLER);
 	cfg->prefault = number_option(OVC_OPT_PREFAULT);
+	cfg->seed = number_option(OVC_OPT_SEED);
+	if (!cfg->seed) /* drawn, and logged so the run can be done again */
+		cfg->seed = (ovc_now_ns() ^ ((uint64_t)getpid() << 32) ^
+			     (uintptr_t)cfg) | 1;
 	cfg->budget_mode = "";
 	const char *only = getenv(ovc_opt_defs[OVC_OPT_ONLY].env);
 	copy_str(cfg->only, sizeof cfg->only, only ? only : "");
@@ -515,6 +519,10 @@ static void write_header(const char *origin, const char *parent_log,
 	ovc_buf_i64(&b, host.overcommit_ratio);
 	ovc_buf_key(&b, "interval_ms");
 	ovc_buf_u64(&b, ovc_cfg.interval_ms);
+	ovc_buf_key(&b, "seed");
+	ovc_buf_u64(&b, ovc_cfg.seed);
+	ovc_buf_key(&b, "sample");
+	ovc_buf_u64(&b, ovc_cfg.sample_bytes);
 	if (host.cgroup_version) {
 		ovc_buf_key(&b, "cgroup");
 		ovc_buf_raw(&b, "{\"version\":");

@@ -469,6 +469,8 @@ static void read_proc_header(struct reader *r, json_t *o, struct ovc_proc *p)
 				&p->start_mono_ns));
 	header_field(r, get_int(r, o, "interval_ms", 0, INT32_MAX,
 				&p->interval_ms));
+	header_field(r, get_int(r, o, "sample", 0, ABSURD_BYTES,
+				&p->sample_bytes));
 	header_field(r, get_int(r, o, "page_size", 1, (int64_t)1 << 40,
 				&h->page_size));
 	header_field(r, get_int(r, o, "mem_total", 0, ABSURD_BYTES,
@@ -938,6 +940,7 @@ static bool read_site_stats(struct reader *r, json_t *o, struct ovc_proc *p)
 	s->peak_committed_bytes = pcom;
 	s->live_blocks = live_blocks;
 	s->live_sd_bytes = live_sd;
+	s->sample_bytes = p->sample_bytes;
 	return true;
 }
 

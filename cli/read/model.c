@@ -4,6 +4,7 @@
 
 #include "analyze/diagnose.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -115,6 +116,7 @@ struct ovc_proc *ovc_proc_create(const char *log_path)
 	p->nmap_funcs = OVC_MFN_COUNT;
 	p->first_ns = p->last_ns = -1;
 	p->peak_asked_bytes = -1;
+	p->sample_bytes = -1;
 	p->last_hwm_bytes = p->last_file_bytes = -1;
 	p->end_kind = OVC_END_ABRUPT;
 	p->end_signal = -1;
@@ -282,6 +284,7 @@ struct ovc_site *ovc_proc_add_site(struct ovc_proc *p, int64_t id,
 	memset(s, 0, sizeof *s);
 	s->id = id;
 	s->live_blocks = -1;
+	s->sample_bytes = -1;
 	if (keep) {
 		s->frames = malloc(keep * sizeof *s->frames);
 		if (!s->frames)
@@ -343,6 +346,18 @@ void ovc_site_figures(const struct ovc_site *s, struct ovc_site_figures *f)
 	if (f->touched_ratio > 1.0)
 		f->touched_ratio = 1.0;
 	f->estimated = s->sampled || s->shared_pages || unprobed > 0;
+	/* A figure X estimated from a byte-weighted sample of mean S: each
+	 * block of n bytes (x of them counted) is taken with probability
+	 * p = 1 - exp(-n/S), and the variance of the sum, the sum of
+	 * x^2 (1-p)/p^2 over the blocks, is at most S * X ((1-p)/p <= S/n,
+	 * x <= n): the error is at most sqrt(S * X) (docs/options.md,
+	 * "Sampling error", measures it). */
+	f->requested_err_bytes = f->touched_err_bytes = 0;
+	if (s->sampled && s->sample_bytes > 1) {
+		double S = (double)s->sample_bytes;
+		f->requested_err_bytes = (int64_t)(sqrt(S * (double)req) + 0.5);
+		f->touched_err_bytes = (int64_t)(sqrt(S * (double)touched) + 0.5);
+	}
 }
 
 struct rank_item {

@@ -88,6 +88,7 @@ struct ovc_site {
 	int64_t live_blocks;    /**< blocks not yet freed; -1 when the log
 				     does not say (older logs, mmap sites) */
 	int64_t live_sd_bytes;  /**< sampling standard error of live_bytes */
+	int64_t sample_bytes;   /**< OVC_SAMPLE of its process; -1: unknown */
 };
 
 /** Which family of functions made a site's blocks. */
@@ -111,6 +112,11 @@ struct ovc_site_figures {
 	bool has_ratio;          /**< false when nothing was requested */
 	double touched_ratio;    /**< touched / requested in [0, 1] */
 	bool estimated; /**< sampled, shared pages or unprobed bytes */
+	/** For a sampled site: the sampling error (one standard error) of
+	 * requested_bytes and touched_bytes, sqrt(OVC_SAMPLE * figure), an
+	 * upper bound for byte-weighted sampling; 0 when not sampled or the
+	 * log does not give OVC_SAMPLE. */
+	int64_t requested_err_bytes, touched_err_bytes;
 };
 
 /** Orders of the sites of a process. */
@@ -156,6 +162,7 @@ struct ovc_proc {
 	int64_t proc_start_ticks;
 	int64_t start_unix_ns, start_mono_ns;
 	int64_t interval_ms;
+	int64_t sample_bytes; /**< OVC_SAMPLE in force (header); -1: unknown */
 	struct ovc_host host;
 	int64_t baseline_vm_bytes, baseline_rss_bytes, baseline_shared_bytes;
 	/** Position in the log's arrays of each enum ovc_func, or -1. */

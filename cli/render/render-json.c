@@ -123,6 +123,15 @@ static void stack_json(json_t *o, struct ovc_symbolizer *sym,
 			    json_integer((json_int_t)s->frames_dropped));
 }
 
+/* [X - 2 ERR, X + 2 ERR], the lower end at least 0: about 95% of the
+ * estimates of a byte-weighted sample fall in it. */
+static json_t *interval(int64_t x, int64_t err)
+{
+	int64_t lo = x - 2 * err;
+	return json_pack("[II]", (json_int_t)(lo > 0 ? lo : 0),
+			 (json_int_t)(x + 2 * err));
+}
+
 static json_t *site_json(struct ovc_symbolizer *sym, const struct ovc_proc *p,
 			 const struct ovc_site *s)
 {
@@ -150,6 +159,17 @@ static json_t *site_json(struct ovc_symbolizer *sym, const struct ovc_proc *p,
 	json_object_set_new(o, "sampled", json_boolean(s->sampled));
 	json_object_set_new(o, "shared_pages", json_boolean(s->shared_pages));
 	json_object_set_new(o, "family", str(ovc_family_name(s->kind)));
+	if (f.requested_err_bytes > 0 || f.touched_err_bytes > 0) {
+		json_object_set_new(o, "requested_err_bytes",
+				    json_integer(f.requested_err_bytes));
+		json_object_set_new(o, "touched_err_bytes",
+				    json_integer(f.touched_err_bytes));
+		json_object_set_new(o, "requested_interval_bytes",
+				    interval(f.requested_bytes,
+					     f.requested_err_bytes));
+		json_object_set_new(o, "touched_interval_bytes",
+				    interval(f.touched_bytes, f.touched_err_bytes));
+	}
 	if (s->kind != OVC_FAMILY_MALLOC) {
 		json_object_set_new(o, "committed_bytes",
 				    json_integer(s->committed_bytes));
