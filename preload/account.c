@@ -142,6 +142,7 @@ void ovc_account_totals(struct ovc_totals *out)
 						       OVC_LOAD(t->map_bytes[i]));
 		}
 		out->live += OVC_LOAD(t->live);
+		out->peak_live_bound += OVC_LOAD(t->peak);
 	}
 	peak_raise(out->live);
 	int64_t peak = __atomic_load_n(&peak_sum, __ATOMIC_RELAXED);
@@ -150,6 +151,8 @@ void ovc_account_totals(struct ovc_totals *out)
 	if (s && OVC_LOAD(s->peak) + base > peak)
 		peak = OVC_LOAD(s->peak) + base;
 	out->peak_live = peak;
+	if (s || out->peak_live_bound < peak)
+		out->peak_live_bound = peak; /* exact while single */
 	ovc_maps_totals(out->maps);
 	raise_to(&asked_sum, out->live + out->maps[2]);
 	int64_t asked = __atomic_load_n(&asked_sum, __ATOMIC_RELAXED);

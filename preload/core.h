@@ -214,6 +214,10 @@ struct ovc_totals {
 	 * one moment: their joint peak, not the sum of two peaks. Exact
 	 * while one thread counts, like peak_live. */
 	int64_t peak_asked;
+	/** Once several threads counted: the sum of the per-thread peaks,
+	 * an upper bound of the true peak of live bytes (peak_live is then a
+	 * lower one); peak_live while one thread counts. */
+	int64_t peak_live_bound;
 };
 
 /** ovc's thread-local state, one initial-exec TLS object so that a hook

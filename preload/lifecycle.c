@@ -350,6 +350,10 @@ static void write_sample_at(uint64_t now, const struct moment *m)
 	ovc_buf_i64(&b, t.maps[3]);
 	ovc_buf_key(&b, "peak_asked");
 	ovc_buf_i64(&b, t.peak_asked);
+	if (t.peak_live_bound > t.peak_live) {
+		ovc_buf_key(&b, "peak_live_bound");
+		ovc_buf_i64(&b, t.peak_live_bound);
+	}
 	status_fields(&b, &m->st);
 	line_end(&b);
 	write_line(&b);

@@ -608,6 +608,11 @@ static bool read_sample(struct reader *r, json_t *o, struct ovc_proc *p)
 	    get_int(r, o, OVC_FIELD_HUGETLB, 0, ABSURD_BYTES, &huge) == FLD_BAD ||
 	    get_int(r, o, "peak_asked", 0, ABSURD_BYTES, &asked) == FLD_BAD)
 		return false;
+	int64_t bound = -1;
+	if (get_int(r, o, "peak_live_bound", 0, ABSURD_BYTES, &bound) == FLD_BAD)
+		return false;
+	if (bound > p->peak_live_bound_bytes)
+		p->peak_live_bound_bytes = bound;
 
 	p->samples++;
 	if (ns >= 0)

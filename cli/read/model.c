@@ -116,6 +116,7 @@ struct ovc_proc *ovc_proc_create(const char *log_path)
 	p->nmap_funcs = OVC_MFN_COUNT;
 	p->first_ns = p->last_ns = -1;
 	p->peak_asked_bytes = -1;
+	p->peak_live_bound_bytes = -1;
 	p->sample_bytes = -1;
 	p->last_hwm_bytes = p->last_file_bytes = -1;
 	p->end_kind = OVC_END_ABRUPT;
@@ -844,9 +845,20 @@ int64_t ovc_proc_gap_bytes(const struct ovc_proc *p)
 	return gap > 0 ? gap : 0;
 }
 
+int64_t ovc_proc_asked_bound_bytes(const struct ovc_proc *p)
+{
+	int64_t a = ovc_proc_asked_bytes(p);
+	if (p->peak_live_bound_bytes <= p->peak_live_bytes)
+		return a;
+	int64_t b = p->peak_live_bound_bytes;
+	if (ovc_proc_asked_joint(p) && p->peak_committed_bytes > 0)
+		b += p->peak_committed_bytes;
+	return b > a ? b : a;
+}
+
 int64_t ovc_proc_outside_bytes(const struct ovc_proc *p)
 {
-	int64_t out = ovc_proc_touched_bytes(p) - ovc_proc_asked_bytes(p);
+	int64_t out = ovc_proc_touched_bytes(p) - ovc_proc_asked_bound_bytes(p);
 	return out > 0 ? out : 0;
 }
 

@@ -184,6 +184,10 @@ struct ovc_proc {
 	/** The joint peak of live + committed (peak_asked); -1 in logs
 	 * without it. */
 	int64_t peak_asked_bytes;
+	/** With several threads: the sum of the per-thread peaks, an upper
+	 * bound of peak live (which is then the highest seen, a lower one);
+	 * -1 when the log gives none (one thread: peak live is exact). */
+	int64_t peak_live_bound_bytes;
 	int64_t last_hwm_bytes; /**< rss_hwm of the last sample; -1: none */
 	int64_t last_file_bytes; /**< rss - anon of the last sample; -1: none */
 	int64_t last_live_bytes, last_vm_bytes, last_rss_bytes,
@@ -317,7 +321,12 @@ int64_t ovc_proc_touched_bytes(const struct ovc_proc *p);
 /** Overcommit gap at peak: asked - touched bytes, clamped to >= 0. */
 int64_t ovc_proc_gap_bytes(const struct ovc_proc *p);
 
-/** Touched outside what ovc saw: touched - asked, clamped to >= 0. */
+/** An upper bound of ovc_proc_asked_bytes: with several threads (the log
+ * gives peak_live_bound) that bound plus peak committed; else the same. */
+int64_t ovc_proc_asked_bound_bytes(const struct ovc_proc *p);
+
+/** Touched outside what ovc saw: touched - the upper bound of asked,
+ * clamped to >= 0. */
 int64_t ovc_proc_outside_bytes(const struct ovc_proc *p);
 
 /** Baseline anonymous resident (rss - shared before main), >= 0. */

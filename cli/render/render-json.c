@@ -308,8 +308,18 @@ static json_t *proc_json(const struct ovc_model *m, const struct ovc_proc *p,
 			    json_integer(ovc_proc_total_requested(p)));
 	json_object_set_new(o, "peak_live_bytes",
 			    json_integer(p->peak_live_bytes));
+	json_object_set_new(o, "peak_live_exact",
+			    json_boolean(p->peak_live_bound_bytes <=
+					 p->peak_live_bytes));
+	json_object_set_new(o, "peak_live_bound_bytes",
+			    json_integer(p->peak_live_bound_bytes >
+						 p->peak_live_bytes
+					 ? p->peak_live_bound_bytes
+					 : p->peak_live_bytes));
 	json_object_set_new(o, "peak_asked_bytes",
 			    json_integer(ovc_proc_asked_bytes(p)));
+	json_object_set_new(o, "peak_asked_bound_bytes",
+			    json_integer(ovc_proc_asked_bound_bytes(p)));
 	json_object_set_new(o, "peak_asked_joint",
 			    json_boolean(ovc_proc_asked_joint(p)));
 	json_object_set_new(o, "peaks_from",

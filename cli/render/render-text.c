@@ -322,15 +322,31 @@ static void put_proc(FILE *out, const struct ovc_model *m,
 		put_requested(out, p);
 		put_maps(out, p);
 	}
-	put_bytes_line(out, "peak live", p->peak_live_bytes,
-		       snap ? "committed anonymous memory (writable), at "
-			      "its largest"
-			    : "requested and not yet freed");
+	if (p->peak_live_bound_bytes > p->peak_live_bytes) {
+		snprintf(note, sizeof note,
+			 "to %s: threads; requested and not yet freed, the "
+			 "highest seen to the sum of per-thread peaks",
+			 bytes(p->peak_live_bound_bytes, b));
+		put_bytes_line(out, "peak live", p->peak_live_bytes, note);
+	} else {
+		put_bytes_line(out, "peak live", p->peak_live_bytes,
+			       snap ? "committed anonymous memory (writable), "
+				      "at its largest"
+				    : "requested and not yet freed");
+	}
 	bool joint = ovc_proc_asked_joint(p);
-	if (joint)
+	if (joint && ovc_proc_asked_bound_bytes(p) > ovc_proc_asked_bytes(p)) {
+		snprintf(note, sizeof note,
+			 "to %s: threads; live (malloc) + committed (mmap) at "
+			 "their joint peak",
+			 bytes(ovc_proc_asked_bound_bytes(p), b));
+		put_bytes_line(out, "peak asked for", ovc_proc_asked_bytes(p),
+			       note);
+	} else if (joint) {
 		put_bytes_line(out, "peak asked for", ovc_proc_asked_bytes(p),
 			       "live (malloc) + committed (mmap) at their "
 			       "joint peak");
+	}
 	put_bytes_line(out, "peak virtual", p->peak_vm_bytes,
 		       p->kernel_peaks ? "address space reserved; exact "
 					 "(the kernel's VmPeak)"

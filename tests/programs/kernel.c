@@ -13,7 +13,12 @@
  *   zero-read   a 64 MiB malloc block, every page read, none written
  *   dontneed    a 64 MiB malloc block written, then MADV_DONTNEED
  *   madv-free   the same with MADV_FREE
+ *   threads     4 threads each hold 16 blocks of 1000 bytes at once, for
+ *               a moment between two ticks, then free them: a peak of live
+ *               bytes of 4 * 16 * malloc_usable_size(1000)
  * The madvise modes wait for the sampler to probe between steps. */
+#include <malloc.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,6 +78,36 @@ static char *block(size_t n)
 	return p;
 }
 
+static pthread_barrier_t held;
+
+static void *holder(void *arg)
+{
+	(void)arg;
+	char *b[16];
+	for (int i = 0; i < 16; i++)
+		b[i] = block(1000);
+	pthread_barrier_wait(&held); /* all 64 blocks live here */
+	pthread_barrier_wait(&held);
+	for (int i = 0; i < 16; i++)
+		free(b[i]);
+	return NULL;
+}
+
+static int threads(void)
+{
+	pthread_t t[4];
+	void *probe = block(1000);
+	size_t usable = malloc_usable_size(probe);
+	free(probe);
+	pthread_barrier_init(&held, NULL, 4);
+	for (int i = 0; i < 4; i++)
+		pthread_create(&t[i], NULL, holder, NULL);
+	for (int i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	printf("threads: peak live %zu\n", 4 * 16 * usable);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -117,9 +152,11 @@ int main(int argc, char **argv)
 		size_t len = (64 * MIB - (size_t)(a - p)) & ~(size_t)(PAGE - 1);
 		madvise(a, len, mode[0] == 'd' ? MADV_DONTNEED : MADV_FREE);
 		sleep_ms(150); /* probed again; the block stays live to the end */
+	} else if (strcmp(mode, "threads") == 0) {
+		threads();
 	} else {
 		fprintf(stderr, "usage: kernel only-mmap|bss-half|burst|thp|"
-				"zero-read|dontneed|madv-free\n");
+				"zero-read|dontneed|madv-free|threads\n");
 		return 2;
 	}
 	return report();
