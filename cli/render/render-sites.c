@@ -83,7 +83,9 @@ static void put_figures_kind(FILE *out, const struct ovc_site *s,
 		sep = ", ";
 	}
 	if (s->shared_pages) {
-		fprintf(out, "%sshared pages", sep);
+		/* small blocks share pages with malloc's headers, which
+		 * malloc writes: residency cannot tell written from not */
+		fprintf(out, "%sresident pages", sep);
 		sep = ", ";
 	}
 	if (s->unprobed_bytes > 0)
