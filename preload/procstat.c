@@ -65,18 +65,29 @@ long ovc_page_size(void)
 	return ps;
 }
 
-/* /proc/self/statm stays open at a high descriptor: the ticker reads it a
- * hundred times a second, and an open(2) there would take the lowest free
- * descriptor for a moment, which a program's dup2 onto that number then
- * fails on with EBUSY. Checked by inode before each read (the program may
- * close or replace it) and opened again only when it was taken. */
-static int statm_fd = -1;
-static dev_t statm_dev;
-static ino_t statm_ino;
+/* /proc/self/statm and /proc/self/status stay open at high descriptors:
+ * the ticker reads them a hundred times a second, and an open(2) there
+ * would take the lowest free descriptor for a moment, which a program's
+ * dup2 onto that number then fails on with EBUSY. Checked by inode before
+ * each read (the program may close or replace them) and opened again only
+ * when taken. The sampler process reads its own copies. */
+struct kept {
+	const char *path;
+	int at;           /* lowest descriptor number it may have */
+	enum ovc_fd which; /* the sampler's copy */
+	int fd;
+	dev_t dev;
+	ino_t ino;
+};
 
-static bool statm_open(void)
+static struct kept statm = {"/proc/self/statm", 950, OVC_FD_STATM, -1, 0, 0};
+static struct kept status = {"/proc/self/status", 951, OVC_FD_STATUS, -1, 0, 0};
+
+/* Opens K's file and remembers which file it is: the one place it is
+ * opened. */
+static bool kept_open(struct kept *k)
 {
-	int fd = ovc_open_high("/proc/self/statm", 950);
+	int fd = ovc_open_high(k->path, k->at);
 	if (fd < 0)
 		return false;
 	struct stat st;
@@ -84,29 +95,47 @@ static bool statm_open(void)
 		ovc_sys_close(fd);
 		return false;
 	}
-	statm_fd = fd;
-	statm_dev = st.st_dev;
-	statm_ino = st.st_ino;
+	k->fd = fd;
+	k->dev = st.st_dev;
+	k->ino = st.st_ino;
 	return true;
+}
+
+/* Reads K's file from its start into BUF (CAP bytes, NUL-terminated);
+ * its length, or -1. */
+static long kept_read(struct kept *k, char *buf, size_t cap)
+{
+	struct stat st;
+	int fd;
+	if (!ovc_sampler_fd(k->which, &fd)) {
+		if (k->fd < 0 || ovc_sys_fstat(k->fd, &st) != 0 ||
+		    st.st_dev != k->dev || st.st_ino != k->ino) {
+			if (!kept_open(k))
+				return -1;
+		}
+		fd = k->fd;
+	}
+	long n = fd < 0 ? -1 : ovc_sys_pread(fd, buf, cap - 1, 0);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return n;
+}
+
+/* In a fork child: K names the parent's /proc entry; close-on-exec, left
+ * alone (the child may have put a file of its own at that number). Opened
+ * again while the child has one thread. */
+static void kept_fork_child(struct kept *k)
+{
+	k->fd = -1;
+	kept_open(k);
 }
 
 bool ovc_statm_read(struct ovc_statm *out)
 {
 	char buf[256];
-	struct stat st;
-	int fd;
-	if (!ovc_sampler_fd(OVC_FD_STATM, &fd)) {
-		if (statm_fd < 0 || ovc_sys_fstat(statm_fd, &st) != 0 ||
-		    st.st_dev != statm_dev || st.st_ino != statm_ino) {
-			if (!statm_open())
-				return false;
-		}
-		fd = statm_fd;
-	}
-	long n = fd < 0 ? -1 : ovc_sys_pread(fd, buf, sizeof buf - 1, 0);
-	if (n <= 0)
+	if (kept_read(&statm, buf, sizeof buf) < 0)
 		return false;
-	buf[n] = '\0';
 	const char *p = buf;
 	uint64_t ps = (uint64_t)ovc_page_size();
 	out->vm = parse_u64(&p) * ps;
@@ -117,40 +146,12 @@ bool ovc_statm_read(struct ovc_statm *out)
 
 int ovc_statm_fd(void)
 {
-	return statm_fd;
+	return statm.fd;
 }
 
 void ovc_statm_fork_child(void)
 {
-	/* It names the parent's /proc entry; close-on-exec, left alone (the
-	 * child may have put a file of its own at that number). Opened again
-	 * while the child has one thread. */
-	statm_fd = -1;
-	statm_open();
-}
-
-/* /proc/self/status, for the kernel's high-water marks: kept open like
- * statm (same reasons), at its own high descriptor. */
-static int status_fd = -1;
-static dev_t status_dev;
-static ino_t status_ino;
-
-/* Opens /proc/self/status and remembers which file it is. The one place
- * it is opened. */
-static bool status_open(void)
-{
-	int fd = ovc_open_high("/proc/self/status", 951);
-	if (fd < 0)
-		return false;
-	struct stat st;
-	if (ovc_sys_fstat(fd, &st) != 0) {
-		ovc_sys_close(fd);
-		return false;
-	}
-	status_fd = fd;
-	status_dev = st.st_dev;
-	status_ino = st.st_ino;
-	return true;
+	kept_fork_child(&statm);
 }
 
 /* The "kB" figure of the status line that starts with KEY (with its
@@ -171,20 +172,8 @@ static bool status_field(const char *buf, const char *key, uint64_t *out)
 bool ovc_status_read(struct ovc_status *out)
 {
 	char buf[4096];
-	struct stat st;
-	int fd;
-	if (!ovc_sampler_fd(OVC_FD_STATUS, &fd)) {
-		if (status_fd < 0 || ovc_sys_fstat(status_fd, &st) != 0 ||
-		    st.st_dev != status_dev || st.st_ino != status_ino) {
-			if (!status_open())
-				return false;
-		}
-		fd = status_fd;
-	}
-	long n = fd < 0 ? -1 : ovc_sys_pread(fd, buf, sizeof buf - 1, 0);
-	if (n <= 0)
+	if (kept_read(&status, buf, sizeof buf) < 0)
 		return false;
-	buf[n] = '\0';
 	memset(out, 0, sizeof *out);
 	/* VmPeak and VmHWM: Linux 2.6.x; RssAnon: 4.5; HugetlbPages: 4.4. */
 	if (!status_field(buf, "VmPeak:", &out->vm_peak) ||
@@ -197,14 +186,12 @@ bool ovc_status_read(struct ovc_status *out)
 
 int ovc_status_fd(void)
 {
-	return status_fd;
+	return status.fd;
 }
 
 void ovc_status_fork_child(void)
 {
-	/* As for statm: the parent's entry, left alone, opened again. */
-	status_fd = -1;
-	status_open();
+	kept_fork_child(&status);
 }
 
 /* Value in bytes of the meminfo line KEY ("MemTotal:"), 0 if missing. */
