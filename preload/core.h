@@ -569,6 +569,13 @@ struct ovc_status {
 bool ovc_status_read(struct ovc_status *out) OVC_HIDDEN;
 /** In a fork child: the status descriptor describes the parent. */
 void ovc_status_fork_child(void) OVC_HIDDEN;
+/** Private_Dirty of /proc/self/smaps_rollup in bytes: pages this process
+ * alone maps and has written; -1 when unreadable or outside a fork child
+ * (its descriptor is opened by ovc_rollup_fork_child only). The kernel
+ * walks the page tables for it: its cost grows with resident memory. */
+int64_t ovc_rollup_private_dirty(void) OVC_HIDDEN;
+/** In a fork child: opens smaps_rollup (kept like statm's). */
+void ovc_rollup_fork_child(void) OVC_HIDDEN;
 /** Reads /proc/meminfo, /proc/sys/vm/overcommit_* and the memory cgroup's
  * limit and OOM kill count (/proc/self/cgroup, then two files of its
  * directory). Hook-safe. */
@@ -664,6 +671,7 @@ enum ovc_fd {
 	OVC_FD_STATM,
 	OVC_FD_PAGEMAP,
 	OVC_FD_STATUS,
+	OVC_FD_ROLLUP, /* fork children only */
 	OVC_FD_COUNT_
 };
 /** Whether this code runs in the sampler process (its stack says so). No
@@ -676,6 +684,7 @@ bool ovc_sampler_fd(enum ovc_fd which, int *fd) OVC_HIDDEN;
 int ovc_log_fd(void) OVC_HIDDEN;
 int ovc_statm_fd(void) OVC_HIDDEN;
 int ovc_status_fd(void) OVC_HIDDEN;
+int ovc_rollup_fd(void) OVC_HIDDEN;
 int ovc_pagemap_fd(void) OVC_HIDDEN;
 
 /* ---- lifecycle.c: constructor, samples, exit, exec, fork ---- */

@@ -32,6 +32,9 @@ static struct {
 	uint64_t probed_anon; /* anonymous resident bytes then */
 	bool probe_round;     /* a round over the blocks is under way */
 	bool sampler_paused;  /* stopped for an exec: started again if it fails */
+	int64_t dirty_base;   /* a fork child: Private_Dirty at the fork; -1 */
+	uint64_t written_ns;  /* when written_since_fork was last measured */
+	int64_t written;      /* bytes written since the fork then; -1: none */
 	char name[128];          /* file name of the log, without directory */
 } img;
 
@@ -304,6 +307,28 @@ static void status_fields(struct ovc_buf *b, const struct ovc_status *st)
 	}
 }
 
+/* A fork child's bytes written since the fork (docs/log-format.md): the
+ * growth of its Private_Dirty, measured at most every 50 ms (the kernel
+ * walks the page tables for it) and always in the last sample (FINAL). */
+static void fork_written_field(struct ovc_buf *b, uint64_t now, bool final)
+{
+	if (img.dirty_base < 0)
+		return;
+	if (final || now - img.written_ns >= 50000000u) {
+		int64_t d = ovc_rollup_private_dirty();
+		if (d >= 0 && d - img.dirty_base > img.written)
+			img.written = d - img.dirty_base;
+		img.written_ns = now;
+	}
+	if (img.written >= 0) {
+		ovc_buf_key(b, "written_since_fork");
+		ovc_buf_i64(b, img.written);
+	}
+}
+
+/* The moment of the last sample of an image (end, exec). */
+static struct moment final_moment;
+
 static void write_sample_at(uint64_t now, const struct moment *m)
 {
 	const struct ovc_totals t = m->t;
@@ -350,6 +375,7 @@ static void write_sample_at(uint64_t now, const struct moment *m)
 	ovc_buf_i64(&b, t.maps[3]);
 	ovc_buf_key(&b, "peak_asked");
 	ovc_buf_i64(&b, t.peak_asked);
+	fork_written_field(&b, now, m == &final_moment);
 	if (t.peak_live_bound > t.peak_live) {
 		ovc_buf_key(&b, "peak_live_bound");
 		ovc_buf_i64(&b, t.peak_live_bound);
@@ -365,9 +391,8 @@ static void write_sample_at(uint64_t now, const struct moment *m)
 
 static void write_sample_locked(uint64_t now)
 {
-	struct moment m;
-	moment_take(&m, NULL);
-	write_sample_at(now, &m);
+	moment_take(&final_moment, NULL);
+	write_sample_at(now, &final_moment);
 }
 
 /* What probing may cost: per tick while the program runs, and once at its
@@ -599,6 +624,8 @@ static void open_image_log(const char *origin, const char *parent_log)
 	if (!ovc_statm_read(&img.base))
 		memset(&img.base, 0, sizeof img.base);
 	img.last_statm = img.base;
+	if (strcmp(origin, "fork") != 0)
+		img.dirty_base = -1;
 	/* Read once here so its descriptor is open before the sampler
 	 * copies ovc's descriptors. */
 	struct ovc_status st;
@@ -979,6 +1006,10 @@ static void fork_child(void)
 {
 	ovc_statm_fork_child();
 	ovc_status_fork_child();
+	ovc_rollup_fork_child();
+	img.dirty_base = ovc_rollup_private_dirty();
+	img.written = img.dirty_base >= 0 ? 0 : -1;
+	img.written_ns = 0;
 	ovc_honest_fork_child();
 	ovc_log_fork_child();
 	ovc_arena_fork_child();

@@ -82,6 +82,9 @@ struct kept {
 
 static struct kept statm = {"/proc/self/statm", 950, OVC_FD_STATM, -1, 0, 0};
 static struct kept status = {"/proc/self/status", 951, OVC_FD_STATUS, -1, 0, 0};
+/* Opened in fork children only (ovc_rollup_fork_child). */
+static struct kept rollup = {"/proc/self/smaps_rollup", 952, OVC_FD_ROLLUP, -1,
+			     0, 0};
 
 /* Opens K's file and remembers which file it is: the one place it is
  * opened. */
@@ -187,6 +190,28 @@ bool ovc_status_read(struct ovc_status *out)
 int ovc_status_fd(void)
 {
 	return status.fd;
+}
+
+int ovc_rollup_fd(void)
+{
+	return rollup.fd;
+}
+
+int64_t ovc_rollup_private_dirty(void)
+{
+	char buf[4096];
+	uint64_t v;
+	if (rollup.fd < 0 && !ovc_in_sampler())
+		return -1; /* not a fork child: never opened */
+	if (kept_read(&rollup, buf, sizeof buf) < 0 ||
+	    !status_field(buf, "Private_Dirty:", &v))
+		return -1;
+	return (int64_t)v;
+}
+
+void ovc_rollup_fork_child(void)
+{
+	kept_fork_child(&rollup);
 }
 
 void ovc_status_fork_child(void)

@@ -373,6 +373,7 @@ static bool process_start(void)
 	sp.fd[OVC_FD_STATM] = ovc_statm_fd();
 	sp.fd[OVC_FD_PAGEMAP] = ovc_pagemap_fd();
 	sp.fd[OVC_FD_STATUS] = ovc_status_fd();
+	sp.fd[OVC_FD_ROLLUP] = ovc_rollup_fd();
 	sp.alive = 1;
 	sp.gave_up = 0;
 	sp.stop = 0;

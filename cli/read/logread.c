@@ -608,9 +608,12 @@ static bool read_sample(struct reader *r, json_t *o, struct ovc_proc *p)
 	    get_int(r, o, OVC_FIELD_HUGETLB, 0, ABSURD_BYTES, &huge) == FLD_BAD ||
 	    get_int(r, o, "peak_asked", 0, ABSURD_BYTES, &asked) == FLD_BAD)
 		return false;
-	int64_t bound = -1;
-	if (get_int(r, o, "peak_live_bound", 0, ABSURD_BYTES, &bound) == FLD_BAD)
+	int64_t bound = -1, written = -1;
+	if (get_int(r, o, "peak_live_bound", 0, ABSURD_BYTES, &bound) == FLD_BAD ||
+	    get_int(r, o, "written_since_fork", 0, ABSURD_BYTES, &written) == FLD_BAD)
 		return false;
+	if (written > p->written_since_fork_bytes)
+		p->written_since_fork_bytes = written;
 	if (bound > p->peak_live_bound_bytes)
 		p->peak_live_bound_bytes = bound;
 

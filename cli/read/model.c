@@ -117,6 +117,7 @@ struct ovc_proc *ovc_proc_create(const char *log_path)
 	p->first_ns = p->last_ns = -1;
 	p->peak_asked_bytes = -1;
 	p->peak_live_bound_bytes = -1;
+	p->written_since_fork_bytes = -1;
 	p->sample_bytes = -1;
 	p->last_hwm_bytes = p->last_file_bytes = -1;
 	p->end_kind = OVC_END_ABRUPT;
@@ -806,9 +807,13 @@ int64_t ovc_proc_baseline_anon_bytes(const struct ovc_proc *p)
 int64_t ovc_proc_touched_bytes(const struct ovc_proc *p)
 {
 	int64_t base = ovc_proc_baseline_anon_bytes(p);
-	if (p->peak_anon_rss_bytes <= base)
-		return 0;
-	return p->peak_anon_rss_bytes - base;
+	int64_t grown = p->peak_anon_rss_bytes > base
+				? p->peak_anon_rss_bytes - base
+				: 0;
+	/* A fork child's copy-on-write copies replace pages it already had
+	 * resident: they are its own touched bytes, not resident growth. */
+	return p->written_since_fork_bytes > grown ? p->written_since_fork_bytes
+						   : grown;
 }
 
 bool ovc_proc_asked_joint(const struct ovc_proc *p)

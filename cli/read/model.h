@@ -188,6 +188,10 @@ struct ovc_proc {
 	 * bound of peak live (which is then the highest seen, a lower one);
 	 * -1 when the log gives none (one thread: peak live is exact). */
 	int64_t peak_live_bound_bytes;
+	/** A fork child: the bytes it wrote since the fork (its copy-on-write
+	 * copies and new pages; written_since_fork), the largest seen; -1
+	 * when the log does not give it. */
+	int64_t written_since_fork_bytes;
 	int64_t last_hwm_bytes; /**< rss_hwm of the last sample; -1: none */
 	int64_t last_file_bytes; /**< rss - anon of the last sample; -1: none */
 	int64_t last_live_bytes, last_vm_bytes, last_rss_bytes,

@@ -340,6 +340,9 @@ static json_t *proc_json(const struct ovc_model *m, const struct ovc_proc *p,
 							  : json_null());
 	json_object_set_new(o, "overcommit_gap_bytes",
 			    json_integer(ovc_proc_gap_bytes(p)));
+	if (p->written_since_fork_bytes >= 0)
+		json_object_set_new(o, "written_since_fork_bytes",
+				    json_integer(p->written_since_fork_bytes));
 	json_object_set_new(o, "touched_outside_bytes",
 			    json_integer(ovc_proc_outside_bytes(p)));
 	json_object_set_new(o, "last_live_bytes",

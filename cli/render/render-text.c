@@ -379,6 +379,9 @@ static void put_proc(FILE *out, const struct ovc_model *m,
 	else
 		snprintf(note, sizeof note, "nothing was %s: no ratio",
 			 joint ? "asked for" : "live");
+	if (p->written_since_fork_bytes >= 0 &&
+	    strlen(note) + 40 < sizeof note)
+		strcat(note, "; written since the fork, copies included");
 	put_bytes_line(out, "touched", touched, note);
 	int64_t gap = ovc_proc_gap_bytes(p);
 	put_bytes_line(out, "overcommit gap", gap,

@@ -13,6 +13,9 @@
  *   zero-read   a 64 MiB malloc block, every page read, none written
  *   dontneed    a 64 MiB malloc block written, then MADV_DONTNEED
  *   madv-free   the same with MADV_FREE
+ *   cow         a 64 MiB malloc block written, then fork: the child
+ *               writes 32 MiB of it (copy-on-write) and exits; the parent
+ *               waits for it
  *   threads     4 threads each hold 16 blocks of 1000 bytes at once, for
  *               a moment between two ticks, then free them: a peak of live
  *               bytes of 4 * 16 * malloc_usable_size(1000)
@@ -25,6 +28,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define MIB ((size_t)1 << 20)
@@ -152,11 +156,24 @@ int main(int argc, char **argv)
 		size_t len = (64 * MIB - (size_t)(a - p)) & ~(size_t)(PAGE - 1);
 		madvise(a, len, mode[0] == 'd' ? MADV_DONTNEED : MADV_FREE);
 		sleep_ms(150); /* probed again; the block stays live to the end */
+	} else if (strcmp(mode, "cow") == 0) {
+		char *p = block(64 * MIB);
+		memset(p, 1, 64 * MIB);
+		fflush(stdout);
+		pid_t pid = fork();
+		if (pid == 0) {
+			memset(p, 2, 32 * MIB);
+			sleep_ms(100); /* a tick or two */
+			_exit(0);
+		}
+		int st;
+		if (pid < 0 || waitpid(pid, &st, 0) != pid || st != 0)
+			return 1;
 	} else if (strcmp(mode, "threads") == 0) {
 		threads();
 	} else {
 		fprintf(stderr, "usage: kernel only-mmap|bss-half|burst|thp|"
-				"zero-read|dontneed|madv-free|threads\n");
+				"zero-read|dontneed|madv-free|cow|threads\n");
 		return 2;
 	}
 	return report();
