@@ -713,13 +713,18 @@ static void summary_line(void)
 					 num, sizeof num));
 	ovc_buf_raw(&b, ", touched ");
 	uint64_t base_anon = img.base.rss - img.base.shared;
-	if (live > 0) {
+	/* Of what was asked for (live + committed at their joint peak), not
+	 * clamped: above 100% where the program touched memory ovc does not
+	 * see (stacks, .bss). */
+	int64_t asked = img.last.peak_asked > live ? img.last.peak_asked : live;
+	if (asked > 0) {
 		uint64_t grown = img.peak_anon > base_anon ? img.peak_anon - base_anon : 0;
-		uint64_t permille = grown >= (uint64_t)live ? 1000 : grown * 1000 / (uint64_t)live;
+		uint64_t permille = grown / (uint64_t)asked * 1000 +
+				    grown % (uint64_t)asked * 1000 / (uint64_t)asked;
 		ovc_buf_u64(&b, permille / 10);
 		ovc_buf_raw(&b, ".");
 		ovc_buf_u64(&b, permille % 10);
-		ovc_buf_raw(&b, "%");
+		ovc_buf_raw(&b, "% of peak asked for");
 	} else {
 		ovc_buf_raw(&b, "n/a");
 	}
