@@ -8,6 +8,7 @@
  *               written: 128 MiB touched outside what ovc sees
  *   burst       mmap 300 MiB, write it, unmap it at once: a peak shorter
  *               than a tick
+ *   burst-wait  the burst, then "ready" on stdout and a sleep until killed
  *   thp         a 4 MiB malloc block, MADV_HUGEPAGE on its aligned 2 MiB,
  *               one byte written: the kernel gives 2 MiB (if THP is on)
  *   zero-read   a 64 MiB malloc block, every page read, none written
@@ -133,6 +134,17 @@ int main(int argc, char **argv)
 		write_pages(p, 300 * MIB);
 		munmap(p, 300 * MIB);
 		sleep_ms(30);
+	} else if (strcmp(mode, "burst-wait") == 0) {
+		char *p = mmap(NULL, 300 * MIB, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			return 1;
+		write_pages(p, 300 * MIB);
+		munmap(p, 300 * MIB);
+		puts("ready");
+		fflush(stdout);
+		for (;;)
+			sleep_ms(1000);
 	} else if (strcmp(mode, "thp") == 0) {
 		char *p = block(4 * MIB);
 		char *huge = (char *)(((uintptr_t)p + 2 * MIB - 1) & ~(2 * MIB - 1));
