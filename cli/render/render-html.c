@@ -345,8 +345,17 @@ static void put_proc(FILE *out, const struct ovc_model *m, size_t idx,
 		fputs("</p>\n<table>\n", out);
 		figure_row(out, "requested", ovc_proc_total_requested(p),
 			   "bytes asked for over the whole run");
-		figure_row(out, "peak live", p->peak_live_bytes,
-			   "requested and not yet freed");
+		if (p->peak_live_bound_bytes > p->peak_live_bytes) {
+			char note[160], up[24];
+			snprintf(note, sizeof note,
+				 "to %s: threads; the highest seen to the sum of "
+				 "per-thread peaks",
+				 bytes(p->peak_live_bound_bytes, up));
+			figure_row(out, "peak live", p->peak_live_bytes, note);
+		} else {
+			figure_row(out, "peak live", p->peak_live_bytes,
+				   "requested and not yet freed");
+		}
 		bool joint = ovc_proc_asked_joint(p);
 		if (joint)
 			figure_row(out, "peak asked for", ovc_proc_asked_bytes(p),
