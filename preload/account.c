@@ -21,6 +21,8 @@ static unsigned registered;
 static struct ovc_tc *single;
 static int64_t single_base;
 static int64_t peak_sum;
+/* The same for live + committed (the joint peak of both families). */
+static int64_t asked_sum;
 /* In a fork child: the forking thread's block, taken back at its next
  * registration (its thread-local pointer is cleared so that the next hook
  * call registers, and sees ovc_kick). */
@@ -36,13 +38,18 @@ static int64_t live_sum(void)
 	return s;
 }
 
-static void peak_raise(int64_t v)
+static void raise_to(int64_t *peak, int64_t v)
 {
-	int64_t old = __atomic_load_n(&peak_sum, __ATOMIC_RELAXED);
-	while (v > old && !__atomic_compare_exchange_n(&peak_sum, &old, v, true,
+	int64_t old = __atomic_load_n(peak, __ATOMIC_RELAXED);
+	while (v > old && !__atomic_compare_exchange_n(peak, &old, v, true,
 						       __ATOMIC_RELAXED,
 						       __ATOMIC_RELAXED))
 		;
+}
+
+static void peak_raise(int64_t v)
+{
+	raise_to(&peak_sum, v);
 }
 
 static void on_thread_exit(void *arg)
@@ -97,9 +104,13 @@ struct ovc_tc *ovc_account_register(void)
 		if (++registered == 1) {
 			OVC_STORE(single_base, live_sum() - OVC_LOAD(t->live));
 			OVC_STORE(t->peak, OVC_LOAD(t->live));
+			OVC_STORE(t->peak_asked, OVC_LOAD(t->live) +
+						 OVC_LOAD(ovc_committed_now));
 			__atomic_store_n(&single, t, __ATOMIC_RELEASE);
 		} else if (registered == 2 && single) {
 			peak_raise(OVC_LOAD(single->peak) + OVC_LOAD(single_base));
+			raise_to(&asked_sum, OVC_LOAD(single->peak_asked) +
+						     OVC_LOAD(single_base));
 			__atomic_store_n(&single, NULL, __ATOMIC_RELEASE);
 		}
 	}
@@ -131,6 +142,7 @@ void ovc_account_totals(struct ovc_totals *out)
 						       OVC_LOAD(t->map_bytes[i]));
 		}
 		out->live += OVC_LOAD(t->live);
+		out->peak_live_bound += OVC_LOAD(t->peak);
 	}
 	peak_raise(out->live);
 	int64_t peak = __atomic_load_n(&peak_sum, __ATOMIC_RELAXED);
@@ -139,7 +151,19 @@ void ovc_account_totals(struct ovc_totals *out)
 	if (s && OVC_LOAD(s->peak) + base > peak)
 		peak = OVC_LOAD(s->peak) + base;
 	out->peak_live = peak;
+	if (s || out->peak_live_bound < peak)
+		out->peak_live_bound = peak; /* exact while single */
 	ovc_maps_totals(out->maps);
+	raise_to(&asked_sum, out->live + out->maps[2]);
+	int64_t asked = __atomic_load_n(&asked_sum, __ATOMIC_RELAXED);
+	if (s && OVC_LOAD(s->peak_asked) + base > asked)
+		asked = OVC_LOAD(s->peak_asked) + base;
+	out->peak_asked = asked;
+}
+
+void ovc_account_asked_check(int64_t committed)
+{
+	raise_to(&asked_sum, live_sum() + committed);
 }
 
 int64_t ovc_account_live(void)
@@ -149,7 +173,9 @@ int64_t ovc_account_live(void)
 
 void ovc_account_peak_check(void)
 {
-	peak_raise(live_sum());
+	int64_t live = live_sum();
+	peak_raise(live);
+	raise_to(&asked_sum, live + OVC_LOAD(ovc_committed_now));
 }
 
 bool ovc_account_multi(void)
@@ -181,12 +207,15 @@ void ovc_account_fork_child(void)
 		memset(t->map_bytes, 0, sizeof t->map_bytes);
 		t->live = 0;
 		t->peak = 0;
+		t->peak_asked = 0;
 		t->in_use = 0;
 	}
 	/* Only the forking thread lives on; it holds the inherited blocks. */
 	registered = 0;
 	single = NULL;
 	peak_sum = inherited;
+	/* The mappings are inherited too (mapping.c keeps them). */
+	asked_sum = inherited + OVC_LOAD(ovc_committed_now);
 	if (self) {
 		self->live = inherited;
 		self->in_use = 1;
@@ -194,6 +223,7 @@ void ovc_account_fork_child(void)
 		single = self;
 		single_base = 0;
 		self->peak = inherited;
+		self->peak_asked = asked_sum;
 		fork_tc = self;
 		fork_thread = pthread_self();
 		ovc_tls_tc = NULL;

@@ -53,10 +53,27 @@ static struct shard *shard_of(uintptr_t a)
 
 /* ---- sampling ---- */
 
+/* The first state of a thread's generator: from OVC_SEED and the thread's
+ * rank among the threads that sampled (splitmix64), so that a seed gives
+ * a single-threaded program the same samples again; before the options
+ * are read, from the clock. Never 0 (xorshift's fixed point). */
+static uint64_t rng_seed(uint64_t *s)
+{
+	static unsigned threads;
+	if (!ovc_cfg.seed)
+		return (uintptr_t)s ^ ovc_now_ns() ^ 0x2545f4914f6cdd1dull;
+	uint64_t z = ovc_cfg.seed + 0x9e3779b97f4a7c15ull *
+		     (1 + __atomic_fetch_add(&threads, 1, __ATOMIC_RELAXED));
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	z ^= z >> 31;
+	return z ? z : 1;
+}
+
 static uint64_t rng_next(uint64_t *s)
 {
 	if (!*s)
-		*s = (uintptr_t)s ^ ovc_now_ns() ^ 0x2545f4914f6cdd1dull;
+		*s = rng_seed(s);
 	uint64_t x = *s;
 	x ^= x >> 12;
 	x ^= x << 25;

@@ -191,6 +191,8 @@ struct ovc_tc {
 	uint64_t requested[OVC_FN_COUNT];
 	int64_t live;     /**< usable bytes allocated minus freed by this thread */
 	int64_t peak;     /**< largest live of this block (exact while single) */
+	int64_t peak_asked; /**< largest live of this block plus the image's
+			       committed mmap bytes, seen at its calls */
 	uint64_t map_calls[OVC_MFN_COUNT];
 	uint64_t map_failed[OVC_MFN_COUNT];
 	uint64_t map_bytes[OVC_MFN_COUNT];
@@ -212,6 +214,14 @@ struct ovc_totals {
 	int64_t maps[4]; /**< mapped, peak mapped, committed, peak committed */
 	int64_t live;
 	int64_t peak_live;
+	/** The largest live + committed (malloc family plus mmap family) at
+	 * one moment: their joint peak, not the sum of two peaks. Exact
+	 * while one thread counts, like peak_live. */
+	int64_t peak_asked;
+	/** Once several threads counted: the sum of the per-thread peaks,
+	 * an upper bound of the true peak of live bytes (peak_live is then a
+	 * lower one); peak_live while one thread counts. */
+	int64_t peak_live_bound;
 };
 
 /** ovc's thread-local state, one initial-exec TLS object so that a hook
@@ -241,6 +251,13 @@ void ovc_account_totals(struct ovc_totals *out) OVC_HIDDEN;
 /** Updates the process-wide peak of live bytes from a fresh sum; called on
  * large allocations when several threads exist. Hook-safe. */
 void ovc_account_peak_check(void) OVC_HIDDEN;
+/** Raises the joint peak of live + committed with a fresh sum; called by
+ * the mmap family when committed bytes grow (under the blocks lock).
+ * Lock-free. */
+void ovc_account_asked_check(int64_t committed) OVC_HIDDEN;
+/** Committed bytes of the mmap family now (mapping.c); written under the
+ * blocks lock, read by the hooks without it. */
+extern int64_t ovc_committed_now OVC_HIDDEN;
 /** Whether more than one thread has counted in this image. */
 bool ovc_account_multi(void) OVC_HIDDEN;
 /** Creates the thread-exit key; called once from the constructor. */
@@ -543,6 +560,25 @@ struct ovc_host {
 bool ovc_statm_read(struct ovc_statm *out) OVC_HIDDEN;
 /** The page size (sysconf, cached). */
 long ovc_page_size(void) OVC_HIDDEN;
+/** The kernel's figures of /proc/self/status, in bytes. */
+struct ovc_status {
+	uint64_t vm_peak;  /**< VmPeak: the largest address space so far */
+	uint64_t rss_hwm;  /**< VmHWM: the largest resident so far */
+	uint64_t rss_anon; /**< RssAnon: anonymous resident now */
+	uint64_t hugetlb;  /**< HugetlbPages: hugetlbfs pages, not in VmRSS */
+	bool has_anon;     /**< RssAnon was there (Linux 4.5+) */
+};
+/** Reads /proc/self/status (the sampler's own descriptor, else one opened
+ * for the moment); false when it cannot be read or lacks VmPeak and VmHWM. Never allocates;
+ * raw system calls; a 4 KiB stack buffer. Callable from the sampler. */
+bool ovc_status_read(struct ovc_status *out) OVC_HIDDEN;
+/** Private_Dirty of /proc/self/smaps_rollup in bytes: pages this process
+ * alone maps and has written; -1 when unreadable or outside a fork child
+ * (ovc_rollup_fork_child says it is one). The kernel
+ * walks the page tables for it: its cost grows with resident memory. */
+int64_t ovc_rollup_private_dirty(void) OVC_HIDDEN;
+/** In a fork child: from now on smaps_rollup is read. */
+void ovc_rollup_fork_child(void) OVC_HIDDEN;
 /** Reads /proc/meminfo, /proc/sys/vm/overcommit_* and the memory cgroup's
  * limit and OOM kill count (/proc/self/cgroup, then two files of its
  * directory). Hook-safe. */
@@ -653,7 +689,14 @@ void ovc_ticker_fork_child(void) OVC_HIDDEN;
 
 /** ovc's descriptors. The sampler process has copies of its own, made when
  * it started, which the program cannot close or replace. */
-enum ovc_fd { OVC_FD_LOG, OVC_FD_STATM, OVC_FD_PAGEMAP, OVC_FD_COUNT_ };
+enum ovc_fd {
+	OVC_FD_LOG,
+	OVC_FD_STATM,
+	OVC_FD_PAGEMAP,
+	OVC_FD_STATUS,
+	OVC_FD_ROLLUP, /* fork children only */
+	OVC_FD_COUNT_
+};
 /** Called by the sampler process while it waits for a lock: if the
  * program is gone, writes its end (ovc_lifecycle_died) and exits the
  * sampler; else returns. No-op elsewhere. */
@@ -690,6 +733,7 @@ struct ovc_config {
 	uint64_t sampler;        /**< enum ovc_sampler_mode */
 	uint64_t warn;           /**< enum ovc_warn_mode */
 	uint64_t prefault;
+	uint64_t seed;           /**< OVC_SEED, or the one drawn at start */
 	uint64_t budget_bytes;   /**< in force (0: none), from OVC_BUDGET */
 	const char *budget_mode; /**< "size", "commit", "avail" or "" */
 	char only[1024];

@@ -52,6 +52,9 @@ static inline void live_add(struct ovc_tc *t, int64_t d)
 	OVC_STORE(t->live, live);
 	if (live > OVC_LOAD(t->peak))
 		OVC_STORE(t->peak, live);
+	int64_t asked = live + OVC_LOAD(ovc_committed_now);
+	if (asked > OVC_LOAD(t->peak_asked))
+		OVC_STORE(t->peak_asked, asked);
 }
 
 /* Live bytes only fall: no peak to compare. */

@@ -24,6 +24,7 @@ static struct {
 	uint64_t last_write_ns;
 	struct ovc_totals last;   /* totals of the last sample written */
 	struct ovc_statm last_statm;
+	struct ovc_status last_status; /* zero while unread */
 	struct ovc_statm base;
 	uint64_t peak_rss, peak_anon;
 	bool probe_pending; /* memory had moved at the last probe: again */
@@ -31,6 +32,9 @@ static struct {
 	uint64_t probed_anon; /* anonymous resident bytes then */
 	bool probe_round;     /* a round over the blocks is under way */
 	bool sampler_paused;  /* stopped for an exec: started again if it fails */
+	int64_t dirty_base;   /* a fork child: Private_Dirty at the fork; -1 */
+	uint64_t written_ns;  /* when written_since_fork was last measured */
+	int64_t written;      /* bytes written since the fork then; -1: none */
 	char name[128];          /* file name of the log, without directory */
 } img;
 
@@ -137,6 +141,10 @@ void ovc_options_load(struct ovc_config *cfg)
 	cfg->mmap_mode = number_option(OVC_OPT_MMAP);
 	cfg->sampler = number_option(OVC_OPT_SAMPLER);
 	cfg->prefault = number_option(OVC_OPT_PREFAULT);
+	cfg->seed = number_option(OVC_OPT_SEED);
+	if (!cfg->seed) /* drawn, and logged so the run can be done again */
+		cfg->seed = (ovc_now_ns() ^ ((uint64_t)getpid() << 32) ^
+			     (uintptr_t)cfg) | 1;
 	cfg->budget_mode = "";
 	const char *only = getenv(ovc_opt_defs[OVC_OPT_ONLY].env);
 	copy_str(cfg->only, sizeof cfg->only, only ? only : "");
@@ -256,6 +264,7 @@ static void write_line(struct ovc_buf *b)
 struct moment {
 	struct ovc_totals t;
 	struct ovc_statm sm;
+	struct ovc_status st; /* the kernel's high-water marks */
 };
 
 /* Reads the counters, and statm unless SM is given (already read). Under
@@ -267,14 +276,59 @@ static void moment_take(struct moment *m, const struct ovc_statm *sm)
 		m->sm = *sm;
 	else if (!ovc_statm_read(&m->sm))
 		m->sm = img.last_statm;
+	if (!ovc_status_read(&m->st))
+		m->st = img.last_status;
 }
 
 static bool moment_changed(const struct moment *m)
 {
 	return m->sm.vm != img.last_statm.vm || m->sm.rss != img.last_statm.rss ||
 	       m->sm.shared != img.last_statm.shared ||
+	       memcmp(&m->st, &img.last_status, sizeof m->st) != 0 ||
 	       memcmp(&m->t, &img.last, sizeof m->t) != 0;
 }
+
+/* The kernel's high-water marks and anonymous resident of a sample
+ * (docs/log-format.md); nothing when status could not be read. */
+static void status_fields(struct ovc_buf *b, const struct ovc_status *st)
+{
+	if (!st->rss_hwm)
+		return;
+	ovc_buf_key(b, OVC_FIELD_VM_PEAK);
+	ovc_buf_u64(b, st->vm_peak);
+	ovc_buf_key(b, OVC_FIELD_RSS_HWM);
+	ovc_buf_u64(b, st->rss_hwm);
+	if (st->has_anon) {
+		ovc_buf_key(b, OVC_FIELD_RSS_ANON);
+		ovc_buf_u64(b, st->rss_anon);
+	}
+	if (st->hugetlb) {
+		ovc_buf_key(b, OVC_FIELD_HUGETLB);
+		ovc_buf_u64(b, st->hugetlb);
+	}
+}
+
+/* A fork child's bytes written since the fork (docs/log-format.md): the
+ * growth of its Private_Dirty, measured at most every 50 ms (the kernel
+ * walks the page tables for it) and always in the last sample (FINAL). */
+static void fork_written_field(struct ovc_buf *b, uint64_t now, bool final)
+{
+	if (img.dirty_base < 0)
+		return;
+	if (final || now - img.written_ns >= 50000000u) {
+		int64_t d = ovc_rollup_private_dirty();
+		if (d >= 0 && d - img.dirty_base > img.written)
+			img.written = d - img.dirty_base;
+		img.written_ns = now;
+	}
+	if (img.written >= 0) {
+		ovc_buf_key(b, "written_since_fork");
+		ovc_buf_i64(b, img.written);
+	}
+}
+
+/* The moment of the last sample of an image (end, exec). */
+static struct moment final_moment;
 
 static void write_sample_at(uint64_t now, const struct moment *m)
 {
@@ -320,18 +374,26 @@ static void write_sample_at(uint64_t now, const struct moment *m)
 	ovc_buf_i64(&b, t.maps[2]);
 	ovc_buf_key(&b, "peak_committed");
 	ovc_buf_i64(&b, t.maps[3]);
+	ovc_buf_key(&b, "peak_asked");
+	ovc_buf_i64(&b, t.peak_asked);
+	fork_written_field(&b, now, m == &final_moment);
+	if (t.peak_live_bound > t.peak_live) {
+		ovc_buf_key(&b, "peak_live_bound");
+		ovc_buf_i64(&b, t.peak_live_bound);
+	}
+	status_fields(&b, &m->st);
 	line_end(&b);
 	write_line(&b);
 	img.last = t;
 	img.last_statm = sm;
+	img.last_status = m->st;
 	img.last_write_ns = now;
 }
 
 static void write_sample_locked(uint64_t now)
 {
-	struct moment m;
-	moment_take(&m, NULL);
-	write_sample_at(now, &m);
+	moment_take(&final_moment, NULL);
+	write_sample_at(now, &final_moment);
 }
 
 /* What probing may cost: per tick while the program runs, and once at its
@@ -488,6 +550,10 @@ static void write_header(const char *origin, const char *parent_log,
 	ovc_buf_i64(&b, host.overcommit_ratio);
 	ovc_buf_key(&b, "interval_ms");
 	ovc_buf_u64(&b, ovc_cfg.interval_ms);
+	ovc_buf_key(&b, "seed");
+	ovc_buf_u64(&b, ovc_cfg.seed);
+	ovc_buf_key(&b, "sample");
+	ovc_buf_u64(&b, ovc_cfg.sample_bytes);
 	if (host.cgroup_version) {
 		ovc_buf_key(&b, "cgroup");
 		ovc_buf_raw(&b, "{\"version\":");
@@ -560,6 +626,13 @@ static void open_image_log(const char *origin, const char *parent_log)
 	if (!ovc_statm_read(&img.base))
 		memset(&img.base, 0, sizeof img.base);
 	img.last_statm = img.base;
+	if (strcmp(origin, "fork") != 0)
+		img.dirty_base = -1;
+	/* Read once here so its descriptor is open before the sampler
+	 * copies ovc's descriptors. */
+	struct ovc_status st;
+	ovc_status_read(&st);
+	memset(&img.last_status, 0, sizeof img.last_status);
 	img.peak_rss = img.base.rss;
 	img.peak_anon = img.base.rss - img.base.shared;
 
@@ -640,16 +713,23 @@ static void summary_line(void)
 	int64_t live = img.last.peak_live > 0 ? img.last.peak_live : 0;
 	ovc_buf_raw(&b, ovc_format_bytes((uint64_t)live, num, sizeof num));
 	ovc_buf_raw(&b, ", peak resident ");
-	ovc_buf_raw(&b, ovc_format_bytes(img.peak_rss, num, sizeof num));
+	uint64_t hwm = img.last_status.rss_hwm; /* exact where read */
+	ovc_buf_raw(&b, ovc_format_bytes(hwm > img.peak_rss ? hwm : img.peak_rss,
+					 num, sizeof num));
 	ovc_buf_raw(&b, ", touched ");
 	uint64_t base_anon = img.base.rss - img.base.shared;
-	if (live > 0) {
+	/* Of what was asked for (live + committed at their joint peak), not
+	 * clamped: above 100% where the program touched memory ovc does not
+	 * see (stacks, .bss). */
+	int64_t asked = img.last.peak_asked > live ? img.last.peak_asked : live;
+	if (asked > 0) {
 		uint64_t grown = img.peak_anon > base_anon ? img.peak_anon - base_anon : 0;
-		uint64_t permille = grown >= (uint64_t)live ? 1000 : grown * 1000 / (uint64_t)live;
+		uint64_t permille = grown / (uint64_t)asked * 1000 +
+				    grown % (uint64_t)asked * 1000 / (uint64_t)asked;
 		ovc_buf_u64(&b, permille / 10);
 		ovc_buf_raw(&b, ".");
 		ovc_buf_u64(&b, permille % 10);
-		ovc_buf_raw(&b, "%");
+		ovc_buf_raw(&b, "% of peak asked for");
 	} else {
 		ovc_buf_raw(&b, "n/a");
 	}
@@ -1009,6 +1089,10 @@ static void fork_parent(void)
 
 static void fork_child(void)
 {
+	ovc_rollup_fork_child();
+	img.dirty_base = ovc_rollup_private_dirty();
+	img.written = img.dirty_base >= 0 ? 0 : -1;
+	img.written_ns = 0;
 	ovc_honest_fork_child();
 	ovc_log_fork_child();
 	ovc_arena_fork_child();

@@ -24,6 +24,7 @@ static struct mapping *maps; /* sorted by start, under the blocks lock */
 static size_t n_maps, cap_maps;
 static size_t map_cursor;
 static int64_t mapped, peak_mapped, committed, peak_committed;
+int64_t ovc_committed_now;
 
 /* ---- committed ranges of one mapping ---- */
 
@@ -114,8 +115,11 @@ static void site_add(struct ovc_site *s, int64_t live_d, int64_t com_d)
 	if (mapped > peak_mapped)
 		peak_mapped = mapped;
 	committed += com_d;
+	OVC_STORE(ovc_committed_now, committed);
 	if (committed > peak_committed)
 		peak_committed = committed;
+	if (com_d > 0)
+		ovc_account_asked_check(committed);
 	if (!s)
 		return;
 	s->live += (double)live_d;

@@ -54,29 +54,96 @@ long ovc_page_size(void)
 	return ps;
 }
 
-/* The sampler process reads statm through a descriptor of its own; a
- * program thread (at start, exit, exec, and the ticks of a sampler
- * thread) opens it for the moment of the read: the program keeps no
- * descriptor of ovc's (log.c). */
-bool ovc_statm_read(struct ovc_statm *out)
+/* /proc/self/statm, status and smaps_rollup: the sampler process reads
+ * them through descriptors of its own; a program thread (at start, exit,
+ * exec, and the ticks of a sampler thread) opens them for the moment of
+ * the read: the program keeps no descriptor of ovc's (log.c). */
+struct kept {
+	const char *path;
+	enum ovc_fd which; /* the sampler's descriptor */
+};
+
+static const struct kept statm = {"/proc/self/statm", OVC_FD_STATM};
+static const struct kept status = {"/proc/self/status", OVC_FD_STATUS};
+static const struct kept rollup = {"/proc/self/smaps_rollup", OVC_FD_ROLLUP};
+/* smaps_rollup is read in fork children only (its walk costs). */
+static bool rollup_on;
+
+/* Reads K's file from its start into BUF (CAP bytes, NUL-terminated);
+ * its length, or -1. */
+static long kept_read(const struct kept *k, char *buf, size_t cap)
 {
-	char buf[256];
 	int fd;
-	bool own = ovc_sampler_fd(OVC_FD_STATM, &fd);
+	bool own = ovc_sampler_fd(k->which, &fd);
 	if (!own)
-		fd = ovc_sys_open("/proc/self/statm", O_RDONLY | O_CLOEXEC, 0);
-	long n = fd < 0 ? -1 : ovc_sys_pread(fd, buf, sizeof buf - 1, 0);
+		fd = ovc_sys_open(k->path, O_RDONLY | O_CLOEXEC, 0);
+	long n = fd < 0 ? -1 : ovc_sys_pread(fd, buf, cap - 1, 0);
 	if (!own && fd >= 0)
 		ovc_sys_close(fd);
 	if (n <= 0)
-		return false;
+		return -1;
 	buf[n] = '\0';
+	return n;
+}
+
+bool ovc_statm_read(struct ovc_statm *out)
+{
+	char buf[256];
+	if (kept_read(&statm, buf, sizeof buf) < 0)
+		return false;
 	const char *p = buf;
 	uint64_t ps = (uint64_t)ovc_page_size();
 	out->vm = parse_u64(&p) * ps;
 	out->rss = parse_u64(&p) * ps;
 	out->shared = parse_u64(&p) * ps;
 	return true;
+}
+
+/* The "kB" figure of the status line that starts with KEY (with its
+ * colon), in bytes; false when the line is missing. */
+static bool status_field(const char *buf, const char *key, uint64_t *out)
+{
+	size_t n = strlen(key);
+	for (const char *p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : p) {
+		if (strncmp(p, key, n) == 0) {
+			const char *q = p + n;
+			*out = parse_u64(&q) * 1024;
+			return true;
+		}
+	}
+	return false;
+}
+
+bool ovc_status_read(struct ovc_status *out)
+{
+	char buf[4096];
+	if (kept_read(&status, buf, sizeof buf) < 0)
+		return false;
+	memset(out, 0, sizeof *out);
+	/* VmPeak and VmHWM: Linux 2.6.x; RssAnon: 4.5; HugetlbPages: 4.4. */
+	if (!status_field(buf, "VmPeak:", &out->vm_peak) ||
+	    !status_field(buf, "VmHWM:", &out->rss_hwm))
+		return false;
+	out->has_anon = status_field(buf, "RssAnon:", &out->rss_anon);
+	status_field(buf, "HugetlbPages:", &out->hugetlb);
+	return true;
+}
+
+int64_t ovc_rollup_private_dirty(void)
+{
+	char buf[4096];
+	uint64_t v;
+	if (!rollup_on)
+		return -1; /* not a fork child */
+	if (kept_read(&rollup, buf, sizeof buf) < 0 ||
+	    !status_field(buf, "Private_Dirty:", &v))
+		return -1;
+	return (int64_t)v;
+}
+
+void ovc_rollup_fork_child(void)
+{
+	rollup_on = true;
 }
 
 /* Value in bytes of the meminfo line KEY ("MemTotal:"), 0 if missing. */

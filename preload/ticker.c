@@ -20,7 +20,7 @@
  * - It may do no more than the program could. It starts with a descriptor
  *   table of its own that is empty (close_range with CLOSE_RANGE_UNSHARE:
  *   it never holds the program's files, so a pipe the program closes sees
- *   its end), and opens ovc's: the log, statm, pagemap, and the program's
+ *   its end), and opens ovc's: the log, statm, status, smaps_rollup, pagemap, and the program's
  *   pidfd and stat (its exit status). The program itself keeps none of
  *   ovc's descriptors (log.c). Before its first tick it seals itself with
  *   a seccomp filter that allows I/O on those, futexes, clocks and the
@@ -272,6 +272,10 @@ static bool sp_open(void)
 		ovc_sys_open("/proc/self/statm", O_RDONLY | O_CLOEXEC, 0);
 	sp.fd[OVC_FD_PAGEMAP] =
 		ovc_sys_open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC, 0);
+	sp.fd[OVC_FD_STATUS] =
+		ovc_sys_open("/proc/self/status", O_RDONLY | O_CLOEXEC, 0);
+	sp.fd[OVC_FD_ROLLUP] =
+		ovc_sys_open("/proc/self/smaps_rollup", O_RDONLY | O_CLOEXEC, 0);
 	sp.fd[SP_FD_PIDFD] = (int)OVC_SYS_(SYS_pidfd_open, sp.owner, 0, 0, 0, 0, 0);
 	char path[64];
 	struct ovc_buf b;

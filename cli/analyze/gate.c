@@ -36,7 +36,7 @@ const char ovc_gates_help[] =
 	"  --max-peak-rss SIZE         peak resident bytes at most SIZE\n"
 	"  --max-untouched SIZE        overcommit gap (live never touched) at "
 	"most SIZE\n"
-	"  --min-touched-ratio R       touched / peak live at least R (0.5 "
+	"  --min-touched-ratio R       touched / peak asked for at least R (0.5 "
 	"or 50%)\n"
 	"  --max-commit-fraction R     peak live / CommitLimit at most R\n"
 	"  --max-leaked SIZE           bytes still live at exit (never "

@@ -1,6 +1,7 @@
 /* The figures derived from the aggregates of the model (model.h): of a
  * site (live, touched, untouched...), sites ranked by a sort key, and of a
  * process (touched, overcommit gap, duration, totals, verdicts). */
+#include <math.h>
 #include "read/model.h"
 
 #include <stdlib.h>
@@ -44,6 +45,18 @@ void ovc_site_figures(const struct ovc_site *s, struct ovc_site_figures *f)
 	if (f->touched_ratio > 1.0)
 		f->touched_ratio = 1.0;
 	f->estimated = s->sampled || s->shared_pages || unprobed > 0;
+	/* A figure X estimated from a byte-weighted sample of mean S: each
+	 * block of n bytes (x of them counted) is taken with probability
+	 * p = 1 - exp(-n/S), and the variance of the sum, the sum of
+	 * x^2 (1-p)/p^2 over the blocks, is at most S * X ((1-p)/p <= S/n,
+	 * x <= n): the error is at most sqrt(S * X) (docs/options.md,
+	 * "Sampling error", measures it). */
+	f->requested_err_bytes = f->touched_err_bytes = 0;
+	if (s->sampled && s->sample_bytes > 1) {
+		double S = (double)s->sample_bytes;
+		f->requested_err_bytes = (int64_t)(sqrt(S * (double)req) + 0.5);
+		f->touched_err_bytes = (int64_t)(sqrt(S * (double)touched) + 0.5);
+	}
 }
 
 struct rank_item {
@@ -160,24 +173,63 @@ int64_t ovc_proc_baseline_anon_bytes(const struct ovc_proc *p)
 int64_t ovc_proc_touched_bytes(const struct ovc_proc *p)
 {
 	int64_t base = ovc_proc_baseline_anon_bytes(p);
-	if (p->peak_anon_rss_bytes <= base)
-		return 0;
-	return p->peak_anon_rss_bytes - base;
+	int64_t grown = p->peak_anon_rss_bytes > base
+				? p->peak_anon_rss_bytes - base
+				: 0;
+	/* A fork child's copy-on-write copies replace pages it already had
+	 * resident: they are its own touched bytes, not resident growth. */
+	return p->written_since_fork_bytes > grown ? p->written_since_fork_bytes
+						   : grown;
+}
+
+bool ovc_proc_asked_joint(const struct ovc_proc *p)
+{
+	return p->peak_asked_bytes >= 0;
+}
+
+int64_t ovc_proc_asked_bytes(const struct ovc_proc *p)
+{
+	int64_t live = p->peak_live_bytes > 0 ? p->peak_live_bytes : 0;
+	/* the joint peak is at least the peak of either part alone */
+	if (!ovc_proc_asked_joint(p))
+		return live;
+	int64_t a = p->peak_asked_bytes;
+	if (a < live)
+		a = live;
+	if (a < p->peak_committed_bytes)
+		a = p->peak_committed_bytes;
+	return a;
+}
+
+int64_t ovc_proc_asked_bound_bytes(const struct ovc_proc *p)
+{
+	int64_t a = ovc_proc_asked_bytes(p);
+	if (p->peak_live_bound_bytes <= p->peak_live_bytes)
+		return a;
+	int64_t b = p->peak_live_bound_bytes;
+	if (ovc_proc_asked_joint(p) && p->peak_committed_bytes > 0)
+		b += p->peak_committed_bytes;
+	return b > a ? b : a;
+}
+
+int64_t ovc_proc_outside_bytes(const struct ovc_proc *p)
+{
+	int64_t out = ovc_proc_touched_bytes(p) - ovc_proc_asked_bound_bytes(p);
+	return out > 0 ? out : 0;
 }
 
 bool ovc_proc_touched_ratio(const struct ovc_proc *p, double *ratio)
 {
-	if (p->peak_live_bytes <= 0)
+	int64_t asked = ovc_proc_asked_bytes(p);
+	if (asked <= 0)
 		return false;
-	double r = (double)ovc_proc_touched_bytes(p) /
-		   (double)p->peak_live_bytes;
-	*ratio = r > 1.0 ? 1.0 : r < 0.0 ? 0.0 : r;
+	*ratio = (double)ovc_proc_touched_bytes(p) / (double)asked;
 	return true;
 }
 
 int64_t ovc_proc_gap_bytes(const struct ovc_proc *p)
 {
-	int64_t gap = p->peak_live_bytes - ovc_proc_touched_bytes(p);
+	int64_t gap = ovc_proc_asked_bytes(p) - ovc_proc_touched_bytes(p);
 	return gap > 0 ? gap : 0;
 }
 

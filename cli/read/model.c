@@ -4,6 +4,7 @@
 
 #include "read/proc-extra.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -114,6 +115,11 @@ struct ovc_proc *ovc_proc_create(const char *log_path)
 		p->map_pos[i] = i; /* log-format.h's order until map_funcs says */
 	p->nmap_funcs = OVC_MFN_COUNT;
 	p->first_ns = p->last_ns = -1;
+	p->peak_asked_bytes = -1;
+	p->peak_live_bound_bytes = -1;
+	p->written_since_fork_bytes = -1;
+	p->sample_bytes = -1;
+	p->last_hwm_bytes = p->last_file_bytes = -1;
 	p->end_kind = OVC_END_ABRUPT;
 	p->end_signal = -1;
 	p->end_code = -1;
@@ -280,6 +286,7 @@ struct ovc_site *ovc_proc_add_site(struct ovc_proc *p, int64_t id,
 	memset(s, 0, sizeof *s);
 	s->id = id;
 	s->live_blocks = -1;
+	s->sample_bytes = -1;
 	if (keep) {
 		s->frames = malloc(keep * sizeof *s->frames);
 		if (!s->frames)

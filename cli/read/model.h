@@ -88,6 +88,7 @@ struct ovc_site {
 	int64_t live_blocks;    /**< blocks not yet freed; -1 when the log
 				     does not say (older logs, mmap sites) */
 	int64_t live_sd_bytes;  /**< sampling standard error of live_bytes */
+	int64_t sample_bytes;   /**< OVC_SAMPLE of its process; -1: unknown */
 };
 
 /** Which family of functions made a site's blocks. */
@@ -111,6 +112,11 @@ struct ovc_site_figures {
 	bool has_ratio;          /**< false when nothing was requested */
 	double touched_ratio;    /**< touched / requested in [0, 1] */
 	bool estimated; /**< sampled, shared pages or unprobed bytes */
+	/** For a sampled site: the sampling error (one standard error) of
+	 * requested_bytes and touched_bytes, sqrt(OVC_SAMPLE * figure), an
+	 * upper bound for byte-weighted sampling; 0 when not sampled or the
+	 * log does not give OVC_SAMPLE. */
+	int64_t requested_err_bytes, touched_err_bytes;
 };
 
 /** Orders of the sites of a process. */
@@ -156,6 +162,7 @@ struct ovc_proc {
 	int64_t proc_start_ticks;
 	int64_t start_unix_ns, start_mono_ns;
 	int64_t interval_ms;
+	int64_t sample_bytes; /**< OVC_SAMPLE in force (header); -1: unknown */
 	struct ovc_host host;
 	int64_t baseline_vm_bytes, baseline_rss_bytes, baseline_shared_bytes;
 	/** Position in the log's arrays of each enum ovc_func, or -1. */
@@ -165,8 +172,28 @@ struct ovc_proc {
 	/* aggregates over the `s` records */
 	uint64_t samples;
 	int64_t first_ns, last_ns; /**< of any record with ns; -1 when none */
+	/** Peaks: the kernel's high-water marks (VmPeak, VmHWM) where the
+	 * samples carried them (kernel_peaks), else the largest sample. The
+	 * anonymous peak: the largest sample, raised where the high-water mark
+	 * rose between two samples to VmHWM minus the file pages resident
+	 * around it (the kernel keeps no anonymous high-water mark). */
 	int64_t peak_vm_bytes, peak_rss_bytes, peak_anon_rss_bytes;
+	bool kernel_peaks; /**< a sample carried vm_peak and rss_hwm */
+	int64_t hugetlb_bytes; /**< largest HugetlbPages seen, 0 when none */
 	int64_t peak_live_bytes;
+	/** The joint peak of live + committed (peak_asked); -1 in logs
+	 * without it. */
+	int64_t peak_asked_bytes;
+	/** With several threads: the sum of the per-thread peaks, an upper
+	 * bound of peak live (which is then the highest seen, a lower one);
+	 * -1 when the log gives none (one thread: peak live is exact). */
+	int64_t peak_live_bound_bytes;
+	/** A fork child: the bytes it wrote since the fork (its copy-on-write
+	 * copies and new pages; written_since_fork), the largest seen; -1
+	 * when the log does not give it. */
+	int64_t written_since_fork_bytes;
+	int64_t last_hwm_bytes; /**< rss_hwm of the last sample; -1: none */
+	int64_t last_file_bytes; /**< rss - anon of the last sample; -1: none */
 	int64_t last_live_bytes, last_vm_bytes, last_rss_bytes,
 		last_anon_rss_bytes;
 	int64_t calls[OVC_FN_COUNT];     /**< from the last sample */
@@ -285,15 +312,34 @@ void ovc_model_link(struct ovc_model *m);
 
 /* ---- figures derived from the aggregates (figures.c) ---- */
 
-/** Touched ratio of P: (peak anon rss - baseline anon rss) / peak live,
- * clamped to [0, 1]. Returns false when nothing was live (ratio undefined). */
+/** What P asked for at its peak: the joint peak of live (malloc family)
+ * plus committed (mmap family) where the log has it (peak_asked), else
+ * peak live (older logs; snapshot logs). */
+int64_t ovc_proc_asked_bytes(const struct ovc_proc *p);
+
+/** Whether ovc_proc_asked_bytes counts the mmap family (the log has the
+ * joint peak). */
+bool ovc_proc_asked_joint(const struct ovc_proc *p);
+
+/** Touched ratio of P: (peak anon rss - baseline anon rss) / asked, not
+ * clamped: above 1 where something ovc does not see (stacks, .bss, raw
+ * system calls) was touched. Returns false when nothing was asked for
+ * (ratio undefined). */
 bool ovc_proc_touched_ratio(const struct ovc_proc *p, double *ratio);
 
 /** Anonymous resident growth over the baseline at peak, >= 0. */
 int64_t ovc_proc_touched_bytes(const struct ovc_proc *p);
 
-/** Overcommit gap at peak: peak live - touched bytes, clamped to >= 0. */
+/** Overcommit gap at peak: asked - touched bytes, clamped to >= 0. */
 int64_t ovc_proc_gap_bytes(const struct ovc_proc *p);
+
+/** An upper bound of ovc_proc_asked_bytes: with several threads (the log
+ * gives peak_live_bound) that bound plus peak committed; else the same. */
+int64_t ovc_proc_asked_bound_bytes(const struct ovc_proc *p);
+
+/** Touched outside what ovc saw: touched - the upper bound of asked,
+ * clamped to >= 0. */
+int64_t ovc_proc_outside_bytes(const struct ovc_proc *p);
 
 /** Baseline anonymous resident (rss - shared before main), >= 0. */
 int64_t ovc_proc_baseline_anon_bytes(const struct ovc_proc *p);

@@ -85,3 +85,11 @@ void ovc_proc_note_cgroup(struct ovc_proc *p, const struct ovc_cgroup *c)
 	if (x)
 		x->cgroup = *c;
 }
+
+void ovc_proc_note_peak(struct ovc_proc *p, int64_t t_ns,
+			const int64_t values[OVC_SER_COUNT])
+{
+	struct ovc_proc_extra *x = ovc_proc_extra(p);
+	if (x && x->series)
+		ovc_series_add(x->series, t_ns, values);
+}

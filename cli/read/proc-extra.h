@@ -64,6 +64,11 @@ void ovc_proc_extra_destroy(struct ovc_proc_extra *x);
 void ovc_proc_note_sample(struct ovc_proc *p, int64_t t_ns, int64_t live,
 			  int64_t vm, int64_t rss, int64_t shared);
 
+/** Records, for P's charts, peaks that fell between two samples, drawn at
+ * T_NS (values -1 where there is none). */
+void ovc_proc_note_peak(struct ovc_proc *p, int64_t t_ns,
+			const int64_t values[OVC_SER_COUNT]);
+
 /** Records an `over` record of P for limit LIMIT ("commit_limit" or
  * "mem_total"; others are ignored); the first of each limit is kept. */
 void ovc_proc_note_over(struct ovc_proc *p, const char *limit,

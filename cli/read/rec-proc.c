@@ -105,6 +105,8 @@ void ovc_rd_proc_header(struct reader *r, json_t *o, struct ovc_proc *p)
 					  &p->start_mono_ns));
 	ovc_rd_header_field(r, ovc_rd_int(r, o, "interval_ms", 0, INT32_MAX,
 					  &p->interval_ms));
+	ovc_rd_header_field(r, ovc_rd_int(r, o, "sample", 0, ABSURD_BYTES,
+					  &p->sample_bytes));
 	ovc_rd_header_field(r, ovc_rd_int(r, o, "page_size", 1,
 					  (int64_t)1 << 40, &h->page_size));
 	ovc_rd_header_field(r, ovc_rd_int(r, o, "mem_total", 0, ABSURD_BYTES,

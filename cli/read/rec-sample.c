@@ -10,6 +10,40 @@
 
 /* Applies an `s` record to P; false (r->why set) when the line is bad. All
  * fields are checked before any is applied. */
+/* The kernel's high-water marks of a sample (-1 where absent) into P's
+ * peaks; RSS and ANON are the sample's resident and anonymous resident.
+ * The kernel keeps no anonymous high-water mark: where VmHWM rose since
+ * the last sample, the peak fell between the two, and at it the anonymous
+ * part was at least VmHWM minus the larger of the two samples' file pages
+ * (exact while those stay put, as they mostly do). */
+static void kernel_peaks(struct ovc_proc *p, int64_t rss, int64_t anon,
+			 int64_t vm_peak, int64_t hwm)
+{
+	if (vm_peak < 0 || hwm < 0)
+		return;
+	p->kernel_peaks = true;
+	if (vm_peak > p->peak_vm_bytes)
+		p->peak_vm_bytes = vm_peak;
+	if (hwm > p->peak_rss_bytes)
+		p->peak_rss_bytes = hwm;
+	int64_t file = rss - anon;
+	if (p->last_hwm_bytes < 0 && p->baseline_rss_bytes >= 0 &&
+	    p->baseline_shared_bytes >= 0 &&
+	    p->baseline_shared_bytes <= p->baseline_rss_bytes) {
+		/* before the first sample: the image's start */
+		p->last_hwm_bytes = p->baseline_rss_bytes;
+		p->last_file_bytes = p->baseline_shared_bytes;
+	}
+	if (p->last_hwm_bytes >= 0 && hwm > p->last_hwm_bytes &&
+	    hwm > rss && p->last_file_bytes >= 0) {
+		int64_t most = file > p->last_file_bytes ? file : p->last_file_bytes;
+		if (hwm - most > p->peak_anon_rss_bytes)
+			p->peak_anon_rss_bytes = hwm - most;
+	}
+	p->last_hwm_bytes = hwm;
+	p->last_file_bytes = file;
+}
+
 bool ovc_rd_sample(struct reader *r, json_t *o, struct ovc_proc *p)
 {
 	int64_t ns = -1, vm = -1, rss = -1, sh = -1, live = -1, peak = -1;
@@ -44,10 +78,32 @@ bool ovc_rd_sample(struct reader *r, json_t *o, struct ovc_proc *p)
 	    ovc_rd_int(r, o, "peak_committed", 0, ABSURD_BYTES, &pcom) ==
 		    FLD_BAD)
 		return false;
+	/* the kernel's figures and the joint peak: optional (newer logs) */
+	int64_t vm_peak = -1, hwm = -1, ranon = -1, huge = -1, asked = -1;
+	if (ovc_rd_int(r, o, OVC_FIELD_VM_PEAK, 0, ABSURD_BYTES, &vm_peak) == FLD_BAD ||
+	    ovc_rd_int(r, o, OVC_FIELD_RSS_HWM, 0, ABSURD_BYTES, &hwm) == FLD_BAD ||
+	    ovc_rd_int(r, o, OVC_FIELD_RSS_ANON, 0, ABSURD_BYTES, &ranon) == FLD_BAD ||
+	    ovc_rd_int(r, o, OVC_FIELD_HUGETLB, 0, ABSURD_BYTES, &huge) == FLD_BAD ||
+	    ovc_rd_int(r, o, "peak_asked", 0, ABSURD_BYTES, &asked) == FLD_BAD)
+		return false;
+	int64_t bound = -1, written = -1;
+	if (ovc_rd_int(r, o, "peak_live_bound", 0, ABSURD_BYTES, &bound) == FLD_BAD ||
+	    ovc_rd_int(r, o, "written_since_fork", 0, ABSURD_BYTES, &written) == FLD_BAD)
+		return false;
+	if (written > p->written_since_fork_bytes)
+		p->written_since_fork_bytes = written;
+	if (bound > p->peak_live_bound_bytes)
+		p->peak_live_bound_bytes = bound;
 
 	p->samples++;
 	if (ns >= 0)
 		ovc_rd_note_ns(p, ns);
+	const int64_t before[OVC_SER_COUNT] = {
+		[OVC_SER_LIVE] = p->peak_live_bytes, [OVC_SER_VM] = p->peak_vm_bytes,
+		[OVC_SER_RSS] = p->peak_rss_bytes,
+		[OVC_SER_ANON] = p->peak_anon_rss_bytes};
+	if (ranon >= 0 && rss >= 0 && ranon <= rss)
+		sh = rss - ranon; /* the kernel's own anonymous count */
 	if (vm >= 0) {
 		p->last_vm_bytes = vm;
 		if (vm > p->peak_vm_bytes)
@@ -57,6 +113,7 @@ bool ovc_rd_sample(struct reader *r, json_t *o, struct ovc_proc *p)
 		/* Without "shared" all of rss counts as anonymous (an upper
 		 * bound); shared above rss is nonsense: no anonymous pages. */
 		int64_t anon = sh < 0 ? rss : sh <= rss ? rss - sh : 0;
+		kernel_peaks(p, rss, anon, vm_peak, hwm);
 		p->last_rss_bytes = rss;
 		p->last_anon_rss_bytes = anon;
 		if (rss > p->peak_rss_bytes)
@@ -71,6 +128,28 @@ bool ovc_rd_sample(struct reader *r, json_t *o, struct ovc_proc *p)
 	}
 	if (peak > p->peak_live_bytes)
 		p->peak_live_bytes = peak;
+	if (asked > p->peak_asked_bytes)
+		p->peak_asked_bytes = asked;
+	if (huge > p->hugetlb_bytes)
+		p->hugetlb_bytes = huge;
+	/* A peak that rose between the last sample and this one (the exact
+	 * peak_live, the kernel's high-water marks) is drawn just before
+	 * this sample, so the chart shows the same peak as the figures. */
+	const int64_t after[OVC_SER_COUNT] = {
+		[OVC_SER_LIVE] = p->peak_live_bytes, [OVC_SER_VM] = p->peak_vm_bytes,
+		[OVC_SER_RSS] = p->peak_rss_bytes,
+		[OVC_SER_ANON] = p->peak_anon_rss_bytes};
+	const int64_t now[OVC_SER_COUNT] = {
+		[OVC_SER_LIVE] = live, [OVC_SER_VM] = vm, [OVC_SER_RSS] = rss,
+		[OVC_SER_ANON] = rss < 0 ? -1 : sh < 0 ? rss : sh <= rss ? rss - sh : 0};
+	int64_t between[OVC_SER_COUNT];
+	bool any = false;
+	for (int i = 0; i < OVC_SER_COUNT; i++) {
+		between[i] = after[i] > before[i] && after[i] > now[i] ? after[i] : -1;
+		any |= between[i] >= 0;
+	}
+	if (any && ns > 0)
+		ovc_proc_note_peak(p, ns - 1, between);
 	ovc_proc_note_sample(p, ns, live, vm, rss, sh);
 	for (int f = 0; f < OVC_FN_COUNT; f++) {
 		int pos = p->func_pos[f];

@@ -174,6 +174,7 @@ bool ovc_rd_site_stats(struct reader *r, json_t *o, struct ovc_proc *p)
 	s->peak_committed_bytes = pcom;
 	s->live_blocks = live_blocks;
 	s->live_sd_bytes = live_sd;
+	s->sample_bytes = p->sample_bytes;
 	return true;
 }
 

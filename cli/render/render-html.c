@@ -346,23 +346,51 @@ static void put_proc(FILE *out, const struct ovc_model *m, size_t idx,
 		fputs("</p>\n<table>\n", out);
 		figure_row(out, "requested", ovc_proc_total_requested(p),
 			   "bytes asked for over the whole run");
-		figure_row(out, "peak live", p->peak_live_bytes,
-			   "requested and not yet freed");
+		if (p->peak_live_bound_bytes > p->peak_live_bytes) {
+			char note[160], up[24];
+			snprintf(note, sizeof note,
+				 "to %s: threads; the highest seen to the sum of "
+				 "per-thread peaks",
+				 bytes(p->peak_live_bound_bytes, up));
+			figure_row(out, "peak live", p->peak_live_bytes, note);
+		} else {
+			figure_row(out, "peak live", p->peak_live_bytes,
+				   "requested and not yet freed");
+		}
+		bool joint = ovc_proc_asked_joint(p);
+		if (joint)
+			figure_row(out, "peak asked for", ovc_proc_asked_bytes(p),
+				   "live (malloc) + committed (mmap) at their "
+				   "joint peak");
 		figure_row(out, "peak virtual", p->peak_vm_bytes,
-			   "address space reserved");
-		figure_row(out, "peak resident", p->peak_rss_bytes, "in RAM");
+			   p->kernel_peaks ? "address space reserved; exact "
+					     "(the kernel's VmPeak)"
+					   : "address space reserved; sampled");
+		figure_row(out, "peak resident", p->peak_rss_bytes,
+			   p->kernel_peaks ? "in RAM; exact (the kernel's VmHWM)"
+					   : "in RAM; sampled");
 		figure_row(out, "peak anon resident", p->peak_anon_rss_bytes,
-			   "resident minus shared");
+			   p->kernel_peaks ? "resident minus shared; sampled, "
+					     "and VmHWM minus file pages"
+					   : "resident minus shared; sampled");
 		figure_row(out, "baseline anon", ovc_proc_baseline_anon_bytes(p),
-			   "before main: loader, libc");
+			   strcmp(p->origin, "fork") == 0
+				   ? "at the fork: the parent's state"
+				   : "before main: loader, libc");
 		double r;
-		snprintf(a, sizeof a, "%s of peak live",
+		snprintf(a, sizeof a, "%s of %s",
 			 ovc_proc_touched_ratio(p, &r)
 				 ? ovc_render_percent(r, b, sizeof b)
-				 : "-");
+				 : "-",
+			 joint ? "peak asked for" : "peak live");
 		figure_row(out, "touched", ovc_proc_touched_bytes(p), a);
 		figure_row(out, "overcommit gap", ovc_proc_gap_bytes(p),
-			   "at peak: live but never touched");
+			   joint ? "at peak: asked for but never touched"
+				 : "at peak: live but never touched");
+		if (ovc_proc_outside_bytes(p) > 0)
+			figure_row(out, "touched outside",
+				   ovc_proc_outside_bytes(p),
+				   "what ovc saw: stacks, .bss, raw system calls");
 		fputs("</table>\n", out);
 		bool any = false;
 		if (h->commit_limit_bytes > 0 &&

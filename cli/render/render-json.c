@@ -123,6 +123,15 @@ static void stack_json(json_t *o, struct ovc_symbolizer *sym,
 			    json_integer((json_int_t)s->frames_dropped));
 }
 
+/* [X - 2 ERR, X + 2 ERR], the lower end at least 0: about 95% of the
+ * estimates of a byte-weighted sample fall in it. */
+static json_t *interval(int64_t x, int64_t err)
+{
+	int64_t lo = x - 2 * err;
+	return json_pack("[II]", (json_int_t)(lo > 0 ? lo : 0),
+			 (json_int_t)(x + 2 * err));
+}
+
 static json_t *site_json(struct ovc_symbolizer *sym, const struct ovc_proc *p,
 			 const struct ovc_site *s)
 {
@@ -150,6 +159,17 @@ static json_t *site_json(struct ovc_symbolizer *sym, const struct ovc_proc *p,
 	json_object_set_new(o, "sampled", json_boolean(s->sampled));
 	json_object_set_new(o, "shared_pages", json_boolean(s->shared_pages));
 	json_object_set_new(o, "family", str(ovc_family_name(s->kind)));
+	if (f.requested_err_bytes > 0 || f.touched_err_bytes > 0) {
+		json_object_set_new(o, "requested_err_bytes",
+				    json_integer(f.requested_err_bytes));
+		json_object_set_new(o, "touched_err_bytes",
+				    json_integer(f.touched_err_bytes));
+		json_object_set_new(o, "requested_interval_bytes",
+				    interval(f.requested_bytes,
+					     f.requested_err_bytes));
+		json_object_set_new(o, "touched_interval_bytes",
+				    interval(f.touched_bytes, f.touched_err_bytes));
+	}
 	if (s->kind != OVC_FAMILY_MALLOC) {
 		json_object_set_new(o, "committed_bytes",
 				    json_integer(s->committed_bytes));
@@ -288,6 +308,25 @@ static json_t *proc_json(const struct ovc_model *m, const struct ovc_proc *p,
 			    json_integer(ovc_proc_total_requested(p)));
 	json_object_set_new(o, "peak_live_bytes",
 			    json_integer(p->peak_live_bytes));
+	json_object_set_new(o, "peak_live_exact",
+			    json_boolean(p->peak_live_bound_bytes <=
+					 p->peak_live_bytes));
+	json_object_set_new(o, "peak_live_bound_bytes",
+			    json_integer(p->peak_live_bound_bytes >
+						 p->peak_live_bytes
+					 ? p->peak_live_bound_bytes
+					 : p->peak_live_bytes));
+	json_object_set_new(o, "peak_asked_bytes",
+			    json_integer(ovc_proc_asked_bytes(p)));
+	json_object_set_new(o, "peak_asked_bound_bytes",
+			    json_integer(ovc_proc_asked_bound_bytes(p)));
+	json_object_set_new(o, "peak_asked_joint",
+			    json_boolean(ovc_proc_asked_joint(p)));
+	json_object_set_new(o, "peaks_from",
+			    json_string(p->kernel_peaks ? "kernel" : "samples"));
+	if (p->hugetlb_bytes > 0)
+		json_object_set_new(o, "hugetlb_bytes",
+				    json_integer(p->hugetlb_bytes));
 	json_object_set_new(o, "peak_vm_bytes", json_integer(p->peak_vm_bytes));
 	json_object_set_new(o, "peak_rss_bytes", json_integer(p->peak_rss_bytes));
 	json_object_set_new(o, "peak_anon_rss_bytes",
@@ -301,6 +340,11 @@ static json_t *proc_json(const struct ovc_model *m, const struct ovc_proc *p,
 							  : json_null());
 	json_object_set_new(o, "overcommit_gap_bytes",
 			    json_integer(ovc_proc_gap_bytes(p)));
+	if (p->written_since_fork_bytes >= 0)
+		json_object_set_new(o, "written_since_fork_bytes",
+				    json_integer(p->written_since_fork_bytes));
+	json_object_set_new(o, "touched_outside_bytes",
+			    json_integer(ovc_proc_outside_bytes(p)));
 	json_object_set_new(o, "last_live_bytes",
 			    json_integer(p->last_live_bytes));
 	json_object_set_new(o, "samples", json_integer((json_int_t)p->samples));

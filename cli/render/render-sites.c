@@ -84,12 +84,22 @@ static void put_figures_kind(FILE *out, const struct ovc_site *s,
 		sep = ", ";
 	}
 	if (s->shared_pages) {
-		fprintf(out, "%sshared pages", sep);
+		/* small blocks share pages with malloc's headers, which
+		 * malloc writes: residency cannot tell written from not */
+		fprintf(out, "%sresident pages", sep);
 		sep = ", ";
 	}
 	if (s->unprobed_bytes > 0)
 		fprintf(out, "%s%s unprobed", sep, bytes(s->unprobed_bytes, b));
 	fputc(')', out);
+	if (f->touched_err_bytes > 0 || f->requested_err_bytes > 0) {
+		char x[24], e[24];
+		fprintf(out, ": touched ≈ %s ± %s",
+			bytes(f->touched_bytes, x), bytes(f->touched_err_bytes, e));
+		fprintf(out, ", requested ≈ %s ± %s",
+			bytes(f->requested_bytes, x),
+			bytes(f->requested_err_bytes, e));
+	}
 }
 
 /* Writes the stack of S (at most MAX frames) under its row. */

@@ -267,30 +267,74 @@ static void put_proc(FILE *out, const struct ovc_model *m,
 		put_requested(out, p);
 		put_maps(out, p);
 	}
-	put_bytes_line(out, "peak live", p->peak_live_bytes,
-		       snap ? "committed anonymous memory (writable), at "
-			      "its largest"
-			    : "requested and not yet freed");
+	if (p->peak_live_bound_bytes > p->peak_live_bytes) {
+		snprintf(note, sizeof note,
+			 "to %s: threads; requested and not yet freed, the "
+			 "highest seen to the sum of per-thread peaks",
+			 bytes(p->peak_live_bound_bytes, b));
+		put_bytes_line(out, "peak live", p->peak_live_bytes, note);
+	} else {
+		put_bytes_line(out, "peak live", p->peak_live_bytes,
+			       snap ? "committed anonymous memory (writable), "
+				      "at its largest"
+				    : "requested and not yet freed");
+	}
+	bool joint = ovc_proc_asked_joint(p);
+	if (joint && ovc_proc_asked_bound_bytes(p) > ovc_proc_asked_bytes(p)) {
+		snprintf(note, sizeof note,
+			 "to %s: threads; live (malloc) + committed (mmap) at "
+			 "their joint peak",
+			 bytes(ovc_proc_asked_bound_bytes(p), b));
+		put_bytes_line(out, "peak asked for", ovc_proc_asked_bytes(p),
+			       note);
+	} else if (joint) {
+		put_bytes_line(out, "peak asked for", ovc_proc_asked_bytes(p),
+			       "live (malloc) + committed (mmap) at their "
+			       "joint peak");
+	}
 	put_bytes_line(out, "peak virtual", p->peak_vm_bytes,
-		       "address space reserved");
-	put_bytes_line(out, "peak resident", p->peak_rss_bytes, "in RAM");
+		       p->kernel_peaks ? "address space reserved; exact "
+					 "(the kernel's VmPeak)"
+				       : "address space reserved; sampled");
+	put_bytes_line(out, "peak resident", p->peak_rss_bytes,
+		       p->kernel_peaks ? "in RAM; exact (the kernel's VmHWM)"
+				       : "in RAM; sampled");
 	put_bytes_line(out, "peak anon resident", p->peak_anon_rss_bytes,
-		       "resident minus shared");
+		       p->kernel_peaks ? "resident minus shared; sampled, and "
+					 "VmHWM minus file pages"
+				       : "resident minus shared; sampled");
+	if (p->hugetlb_bytes > 0)
+		put_bytes_line(out, "hugetlb pages", p->hugetlb_bytes,
+			       "hugetlbfs, not counted as resident");
 	if (!snap)
 		put_bytes_line(out, "baseline anon",
 			       ovc_proc_baseline_anon_bytes(p),
-			       "before main: loader, libc");
+			       strcmp(p->origin, "fork") == 0
+				       ? "at the fork: the parent's state"
+				       : "before main: loader, libc");
 	double r;
 	int64_t touched = ovc_proc_touched_bytes(p);
-	if (ovc_proc_touched_ratio(p, &r))
-		snprintf(note, sizeof note, "%s of peak live",
-			 ovc_render_percent(r, a, sizeof a));
+	if (ovc_proc_touched_ratio(p, &r) && r >= 10.0)
+		snprintf(note, sizeof note, "%.0f times %s", r,
+			 joint ? "peak asked for" : "peak live");
+	else if (ovc_proc_touched_ratio(p, &r))
+		snprintf(note, sizeof note, "%s of %s",
+			 ovc_render_percent(r, a, sizeof a),
+			 joint ? "peak asked for" : "peak live");
 	else
-		snprintf(note, sizeof note, "nothing was live: no ratio");
+		snprintf(note, sizeof note, "nothing was %s: no ratio",
+			 joint ? "asked for" : "live");
+	if (p->written_since_fork_bytes >= 0 &&
+	    strlen(note) + 40 < sizeof note)
+		strcat(note, "; written since the fork, copies included");
 	put_bytes_line(out, "touched", touched, note);
 	int64_t gap = ovc_proc_gap_bytes(p);
 	put_bytes_line(out, "overcommit gap", gap,
-		       "at peak: live but never touched");
+		       joint ? "at peak: asked for but never touched"
+			     : "at peak: live but never touched");
+	if (ovc_proc_outside_bytes(p) > 0)
+		put_bytes_line(out, "touched outside", ovc_proc_outside_bytes(p),
+			       "what ovc saw: stacks, .bss, raw system calls");
 	struct ovc_leak leak;
 	ovc_proc_leak(p, &leak);
 	if (leak.bytes > 0)
@@ -337,7 +381,7 @@ static void put_proc(FILE *out, const struct ovc_model *m,
 	if (ovc_proc_touched_ratio(p, &r) && r < 0.5 &&
 	    gap >= ((int64_t)64 << 20))
 		fprintf(out,
-			"  > %s of live memory was never touched: allocate "
+			"  > %s of the memory asked for was never touched: allocate "
 			"what you use (smaller or growing buffers), or know "
 			"that this program relies on overcommit\n",
 			bytes(gap, b));

@@ -35,6 +35,15 @@
  * "<run id>"; a process that cannot write its log says so there. */
 #define OVC_SIDE_PREFIX "ovc-run-"
 
+/* Optional fields of a sample record (older logs lack them; readers take
+ * the sampled statm figures then): the kernel's own figures from
+ * /proc/self/status, in bytes. VmPeak and VmHWM are high-water marks,
+ * exact however short the peak; RssAnon is the value at the sample. */
+#define OVC_FIELD_VM_PEAK "vm_peak"   /**< VmPeak */
+#define OVC_FIELD_RSS_HWM "rss_hwm"   /**< VmHWM */
+#define OVC_FIELD_RSS_ANON "rss_anon" /**< RssAnon */
+#define OVC_FIELD_HUGETLB "hugetlb"   /**< HugetlbPages, only when not 0 */
+
 /** The hooked functions, in the order of the "calls", "failed" and
  * "requested" arrays of a sample record. The header repeats this list as
  * "funcs", so a reader takes the order from the log, not from this macro. */

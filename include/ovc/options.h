@@ -38,6 +38,10 @@ enum ovc_opt_kind {
 	X(SAMPLE, "OVC_SAMPLE", OVC_OPT_SIZE, "512K", 0, 0, NULL,              \
 	  "mean bytes between sampled smaller allocations; 1 tracks every "   \
 	  "allocation, 0 tracks only large ones")                             \
+	X(SEED, "OVC_SEED", OVC_OPT_COUNT, "0", 0, 0, NULL,                    \
+	  "seed of the sampling of small allocations: 0 draws one at start "  \
+	  "(logged as the header's seed); the same seed samples the same "    \
+	  "allocations again in a program that allocates the same way")      \
 	X(MMAP, "OVC_MMAP", OVC_OPT_CHOICE, "anon", 0, 0, "anon|all|none",     \
 	  "mappings the program makes with mmap: anon tracks anonymous "      \
 	  "private ones with their stack and probes them; all also file and " \

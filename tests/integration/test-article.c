@@ -75,7 +75,9 @@ static void check_touched(json_t *p, long long mib)
 	ck_assert_int_ge(it_int(p, "peak_rss_bytes"), mib * IT_MIB);
 	ck_assert_msg(grown >= mib * IT_MIB * 9 / 10,
 		      "anonymous resident grew by %lld bytes only", grown);
-	ck_assert_msg(ratio >= 0.9 && ratio <= 1.0, "touched_ratio %g", ratio);
+	/* Not clamped: a little above 1 is the stack and libc's own pages,
+	 * touched outside what ovc saw. */
+	ck_assert_msg(ratio >= 0.9 && ratio <= 1.01, "touched_ratio %g", ratio);
 	ck_assert_int_eq(it_int(p, "touched_bytes"), grown);
 	ck_assert_int_le(it_int(p, "overcommit_gap_bytes"), mib * IT_MIB / 10);
 	/* 2 GiB fits in RAM and under the commit limit of any machine that

@@ -1,6 +1,6 @@
 /* The sampler (preload/ticker.c): by default a process of ovc's own, so a
  * single-threaded program stays single-threaded in glibc's eyes; it holds
- * only ovc's three descriptors, is sealed by seccomp, is gone (and reaped)
+ * only ovc's four descriptors, is sealed by seccomp, is gone (and reaped)
  * before an exec, and samples all along. OVC_SAMPLER=thread: a thread. */
 #include "harness.h"
 
@@ -67,8 +67,8 @@ static void check(const char *sampler, const char *expect)
 START_TEST(test_sampler_process)
 {
 	check("process",
-	      "start: single=1 tasks=1 samplers=1 zombies=0 fds=5 std=0 sealed=1\n"
-	      "after-exec: single=1 tasks=1 samplers=1 zombies=0 fds=5 std=0 "
+	      "start: single=1 tasks=1 samplers=1 zombies=0 fds=7 std=0 sealed=1\n"
+	      "after-exec: single=1 tasks=1 samplers=1 zombies=0 fds=7 std=0 "
 	      "sealed=1\n");
 }
 END_TEST
@@ -93,7 +93,7 @@ START_TEST(test_sampler_failed_exec)
 	it_preload_run(dir, argv, 60, &r);
 	ck_assert_msg(r.code == 0, "exit %d\nstderr:\n%s", r.code, r.err);
 	ck_assert_str_eq(r.out, "failed-exec: single=1 tasks=1 samplers=1 "
-				"zombies=0 fds=5 std=0 sealed=1\n");
+				"zombies=0 fds=7 std=0 sealed=1\n");
 	json_t *logs = it_list_dir(dir, "ovc.");
 	ck_assert_int_eq(json_array_size(logs), 1);
 	int ends, execs;

@@ -279,16 +279,27 @@ START_TEST(test_model_touched_ratio_and_gap)
 }
 END_TEST
 
-START_TEST(test_model_touched_ratio_clamped)
+START_TEST(test_model_touched_ratio_unclamped)
 {
 	struct ovc_proc *p = image("ovc.1.0.jsonl", 1, 0, "start", NULL, 1);
 	double r = -1;
-	/* more resident than live: ratio 1, no gap */
+	/* more resident than live: ratio 5, no gap, 40 MiB touched outside
+	 * what ovc saw */
 	p->peak_anon_rss_bytes = 50 * MIB;
 	p->peak_live_bytes = 10 * MIB;
 	ck_assert(ovc_proc_touched_ratio(p, &r));
-	ck_assert_double_eq(r, 1.0);
+	ck_assert_double_eq(r, 5.0);
 	ck_assert_int_eq(ovc_proc_gap_bytes(p), 0);
+	ck_assert_int_eq(ovc_proc_outside_bytes(p), 40 * MIB);
+	/* with the joint peak of live + committed: asked 60 MiB */
+	p->peak_asked_bytes = 60 * MIB;
+	ck_assert(ovc_proc_asked_joint(p));
+	ck_assert_int_eq(ovc_proc_asked_bytes(p), 60 * MIB);
+	ck_assert(ovc_proc_touched_ratio(p, &r));
+	ck_assert_double_eq_tol(r, 50.0 / 60.0, 1e-12);
+	ck_assert_int_eq(ovc_proc_gap_bytes(p), 10 * MIB);
+	ck_assert_int_eq(ovc_proc_outside_bytes(p), 0);
+	p->peak_asked_bytes = -1;
 	/* resident below the baseline: ratio 0, gap = all of live */
 	p->baseline_rss_bytes = 80 * MIB;
 	p->baseline_shared_bytes = 0;
@@ -366,7 +377,7 @@ static Suite *model_suite(void)
 	tcase_add_test(tc, test_model_sort_order);
 	tcase_add_test(tc, test_model_host_from_first);
 	tcase_add_test(tc, test_model_touched_ratio_and_gap);
-	tcase_add_test(tc, test_model_touched_ratio_clamped);
+	tcase_add_test(tc, test_model_touched_ratio_unclamped);
 	tcase_add_test(tc, test_model_touched_ratio_nothing_live);
 	tcase_add_test(tc, test_model_verdicts);
 	tcase_add_test(tc, test_model_totals_saturate);

@@ -1,0 +1,192 @@
+/* Programs with figures the kernel knows exactly, one per mode (argv[1]),
+ * each ending by printing its own /proc/self/status high-water marks as
+ * "kernel: hwm=<bytes> vm_peak=<bytes> anon=<bytes>", read just before
+ * exit, for the tests to hold ovc's figures against:
+ *   only-mmap   mmap 8 GiB (MAP_NORESERVE), write one byte per page of
+ *               its first 1 GiB (no huge pages): asked 8 GiB, touched 1 GiB
+ *   bss-half    a 256 MiB .bss array, one byte per page of its first half
+ *               written: 128 MiB touched outside what ovc sees
+ *   burst       mmap 300 MiB, write it, unmap it at once: a peak shorter
+ *               than a tick
+ *   burst-wait  the burst, then "ready" on stdout and a sleep until killed
+ *   thp         a 4 MiB malloc block, MADV_HUGEPAGE on its aligned 2 MiB,
+ *               one byte written: the kernel gives 2 MiB (if THP is on)
+ *   zero-read   a 64 MiB malloc block, every page read, none written
+ *   dontneed    a 64 MiB malloc block written, then MADV_DONTNEED
+ *   madv-free   the same with MADV_FREE
+ *   cow         a 64 MiB malloc block written, then fork: the child
+ *               writes 32 MiB of it (copy-on-write) and exits; the parent
+ *               waits for it
+ *   threads     4 threads each hold 16 blocks of 1000 bytes at once, for
+ *               a moment between two ticks, then free them: a peak of live
+ *               bytes of 4 * 16 * malloc_usable_size(1000)
+ * The madvise modes wait for the sampler to probe between steps. */
+#include <malloc.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define MIB ((size_t)1 << 20)
+#define GIB ((size_t)1 << 30)
+#define PAGE 4096
+
+static char bss[256 * MIB];
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	while (nanosleep(&ts, &ts) != 0)
+		;
+}
+
+/* The number of kB after KEY in /proc/self/status, in bytes. */
+static unsigned long long status(const char *buf, const char *key)
+{
+	const char *p = strstr(buf, key);
+	return p ? strtoull(p + strlen(key), NULL, 10) * 1024 : 0;
+}
+
+static int report(void)
+{
+	static char buf[8192];
+	FILE *f = fopen("/proc/self/status", "r");
+	if (!f)
+		return 1;
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	printf("kernel: hwm=%llu vm_peak=%llu anon=%llu\n",
+	       status(buf, "VmHWM:"), status(buf, "VmPeak:"),
+	       status(buf, "RssAnon:"));
+	return 0;
+}
+
+static void write_pages(volatile char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i += PAGE)
+		p[i] = 1;
+}
+
+static char *block(size_t n)
+{
+	char *p = malloc(n);
+	if (!p) {
+		fprintf(stderr, "kernel: malloc failed\n");
+		exit(1);
+	}
+	return p;
+}
+
+static pthread_barrier_t held;
+
+static void *holder(void *arg)
+{
+	(void)arg;
+	char *b[16];
+	for (int i = 0; i < 16; i++)
+		b[i] = block(1000);
+	pthread_barrier_wait(&held); /* all 64 blocks live here */
+	pthread_barrier_wait(&held);
+	for (int i = 0; i < 16; i++)
+		free(b[i]);
+	return NULL;
+}
+
+static int threads(void)
+{
+	pthread_t t[4];
+	void *probe = block(1000);
+	size_t usable = malloc_usable_size(probe);
+	free(probe);
+	pthread_barrier_init(&held, NULL, 4);
+	for (int i = 0; i < 4; i++)
+		pthread_create(&t[i], NULL, holder, NULL);
+	for (int i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	printf("threads: peak live %zu\n", 4 * 16 * usable);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode = argc > 1 ? argv[1] : "";
+	if (strcmp(mode, "only-mmap") == 0) {
+		char *p = mmap(NULL, 8 * GIB, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (p == MAP_FAILED)
+			return 1;
+		madvise(p, 8 * GIB, MADV_NOHUGEPAGE);
+		write_pages(p, GIB);
+	} else if (strcmp(mode, "bss-half") == 0) {
+		write_pages(bss, sizeof bss / 2);
+	} else if (strcmp(mode, "burst") == 0) {
+		sleep_ms(30); /* a few ticks before */
+		char *p = mmap(NULL, 300 * MIB, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			return 1;
+		write_pages(p, 300 * MIB);
+		munmap(p, 300 * MIB);
+		sleep_ms(30);
+	} else if (strcmp(mode, "burst-wait") == 0) {
+		char *p = mmap(NULL, 300 * MIB, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			return 1;
+		write_pages(p, 300 * MIB);
+		munmap(p, 300 * MIB);
+		puts("ready");
+		fflush(stdout);
+		for (;;)
+			sleep_ms(1000);
+	} else if (strcmp(mode, "thp") == 0) {
+		char *p = block(4 * MIB);
+		char *huge = (char *)(((uintptr_t)p + 2 * MIB - 1) & ~(2 * MIB - 1));
+		madvise(huge, 2 * MIB, MADV_HUGEPAGE);
+		huge[0] = 1;
+		free(p);
+	} else if (strcmp(mode, "zero-read") == 0) {
+		volatile char *p = block(64 * MIB);
+		unsigned sum = 0;
+		for (size_t i = 0; i < 64 * MIB; i += PAGE)
+			sum += (unsigned)p[i];
+		free((void *)p);
+		if (sum == 12345)
+			puts("unlikely");
+	} else if (strcmp(mode, "dontneed") == 0 ||
+		   strcmp(mode, "madv-free") == 0) {
+		char *p = block(64 * MIB);
+		memset(p, 1, 64 * MIB);
+		sleep_ms(150); /* probed while written */
+		char *a = (char *)(((uintptr_t)p + PAGE - 1) & ~(uintptr_t)(PAGE - 1));
+		size_t len = (64 * MIB - (size_t)(a - p)) & ~(size_t)(PAGE - 1);
+		madvise(a, len, mode[0] == 'd' ? MADV_DONTNEED : MADV_FREE);
+		sleep_ms(150); /* probed again; the block stays live to the end */
+	} else if (strcmp(mode, "cow") == 0) {
+		char *p = block(64 * MIB);
+		memset(p, 1, 64 * MIB);
+		fflush(stdout);
+		pid_t pid = fork();
+		if (pid == 0) {
+			memset(p, 2, 32 * MIB);
+			sleep_ms(100); /* a tick or two */
+			_exit(0);
+		}
+		int st;
+		if (pid < 0 || waitpid(pid, &st, 0) != pid || st != 0)
+			return 1;
+	} else if (strcmp(mode, "threads") == 0) {
+		threads();
+	} else {
+		fprintf(stderr, "usage: kernel only-mmap|bss-half|burst|thp|"
+				"zero-read|dontneed|madv-free|cow|threads\n");
+		return 2;
+	}
+	return report();
+}
