@@ -94,6 +94,7 @@ struct ovc_tc *ovc_account_register(void)
 	}
 	if (t) {
 		t->in_use = 1;
+		ovc_unwind_thread_reset(t); /* a new thread: a stack of its own */
 		if (++registered == 1) {
 			OVC_STORE(single_base, live_sum() - OVC_LOAD(t->live));
 			OVC_STORE(t->peak, OVC_LOAD(t->live));
