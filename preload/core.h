@@ -367,6 +367,8 @@ void ovc_unwind_refresh(void) OVC_HIDDEN;
 /** Whether a capture met an address in no known module and a refresh is
  * due (at most every 10 ms). */
 bool ovc_unwind_wants_refresh(void) OVC_HIDDEN;
+/** In a fork child, before anything else of unwind.c runs. */
+void ovc_unwind_fork_child(void) OVC_HIDDEN;
 /** Forgets the stack bounds of T: its block goes to another thread. */
 void ovc_unwind_thread_reset(struct ovc_tc *t) OVC_HIDDEN;
 

@@ -521,6 +521,7 @@ struct ovc_site *ovc_site_next(struct ovc_site *s)
 
 void ovc_stack_fork_child(void)
 {
+	ovc_unwind_fork_child();
 	/* The child's log has seen no module and no site yet. */
 	n_mods = 0;
 	for (struct ovc_site *s = sites; s; s = s->hh.next)

@@ -162,6 +162,12 @@ void ovc_unwind_refresh(void)
 	ovc_lock_give(&utab_lock);
 }
 
+void ovc_unwind_fork_child(void)
+{
+	/* Another thread of the parent may have held it at the fork. */
+	ovc_lock_reset(&utab_lock);
+}
+
 bool ovc_unwind_wants_refresh(void)
 {
 	if (!__atomic_load_n(&want_fresh, __ATOMIC_RELAXED))
@@ -782,6 +788,10 @@ ovc_unwind_fast(struct ovc_tc *t, void **out, int want)
 #else /* !OVC_FAST_UNWIND */
 
 void ovc_unwind_refresh(void)
+{
+}
+
+void ovc_unwind_fork_child(void)
 {
 }
 
