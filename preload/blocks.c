@@ -13,7 +13,15 @@ uint8_t *ovc_block_filter;
 /* The blocks lock guards the sites, their figures and the mapping table;
  * each shard's lock guards its part of the block table. Order: shards (in
  * index order), then the blocks lock. */
-static struct ovc_lock blocks_lock = OVC_LOCK_INIT;
+static struct {
+	struct ovc_lock lock;
+} __attribute__((aligned(64))) blocks_line = {OVC_LOCK_INIT};
+/* On a cache line of its own: the variables every hook reads
+ * (ovc_large_bytes, enabled, sample_mean) sat on the lock's line, and with
+ * two threads tracking, each taking of the lock made the other thread's
+ * next hook miss the cache (perf: a quarter of ovc_track_alloc's samples
+ * on the read of `enabled`, ubench-2t under OVC_SAMPLE=1). */
+#define blocks_lock (blocks_line.lock)
 static bool enabled;
 static int frames = 32;
 static uint64_t sample_mean; /* 0: no sampling; 1: every allocation */
