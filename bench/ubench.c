@@ -54,6 +54,39 @@ static size_t small_size(uint64_t *s)
 	return 256 + (r >> 8) % 3841;
 }
 
+/* One call of the small mix on SLOT, drawn from R (and S for sizes): a
+ * malloc or calloc into an empty slot, else free (10 in 16) or realloc. */
+static inline void small_op(unsigned char **slot, uint64_t *s, uint64_t r,
+			    long i, uint64_t *sum)
+{
+	size_t k = (r >> 16) % SMALL_SLOTS;
+	unsigned op = r & 15;
+	unsigned char *p = slot[k];
+
+	if (!p) {
+		size_t n = small_size(s);
+		/* a quarter calloc, the rest malloc */
+		p = op < 4 ? calloc(1, n) : malloc(n);
+		if (!p)
+			return;
+		p[0] = (unsigned char)i; /* a program writes what it asks for */
+		p[n - 1] = (unsigned char)k;
+		slot[k] = p;
+	} else if (op < 10) { /* 10 in 16: free */
+		*sum += p[0];
+		free(p);
+		slot[k] = NULL;
+	} else { /* 6 in 16: realloc to a new size */
+		size_t n = small_size(s);
+		unsigned char *q = realloc(p, n);
+		if (!q)
+			return;
+		q[n - 1] = (unsigned char)i;
+		*sum += q[0];
+		slot[k] = q;
+	}
+}
+
 static void *small_run(void *arg)
 {
 	struct worker *w = arg;
@@ -63,35 +96,8 @@ static void *small_run(void *arg)
 
 	if (!slot)
 		return NULL;
-	for (long i = 0; i < w->ops; i++) {
-		uint64_t r = next(&s);
-		size_t k = (r >> 16) % SMALL_SLOTS;
-		unsigned op = r & 15;
-		unsigned char *p = slot[k];
-
-		if (!p) {
-			size_t n = small_size(&s);
-			/* a quarter calloc, the rest malloc */
-			p = op < 4 ? calloc(1, n) : malloc(n);
-			if (!p)
-				continue;
-			p[0] = (unsigned char)i; /* a program writes what it asks for */
-			p[n - 1] = (unsigned char)k;
-			slot[k] = p;
-		} else if (op < 10) { /* 10 in 16: free */
-			sum += p[0];
-			free(p);
-			slot[k] = NULL;
-		} else { /* 6 in 16: realloc to a new size */
-			size_t n = small_size(&s);
-			unsigned char *q = realloc(p, n);
-			if (!q)
-				continue;
-			q[n - 1] = (unsigned char)i;
-			sum += q[0];
-			slot[k] = q;
-		}
-	}
+	for (long i = 0; i < w->ops; i++)
+		small_op(slot, &s, next(&s), i, &sum);
 	for (size_t k = 0; k < SMALL_SLOTS; k++)
 		free(slot[k]);
 	free(slot);
@@ -194,30 +200,7 @@ static void mixed_run(struct worker *w)
 			big_n[k] = n;
 			continue;
 		}
-		size_t k = (r >> 16) % SMALL_SLOTS;
-		unsigned op = r & 15;
-		unsigned char *p = slot[k];
-		if (!p) {
-			size_t n = small_size(&s);
-			p = op < 4 ? calloc(1, n) : malloc(n);
-			if (!p)
-				continue;
-			p[0] = (unsigned char)i;
-			p[n - 1] = (unsigned char)k;
-			slot[k] = p;
-		} else if (op < 10) {
-			sum += p[0];
-			free(p);
-			slot[k] = NULL;
-		} else {
-			size_t n = small_size(&s);
-			unsigned char *q = realloc(p, n);
-			if (!q)
-				continue;
-			q[n - 1] = (unsigned char)i;
-			sum += q[0];
-			slot[k] = q;
-		}
+		small_op(slot, &s, r, i, &sum);
 	}
 	for (size_t k = 0; k < MIXED_LARGE_SLOTS; k++)
 		free(big[k]);
