@@ -69,6 +69,7 @@ struct ovc_tc *ovc_account_register(void)
 {
 	int saved = errno;
 	struct ovc_tc *t = NULL;
+	bool went_multi = false;
 	ovc_lock_take(&reg_lock);
 	if (fork_tc && pthread_equal(pthread_self(), fork_thread)) {
 		t = fork_tc;
@@ -101,10 +102,13 @@ struct ovc_tc *ovc_account_register(void)
 			__atomic_store_n(&single, t, __ATOMIC_RELEASE);
 		} else if (registered == 2 && single) {
 			peak_raise(OVC_LOAD(single->peak) + OVC_LOAD(single_base));
-			__atomic_store_n(&single, NULL, __ATOMIC_RELEASE);
+			__atomic_store_n(&single, NULL, __ATOMIC_SEQ_CST);
+			went_multi = true;
 		}
 	}
 	ovc_lock_give(&reg_lock);
+	if (went_multi)
+		ovc_blocks_went_multi();
 	ovc_tls_tc = t;
 	/* Before the constructor the key does not exist yet; ovc_account_init
 	 * sets it for the thread that ran it. */

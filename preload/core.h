@@ -410,6 +410,11 @@ static inline bool ovc_track_wanted(struct ovc_tc *t, size_t n)
 /** Tracks block P of N requested bytes: its stack, its site. Slow path;
  * hook-safe (guarded, takes the blocks lock). */
 void ovc_track_alloc(struct ovc_tc *t, void *p, size_t n) OVC_HIDDEN;
+/** Called once by the thread that makes the image multi-threaded
+ * (ovc_account_multi turns true), after setting it: waits until a
+ * tracking call of the one thread so far, which held the blocks lock
+ * alone, is over. Hook-safe (takes the blocks lock). */
+void ovc_blocks_went_multi(void) OVC_HIDDEN;
 /** Forgets P if tracked, after probing how much of it was touched. Call
  * before the real free. Hook-safe. */
 void ovc_track_free(void *p) OVC_HIDDEN;
