@@ -205,6 +205,10 @@ def targets(results, runs, timeouts):
         r = ovc(w).get("ratio_median")
         if r is not None:
             add("microbenchmark under ovc <= 1.3x plain", w, r, 1.3, r <= 1.3, wall_cpu(ovc(w)))
+    for w in ("ubench-large", "mixed-large"):
+        r = ovc(w).get("ratio_median")
+        if r is not None:
+            add("large blocks under ovc <= 1.2x plain", w, r, 1.2, r <= 1.2, wall_cpu(ovc(w)))
     a, b = runs.get(("ubench-2t", "ovc")), runs.get(("ubench-2t", "memusage"))
     if a and b:
         r = pair_ratio(a, b)

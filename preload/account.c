@@ -76,6 +76,7 @@ struct ovc_tc *ovc_account_register(void)
 {
 	int saved = errno;
 	struct ovc_tc *t = NULL;
+	bool went_multi = false;
 	ovc_lock_take(&reg_lock);
 	if (fork_tc && pthread_equal(pthread_self(), fork_thread)) {
 		t = fork_tc;
@@ -101,6 +102,7 @@ struct ovc_tc *ovc_account_register(void)
 	}
 	if (t) {
 		t->in_use = 1;
+		ovc_unwind_thread_reset(t); /* a new thread: a stack of its own */
 		if (++registered == 1) {
 			OVC_STORE(single_base, live_sum() - OVC_LOAD(t->live));
 			OVC_STORE(t->peak, OVC_LOAD(t->live));
@@ -111,10 +113,13 @@ struct ovc_tc *ovc_account_register(void)
 			peak_raise(OVC_LOAD(single->peak) + OVC_LOAD(single_base));
 			raise_to(&asked_sum, OVC_LOAD(single->peak_asked) +
 						     OVC_LOAD(single_base));
-			__atomic_store_n(&single, NULL, __ATOMIC_RELEASE);
+			__atomic_store_n(&single, NULL, __ATOMIC_SEQ_CST);
+			went_multi = true;
 		}
 	}
 	ovc_lock_give(&reg_lock);
+	if (went_multi)
+		ovc_blocks_went_multi();
 	ovc_tls_tc = t;
 	/* Before the constructor the key does not exist yet; ovc_account_init
 	 * sets it for the thread that ran it. */

@@ -13,7 +13,15 @@ uint8_t *ovc_block_filter;
 /* The blocks lock guards the sites, their figures and the mapping table;
  * each shard's lock guards its part of the block table. Order: shards (in
  * index order), then the blocks lock. */
-static struct ovc_lock blocks_lock = OVC_LOCK_INIT;
+static struct {
+	struct ovc_lock lock;
+} __attribute__((aligned(64))) blocks_line = {OVC_LOCK_INIT};
+/* On a cache line of its own: the variables every hook reads
+ * (ovc_large_bytes, enabled, sample_mean) sat on the lock's line, and with
+ * two threads tracking, each taking of the lock made the other thread's
+ * next hook miss the cache (perf: a quarter of ovc_track_alloc's samples
+ * on the read of `enabled`, ubench-2t under OVC_SAMPLE=1). */
+#define blocks_lock (blocks_line.lock)
 static bool enabled;
 static int frames = 32;
 static uint64_t sample_mean; /* 0: no sampling; 1: every allocation */
@@ -204,6 +212,32 @@ static void erase(struct shard *sh, struct block *b)
 	sh->used--;
 }
 
+/* Takes what guards shard SH for a tracking call: while the program has
+ * one thread (ovc_account_multi false), the blocks lock alone, which keeps
+ * out the sampler too (it takes both) and saves a lock and its release on
+ * every tracked allocation and free; returns true then, with the blocks
+ * lock held. Else the shard's lock (and false). The thread that ends the
+ * one-thread time waits for the blocks lock once (ovc_blocks_went_multi),
+ * so no call that took the blocks lock alone overlaps a call that took
+ * only a shard's lock. */
+static bool take_table(struct shard *sh)
+{
+	if (!ovc_account_multi()) {
+		ovc_lock_take(&blocks_lock);
+		if (!ovc_account_multi())
+			return true;
+		ovc_lock_give(&blocks_lock);
+	}
+	ovc_lock_take(&sh->lock);
+	return false;
+}
+
+void ovc_blocks_went_multi(void)
+{
+	ovc_lock_take(&blocks_lock);
+	ovc_lock_give(&blocks_lock);
+}
+
 /* Takes every lock of the blocks: the ticker's, the end's and fork's. */
 static void lock_all(void)
 {
@@ -391,11 +425,13 @@ void ovc_track_alloc(struct ovc_tc *t, void *p, size_t n)
 	 * without the lock. */
 	struct ovc_site *s = ovc_site_recent(t, ips, nf, OVC_KIND_MALLOC);
 	struct shard *sh = shard_of((uintptr_t)p);
-	ovc_lock_take(&sh->lock);
+	bool alone = take_table(sh);
 	if (!s) {
-		ovc_lock_take(&blocks_lock);
+		if (!alone)
+			ovc_lock_take(&blocks_lock);
 		s = ovc_site_remember(t, ovc_site_get(ips, nf, OVC_KIND_MALLOC));
-		ovc_lock_give(&blocks_lock);
+		if (!alone)
+			ovc_lock_give(&blocks_lock);
 	}
 	struct block *b = insert(sh, (uintptr_t)p);
 	if (b) {
@@ -404,7 +440,8 @@ void ovc_track_alloc(struct ovc_tc *t, void *p, size_t n)
 		b->site = s;
 		b->touched = -1;
 	}
-	ovc_lock_take(&blocks_lock);
+	if (!alone)
+		ovc_lock_take(&blocks_lock);
 	if (b) {
 		if (s) {
 			s->blocks += w;
@@ -422,22 +459,25 @@ void ovc_track_alloc(struct ovc_tc *t, void *p, size_t n)
 	if (!sampled)
 		check_limits(n, s);
 	ovc_lock_give(&blocks_lock);
-	ovc_lock_give(&sh->lock);
+	if (!alone)
+		ovc_lock_give(&sh->lock);
 	errno = saved;
 	ovc_tls_guard--;
 }
 
 /* Block B of shard SH is freed: its last probe goes to its site, and it
  * leaves the table. Under the shard's lock; takes the blocks lock for the
- * site's figures only (the probe, a system call, runs outside it). */
-static void forget(struct shard *sh, struct block *b)
+ * site's figures only (the probe, a system call, runs outside it), unless
+ * ALONE: the blocks lock is held already (take_table). */
+static void forget(struct shard *sh, struct block *b, bool alone)
 {
 	struct ovc_site *s = b->site;
 	bool shared;
 	int64_t final = probe(b, &shared);
 	if (s) {
 		double w = weight(b->size);
-		ovc_lock_take(&blocks_lock);
+		if (!alone)
+			ovc_lock_take(&blocks_lock);
 		if (b->touched >= 0) {
 			s->touched_live -= (double)b->touched * w;
 			s->probed_live -= (double)b->size * w;
@@ -449,7 +489,8 @@ static void forget(struct shard *sh, struct block *b)
 		ovc_site_dirty(s);
 		if (shared)
 			s->flags |= OVC_SITE_SHARED;
-		ovc_lock_give(&blocks_lock);
+		if (!alone)
+			ovc_lock_give(&blocks_lock);
 	}
 	filter_add(b->addr, -1);
 	erase(sh, b);
@@ -460,11 +501,11 @@ void ovc_track_free(void *p)
 	ovc_tls_guard++;
 	int saved = errno;
 	struct shard *sh = shard_of((uintptr_t)p);
-	ovc_lock_take(&sh->lock);
+	bool alone = take_table(sh);
 	struct block *b = find(sh, (uintptr_t)p);
 	if (b)
-		forget(sh, b);
-	ovc_lock_give(&sh->lock);
+		forget(sh, b, alone);
+	ovc_lock_give(alone ? &blocks_lock : &sh->lock);
 	errno = saved;
 	ovc_tls_guard--;
 }

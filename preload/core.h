@@ -199,6 +199,7 @@ struct ovc_tc {
 	int64_t sample_left; /**< bytes until the next sampled allocation */
 	uint64_t rng;        /**< state of this thread's sampling generator */
 	struct ovc_site **recent; /**< sites of recent stacks (stack.c), lazily */
+	struct ovc_unw *unw; /**< rules and stack bounds (unwind.c), lazily */
 	struct ovc_tc *next; /**< registry list, push-only */
 	int in_use;
 } __attribute__((aligned(64)));
@@ -369,6 +370,28 @@ struct ovc_site *ovc_site_first(void) OVC_HIDDEN;
 struct ovc_site *ovc_site_next(struct ovc_site *s) OVC_HIDDEN;
 /** In a fork child: the new log has no module or site records yet. */
 void ovc_stack_fork_child(void) OVC_HIDDEN;
+struct dl_phdr_info;
+/** The GNU build id in the notes of a loaded object (*LEN bytes), or NULL. */
+const unsigned char *ovc_build_id(struct dl_phdr_info *info, size_t *len) OVC_HIDDEN;
+
+/* ---- unwind.c: call stacks from .eh_frame rules (x86-64) ---- */
+
+/** The return addresses of the calling thread's stack (the first in the
+ * caller of this function) into OUT, at most WANT; -1 when this stack
+ * needs libunwind (an unusual frame, a module not in the table, another
+ * architecture). Hook-safe: no lock, no malloc (ovc's arena once per
+ * thread), raw system calls only on a first sight. T: the thread's block. */
+int ovc_unwind_fast(struct ovc_tc *t, void **out, int want) OVC_HIDDEN;
+/** Re-reads the loaded modules with dl_iterate_phdr (a try-lock: returns
+ * at once when another thread is at it). Call holding no ovc lock. */
+void ovc_unwind_refresh(void) OVC_HIDDEN;
+/** Whether a capture met an address in no known module and a refresh is
+ * due (at most every 10 ms). */
+bool ovc_unwind_wants_refresh(void) OVC_HIDDEN;
+/** In a fork child, before anything else of unwind.c runs. */
+void ovc_unwind_fork_child(void) OVC_HIDDEN;
+/** Forgets the stack bounds of T: its block goes to another thread. */
+void ovc_unwind_thread_reset(struct ovc_tc *t) OVC_HIDDEN;
 
 /* ---- blocks.c: tracked blocks, sampling and their sites' figures ---- */
 
@@ -408,6 +431,11 @@ static inline bool ovc_track_wanted(struct ovc_tc *t, size_t n)
 /** Tracks block P of N requested bytes: its stack, its site. Slow path;
  * hook-safe (guarded, takes the blocks lock). */
 void ovc_track_alloc(struct ovc_tc *t, void *p, size_t n) OVC_HIDDEN;
+/** Called once by the thread that makes the image multi-threaded
+ * (ovc_account_multi turns true), after setting it: waits until a
+ * tracking call of the one thread so far, which held the blocks lock
+ * alone, is over. Hook-safe (takes the blocks lock). */
+void ovc_blocks_went_multi(void) OVC_HIDDEN;
 /** Forgets P if tracked, after probing how much of it was touched. Call
  * before the real free. Hook-safe. */
 void ovc_track_free(void *p) OVC_HIDDEN;

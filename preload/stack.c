@@ -87,7 +87,7 @@ static void write_module(int id, const char *path, uintptr_t base,
 }
 
 /* The GNU build id in the PT_NOTE segments of a loaded object. */
-static const unsigned char *build_id(struct dl_phdr_info *info, size_t *len)
+const unsigned char *ovc_build_id(struct dl_phdr_info *info, size_t *len)
 {
 	for (int i = 0; i < info->dlpi_phnum; i++) {
 		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
@@ -166,7 +166,7 @@ static int on_object(struct dl_phdr_info *info, size_t size, void *arg)
 			path = exe;
 		}
 		size_t bl;
-		const unsigned char *bid = build_id(info, &bl);
+		const unsigned char *bid = ovc_build_id(info, &bl);
 		write_module(id, path, info->dlpi_addr, lo, hi, bid, bl);
 	}
 	struct ovc_module *m = &c->fresh[c->n++];
@@ -187,6 +187,7 @@ static int by_lo(const void *a, const void *b)
  * the ones not seen before. Under the site lock. */
 static void refresh_modules(void)
 {
+	ovc_unwind_refresh();
 	scan_buf.n = 0;
 	dl_iterate_phdr(on_object, &scan_buf);
 	/* insertion sort: the list is short and nearly sorted */
@@ -339,6 +340,13 @@ static int __attribute__((noinline)) step_trace(void **raw, int want)
 
 void ovc_stack_init(void)
 {
+	/* ovc's own range (its frames are dropped from every stack) and the
+	 * modules' unwind rules, for captures that need no libunwind. */
+	uintptr_t self[3] = {(uintptr_t)ovc_stack_capture, 0, 0};
+	dl_iterate_phdr(find_range, self);
+	self_lo = self[1];
+	self_hi = self[2];
+	ovc_unwind_refresh();
 	foreign_alloc = !ovc_boot_glibc_malloc();
 	if (!foreign_alloc || !unwind_ready())
 		return;
@@ -356,6 +364,13 @@ int ovc_stack_capture(uintptr_t *ips, int max, bool may_alloc)
 	int want = max + 8 < (int)(sizeof raw / sizeof raw[0]) ? max + 8
 							       : (int)(sizeof raw / sizeof raw[0]);
 	int n;
+	struct ovc_tc *t = ovc_tls_tc;
+	if (t && (n = ovc_unwind_fast(t, raw, want)) >= 0)
+		goto own_frames;
+	/* A module loaded since the table was made: read the list again
+	 * (where no allocator lock may be held), for the captures to come. */
+	if (may_alloc && ovc_unwind_wants_refresh())
+		ovc_unwind_refresh();
 	if (may_alloc || !foreign_alloc) {
 		if (!unwind_ready())
 			return 0;
@@ -370,6 +385,7 @@ int ovc_stack_capture(uintptr_t *ips, int max, bool may_alloc)
 		return 0;
 #endif
 	}
+own_frames:;
 	/* Drop ovc's own frames (the hook and the core): frame 0 is the code
 	 * that called the allocation function. */
 	int skip = 0;
@@ -505,6 +521,7 @@ struct ovc_site *ovc_site_next(struct ovc_site *s)
 
 void ovc_stack_fork_child(void)
 {
+	ovc_unwind_fork_child();
 	/* The child's log has seen no module and no site yet. */
 	n_mods = 0;
 	for (struct ovc_site *s = sites; s; s = s->hh.next)

@@ -1,7 +1,8 @@
 /* Per-site figures of `ovc report --json` for programs with known sites:
  * three sites touching all, none and a quarter of their blocks (found by
  * function and file:line), a calloc never written, a C++ member function
- * (demangled) and a site in a plugin closed with dlclose before exit. */
+ * (demangled), a site in a plugin closed with dlclose before exit, and
+ * deep stacks of optimised code, a thread's and a signal handler's. */
 #include "sites-helpers.h"
 
 #include <math.h>
@@ -197,6 +198,64 @@ START_TEST(test_sites_dlclosed_plugin)
 }
 END_TEST
 
+/* deepstack (-O2, no frame pointers): 3 blocks of 1 MiB from main and 1
+ * from a thread through 6 frames of deep (frames of several sizes, one with
+ * alloca), and 2 MiB in a signal handler on a sigaltstack: every frame is
+ * there, in order, at the exact sites, whether ovc's .eh_frame unwinder
+ * walked the stack or handed it to libunwind. */
+START_TEST(test_sites_deep_stacks)
+{
+	char *dir = it_tempdir("sites-deep");
+	json_t *p, *report = st_run_report(dir, "deepstack", NULL, &p);
+	json_t *found = st_sites_at(p, "leaf_alloc"), *site;
+	long long line = st_marked_line("deepstack.c", "leaf_alloc");
+	size_t i;
+	int from_main = 0, from_thread = 0;
+
+	if (json_array_size(found) != 2) {
+		char *text = it_dump(it_get(p, "sites"));
+		ck_abort_msg("%zu sites at leaf_alloc, expected 2; sites:\n"
+			     "%.8000s", json_array_size(found), text);
+	}
+	json_array_foreach(found, i, site) {
+		json_t *frames = json_object_get(site, "frames");
+		const char *outer;
+		ck_assert_int_eq(it_int(json_array_get(frames, 0), "line"), line);
+		ck_assert_str_eq(it_str(json_array_get(frames, 1), "function"),
+				 "with_alloca");
+		for (size_t k = 2; k < 8; k++)
+			ck_assert_str_eq(it_str(json_array_get(frames, k),
+						"function"), "deep");
+		outer = it_str(json_array_get(frames, 8), "function");
+		if (strcmp(outer, "main") == 0) {
+			from_main++;
+			ck_assert_int_eq(it_int(site, "blocks"), 3);
+			ck_assert_int_eq(it_int(site, "requested_bytes"), 3 * IT_MIB);
+		} else {
+			ck_assert_str_eq(outer, "thread_main");
+			from_thread++;
+			ck_assert_int_eq(it_int(site, "blocks"), 1);
+			ck_assert_int_eq(it_int(site, "requested_bytes"), IT_MIB);
+		}
+		ck_assert_int_eq(it_int(site, "live_bytes"), 0);
+	}
+	ck_assert_int_eq(from_main, 1);
+	ck_assert_int_eq(from_thread, 1);
+	json_decref(found);
+	found = st_sites_at(p, "on_signal");
+	ck_assert_int_eq(json_array_size(found), 1);
+	site = json_array_get(found, 0);
+	ck_assert_int_eq(it_int(json_array_get(json_object_get(site, "frames"), 0),
+				"line"), st_marked_line("deepstack.c", "on_signal"));
+	ck_assert_int_eq(it_int(site, "requested_bytes"), 2 * IT_MIB);
+	st_frame(site, "main"); /* through the signal frame to main */
+	json_decref(found);
+	json_decref(report);
+	it_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("sites");
@@ -207,6 +266,7 @@ int main(void)
 	tcase_add_test(tc, test_sites_calloc_untouched);
 	tcase_add_test(tc, test_sites_cxx_demangled);
 	tcase_add_test(tc, test_sites_dlclosed_plugin);
+	tcase_add_test(tc, test_sites_deep_stacks);
 	suite_add_tcase(s, tc);
 	return it_main(s);
 }
