@@ -17,10 +17,11 @@
  *   once in the tests instead of writing the program's variables. ovc's
  *   system calls are raw (sys.h) and its locks futexes (lock.c).
  * - No libc function that takes a lock or asks who the thread is.
- * - It may do no more than the program could. It starts with a descriptor
- *   table of its own that is empty (close_range with CLOSE_RANGE_UNSHARE:
- *   it never holds the program's files, so a pipe the program closes sees
- *   its end), and opens ovc's: the log, statm, status, smaps_rollup, pagemap, and the program's
+ * - It may do no more than the program could. It starts with a copy of
+ *   the program's descriptor table, closes all of it at once but the log
+ *   (opened and locked for it by the program, which closes its own copy
+ *   right after: a pipe the program closes must see its end), and opens
+ *   ovc's others: the log, statm, status, smaps_rollup, pagemap, and the program's
  *   pidfd and stat (its exit status). The program itself keeps none of
  *   ovc's descriptors (log.c). Before its first tick it seals itself with
  *   a seccomp filter that allows I/O on those, futexes, clocks and the
@@ -265,9 +266,6 @@ static bool seal(void)
  * statm are needed; the rest only make it better. */
 static bool sp_open(void)
 {
-	for (int i = 0; i < OVC_FD_COUNT_ + 2; i++)
-		sp.fd[i] = -1;
-	sp.fd[OVC_FD_LOG] = ovc_log_open_fd();
 	sp.fd[OVC_FD_STATM] =
 		ovc_sys_open("/proc/self/statm", O_RDONLY | O_CLOEXEC, 0);
 	sp.fd[OVC_FD_PAGEMAP] =
@@ -276,20 +274,7 @@ static bool sp_open(void)
 		ovc_sys_open("/proc/self/status", O_RDONLY | O_CLOEXEC, 0);
 	sp.fd[OVC_FD_ROLLUP] =
 		ovc_sys_open("/proc/self/smaps_rollup", O_RDONLY | O_CLOEXEC, 0);
-	sp.fd[SP_FD_PIDFD] = (int)OVC_SYS_(SYS_pidfd_open, sp.owner, 0, 0, 0, 0, 0);
-	char path[64];
-	struct ovc_buf b;
-	ovc_buf_init(&b, path, sizeof path - 1);
-	ovc_buf_raw(&b, "/proc/");
-	ovc_buf_u64(&b, (uint64_t)sp.owner);
-	ovc_buf_raw(&b, "/stat");
-	path[b.len] = '\0';
-	sp.fd[SP_FD_STAT] = ovc_sys_open(path, O_RDONLY | O_CLOEXEC, 0);
-	if (sp.fd[OVC_FD_LOG] < 0 || sp.fd[OVC_FD_STATM] < 0)
-		return false;
-	/* Held while it runs: `ovc run` waits for it before reading. */
-	OVC_SYS_(SYS_flock, sp.fd[OVC_FD_LOG], LOCK_SH, 0, 0, 0, 0);
-	return true;
+	return sp.fd[OVC_FD_LOG] >= 0 && sp.fd[OVC_FD_STATM] >= 0;
 }
 
 /* The program's wait(2) status once it is gone: from its /proc stat while
@@ -360,11 +345,28 @@ void ovc_sampler_waiting(void)
 static int sampler_main(void *arg)
 {
 	(void)arg;
-	/* Its own descriptor table, empty: no copy of the program's files. */
-	if (OVC_SYS_(SYS_close_range, 0, ~0u, CLOSE_RANGE_UNSHARE, 0, 0, 0) != 0 ||
-	    owner_gone()) {
-		__atomic_store_n(&sp.gave_up, 1, __ATOMIC_RELEASE);
-		return 0;
+	/* Its table is a copy of the program's: it keeps the log, the
+	 * program's pidfd and stat, which the program opened for it (and
+	 * closed its own copies of right after), and closes every other at
+	 * once (a pipe the program closes must see its end). */
+	int keep[3] = {sp.fd[OVC_FD_LOG], sp.fd[SP_FD_PIDFD], sp.fd[SP_FD_STAT]};
+	for (int i = 1; i < 3; i++) /* sort */
+		for (int j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
+			int t = keep[j];
+			keep[j] = keep[j - 1];
+			keep[j - 1] = t;
+		}
+	unsigned from = 0;
+	for (int i = 0; i <= 3; i++) {
+		if (i < 3 && keep[i] < 0)
+			continue;
+		unsigned to = i < 3 ? (unsigned)keep[i] : ~0u;
+		if (to > from && OVC_SYS_(SYS_close_range, from,
+					  i < 3 ? to - 1 : to, 0, 0, 0, 0) != 0) {
+			__atomic_store_n(&sp.gave_up, 1, __ATOMIC_RELEASE);
+			return 0;
+		}
+		from = to + 1;
 	}
 	OVC_SYS_(SYS_prctl, PR_SET_NAME, "ovc-sampler", 0, 0, 0, 0);
 	struct rlimit no_core = {0, 0}; /* a fault here must not dump the
@@ -375,6 +377,8 @@ static int sampler_main(void *arg)
 		__atomic_store_n(&sp.gave_up, 1, __ATOMIC_RELEASE);
 		return 0;
 	}
+	if (owner_gone()) /* it died while this one started */
+		sp_orphaned();
 	for (uint64_t next = next_tick(ovc_now_ns());; next = next_tick(next)) {
 		struct timespec ts = at(next);
 		for (;;) {
@@ -505,15 +509,35 @@ static bool process_start(void)
 	sp.gave_up = 0;
 	sp.stop = 0;
 	sp.drain = 0;
+	for (int i = 0; i < OVC_FD_COUNT_ + 2; i++)
+		sp.fd[i] = -1;
+	/* The log, opened and locked here for the sampler, which inherits it:
+	 * the lock is held from the start (`ovc report` waits while a killed
+	 * program's sampler still writes), and this copy is closed at once. */
+	int lfd = ovc_log_open_fd();
+	if (lfd < 0) {
+		sp_release();
+		return false;
+	}
+	OVC_SYS_(SYS_flock, lfd, LOCK_SH, 0, 0, 0, 0);
+	sp.fd[OVC_FD_LOG] = lfd;
+	/* How the program ends, for the sampler to learn when it is killed:
+	 * its pidfd and its /proc stat, opened while it surely lives. */
+	sp.fd[SP_FD_PIDFD] =
+		(int)OVC_SYS_(SYS_pidfd_open, sp.owner, 0, 0, 0, 0, 0);
+	sp.fd[SP_FD_STAT] = ovc_sys_open("/proc/self/stat", O_RDONLY | O_CLOEXEC, 0);
 	sigset_t all, old;
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	/* exit signal 0: no SIGCHLD, and wait(2) without __WCLONE ignores it */
 	int pid = clone(sampler_main, sp.stack + SP_STACK,
-			CLONE_VM | CLONE_FILES | CLONE_SETTLS |
-				CLONE_CHILD_CLEARTID | CLONE_UNTRACED,
+			CLONE_VM | CLONE_SETTLS | CLONE_CHILD_CLEARTID |
+				CLONE_UNTRACED,
 			NULL, NULL, tcb, &sp.alive);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	for (int i = 0; i < OVC_FD_COUNT_ + 2; i++)
+		if (sp.fd[i] >= 0 && (i == OVC_FD_LOG || i >= OVC_FD_COUNT_))
+			ovc_sys_close(sp.fd[i]);
 	if (pid < 0) {
 		sp_release();
 		return false;

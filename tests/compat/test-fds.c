@@ -4,8 +4,10 @@
  * 65534) and execs: its stdout (the listings) and its stderr are the same
  * bytes plain, under a bare LD_PRELOAD with OVC_OUTPUT set, and under `ovc
  * run`. The log directory is root's, mode 0700: the image that runs as
- * nobody cannot write its log there, and must not say so on the program's
- * stderr (issue 13). */
+ * nobody cannot write its log there: under `ovc run` it must not say so on
+ * the program's stderr (issue 13: the side channel carries it); under a
+ * bare LD_PRELOAD nothing else can carry it, and OVC_WARN=auto allows that
+ * one line, "ovc: warning: cannot write logs to ...", and nothing more. */
 #include "harness.h"
 
 #include <stdbool.h>
@@ -37,6 +39,15 @@ static void same_as_plain(const char *mode, bool under_run)
 	/* One message with both differences: which descriptors, and which
 	 * lines on stderr. */
 	bool same_out = strcmp(r.out, plain.out) == 0;
+	if (!under_run) {
+		const char *key = "ovc: warning: cannot write logs to ";
+		char *w = strstr(r.err, key);
+		if (w && (w == r.err || w[-1] == '\n') && !strstr(w + 1, key)) {
+			char *nl = strchr(w, '\n');
+			memmove(w, nl ? nl + 1 : w + strlen(w),
+				strlen(nl ? nl + 1 : w + strlen(w)) + 1);
+		}
+	}
 	bool same_err = strcmp(r.err, plain.err) == 0;
 	ck_assert_msg(r.code == plain.code && same_out && same_err,
 		      "fdsee %s (%s): status %d (plain %d); %s; %s\n"

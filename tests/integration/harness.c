@@ -2,6 +2,8 @@
  * back (see harness.h). */
 #include "harness.h"
 
+#include <sys/file.h>
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -480,8 +482,24 @@ json_t *it_list_dir(const char *dir, const char *prefix)
 	return list;
 }
 
+/* Waits (at most 3 s) while a sampler process still writes the log at
+ * PATH: it holds a shared flock on it until it is done (preload/ticker.c),
+ * which for a killed program is after the program's end. */
+static void settle_log(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	for (int i = 0; i < 1500 && flock(fd, LOCK_EX | LOCK_NB) != 0; i++) {
+		struct timespec ts = { 0, 2000000 };
+		nanosleep(&ts, NULL);
+	}
+	close(fd);
+}
+
 json_t *it_read_jsonl(const char *path)
 {
+	settle_log(path);
 	char *text = it_read_file(path, NULL), *line, *save = NULL;
 	json_t *lines = json_array();
 
