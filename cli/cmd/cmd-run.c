@@ -7,6 +7,9 @@
 #include <jansson.h>
 #include <limits.h>
 #include <poll.h>
+#include <stddef.h>
+#include <sys/un.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -269,6 +272,53 @@ static pid_t wait_child(pid_t pid, int *wst, struct ovc_status *live)
 	return w;
 }
 
+/* The side channel (preload/log.c, ovc_side_send): an abstract unix
+ * datagram socket named after the run, where a process that cannot write
+ * its log says so instead of on the program's stderr. -1 when it cannot
+ * be had (the messages are then lost, the run goes on). */
+static int side_open(const char *run_id)
+{
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -1;
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	int n = snprintf(a.sun_path + 1, sizeof a.sun_path - 1,
+			 OVC_SIDE_PREFIX "%s", run_id);
+	if (n < 0 || (size_t)n >= sizeof a.sun_path - 1 ||
+	    bind(fd, (struct sockaddr *)&a,
+		 (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+			     (size_t)n)) != 0) {
+		close(fd);
+		return -1;
+	}
+	int big = 4 << 20;
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
+	return fd;
+}
+
+/* Copies the side channel's messages into the run file as `side`
+ * records: only well-formed ones, with the fields the reader takes. */
+static void side_drain(int fd, int run_fd)
+{
+	char buf[4096];
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof buf - 1, MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		buf[n] = '\0';
+		json_t *o = json_loads(buf, 0, NULL);
+		json_t *t = json_object_get(o, "t");
+		if (json_is_object(o) && json_is_string(t) &&
+		    strcmp(json_string_value(t), OVC_REC_SIDE) == 0 &&
+		    json_is_integer(json_object_get(o, "pid")) &&
+		    json_is_string(json_object_get(o, "msg")))
+			ovc_write_record(run_fd, json_incref(o));
+		json_decref(o);
+	}
+}
+
 static json_t *argv_json(char **cmd)
 {
 	json_t *a = json_array();
@@ -285,7 +335,7 @@ int ovc_run_command(const struct ovc_run_opts *o)
 	const char *cmd0 = o->cmd[0];
 	int status = OVC_EXIT_USAGE;
 	char *lib = NULL, *dir = NULL, *path = NULL;
-	int run_fd = -1;
+	int run_fd = -1, side_fd = -1;
 	char run_path[PATH_MAX + 64];
 
 	path = ovc_run_resolve(cmd0);
@@ -341,6 +391,7 @@ int ovc_run_command(const struct ovc_run_opts *o)
 		goto out;
 	}
 
+	side_fd = side_open(run_id);
 	int errpipe[2];
 	if (pipe2(errpipe, O_CLOEXEC) != 0) {
 		fprintf(stderr, "ovc: pipe: %s\n", strerror(errno));
@@ -417,6 +468,11 @@ int ovc_run_command(const struct ovc_run_opts *o)
 		fprintf(stderr, "ovc: waitpid: %s\n", strerror(errno));
 		status = OVC_EXIT_USAGE;
 	}
+	if (side_fd >= 0) {
+		side_drain(side_fd, run_fd);
+		close(side_fd);
+		side_fd = -1;
+	}
 	if (w == pid && WIFSIGNALED(wst))
 		rec = json_pack("{s:s, s:s, s:i, s:I}", "t", OVC_REC_RUN_END,
 				"kind", "signal", "signal", WTERMSIG(wst),
@@ -466,6 +522,8 @@ int ovc_run_command(const struct ovc_run_opts *o)
 out:
 	if (run_fd >= 0)
 		close(run_fd);
+	if (side_fd >= 0)
+		close(side_fd);
 	free(lib);
 	free(dir);
 	free(path);

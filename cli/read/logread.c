@@ -169,6 +169,9 @@ static void run_line(struct reader *r, json_t *o, struct ovc_run *run)
 	if (strcmp(json_string_value(t), OVC_REC_RUN_END) == 0 &&
 	    !ovc_rd_run_end(r, o, run))
 		ovc_rd_bad_line(r);
+	if (strcmp(json_string_value(t), OVC_REC_SIDE) == 0 &&
+	    !ovc_rd_side(r, o, run))
+		ovc_rd_bad_line(r);
 }
 
 static enum ovc_read_status read_stream(struct ovc_model *m, const char *path,

@@ -369,6 +369,12 @@ void ovc_run_destroy(struct ovc_run *r)
 	free(r->log);
 	free(r->run);
 	free_argv(r->argv, r->argc);
+	for (size_t i = 0; i < r->nside; i++) {
+		free(r->side[i].exe);
+		free(r->side[i].why);
+		free(r->side[i].msg);
+	}
+	free(r->side);
 	free(r);
 }
 

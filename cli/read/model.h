@@ -257,6 +257,17 @@ struct ovc_proc {
 };
 
 /** One run file written by `ovc run`. */
+/** A `side` record: a process that had no log (it could not create one,
+ * or writing it stopped) and why. */
+struct ovc_side {
+	int64_t pid;
+	char *exe;
+	char *why; /**< "output": no log could be created; "log": it stopped */
+	char *msg;
+};
+/** Most side records kept per run; later ones are counted. */
+#define OVC_MAX_SIDE 64
+
 struct ovc_run {
 	char *log;
 	char *run;
@@ -267,6 +278,11 @@ struct ovc_run {
 	bool has_end;
 	enum ovc_end_kind end_kind; /**< OVC_END_EXIT or OVC_END_SIGNAL */
 	int64_t end_code, end_signal, duration_ns;
+	/** Processes of the run that could not write a log and said so
+	 * through `ovc run`'s side channel (`side` records, run file). */
+	struct ovc_side *side;
+	size_t nside;
+	uint64_t side_dropped; /**< beyond OVC_MAX_SIDE */
 };
 
 /** Everything read from a set of logs. */

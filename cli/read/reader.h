@@ -116,6 +116,8 @@ bool ovc_rd_untraced(struct reader *r, json_t *o, struct ovc_proc *p);
 void ovc_rd_run_header(struct reader *r, json_t *o, struct ovc_run *run);
 /* A run file's `run_end` record. */
 bool ovc_rd_run_end(struct reader *r, json_t *o, struct ovc_run *run);
+/* A `side` record of a run file: a process without a log. */
+bool ovc_rd_side(struct reader *r, json_t *o, struct ovc_run *run);
 
 /* rec-sample.c: samples and limits. */
 /* An `s` record; all fields are checked before any is applied. */

@@ -323,3 +323,36 @@ bool ovc_rd_run_end(struct reader *r, json_t *o, struct ovc_run *run)
 	run->duration_ns = dur;
 	return true;
 }
+
+bool ovc_rd_side(struct reader *r, json_t *o, struct ovc_run *run)
+{
+	int64_t pid = -1;
+	const char *exe = "", *why = "", *msg = "";
+	if (ovc_rd_int(r, o, "pid", 0, INT32_MAX, &pid) == FLD_BAD ||
+	    ovc_rd_str(r, o, "exe", &exe) == FLD_BAD ||
+	    ovc_rd_str(r, o, "why", &why) == FLD_BAD ||
+	    ovc_rd_str(r, o, "msg", &msg) == FLD_BAD)
+		return false;
+	if (run->nside >= OVC_MAX_SIDE) {
+		run->side_dropped++;
+		return true;
+	}
+	struct ovc_side *ns = realloc(run->side, (run->nside + 1) * sizeof *ns);
+	if (!ns) {
+		ovc_rd_why(r, "out of memory");
+		return false;
+	}
+	run->side = ns;
+	struct ovc_side *e = &ns[run->nside];
+	e->pid = pid;
+	e->exe = strndup(exe, 4096);
+	e->why = strndup(why, 64);
+	e->msg = strndup(msg, 1024);
+	if (!e->exe || !e->why || !e->msg) {
+		free(e->exe), free(e->why), free(e->msg);
+		ovc_rd_why(r, "out of memory");
+		return false;
+	}
+	run->nside++;
+	return true;
+}

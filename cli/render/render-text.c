@@ -461,6 +461,19 @@ static void put_run(FILE *out, const struct ovc_model *m,
 	else
 		fprintf(out, "%zu process image%s\n", traced,
 			traced == 1 ? "" : "s");
+	if (r->nside) {
+		label(out, "untraced");
+		fprintf(out, "%zu process%s wrote no log:\n",
+			r->nside + (size_t)r->side_dropped,
+			r->nside + r->side_dropped == 1 ? "" : "es");
+		for (size_t i = 0; i < r->nside; i++) {
+			fputs("                     ", out);
+			put_safe(out, r->side[i].exe[0] ? r->side[i].exe : "?");
+			fprintf(out, " (pid %" PRId64 "): ", r->side[i].pid);
+			put_safe(out, r->side[i].msg);
+			fputc('\n', out);
+		}
+	}
 	label(out, "run id");
 	put_safe(out, r->run);
 	fputc('\n', out);
