@@ -265,6 +265,36 @@ START_TEST(test_files_full_disk)
 }
 END_TEST
 
+/* Under `ulimit -n 6` a shell's pipe needs descriptors 3 and 4: ovc must
+ * hold none of the program's (issue 20: "Pipe call failed" before). */
+START_TEST(test_files_low_descriptor_limit)
+{
+	char *dir = it_tempdir("h-files-nofile");
+	/* A process whose table is full cannot have its log for a moment
+	 * and runs untraced; OVC_WARN=log keeps that off its stderr. */
+	char *script = "ulimit -n 6 && exec env LD_PRELOAD=\"$1\" "
+		       "OVC_OUTPUT=\"$2\" OVC_WARN=log "
+		       "sh -c 'echo a | cat; ls /proc/self/fd'";
+	char *argv[] = { "/bin/sh", "-c", script, "sh", (char *)it_env("OVC_LIB"),
+			 dir, NULL };
+	char *plain_argv[] = { "/bin/sh", "-c", script, "sh", "", dir, NULL };
+	struct it_result r, plain;
+	it_run(plain_argv, NULL, 60, &plain);
+	it_run(argv, NULL, 60, &r);
+	ck_assert_msg(r.code == 0, "exit %d\n%s", r.code, r.err);
+	/* the same output, and the same descriptors listed, as plain */
+	ck_assert_str_eq(r.out, plain.out);
+	ck_assert_str_eq(r.err, "");
+	it_result_free(&plain);
+	json_t *logs = it_list_dir(dir, "ovc.");
+	ck_assert_int_ge(json_array_size(logs), 2);
+	json_decref(logs);
+	it_result_free(&r);
+	it_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
 START_TEST(test_files_modes_whatever_umask)
 {
 	char *base = it_tempdir("h-files-modes");
@@ -306,6 +336,7 @@ int main(void)
 	tcase_add_test(tc, test_files_fsize_limit);
 	tcase_add_test(tc, test_files_full_disk);
 	tcase_add_test(tc, test_files_modes_whatever_umask);
+	tcase_add_test(tc, test_files_low_descriptor_limit);
 	suite_add_tcase(s, tc);
 	return it_main(s);
 }
