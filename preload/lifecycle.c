@@ -684,8 +684,16 @@ static void open_image_log(const char *origin, const char *parent_log)
 	img.logging = true;
 	write_header(origin, parent_log, ticks);
 	/* Out at once: a process killed before the sampler's first tick
-	 * still leaves its header. */
+	 * still leaves its header. A log that could not take even that (a
+	 * full disk) is removed: no empty file is left for each process. */
 	ovc_log_flush();
+	if (!ovc_log_active()) {
+		struct stat lst;
+		if (stat(ovc_log_path(), &lst) == 0 && lst.st_size == 0)
+			unlink(ovc_log_path());
+		img.logging = false;
+		return;
+	}
 	if (ovc_cfg.verbose >= 1) {
 		char msg[4400];
 		struct ovc_buf b;

@@ -347,6 +347,13 @@ static void stop(unsigned kind, const char *why)
 static bool put(int fd, const char *s, size_t n)
 {
 	struct stat st;
+	/* The log's directory was deleted (or the log itself): what is
+	 * written now is lost with the file. Say so once and stop. */
+	if (ovc_sys_fstat(fd, &st) == 0 && st.st_nlink == 0) {
+		stop(OVC_WARN_LOG_REOPEN, "ovc's log was deleted (its directory "
+					  "removed?)");
+		return false;
+	}
 	/* Writing past RLIMIT_FSIZE would send the writer SIGXFSZ: the
 	 * whole lines that fit go, then logging stops. */
 	struct rlimit rl;

@@ -447,6 +447,7 @@ static bool read_dir(struct ovc_model *m, const char *dir,
 	closedir(d);
 	if (n > 1)
 		qsort(names, n, sizeof *names, cmp_str);
+	size_t empty = 0;
 	size_t dl = strlen(dir);
 	bool slash = dl > 0 && dir[dl - 1] == '/';
 	for (size_t i = 0; i < n; i++) {
@@ -459,6 +460,9 @@ static bool read_dir(struct ovc_model *m, const char *dir,
 			if (!f) {
 				ovc_rd_say(err, "%s: cannot open: %s; skipped",
 					   path, strerror(errno));
+			} else if (st.st_size == 0) {
+				empty++; /* said once, below */
+				fclose(f);
 			} else {
 				if (!seen_before(seen, &st) &&
 				    read_stream(m, path, f, o, true) ==
@@ -471,6 +475,14 @@ static bool read_dir(struct ovc_model *m, const char *dir,
 		free(names[i]);
 	}
 	free(names);
+	if (empty)
+		ovc_rd_say(err,
+			   "%s: %zu empty log%s skipped: %s could not write "
+			   "(a full disk, a file size limit) or %s killed "
+			   "before its first record",
+			   dir, empty, empty == 1 ? "" : "s",
+			   empty == 1 ? "its process" : "their processes",
+			   empty == 1 ? "was" : "were");
 	return true;
 }
 
