@@ -747,6 +747,9 @@ void ovc_lifecycle_died(int wstatus) OVC_HIDDEN;
 
 /* ---- lifecycle.c: constructor, samples, exit, exec, fork ---- */
 
+/** Copies SRC into DST (CAP bytes), cut and NUL-terminated. Hook-safe. */
+void ovc_copy_str(char *dst, size_t cap, const char *src) OVC_HIDDEN;
+
 /** Options in force, parsed once at start. */
 struct ovc_config {
 	char output[4096];
@@ -783,6 +786,9 @@ void ovc_lifecycle_kicked(void) OVC_HIDDEN;
 /** Writes a final sample and an `end` record with CODE (VIA names the
  * function: "exit" or "_exit"); once per image. Hook-safe. */
 void ovc_lifecycle_end(int code, const char *via) OVC_HIDDEN;
+/** Remembers libovc.so's path and the OVC_* settings this image started
+ * with, to add back where an exec's environment lacks them (env.c). */
+void ovc_env_remember(void) OVC_HIDDEN;
 /** The calling thread is about to end by VIA ("pthread_exit" or
  * "thread_return"): if glibc then ends the process with exit(0) because it
  * was the last thread, the end record says so. Hook-safe. */

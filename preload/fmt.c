@@ -150,3 +150,10 @@ void ovc_buf_strs(struct ovc_buf *b, const char *const *v, size_t n)
 	}
 	ovc_buf_raw(b, "]");
 }
+
+void ovc_copy_str(char *dst, size_t cap, const char *src)
+{
+	size_t n = strnlen(src, cap - 1);
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}

@@ -118,18 +118,11 @@ static uint64_t number_option(enum ovc_opt_id id)
 	return v;
 }
 
-static void copy_str(char *dst, size_t cap, const char *src)
-{
-	size_t n = strnlen(src, cap - 1);
-	memcpy(dst, src, n);
-	dst[n] = '\0';
-}
-
 void ovc_options_load(struct ovc_config *cfg)
 {
 	/* First: they say where the warnings about the others go. */
 	const char *run = getenv(ovc_opt_defs[OVC_OPT_RUN].env);
-	copy_str(cfg->run, sizeof cfg->run, run ? run : "");
+	ovc_copy_str(cfg->run, sizeof cfg->run, run ? run : "");
 	cfg->warn = number_option(OVC_OPT_WARN);
 	cfg->interval_ms = number_option(OVC_OPT_INTERVAL);
 	cfg->verbose = number_option(OVC_OPT_VERBOSE);
@@ -147,9 +140,9 @@ void ovc_options_load(struct ovc_config *cfg)
 			     (uintptr_t)cfg) | 1;
 	cfg->budget_mode = "";
 	const char *only = getenv(ovc_opt_defs[OVC_OPT_ONLY].env);
-	copy_str(cfg->only, sizeof cfg->only, only ? only : "");
+	ovc_copy_str(cfg->only, sizeof cfg->only, only ? only : "");
 	const char *budget = getenv(ovc_opt_defs[OVC_OPT_BUDGET].env);
-	copy_str(cfg->budget, sizeof cfg->budget, budget ? budget : "");
+	ovc_copy_str(cfg->budget, sizeof cfg->budget, budget ? budget : "");
 
 	if (cfg->follow == OVC_FOLLOW_NONE) {
 		/* Without a usable OVC_TOP no process is the command: say so
@@ -194,7 +187,7 @@ void ovc_options_load(struct ovc_config *cfg)
 		cfg->output[n] = '\0';
 	}
 	size_t n = strlen(cfg->output);
-	copy_str(cfg->output + n, sizeof cfg->output - n, out);
+	ovc_copy_str(cfg->output + n, sizeof cfg->output - n, out);
 	n = strlen(cfg->output);
 	while (n > 1 && cfg->output[n - 1] == '/')
 		cfg->output[--n] = '\0';
@@ -224,7 +217,7 @@ static const char *errno_text(int e)
 static int make_dirs(const char *path)
 {
 	char tmp[4096];
-	copy_str(tmp, sizeof tmp, path);
+	ovc_copy_str(tmp, sizeof tmp, path);
 	for (char *p = tmp + 1;; p++) {
 		if (*p == '/' || *p == '\0') {
 			char c = *p;
@@ -1043,12 +1036,12 @@ static bool keep_entry(const char *name, const char *value)
 	return true;
 }
 
-static void remember_env(void)
+void ovc_env_remember(void)
 {
 	Dl_info info;
 	if (dladdr((void *)ovc_lifecycle_exec_env, &info) && info.dli_fname &&
 	    info.dli_fname[0] == '/')
-		copy_str(lib_path, sizeof lib_path, info.dli_fname);
+		ovc_copy_str(lib_path, sizeof lib_path, info.dli_fname);
 	struct ovc_buf b;
 	ovc_buf_init(&b, env_preload, sizeof env_preload - 1);
 	ovc_buf_raw(&b, "LD_PRELOAD=");
@@ -1107,7 +1100,7 @@ static void fork_child(void)
 	ovc_account_fork_child();
 	ovc_ticker_fork_child();
 	char parent[128];
-	copy_str(parent, sizeof parent, img.logging ? img.name : "");
+	ovc_copy_str(parent, sizeof parent, img.logging ? img.name : "");
 	ovc_log_forget();
 	ovc_host_read(&host);
 	open_image_log("fork", parent);
@@ -1149,7 +1142,7 @@ __attribute__((constructor)) static void ovc_start(void)
 	ovc_honest_init(&host);
 	ovc_blocks_set_limits(host.commit_limit, host.mem_total);
 	ovc_account_init();
-	remember_env();
+	ovc_env_remember();
 	pthread_atfork(fork_prepare, fork_parent, fork_child);
 	on_exit(on_exit_cb, NULL);
 	open_image_log("start", NULL);
