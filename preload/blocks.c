@@ -4,7 +4,6 @@
 #include "core.h"
 
 #include <errno.h>
-#include <math.h>
 #include <string.h>
 
 size_t ovc_large_bytes = SIZE_MAX;
@@ -90,6 +89,56 @@ static uint64_t rng_next(uint64_t *s)
 	return x * 0x2545f4914f6cdd1dull;
 }
 
+/* Natural logarithm of X > 0, to 1e-15 relative: X = m * 2^e with m in
+ * [sqrt(1/2), sqrt(2)), ln m = 2 atanh(s), s = (m - 1) / (m + 1), |s| <
+ * 0.172, by its series. Ours, not libm's: libovc.so does not load libm
+ * into every process for two functions (a library less to map and to
+ * search for every symbol of the program). */
+static double ln(double x)
+{
+	uint64_t bits;
+	memcpy(&bits, &x, sizeof bits);
+	int e = (int)((bits >> 52) & 0x7ff) - 1023;
+	bits = (bits & 0x000fffffffffffffull) | 0x3ff0000000000000ull;
+	double m;
+	memcpy(&m, &bits, sizeof m);
+	if (m > 1.4142135623730951) {
+		m /= 2;
+		e++;
+	}
+	double s = (m - 1) / (m + 1), s2 = s * s, term = s, sum = 0;
+	for (int k = 1; k < 40; k += 2) {
+		sum += term / k;
+		term *= s2;
+	}
+	return 2 * sum + e * 0.6931471805599453;
+}
+
+/* exp(-X) - 1 for X >= 0, to 1e-15 relative: the series where X is small
+ * (no cancellation), else exp(-X) = 2^-k exp(-r) with r in [0, ln 2). */
+static double expm1_neg(double x)
+{
+	if (x < 0.5) {
+		double term = -x, sum = 0;
+		for (int k = 2; k < 30 && term != 0; k++) {
+			sum += term;
+			term *= -x / k;
+		}
+		return sum;
+	}
+	if (x > 700)
+		return -1;
+	int k = (int)(x / 0.6931471805599453);
+	double r = x - k * 0.6931471805599453, term = 1, sum = 0;
+	for (int i = 1; i < 30 && term != 0; i++) {
+		sum += term;
+		term *= -r / i;
+	}
+	for (int i = 0; i < k; i++)
+		sum /= 2;
+	return sum - 1;
+}
+
 /* Bytes to the next sample: exponential with mean sample_mean, so each byte
  * is equally likely to be the one sampled (as jemalloc and tcmalloc do). */
 static int64_t draw(struct ovc_tc *t)
@@ -99,7 +148,7 @@ static int64_t draw(struct ovc_tc *t)
 	if (sample_mean == 1)
 		return 0;
 	double u = (double)((rng_next(&t->rng) >> 11) + 1) / 9007199254740993.0;
-	double v = -log(u) * (double)sample_mean;
+	double v = -ln(u) * (double)sample_mean;
 	return v > 9e18 ? INT64_MAX : (int64_t)v;
 }
 
@@ -110,7 +159,7 @@ static double weight(uint64_t n)
 {
 	if (n >= ovc_large_bytes || sample_mean <= 1)
 		return 1;
-	double prob = -expm1(-(double)n / (double)sample_mean);
+	double prob = -expm1_neg((double)n / (double)sample_mean);
 	return prob > 0 ? 1 / prob : 1;
 }
 
@@ -534,8 +583,8 @@ static bool ss_due(const struct ovc_site *s, uint64_t now)
 	if (!s->ss_ns || now - s->ss_ns >= SS_EVERY_NS)
 		return true;
 	double step = s->live / 16 > SS_STEP_MIN ? s->live / 16 : SS_STEP_MIN;
-	return fabs(s->live - s->ss_live) >= step ||
-	       fabs(s->touched_live - s->ss_touched) >= step;
+	return __builtin_fabs(s->live - s->ss_live) >= step ||
+	       __builtin_fabs(s->touched_live - s->ss_touched) >= step;
 }
 
 /* The `ss` records of one tick, written with one write(2). Under the
@@ -584,7 +633,7 @@ static void write_stats(struct ovc_site *s, uint64_t now)
 		ovc_buf_u64(&b, none ? 0 : rounded(s->live_blocks));
 		ovc_buf_key(&b, "live_sd");
 		ovc_buf_u64(&b, none || s->live_var <= 0 ? 0
-						       : rounded(sqrt(s->live_var)));
+						       : rounded(__builtin_sqrt(s->live_var)));
 	} else {
 		ovc_buf_key(&b, "committed");
 		ovc_buf_u64(&b, rounded(s->committed));
