@@ -209,6 +209,29 @@ def targets(results, runs, timeouts):
         r = ovc(w).get("ratio_median")
         if r is not None:
             add("large blocks under ovc <= 1.2x plain", w, r, 1.2, r <= 1.2, wall_cpu(ovc(w)))
+    r = ovc("storm").get("ratio_median")
+    if r is not None:
+        add("a storm of short processes under ovc <= 1.3x plain", "storm", r, 1.3, r <= 1.3,
+            wall_cpu(ovc("storm")))
+    a, b = runs.get(("storm", "ovc")), runs.get(("storm", "memusage"))
+    if a and b:
+        r = pair_ratio(a, b)
+        if r is not None:
+            add("a storm of short processes: ovc not slower than memusage", "storm", r, 1.0,
+                r <= 1.0, "ovc/memusage %.2f (CPU %.2f)" % (r, pair_ratio(a, b, "cpu_s")))
+    r = ovc("pystart").get("ratio_median")
+    if r is not None:
+        add("python3 -c pass under ovc <= 1.15x plain", "pystart", r, 1.15, r <= 1.15,
+            wall_cpu(ovc("pystart")))
+    r = ovc("suite").get("ratio_median")
+    if r is not None:
+        add("a real suite under ovc run <= 1.10x plain", "suite", r, 1.10, r <= 1.10,
+            wall_cpu(ovc("suite")))
+    check = env("SUITE_CHECK")
+    if check:
+        same = check.startswith("same:")
+        add("the same tests pass under ovc run as plain", "suite", None, None, same,
+            check.split(":", 1)[1])
     a, b = runs.get(("ubench-2t", "ovc")), runs.get(("ubench-2t", "memusage"))
     if a and b:
         r = pair_ratio(a, b)
