@@ -7,7 +7,7 @@
 #include <string.h>
 
 __thread struct ovc_tls ovc_tls __attribute__((tls_model("initial-exec")));
-int ovc_kick;
+int ovc_sampler_due;
 
 static struct ovc_lock reg_lock = OVC_LOCK_INIT;
 static struct ovc_tc *reg_head; /* push-only list; readers walk it lock-free */
@@ -25,7 +25,7 @@ static int64_t peak_sum;
 static int64_t asked_sum;
 /* In a fork child: the forking thread's block, taken back at its next
  * registration (its thread-local pointer is cleared so that the next hook
- * call registers, and sees ovc_kick). */
+ * call registers). */
 static struct ovc_tc *fork_tc;
 static pthread_t fork_thread;
 

@@ -236,10 +236,11 @@ struct ovc_tls {
 extern __thread struct ovc_tls ovc_tls OVC_HIDDEN;
 #define ovc_tls_tc (ovc_tls.tc)
 #define ovc_tls_guard (ovc_tls.guard)
-/** Set when work is waiting (start the ticker in a fork child); looked at
- * when a thread registers, which the forking thread does again in the
- * child, so the hot path never reads it. */
-extern int ovc_kick OVC_HIDDEN;
+/** Set while this image logs and its sampler has not started yet: the
+ * sampler starts lazily (lifecycle.c, "When the sampler starts"). Read
+ * only on slow paths (a tracked allocation, a map call, a new thread, a
+ * waiting call), never on the hot path. */
+extern int ovc_sampler_due OVC_HIDDEN;
 
 /** Registers the calling thread and returns its block; NULL when ovc's
  * arena is exhausted (the call then goes uncounted). Hook-safe, slow path:
@@ -711,6 +712,10 @@ void ovc_ticker_start(void) OVC_HIDDEN;
  * not when this thread may hold a lock the sampler waits for. A thread is
  * left alone: the exec or the exit ends it. */
 bool ovc_ticker_pause(bool wait) OVC_HIDDEN;
+/** From now on the ticker is a thread, never a process (the program
+ * waits for clone children); a sampler process running is stopped and
+ * reaped first. Returns whether a ticker was running. */
+bool ovc_ticker_thread_only(void) OVC_HIDDEN;
 /** Marks the ticker as not running (fork child: neither a thread nor the
  * sampler process is the child's). */
 void ovc_ticker_fork_child(void) OVC_HIDDEN;
@@ -781,8 +786,16 @@ void ovc_options_load(struct ovc_config *cfg) OVC_HIDDEN;
  * passed. Takes the log lock. Runs in the sampler process: no
  * thread-local storage, no libc locks (ticker.c). */
 void ovc_lifecycle_tick(pid_t owner) OVC_HIDDEN;
-/** Does the work ovc_kick asked for (from a hook, under the guard). */
-void ovc_lifecycle_kicked(void) OVC_HIDDEN;
+/** A slow path or a waiting call of the program, seen while
+ * ovc_sampler_due: starts the sampler when the image has lived its first
+ * interval, or will have by the end of a wait of WAIT_NS (OVC_WAIT_LONG:
+ * no end set, 0: not a wait). Hook-safe; saves errno. */
+void ovc_lifecycle_poke(uint64_t wait_ns) OVC_HIDDEN;
+#define OVC_WAIT_LONG UINT64_MAX
+/** The program is about to wait for clone children (__WALL, __WCLONE: a
+ * tracer), which would see a sampler process: it is stopped and reaped
+ * now, and a thread samples from then on. Hook-safe. */
+void ovc_lifecycle_clone_wait(void) OVC_HIDDEN;
 /** Writes a final sample and an `end` record with CODE (VIA names the
  * function: "exit" or "_exit"); once per image. Hook-safe. */
 void ovc_lifecycle_end(int code, const char *via) OVC_HIDDEN;

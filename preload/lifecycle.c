@@ -487,7 +487,7 @@ static void log_name_of(char *dst, size_t cap, pid_t pid, unsigned k)
 static struct ovc_host host;
 
 static void write_header(const char *origin, const char *parent_log,
-			 uint64_t start_ticks)
+			 uint64_t start_ticks, const char *exe)
 {
 	const size_t cap = 256 * 1024;
 	char *mem = ovc_pages_alloc(cap);
@@ -495,10 +495,7 @@ static void write_header(const char *origin, const char *parent_log,
 		return;
 	char *cmd = mem + 160 * 1024; /* argv, up to 64 KiB */
 	ssize_t cmd_len = ovc_read_file("/proc/self/cmdline", cmd, 64 * 1024);
-	char exe[4096];
-	ssize_t exe_len = readlink("/proc/self/exe", exe, sizeof exe);
-	if (exe_len < 0)
-		exe_len = 0;
+	size_t exe_len = strlen(exe);
 
 	struct ovc_buf b;
 	ovc_buf_init(&b, mem, 160 * 1024);
@@ -635,9 +632,14 @@ static void open_image_log(const char *origin, const char *parent_log)
 	if (!ovc_follow_wanted(exe, img.pid))
 		return; /* left out: counts run, nothing is written */
 
+	/* The directory is made only when the log cannot be created: every
+	 * process but the first finds it there (three mkdir calls less). */
 	unsigned k = 0;
-	if (make_dirs(ovc_cfg.output) != 0 ||
-	    !ovc_log_open(ovc_cfg.output, img.pid, &k)) {
+	bool opened = ovc_log_open(ovc_cfg.output, img.pid, &k);
+	if (!opened && errno == ENOENT)
+		opened = make_dirs(ovc_cfg.output) == 0 &&
+			 ovc_log_open(ovc_cfg.output, img.pid, &k);
+	if (!opened) {
 		char msg[4300];
 		struct ovc_buf b;
 		ovc_buf_init(&b, msg, sizeof msg - 1);
@@ -675,7 +677,16 @@ static void open_image_log(const char *origin, const char *parent_log)
 		}
 	}
 	img.logging = true;
-	write_header(origin, parent_log, ticks);
+	write_header(origin, parent_log, ticks, exe);
+	/* The first sample, from what was read above: a process killed
+	 * before its sampler started still leaves its start. */
+	struct moment m0;
+	ovc_account_totals(&m0.t);
+	m0.sm = img.base;
+	m0.st = st;
+	ovc_log_lock();
+	write_sample_at(img.start_ns, &m0);
+	ovc_log_unlock();
 	/* Out at once: a process killed before the sampler's first tick
 	 * still leaves its header. A log that could not take even that (a
 	 * full disk) is removed: no empty file is left for each process. */
@@ -820,7 +831,11 @@ void ovc_lifecycle_end(int code, const char *via)
 		ovc_log_unlock();
 	/* The sampler process writes the buffer out and exits (it can write
 	 * the log where this thread may not: a change of user); what is
-	 * left, this thread writes. */
+	 * left, this thread writes. It is waited for and reaped: a sampler
+	 * left to outlive the program would be a zombie wherever the init
+	 * process does not reap (a container's). Only a process that lived
+	 * past its first interval has one to wait for. */
+	__atomic_store_n(&ovc_sampler_due, 0, __ATOMIC_RELAXED);
 	if (mine)
 		ovc_ticker_pause(!nested);
 	if (wrote) {
@@ -1105,20 +1120,57 @@ static void fork_child(void)
 	ovc_host_read(&host);
 	open_image_log("fork", parent);
 	ovc_blocks_fork_child();
-	/* Threads do not survive fork: the ticker starts again on the child's
-	 * next allocation (a child that only execs never needs one). */
-	__atomic_store_n(&ovc_kick, 1, __ATOMIC_RELAXED);
+	/* Threads do not survive fork: the child's sampler starts as any
+	 * image's does, once it lived an interval (a child that only execs
+	 * never needs one). */
+	__atomic_store_n(&ovc_sampler_due, img.logging, __ATOMIC_RELAXED);
 	ovc_tls_guard--;
 }
 
-void ovc_lifecycle_kicked(void)
+/* ---- when the sampler starts ----
+ *
+ * Not at start: most processes of a test suite (a shell, sed, a compiler
+ * driver) end within their first interval, and a sampler they never need
+ * was most of what ovc cost them (its start, and at exit its wake-up).
+ * The image writes its header and first sample at once instead, and the
+ * sampler starts at the first slow path (a tracked allocation, a map
+ * call, a new thread) after the first interval, or at the first waiting
+ * call (sleep, poll, select, epoll, sigwait, pthread_join...) that may
+ * last past it. A process that neither allocates nor waits after its
+ * first interval (it computes, or waits for its children only) has no
+ * sampler: its log has its start and its end, and a SIGKILL leaves the
+ * start only. */
+
+void ovc_lifecycle_poke(uint64_t wait_ns)
 {
-	if (!__atomic_exchange_n(&ovc_kick, 0, __ATOMIC_RELAXED))
+	if (ovc_tls_guard || !__atomic_load_n(&ovc_sampler_due, __ATOMIC_RELAXED))
 		return;
+	int saved = errno;
+	uint64_t lived = ovc_now_ns() - img.start_ns;
+	uint64_t interval = (uint64_t)ovc_cfg.interval_ms * 1000000u;
+	/* A vfork child shares the flag with its parent: it leaves it be. */
+	if ((wait_ns >= interval || lived >= interval - wait_ns) &&
+	    img.pid == getpid()) {
+		ovc_tls_guard++;
+		if (__atomic_exchange_n(&ovc_sampler_due, 0, __ATOMIC_ACQ_REL) &&
+		    img.logging && !img.ended)
+			ovc_ticker_start();
+		ovc_tls_guard--;
+	}
+	errno = saved;
+}
+
+void ovc_lifecycle_clone_wait(void)
+{
+	if (ovc_tls_guard)
+		return;
+	int saved = errno;
 	ovc_tls_guard++;
-	if (img.logging)
+	if (ovc_ticker_thread_only() && img.logging && !img.ended &&
+	    img.pid == getpid())
 		ovc_ticker_start();
 	ovc_tls_guard--;
+	errno = saved;
 }
 
 /* ---- start and exit ---- */
@@ -1147,8 +1199,7 @@ __attribute__((constructor)) static void ovc_start(void)
 	on_exit(on_exit_cb, NULL);
 	open_image_log("start", NULL);
 	ovc_blocks_init();
-	if (img.logging)
-		ovc_ticker_start();
+	__atomic_store_n(&ovc_sampler_due, img.logging, __ATOMIC_RELAXED);
 	errno = saved;
 	ovc_tls_guard--;
 }

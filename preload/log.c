@@ -401,8 +401,14 @@ static bool put_now(const char *s, size_t n)
 	if (ovc_sampler_fd(OVC_FD_LOG, &fd))
 		return fd >= 0 && put(fd, s, n);
 	fd = ovc_log_open_fd();
-	if (fd < 0)
+	if (fd < 0) {
+		/* Gone, or another file has its name: written now, it would
+		 * be lost. Said once, and the log stops. */
+		if (fd == -ENOENT || fd == -ESTALE)
+			stop(OVC_WARN_LOG_REOPEN, "ovc's log was deleted (its "
+						  "directory removed?)");
 		return false;
+	}
 	bool ok = put(fd, s, n);
 	ovc_sys_close(fd);
 	return ok;

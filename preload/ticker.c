@@ -83,6 +83,7 @@
 
 enum { OFF, THREAD, PROCESS };
 static int mode;
+static bool thread_only; /* the program waits for clone children */
 
 /* The time of the tick after the one due at NEXT; after a long stall (a
  * stopped process) the ticks missed are not caught up with. */
@@ -595,7 +596,8 @@ void ovc_ticker_start(void)
 	int saved = errno;
 	ovc_tls_guard++;
 #if SAMPLER_PROCESS
-	if (ovc_cfg.sampler == OVC_SAMPLER_PROCESS && process_start())
+	if (ovc_cfg.sampler == OVC_SAMPLER_PROCESS && !thread_only &&
+	    process_start())
 		mode = PROCESS;
 #endif
 	if (mode == OFF) {
@@ -622,11 +624,25 @@ bool ovc_ticker_pause(bool wait)
 	return false;
 }
 
+bool ovc_ticker_thread_only(void)
+{
+	thread_only = true;
+	if (mode == THREAD)
+		return false;
+	/* Stopped and reaped here, so the program's wait does not see it. */
+	return ovc_ticker_pause(true);
+}
+
 void ovc_ticker_fork_child(void)
 {
 #if SAMPLER_PROCESS
-	if (mode == PROCESS)
-		sp_release(); /* the parent's sampler's stack, copied */
+	/* The parent's sampler's stack, copied: released whatever the
+	 * mode says, since another thread of the parent may have been
+	 * starting its sampler when this one forked (mapped, not yet
+	 * PROCESS), and a stack left here would keep this child from ever
+	 * starting its own. */
+	if (sp.stack || sp.tls)
+		sp_release();
 #endif
 	mode = OFF;
 }

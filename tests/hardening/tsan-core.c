@@ -37,8 +37,6 @@ static struct ovc_tc *counting(void)
 {
 	if (ovc_tls_guard)
 		return NULL;
-	if (__atomic_load_n(&ovc_kick, __ATOMIC_RELAXED))
-		ovc_lifecycle_kicked();
 	struct ovc_tc *t = ovc_tls_tc;
 	return t ? t : ovc_account_register();
 }
@@ -58,8 +56,11 @@ static void *h_malloc(size_t n)
 		live_add(t, (int64_t)ovc_real.malloc_usable_size(p));
 		if (n >= 128 * 1024 && ovc_account_multi())
 			ovc_account_peak_check();
-		if (ovc_track_wanted(t, n))
+		if (ovc_track_wanted(t, n)) {
 			ovc_track_alloc(t, p, n);
+			if (__atomic_load_n(&ovc_sampler_due, __ATOMIC_RELAXED))
+				ovc_lifecycle_poke(0);
+		}
 	}
 	return p;
 }

@@ -109,6 +109,62 @@ START_TEST(test_sampler_failed_exec)
 }
 END_TEST
 
+/* Runs the sampler program with WORD preloaded; returns its stdout (to
+ * free) and the number of samples, end and exec records of its one log. */
+static char *run_word(const char *word, int *samples, int *ends)
+{
+	char *dir = it_tempdir("sampler-word");
+	char *argv[] = { (char *)it_program("sampler"), (char *)word, NULL };
+	struct it_result r;
+
+	it_preload_run(dir, argv, 60, &r);
+	ck_assert_msg(r.code == 0, "%s: exit %d\nstderr:\n%s", word, r.code,
+		      r.err);
+	ck_assert_str_eq(r.err, "");
+	json_t *logs = it_list_dir(dir, "ovc.");
+	ck_assert_int_eq(json_array_size(logs), 1);
+	int execs;
+	*samples = samples_in(dir, json_string_value(json_array_get(logs, 0)),
+			      ends, &execs);
+	ck_assert_int_eq(execs, 0);
+	json_decref(logs);
+	char *out = strdup(r.out);
+	it_result_free(&r);
+	it_rmtree(dir);
+	free(dir);
+	return out;
+}
+
+/* Issue 15: a process that ends within its first interval gets no sampler
+ * (it sees what it sees plain: no child), and its log still has its start
+ * sample, its last one and its end. */
+START_TEST(test_sampler_lazy)
+{
+	int samples, ends;
+	char *out = run_word("quick", &samples, &ends);
+	ck_assert_str_eq(out, "quick: single=1 tasks=1 samplers=0 zombies=0 "
+			      "fds=-1 std=0 sealed=0\n");
+	ck_assert_int_eq(samples, 2);
+	ck_assert_int_eq(ends, 1);
+	free(out);
+}
+END_TEST
+
+/* A wait for clone children (strace's) sees what it sees plain, ECHILD at
+ * once, not the sampler process (it waited for it for ever): ovc samples
+ * with a thread from then on. */
+START_TEST(test_sampler_clone_wait)
+{
+	int samples, ends;
+	char *out = run_word("clone-wait", &samples, &ends);
+	ck_assert_str_eq(out, "wait: ECHILD\nclone-wait: single=0 tasks=2 "
+			      "samplers=0 zombies=0 fds=-1 std=0 sealed=0\n");
+	ck_assert_int_ge(samples, 3);
+	ck_assert_int_eq(ends, 1);
+	free(out);
+}
+END_TEST
+
 /* Runs ARGV (whose last argument is the sampler program and "no-exec")
  * preloaded, and checks that ovc took a thread and nothing was said. */
 static void check_thread_taken(char *const argv[], const char *what)
@@ -175,6 +231,8 @@ int main(void)
 	tcase_add_test(tc, test_sampler_process);
 	tcase_add_test(tc, test_sampler_thread);
 	tcase_add_test(tc, test_sampler_failed_exec);
+	tcase_add_test(tc, test_sampler_lazy);
+	tcase_add_test(tc, test_sampler_clone_wait);
 	tcase_add_test(tc, test_sampler_filtered);
 	tcase_add_test(tc, test_sampler_valgrind);
 	suite_add_tcase(s, tc);

@@ -7,12 +7,17 @@
  * it is sealed by seccomp. Allocates and sleeps 60 ms first, so that the
  * sampler has ticked. With an argument it says that word instead of
  * "start" and does not exec; with "failed-exec", an exec that fails comes
- * first. */
+ * first; with "quick", it neither allocates nor sleeps first (a process
+ * that ends within its first interval: ovc starts no sampler for it); with
+ * "clone-wait", it then waits for clone children (__WALL, as strace does)
+ * and says what the wait returned: plain, at once ECHILD (it has none). */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <sys/single_threaded.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -131,6 +136,10 @@ int main(int argc, char **argv)
 {
 	struct timespec pause = {0, 60 * 1000 * 1000};
 
+	if (argc > 1 && strcmp(argv[1], "quick") == 0) {
+		describe("quick");
+		return 0;
+	}
 	for (int i = 0; i < 1000; i++)
 		free(malloc(100 + (size_t)i));
 	nanosleep(&pause, NULL);
@@ -138,6 +147,15 @@ int main(int argc, char **argv)
 		/* ovc stops the sampler before an exec: one that fails must
 		 * get it back */
 		execl("/nonexistent/ovc-sampler-test", "x", (char *)NULL);
+		nanosleep(&pause, NULL);
+	}
+	if (argc > 1 && strcmp(argv[1], "clone-wait") == 0) {
+		int st;
+		pid_t r = waitpid(-1, &st, __WALL);
+		printf("wait: %s\n", r == -1 && errno == ECHILD ? "ECHILD" : "other");
+		/* and it goes on being sampled */
+		for (int i = 0; i < 1000; i++)
+			free(malloc(200 + (size_t)i));
 		nanosleep(&pause, NULL);
 	}
 	describe(argc > 1 ? argv[1] : "start");
