@@ -2,6 +2,7 @@
  * while it runs, and the records that close it (exit, _exit, exec), with
  * fork children starting logs of their own. */
 #include "core.h"
+#include "image.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -14,29 +15,7 @@
 
 struct ovc_config ovc_cfg;
 
-/* The image being traced. Fields are written under the log lock, except at
- * start and in a fork child, when no other thread of ovc's runs. */
-static struct {
-	pid_t pid;
-	bool logging;    /* a log is open for this image */
-	bool ended;      /* the end record is written */
-	uint64_t start_ns;
-	uint64_t last_write_ns;
-	struct ovc_totals last;   /* totals of the last sample written */
-	struct ovc_statm last_statm;
-	struct ovc_status last_status; /* zero while unread */
-	struct ovc_statm base;
-	uint64_t peak_rss, peak_anon;
-	bool probe_pending; /* memory had moved at the last probe: again */
-	uint64_t probed_ns;   /* when the ticker last probed */
-	uint64_t probed_anon; /* anonymous resident bytes then */
-	bool probe_round;     /* a round over the blocks is under way */
-	bool sampler_paused;  /* stopped for an exec: started again if it fails */
-	int64_t dirty_base;   /* a fork child: Private_Dirty at the fork; -1 */
-	uint64_t written_ns;  /* when written_since_fork was last measured */
-	int64_t written;      /* bytes written since the fork then; -1: none */
-	char name[128];          /* file name of the log, without directory */
-} img;
+struct ovc_image ovc_img;
 
 /* Environment entries that keep ovc loaded across exec (see exec_env). */
 static char env_preload[4096 + 32];
@@ -241,44 +220,37 @@ static int make_dirs(const char *path)
 
 /* ---- records ---- */
 
-static void line_end(struct ovc_buf *b)
+void ovc_img_line_end(struct ovc_buf *b)
 {
 	ovc_buf_raw(b, "}\n");
 }
 
-static void write_line(struct ovc_buf *b)
+void ovc_img_write_line(struct ovc_buf *b)
 {
 	if (!b->overflow)
 		ovc_log_write(b->p, b->len);
 }
 
-/* The counters and statm at one moment: read once per tick, then both
- * compared with the last sample and written. */
-struct moment {
-	struct ovc_totals t;
-	struct ovc_statm sm;
-	struct ovc_status st; /* the kernel's high-water marks */
-};
 
 /* Reads the counters, and statm unless SM is given (already read). Under
- * the log lock (img.last_statm is the fallback). */
-static void moment_take(struct moment *m, const struct ovc_statm *sm)
+ * the log lock (ovc_img.last_statm is the fallback). */
+void ovc_img_moment_take(struct ovc_moment *m, const struct ovc_statm *sm)
 {
 	ovc_account_totals(&m->t);
 	if (sm)
 		m->sm = *sm;
 	else if (!ovc_statm_read(&m->sm))
-		m->sm = img.last_statm;
+		m->sm = ovc_img.last_statm;
 	if (!ovc_status_read(&m->st))
-		m->st = img.last_status;
+		m->st = ovc_img.last_status;
 }
 
-static bool moment_changed(const struct moment *m)
+bool ovc_img_moment_changed(const struct ovc_moment *m)
 {
-	return m->sm.vm != img.last_statm.vm || m->sm.rss != img.last_statm.rss ||
-	       m->sm.shared != img.last_statm.shared ||
-	       memcmp(&m->st, &img.last_status, sizeof m->st) != 0 ||
-	       memcmp(&m->t, &img.last, sizeof m->t) != 0;
+	return m->sm.vm != ovc_img.last_statm.vm || m->sm.rss != ovc_img.last_statm.rss ||
+	       m->sm.shared != ovc_img.last_statm.shared ||
+	       memcmp(&m->st, &ovc_img.last_status, sizeof m->st) != 0 ||
+	       memcmp(&m->t, &ovc_img.last, sizeof m->t) != 0;
 }
 
 /* The kernel's high-water marks and anonymous resident of a sample
@@ -306,37 +278,37 @@ static void status_fields(struct ovc_buf *b, const struct ovc_status *st)
  * walks the page tables for it) and always in the last sample (FINAL). */
 static void fork_written_field(struct ovc_buf *b, uint64_t now, bool final)
 {
-	if (img.dirty_base < 0)
+	if (ovc_img.dirty_base < 0)
 		return;
-	if (final || now - img.written_ns >= 50000000u) {
+	if (final || now - ovc_img.written_ns >= 50000000u) {
 		int64_t d = ovc_rollup_private_dirty();
-		if (d >= 0 && d - img.dirty_base > img.written)
-			img.written = d - img.dirty_base;
-		img.written_ns = now;
+		if (d >= 0 && d - ovc_img.dirty_base > ovc_img.written)
+			ovc_img.written = d - ovc_img.dirty_base;
+		ovc_img.written_ns = now;
 	}
-	if (img.written >= 0) {
+	if (ovc_img.written >= 0) {
 		ovc_buf_key(b, "written_since_fork");
-		ovc_buf_i64(b, img.written);
+		ovc_buf_i64(b, ovc_img.written);
 	}
 }
 
 /* The moment of the last sample of an image (end, exec). */
-static struct moment final_moment;
+static struct ovc_moment final_moment;
 
-static void write_sample_at(uint64_t now, const struct moment *m)
+void ovc_img_sample_at(uint64_t now, const struct ovc_moment *m)
 {
 	const struct ovc_totals t = m->t;
 	const struct ovc_statm sm = m->sm;
-	if (sm.rss > img.peak_rss)
-		img.peak_rss = sm.rss;
-	if (sm.rss - sm.shared > img.peak_anon)
-		img.peak_anon = sm.rss - sm.shared;
+	if (sm.rss > ovc_img.peak_rss)
+		ovc_img.peak_rss = sm.rss;
+	if (sm.rss - sm.shared > ovc_img.peak_anon)
+		ovc_img.peak_anon = sm.rss - sm.shared;
 	char line[2048];
 	struct ovc_buf b;
 	ovc_buf_init(&b, line, sizeof line);
 	ovc_buf_raw(&b, "{\"t\":\"" OVC_REC_SAMPLE "\"");
 	ovc_buf_key(&b, "ns");
-	ovc_buf_u64(&b, now - img.start_ns);
+	ovc_buf_u64(&b, now - ovc_img.start_ns);
 	ovc_buf_key(&b, "vm");
 	ovc_buf_u64(&b, sm.vm);
 	ovc_buf_key(&b, "rss");
@@ -375,25 +347,24 @@ static void write_sample_at(uint64_t now, const struct moment *m)
 		ovc_buf_i64(&b, t.peak_live_bound);
 	}
 	status_fields(&b, &m->st);
-	line_end(&b);
-	write_line(&b);
-	img.last = t;
-	img.last_statm = sm;
-	img.last_status = m->st;
-	img.last_write_ns = now;
+	ovc_img_line_end(&b);
+	ovc_img_write_line(&b);
+	ovc_img.last = t;
+	ovc_img.last_statm = sm;
+	ovc_img.last_status = m->st;
+	ovc_img.last_write_ns = now;
 }
 
-static void write_sample_locked(uint64_t now)
+void ovc_img_sample_final(uint64_t now)
 {
-	moment_take(&final_moment, NULL);
-	write_sample_at(now, &final_moment);
+	ovc_img_moment_take(&final_moment, NULL);
+	ovc_img_sample_at(now, &final_moment);
 }
 
 /* What probing may cost: per tick while the program runs, and once at its
  * end (the article's first program leaves 131,000 live blocks of 1 GiB;
  * what is not probed in time is logged as unprobed). */
 #define TICK_PROBE_NS 500000u
-#define FINAL_PROBE_NS 400000000u
 /* A round of probing starts at most this often: while anonymous resident
  * memory moves, and once more after it stopped (the pages written last
  * are seen). A program whose memory changes all the time (a compiler) is
@@ -405,44 +376,44 @@ static void write_sample_locked(uint64_t now)
  * of probing. Under the log lock. */
 static bool probe_due(uint64_t now, uint64_t anon)
 {
-	if (img.probed_ns && now - img.probed_ns < PROBE_EVERY_NS)
+	if (ovc_img.probed_ns && now - ovc_img.probed_ns < PROBE_EVERY_NS)
 		return false;
-	bool moved = anon != img.probed_anon;
-	if (!moved && !img.probe_pending)
+	bool moved = anon != ovc_img.probed_anon;
+	if (!moved && !ovc_img.probe_pending)
 		return false;
-	img.probe_pending = moved;
-	img.probed_ns = now;
-	img.probed_anon = anon;
+	ovc_img.probe_pending = moved;
+	ovc_img.probed_ns = now;
+	ovc_img.probed_anon = anon;
 	return true;
 }
 
 uint64_t ovc_lifecycle_ns(void)
 {
-	return ovc_now_ns() - img.start_ns;
+	return ovc_now_ns() - ovc_img.start_ns;
 }
 
 void ovc_lifecycle_tick(pid_t owner)
 {
-	if (!img.logging || img.pid != owner)
+	if (!ovc_img.logging || ovc_img.pid != owner)
 		return;
 	struct ovc_statm sm;
 	bool ok = ovc_statm_read(&sm);
-	ovc_log_lock(); /* img.last_statm is written under it */
+	ovc_log_lock(); /* ovc_img.last_statm is written under it */
 	/* A round under way goes on at every tick until every block was
 	 * probed once; a new one starts when probe_due says. */
-	bool probe = ok && (img.probe_round ||
+	bool probe = ok && (ovc_img.probe_round ||
 			    probe_due(ovc_now_ns(), sm.rss - sm.shared));
 	ovc_log_unlock();
 	bool done = ovc_blocks_tick(TICK_PROBE_NS, probe,
-				    ovc_now_ns() - img.start_ns);
+				    ovc_now_ns() - ovc_img.start_ns);
 	ovc_log_lock();
-	img.probe_round = !done;
+	ovc_img.probe_round = !done;
 	uint64_t now = ovc_now_ns();
-	struct moment m;
-	moment_take(&m, ok ? &sm : NULL);
-	if (!__atomic_load_n(&img.ended, __ATOMIC_ACQUIRE) &&
-	    (moment_changed(&m) || now - img.last_write_ns >= 1000000000u))
-		write_sample_at(now, &m);
+	struct ovc_moment m;
+	ovc_img_moment_take(&m, ok ? &sm : NULL);
+	if (!__atomic_load_n(&ovc_img.ended, __ATOMIC_ACQUIRE) &&
+	    (ovc_img_moment_changed(&m) || now - ovc_img.last_write_ns >= 1000000000u))
+		ovc_img_sample_at(now, &m);
 	ovc_log_unlock();
 }
 
@@ -505,7 +476,7 @@ static void write_header(const char *origin, const char *parent_log,
 	ovc_buf_key(&b, "version");
 	ovc_buf_u64(&b, OVC_LOG_VERSION);
 	ovc_buf_key(&b, "pid");
-	ovc_buf_u64(&b, (uint64_t)img.pid);
+	ovc_buf_u64(&b, (uint64_t)ovc_img.pid);
 	ovc_buf_key(&b, "ppid");
 	ovc_buf_u64(&b, (uint64_t)getppid());
 	ovc_buf_key(&b, "proc_start_ticks");
@@ -523,7 +494,7 @@ static void write_header(const char *origin, const char *parent_log,
 	ovc_buf_key(&b, "start_unix_ns");
 	ovc_buf_u64(&b, ovc_unix_ns());
 	ovc_buf_key(&b, "start_mono_ns");
-	ovc_buf_u64(&b, img.start_ns);
+	ovc_buf_u64(&b, ovc_img.start_ns);
 	ovc_buf_key(&b, "page_size");
 	ovc_buf_i64(&b, host.page_size);
 	ovc_buf_key(&b, "mem_total");
@@ -580,11 +551,11 @@ static void write_header(const char *origin, const char *parent_log,
 							     : "\"anon\"");
 	ovc_buf_key(&b, "baseline");
 	ovc_buf_raw(&b, "{\"vm\":");
-	ovc_buf_u64(&b, img.base.vm);
+	ovc_buf_u64(&b, ovc_img.base.vm);
 	ovc_buf_raw(&b, ",\"rss\":");
-	ovc_buf_u64(&b, img.base.rss);
+	ovc_buf_u64(&b, ovc_img.base.rss);
 	ovc_buf_raw(&b, ",\"shared\":");
-	ovc_buf_u64(&b, img.base.shared);
+	ovc_buf_u64(&b, ovc_img.base.shared);
 	ovc_buf_raw(&b, "}");
 	ovc_buf_key(&b, "exe");
 	ovc_buf_jstr(&b, exe, (size_t)exe_len);
@@ -598,8 +569,8 @@ static void write_header(const char *origin, const char *parent_log,
 		i += (ssize_t)n + 1;
 	}
 	ovc_buf_raw(&b, "]");
-	line_end(&b);
-	write_line(&b);
+	ovc_img_line_end(&b);
+	ovc_img_write_line(&b);
 	ovc_pages_free(mem, cap);
 }
 
@@ -607,38 +578,38 @@ static void write_header(const char *origin, const char *parent_log,
  * out to be "exec") or "fork". */
 static void open_image_log(const char *origin, const char *parent_log)
 {
-	img.logging = false;
-	img.ended = false;
-	img.pid = getpid();
-	img.start_ns = ovc_now_ns();
-	img.last_write_ns = img.start_ns;
-	memset(&img.last, 0, sizeof img.last);
-	if (!ovc_statm_read(&img.base))
-		memset(&img.base, 0, sizeof img.base);
-	img.last_statm = img.base;
+	ovc_img.logging = false;
+	ovc_img.ended = false;
+	ovc_img.pid = getpid();
+	ovc_img.start_ns = ovc_now_ns();
+	ovc_img.last_write_ns = ovc_img.start_ns;
+	memset(&ovc_img.last, 0, sizeof ovc_img.last);
+	if (!ovc_statm_read(&ovc_img.base))
+		memset(&ovc_img.base, 0, sizeof ovc_img.base);
+	ovc_img.last_statm = ovc_img.base;
 	if (strcmp(origin, "fork") != 0)
-		img.dirty_base = -1;
+		ovc_img.dirty_base = -1;
 	/* Read once here so its descriptor is open before the sampler
 	 * copies ovc's descriptors. */
 	struct ovc_status st;
 	ovc_status_read(&st);
-	memset(&img.last_status, 0, sizeof img.last_status);
-	img.peak_rss = img.base.rss;
-	img.peak_anon = img.base.rss - img.base.shared;
+	memset(&ovc_img.last_status, 0, sizeof ovc_img.last_status);
+	ovc_img.peak_rss = ovc_img.base.rss;
+	ovc_img.peak_anon = ovc_img.base.rss - ovc_img.base.shared;
 
 	char exe[4096];
 	ssize_t exe_len = readlink("/proc/self/exe", exe, sizeof exe - 1);
 	exe[exe_len > 0 ? exe_len : 0] = '\0';
-	if (!ovc_follow_wanted(exe, img.pid))
+	if (!ovc_follow_wanted(exe, ovc_img.pid))
 		return; /* left out: counts run, nothing is written */
 
 	/* The directory is made only when the log cannot be created: every
 	 * process but the first finds it there (three mkdir calls less). */
 	unsigned k = 0;
-	bool opened = ovc_log_open(ovc_cfg.output, img.pid, &k);
+	bool opened = ovc_log_open(ovc_cfg.output, ovc_img.pid, &k);
 	if (!opened && errno == ENOENT)
 		opened = make_dirs(ovc_cfg.output) == 0 &&
-			 ovc_log_open(ovc_cfg.output, img.pid, &k);
+			 ovc_log_open(ovc_cfg.output, ovc_img.pid, &k);
 	if (!opened) {
 		char msg[4300];
 		struct ovc_buf b;
@@ -653,7 +624,7 @@ static void open_image_log(const char *origin, const char *parent_log)
 		ovc_warn_once(OVC_WARN_OUTPUT, msg);
 		return;
 	}
-	log_name_of(img.name, sizeof img.name, img.pid, k);
+	log_name_of(ovc_img.name, sizeof ovc_img.name, ovc_img.pid, k);
 
 	uint64_t ticks = ovc_proc_start_ticks();
 	char prev[128] = "";
@@ -665,27 +636,27 @@ static void open_image_log(const char *origin, const char *parent_log)
 		ovc_buf_init(&b, path, sizeof path - 1);
 		ovc_buf_raw(&b, ovc_cfg.output);
 		ovc_buf_raw(&b, "/");
-		log_name_of(prev, sizeof prev, img.pid, k - 1);
+		log_name_of(prev, sizeof prev, ovc_img.pid, k - 1);
 		ovc_buf_raw(&b, prev);
 		path[b.overflow ? 0 : b.len] = '\0';
 		uint64_t pid = 0, t = 0;
 		if (header_number(path, "\"pid\":", &pid) &&
 		    header_number(path, "\"proc_start_ticks\":", &t) &&
-		    pid == (uint64_t)img.pid && t == ticks && ticks != 0) {
+		    pid == (uint64_t)ovc_img.pid && t == ticks && ticks != 0) {
 			origin = "exec";
 			parent_log = prev;
 		}
 	}
-	img.logging = true;
+	ovc_img.logging = true;
 	write_header(origin, parent_log, ticks, exe);
 	/* The first sample, from what was read above: a process killed
 	 * before its sampler started still leaves its start. */
-	struct moment m0;
+	struct ovc_moment m0;
 	ovc_account_totals(&m0.t);
-	m0.sm = img.base;
+	m0.sm = ovc_img.base;
 	m0.st = st;
 	ovc_log_lock();
-	write_sample_at(img.start_ns, &m0);
+	ovc_img_sample_at(ovc_img.start_ns, &m0);
 	ovc_log_unlock();
 	/* Out at once: a process killed before the sampler's first tick
 	 * still leaves its header. A log that could not take even that (a
@@ -695,7 +666,7 @@ static void open_image_log(const char *origin, const char *parent_log)
 		struct stat lst;
 		if (stat(ovc_log_path(), &lst) == 0 && lst.st_size == 0)
 			unlink(ovc_log_path());
-		img.logging = false;
+		ovc_img.logging = false;
 		return;
 	}
 	if (ovc_cfg.verbose >= 1) {
@@ -722,20 +693,20 @@ static void summary_line(void)
 	ovc_buf_init(&b, msg, sizeof msg - 1);
 	ovc_buf_raw(&b, ovc_log_path());
 	ovc_buf_raw(&b, ": peak live ");
-	int64_t live = img.last.peak_live > 0 ? img.last.peak_live : 0;
+	int64_t live = ovc_img.last.peak_live > 0 ? ovc_img.last.peak_live : 0;
 	ovc_buf_raw(&b, ovc_format_bytes((uint64_t)live, num, sizeof num));
 	ovc_buf_raw(&b, ", peak resident ");
-	uint64_t hwm = img.last_status.rss_hwm; /* exact where read */
-	ovc_buf_raw(&b, ovc_format_bytes(hwm > img.peak_rss ? hwm : img.peak_rss,
+	uint64_t hwm = ovc_img.last_status.rss_hwm; /* exact where read */
+	ovc_buf_raw(&b, ovc_format_bytes(hwm > ovc_img.peak_rss ? hwm : ovc_img.peak_rss,
 					 num, sizeof num));
 	ovc_buf_raw(&b, ", touched ");
-	uint64_t base_anon = img.base.rss - img.base.shared;
+	uint64_t base_anon = ovc_img.base.rss - ovc_img.base.shared;
 	/* Of what was asked for (live + committed at their joint peak), not
 	 * clamped: above 100% where the program touched memory ovc does not
 	 * see (stacks, .bss). */
-	int64_t asked = img.last.peak_asked > live ? img.last.peak_asked : live;
+	int64_t asked = ovc_img.last.peak_asked > live ? ovc_img.last.peak_asked : live;
 	if (asked > 0) {
-		uint64_t grown = img.peak_anon > base_anon ? img.peak_anon - base_anon : 0;
+		uint64_t grown = ovc_img.peak_anon > base_anon ? ovc_img.peak_anon - base_anon : 0;
 		uint64_t permille = grown / (uint64_t)asked * 1000 +
 				    grown % (uint64_t)asked * 1000 / (uint64_t)asked;
 		ovc_buf_u64(&b, permille / 10);
@@ -780,7 +751,7 @@ static void end_record(struct ovc_buf *b, bool signal, int code_or_sig,
 {
 	ovc_buf_raw(b, "{\"t\":\"" OVC_REC_END "\"");
 	ovc_buf_key(b, "ns");
-	ovc_buf_u64(b, img.last_write_ns - img.start_ns);
+	ovc_buf_u64(b, ovc_img.last_write_ns - ovc_img.start_ns);
 	if (signal) {
 		ovc_buf_key(b, "kind");
 		ovc_buf_raw(b, "\"signal\"");
@@ -798,7 +769,7 @@ static void end_record(struct ovc_buf *b, bool signal, int code_or_sig,
 		ovc_buf_key(b, "via");
 		ovc_buf_jstr(b, via, strlen(via));
 	}
-	line_end(b);
+	ovc_img_line_end(b);
 }
 
 void ovc_lifecycle_end(int code, const char *via)
@@ -807,24 +778,24 @@ void ovc_lifecycle_end(int code, const char *via)
 	ovc_tls_guard++;
 	if (strcmp(via, "exit") == 0 && thread_end_via)
 		via = thread_end_via; /* glibc's exit(0) after the last thread */
-	bool mine = img.pid == getpid();
-	if (img.logging && !img.ended && mine)
-		ovc_blocks_final(FINAL_PROBE_NS, ovc_now_ns() - img.start_ns,
+	bool mine = ovc_img.pid == getpid();
+	if (ovc_img.logging && !ovc_img.ended && mine)
+		ovc_blocks_final(OVC_FINAL_PROBE_NS, ovc_now_ns() - ovc_img.start_ns,
 				 nested);
 	bool locked = log_lock_end(nested);
 	bool wrote = false;
-	if (img.logging && !img.ended && mine) {
+	if (ovc_img.logging && !ovc_img.ended && mine) {
 		if (locked)
-			write_sample_locked(ovc_now_ns());
+			ovc_img_sample_final(ovc_now_ns());
 		char line[256];
 		struct ovc_buf b;
 		ovc_buf_init(&b, line, sizeof line);
 		end_record(&b, false, code, false, via);
 		if (locked)
-			write_line(&b);
+			ovc_img_write_line(&b);
 		else if (!b.overflow)
 			ovc_log_write_now(b.p, b.len);
-		__atomic_store_n(&img.ended, true, __ATOMIC_RELEASE);
+		__atomic_store_n(&ovc_img.ended, true, __ATOMIC_RELEASE);
 		wrote = true;
 	}
 	if (locked)
@@ -853,8 +824,8 @@ void ovc_lifecycle_died(int wstatus)
 	/* The program is gone: nothing else writes the buffer now. A lock it
 	 * held stays held; the sampler goes on without. */
 	bool locked = ovc_log_trylock();
-	if (img.logging && !__atomic_load_n(&img.ended, __ATOMIC_ACQUIRE)) {
-		write_sample_locked(ovc_now_ns());
+	if (ovc_img.logging && !__atomic_load_n(&ovc_img.ended, __ATOMIC_ACQUIRE)) {
+		ovc_img_sample_final(ovc_now_ns());
 		char line[256];
 		struct ovc_buf b;
 		ovc_buf_init(&b, line, sizeof line);
@@ -866,7 +837,7 @@ void ovc_lifecycle_died(int wstatus)
 			end_record(&b, false, (wstatus >> 8) & 0xff, false,
 				   "exit_group");
 		ovc_log_write(b.p, b.len);
-		img.ended = true;
+		ovc_img.ended = true;
 	}
 	ovc_log_flush_locked();
 	if (locked)
@@ -880,34 +851,34 @@ void ovc_lifecycle_exec(const char *path, bool search, char *const *envp)
 	/* A vfork child (a shell running a command) may record in its
 	 * parent's log, which stands still meanwhile, that the program it is
 	 * about to exec cannot be followed. */
-	if (!nested && img.logging && !img.ended && path && path[0] != '(' &&
-	    (img.pid == getpid() || img.pid == getppid()))
+	if (!nested && ovc_img.logging && !ovc_img.ended && path && path[0] != '(' &&
+	    (ovc_img.pid == getpid() || ovc_img.pid == getppid()))
 		ovc_follow_exec(path, search, envp,
-				ovc_now_ns() - img.start_ns);
+				ovc_now_ns() - ovc_img.start_ns);
 	/* A vfork child (posix_spawn, or vfork itself) shares the parent's
 	 * memory and must not write the parent's log. */
-	if (img.logging && !img.ended && img.pid == getpid()) {
-		ovc_blocks_final(FINAL_PROBE_NS, ovc_now_ns() - img.start_ns,
+	if (ovc_img.logging && !ovc_img.ended && ovc_img.pid == getpid()) {
+		ovc_blocks_final(OVC_FINAL_PROBE_NS, ovc_now_ns() - ovc_img.start_ns,
 				 nested);
 		bool locked = log_lock_end(nested);
 		if (locked)
-			write_sample_locked(ovc_now_ns());
+			ovc_img_sample_final(ovc_now_ns());
 		char line[4400];
 		struct ovc_buf b;
 		ovc_buf_init(&b, line, sizeof line);
 		ovc_buf_raw(&b, "{\"t\":\"" OVC_REC_EXEC "\"");
 		ovc_buf_key(&b, "ns");
-		ovc_buf_u64(&b, img.last_write_ns - img.start_ns);
+		ovc_buf_u64(&b, ovc_img.last_write_ns - ovc_img.start_ns);
 		ovc_buf_key(&b, "path");
 		ovc_buf_jstr(&b, path ? path : "", path ? strnlen(path, 4096) : 0);
-		line_end(&b);
+		ovc_img_line_end(&b);
 		if (locked) {
-			write_line(&b);
+			ovc_img_write_line(&b);
 			ovc_log_unlock();
 		} else if (!b.overflow) {
 			ovc_log_write_now(b.p, b.len);
 		}
-		img.sampler_paused = ovc_ticker_pause(!nested);
+		ovc_img.sampler_paused = ovc_ticker_pause(!nested);
 		if (locked)
 			ovc_log_flush();
 		ovc_warn_flush();
@@ -917,8 +888,8 @@ void ovc_lifecycle_exec(const char *path, bool search, char *const *envp)
 
 void ovc_lifecycle_exec_failed(void)
 {
-	if (img.sampler_paused && img.pid == getpid()) {
-		img.sampler_paused = false;
+	if (ovc_img.sampler_paused && ovc_img.pid == getpid()) {
+		ovc_img.sampler_paused = false;
 		ovc_ticker_start();
 	}
 }
@@ -1106,16 +1077,16 @@ static void fork_parent(void)
 static void fork_child(void)
 {
 	ovc_rollup_fork_child();
-	img.dirty_base = ovc_rollup_private_dirty();
-	img.written = img.dirty_base >= 0 ? 0 : -1;
-	img.written_ns = 0;
+	ovc_img.dirty_base = ovc_rollup_private_dirty();
+	ovc_img.written = ovc_img.dirty_base >= 0 ? 0 : -1;
+	ovc_img.written_ns = 0;
 	ovc_honest_fork_child();
 	ovc_log_fork_child();
 	ovc_arena_fork_child();
 	ovc_account_fork_child();
 	ovc_ticker_fork_child();
 	char parent[128];
-	ovc_copy_str(parent, sizeof parent, img.logging ? img.name : "");
+	ovc_copy_str(parent, sizeof parent, ovc_img.logging ? ovc_img.name : "");
 	ovc_log_forget();
 	ovc_host_read(&host);
 	open_image_log("fork", parent);
@@ -1123,7 +1094,7 @@ static void fork_child(void)
 	/* Threads do not survive fork: the child's sampler starts as any
 	 * image's does, once it lived an interval (a child that only execs
 	 * never needs one). */
-	__atomic_store_n(&ovc_sampler_due, img.logging, __ATOMIC_RELAXED);
+	__atomic_store_n(&ovc_sampler_due, ovc_img.logging, __ATOMIC_RELAXED);
 	ovc_tls_guard--;
 }
 
@@ -1146,14 +1117,14 @@ void ovc_lifecycle_poke(uint64_t wait_ns)
 	if (ovc_tls_guard || !__atomic_load_n(&ovc_sampler_due, __ATOMIC_RELAXED))
 		return;
 	int saved = errno;
-	uint64_t lived = ovc_now_ns() - img.start_ns;
+	uint64_t lived = ovc_now_ns() - ovc_img.start_ns;
 	uint64_t interval = (uint64_t)ovc_cfg.interval_ms * 1000000u;
 	/* A vfork child shares the flag with its parent: it leaves it be. */
 	if ((wait_ns >= interval || lived >= interval - wait_ns) &&
-	    img.pid == getpid()) {
+	    ovc_img.pid == getpid()) {
 		ovc_tls_guard++;
 		if (__atomic_exchange_n(&ovc_sampler_due, 0, __ATOMIC_ACQ_REL) &&
-		    img.logging && !img.ended)
+		    ovc_img.logging && !ovc_img.ended)
 			ovc_ticker_start();
 		ovc_tls_guard--;
 	}
@@ -1166,8 +1137,8 @@ void ovc_lifecycle_clone_wait(void)
 		return;
 	int saved = errno;
 	ovc_tls_guard++;
-	if (ovc_ticker_thread_only() && img.logging && !img.ended &&
-	    img.pid == getpid())
+	if (ovc_ticker_thread_only() && ovc_img.logging && !ovc_img.ended &&
+	    ovc_img.pid == getpid())
 		ovc_ticker_start();
 	ovc_tls_guard--;
 	errno = saved;
@@ -1199,7 +1170,7 @@ __attribute__((constructor)) static void ovc_start(void)
 	on_exit(on_exit_cb, NULL);
 	open_image_log("start", NULL);
 	ovc_blocks_init();
-	__atomic_store_n(&ovc_sampler_due, img.logging, __ATOMIC_RELAXED);
+	__atomic_store_n(&ovc_sampler_due, ovc_img.logging, __ATOMIC_RELAXED);
 	errno = saved;
 	ovc_tls_guard--;
 }
@@ -1211,11 +1182,11 @@ __attribute__((destructor)) static void ovc_stop(void)
 	ovc_tls_guard++;
 	int saved = errno;
 	ovc_log_lock();
-	if (img.logging && img.ended && img.pid == getpid()) {
-		struct moment m;
-		moment_take(&m, NULL);
-		if (moment_changed(&m))
-			write_sample_at(ovc_now_ns(), &m);
+	if (ovc_img.logging && ovc_img.ended && ovc_img.pid == getpid()) {
+		struct ovc_moment m;
+		ovc_img_moment_take(&m, NULL);
+		if (ovc_img_moment_changed(&m))
+			ovc_img_sample_at(ovc_now_ns(), &m);
 		ovc_log_flush_locked();
 	}
 	ovc_log_unlock();
