@@ -237,7 +237,7 @@ extern __thread struct ovc_tls ovc_tls OVC_HIDDEN;
 #define ovc_tls_tc (ovc_tls.tc)
 #define ovc_tls_guard (ovc_tls.guard)
 /** Set while this image logs and its sampler has not started yet: the
- * sampler starts lazily (lifecycle.c, "When the sampler starts"). Read
+ * sampler starts lazily (start.c, "when the sampler starts"). Read
  * only on slow paths (a tracked allocation, a map call, a new thread, a
  * waiting call), never on the hot path. */
 extern int ovc_sampler_due OVC_HIDDEN;
@@ -750,7 +750,9 @@ bool ovc_ticker_drain(size_t *len) OVC_HIDDEN;
  * record that WSTATUS (a wait(2) status; -1: unknown) says. */
 void ovc_lifecycle_died(int wstatus) OVC_HIDDEN;
 
-/* ---- lifecycle.c: constructor, samples, exit, exec, fork ---- */
+/* ---- the life cycle: config.c (options), start.c (constructor, header,
+ * fork, when the sampler starts), image.c (samples), end.c (exit, exec),
+ * env.c (an exec's environment) ---- */
 
 /** Copies SRC into DST (CAP bytes), cut and NUL-terminated. Hook-safe. */
 void ovc_copy_str(char *dst, size_t cap, const char *src) OVC_HIDDEN;

@@ -372,7 +372,7 @@ EXPORT void _Exit(int status)
  *
  * glibc ends the process with exit(0) when its last thread ends by
  * pthread_exit or by returning from its function; the end record says
- * which (lifecycle.c). */
+ * which (end.c). */
 
 struct thread_start {
 	void *(*fn)(void *);
@@ -815,7 +815,7 @@ static bool readable(const void *addr)
  *
  * A process killed by a signal gets its end record from its sampler
  * process, which outlives it; one that ends within its first interval has
- * none yet (lifecycle.c). Where the program itself sends the signal that
+ * none yet (start.c). Where the program itself sends the signal that
  * may end it, the sampler is started first, so the end record says so
  * (raise(SIGTERM), kill(getpid(), SIGKILL), abort). A fault (SIGSEGV) or
  * a signal from outside within the first interval cannot be seen coming:
@@ -905,7 +905,7 @@ EXPORT long syscall(long nr, ...)
 
 /* ---- waiting calls: where a process that lives on starts its sampler ----
  *
- * The sampler starts lazily (lifecycle.c): a process that ends within its
+ * The sampler starts lazily (start.c): a process that ends within its
  * first interval never needs one. One that lives on either allocates (a
  * slow path pokes) or waits: these calls poke with how long they may wait,
  * and pass the call on unchanged. Each finds the next definition on its

@@ -1,0 +1,467 @@
+/* The start of a traced image: its log and header (at start, and in a
+ * fork child), when its sampler starts, and the constructor and destructor
+ * that open and close ovc in the process. */
+#include "core.h"
+#include "image.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ---- errors, without strerror (it may allocate for translations) ---- */
+
+static const char *errno_text(int e)
+{
+	switch (e) {
+	case EACCES: return "permission denied";
+	case EPERM: return "operation not permitted";
+	case ENOENT: return "no such file or directory";
+	case ENOTDIR: return "a part of the path is not a directory";
+	case EROFS: return "read-only file system";
+	case ENOSPC: return "no space left on device";
+	case EDQUOT: return "disk quota exceeded";
+	case EEXIST: return "too many logs of this pid already";
+	case ELOOP: return "too many symbolic links";
+	case ENAMETOOLONG: return "path too long";
+	case EMFILE: case ENFILE: return "too many open files";
+	default: return "cannot create a file there";
+	}
+}
+
+/* mkdir -p with mode 0700 for the directories ovc makes. */
+static int make_dirs(const char *path)
+{
+	char tmp[4096];
+	ovc_copy_str(tmp, sizeof tmp, path);
+	for (char *p = tmp + 1;; p++) {
+		if (*p == '/' || *p == '\0') {
+			char c = *p;
+			*p = '\0';
+			if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
+				return -1;
+			*p = c;
+			if (!c)
+				break;
+		}
+	}
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return -1;
+	if (!S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		return -1;
+	}
+	return 0;
+}
+
+/* Finds "KEY": in the first line of the file at PATH and reads the number
+ * after it; false if absent. Used to recognise our own previous image. */
+static bool header_number(const char *path, const char *key, uint64_t *out)
+{
+	char buf[512];
+	if (ovc_read_file(path, buf, sizeof buf) <= 0)
+		return false;
+	char *nl = strchr(buf, '\n');
+	if (nl)
+		*nl = '\0';
+	const char *p = strstr(buf, key);
+	if (!p)
+		return false;
+	p += strlen(key);
+	if (*p < '0' || *p > '9')
+		return false;
+	uint64_t v = 0;
+	while (*p >= '0' && *p <= '9')
+		v = v * 10 + (uint64_t)(*p++ - '0');
+	*out = v;
+	return true;
+}
+
+static void log_name_of(char *dst, size_t cap, pid_t pid, unsigned k)
+{
+	struct ovc_buf b;
+	ovc_buf_init(&b, dst, cap - 1);
+	ovc_buf_raw(&b, OVC_LOG_PREFIX);
+	ovc_buf_u64(&b, (uint64_t)pid);
+	ovc_buf_raw(&b, ".");
+	ovc_buf_u64(&b, k);
+	ovc_buf_raw(&b, OVC_LOG_SUFFIX);
+	dst[b.overflow ? 0 : b.len] = '\0';
+}
+
+/* Writes the `proc` record. ORIGIN is "start", "fork" or "exec". */
+/* The machine's memory facts, read once when the image starts (and again
+ * in a fork child): the header records them, budgets and limits use them. */
+static struct ovc_host host;
+
+static void write_header(const char *origin, const char *parent_log,
+			 uint64_t start_ticks, const char *exe)
+{
+	const size_t cap = 256 * 1024;
+	char *mem = ovc_pages_alloc(cap);
+	if (!mem)
+		return;
+	char *cmd = mem + 160 * 1024; /* argv, up to 64 KiB */
+	ssize_t cmd_len = ovc_read_file("/proc/self/cmdline", cmd, 64 * 1024);
+	size_t exe_len = strlen(exe);
+
+	struct ovc_buf b;
+	ovc_buf_init(&b, mem, 160 * 1024);
+	ovc_buf_raw(&b, "{\"t\":\"" OVC_REC_PROC "\"");
+	ovc_buf_key(&b, "format");
+	ovc_buf_raw(&b, "\"" OVC_LOG_FORMAT "\"");
+	ovc_buf_key(&b, "version");
+	ovc_buf_u64(&b, OVC_LOG_VERSION);
+	ovc_buf_key(&b, "pid");
+	ovc_buf_u64(&b, (uint64_t)ovc_img.pid);
+	ovc_buf_key(&b, "ppid");
+	ovc_buf_u64(&b, (uint64_t)getppid());
+	ovc_buf_key(&b, "proc_start_ticks");
+	ovc_buf_u64(&b, start_ticks);
+	ovc_buf_key(&b, "clk_tck");
+	ovc_buf_i64(&b, sysconf(_SC_CLK_TCK));
+	ovc_buf_key(&b, "origin");
+	ovc_buf_jstr(&b, origin, strlen(origin));
+	if (parent_log && *parent_log) {
+		ovc_buf_key(&b, "parent_log");
+		ovc_buf_jstr(&b, parent_log, strlen(parent_log));
+	}
+	ovc_buf_key(&b, "run");
+	ovc_buf_jstr(&b, ovc_cfg.run, strlen(ovc_cfg.run));
+	ovc_buf_key(&b, "start_unix_ns");
+	ovc_buf_u64(&b, ovc_unix_ns());
+	ovc_buf_key(&b, "start_mono_ns");
+	ovc_buf_u64(&b, ovc_img.start_ns);
+	ovc_buf_key(&b, "page_size");
+	ovc_buf_i64(&b, host.page_size);
+	ovc_buf_key(&b, "mem_total");
+	ovc_buf_u64(&b, host.mem_total);
+	ovc_buf_key(&b, "mem_available");
+	ovc_buf_u64(&b, host.mem_available);
+	ovc_buf_key(&b, "commit_limit");
+	ovc_buf_u64(&b, host.commit_limit);
+	ovc_buf_key(&b, "committed_as");
+	ovc_buf_u64(&b, host.committed_as);
+	ovc_buf_key(&b, "overcommit_memory");
+	ovc_buf_i64(&b, host.overcommit_memory);
+	ovc_buf_key(&b, "overcommit_ratio");
+	ovc_buf_i64(&b, host.overcommit_ratio);
+	ovc_buf_key(&b, "interval_ms");
+	ovc_buf_u64(&b, ovc_cfg.interval_ms);
+	ovc_buf_key(&b, "seed");
+	ovc_buf_u64(&b, ovc_cfg.seed);
+	ovc_buf_key(&b, "sample");
+	ovc_buf_u64(&b, ovc_cfg.sample_bytes);
+	if (host.cgroup_version) {
+		ovc_buf_key(&b, "cgroup");
+		ovc_buf_raw(&b, "{\"version\":");
+		ovc_buf_u64(&b, (uint64_t)host.cgroup_version);
+		ovc_buf_raw(&b, ",\"dir\":");
+		ovc_buf_jstr(&b, host.cgroup_dir, strlen(host.cgroup_dir));
+		if (host.cgroup_max >= 0) {
+			ovc_buf_raw(&b, ",\"max\":");
+			ovc_buf_u64(&b, (uint64_t)host.cgroup_max);
+		}
+		if (host.cgroup_oom_kill >= 0) {
+			ovc_buf_raw(&b, ",\"oom_kill\":");
+			ovc_buf_u64(&b, (uint64_t)host.cgroup_oom_kill);
+		}
+		ovc_buf_raw(&b, "}");
+	}
+	if (ovc_cfg.budget_bytes) {
+		ovc_buf_key(&b, "budget");
+		ovc_buf_u64(&b, ovc_cfg.budget_bytes);
+		ovc_buf_key(&b, "budget_mode");
+		ovc_buf_jstr(&b, ovc_cfg.budget_mode, strlen(ovc_cfg.budget_mode));
+	}
+	if (ovc_cfg.prefault) {
+		ovc_buf_key(&b, "prefault");
+		ovc_buf_raw(&b, "true");
+	}
+	ovc_buf_key(&b, "funcs");
+	ovc_buf_strs(&b, ovc_func_names, OVC_FN_COUNT);
+	ovc_buf_key(&b, "map_funcs");
+	ovc_buf_strs(&b, ovc_map_func_names, OVC_MFN_COUNT);
+	ovc_buf_key(&b, "mmap_mode");
+	ovc_buf_raw(&b, ovc_cfg.mmap_mode == OVC_MMAP_ALL ? "\"all\""
+			: ovc_cfg.mmap_mode == OVC_MMAP_NONE ? "\"none\""
+							     : "\"anon\"");
+	ovc_buf_key(&b, "baseline");
+	ovc_buf_raw(&b, "{\"vm\":");
+	ovc_buf_u64(&b, ovc_img.base.vm);
+	ovc_buf_raw(&b, ",\"rss\":");
+	ovc_buf_u64(&b, ovc_img.base.rss);
+	ovc_buf_raw(&b, ",\"shared\":");
+	ovc_buf_u64(&b, ovc_img.base.shared);
+	ovc_buf_raw(&b, "}");
+	ovc_buf_key(&b, "exe");
+	ovc_buf_jstr(&b, exe, (size_t)exe_len);
+	ovc_buf_key(&b, "argv");
+	ovc_buf_raw(&b, "[");
+	for (ssize_t i = 0; i < cmd_len;) {
+		size_t n = strnlen(cmd + i, (size_t)(cmd_len - i));
+		if (i)
+			ovc_buf_raw(&b, ",");
+		ovc_buf_jstr(&b, cmd + i, n);
+		i += (ssize_t)n + 1;
+	}
+	ovc_buf_raw(&b, "]");
+	ovc_img_line_end(&b);
+	ovc_img_write_line(&b);
+	ovc_pages_free(mem, cap);
+}
+
+/* Opens this image's log and writes its header. ORIGIN is "start" (may turn
+ * out to be "exec") or "fork". */
+static void open_image_log(const char *origin, const char *parent_log)
+{
+	ovc_img.logging = false;
+	ovc_img.ended = false;
+	ovc_img.pid = getpid();
+	ovc_img.start_ns = ovc_now_ns();
+	ovc_img.last_write_ns = ovc_img.start_ns;
+	memset(&ovc_img.last, 0, sizeof ovc_img.last);
+	if (!ovc_statm_read(&ovc_img.base))
+		memset(&ovc_img.base, 0, sizeof ovc_img.base);
+	ovc_img.last_statm = ovc_img.base;
+	if (strcmp(origin, "fork") != 0)
+		ovc_img.dirty_base = -1;
+	/* Read once here so its descriptor is open before the sampler
+	 * copies ovc's descriptors. */
+	struct ovc_status st;
+	ovc_status_read(&st);
+	memset(&ovc_img.last_status, 0, sizeof ovc_img.last_status);
+	ovc_img.peak_rss = ovc_img.base.rss;
+	ovc_img.peak_anon = ovc_img.base.rss - ovc_img.base.shared;
+
+	char exe[4096];
+	ssize_t exe_len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	exe[exe_len > 0 ? exe_len : 0] = '\0';
+	if (!ovc_follow_wanted(exe, ovc_img.pid))
+		return; /* left out: counts run, nothing is written */
+
+	/* The directory is made only when the log cannot be created: every
+	 * process but the first finds it there (three mkdir calls less). */
+	unsigned k = 0;
+	bool opened = ovc_log_open(ovc_cfg.output, ovc_img.pid, &k);
+	if (!opened && errno == ENOENT)
+		opened = make_dirs(ovc_cfg.output) == 0 &&
+			 ovc_log_open(ovc_cfg.output, ovc_img.pid, &k);
+	if (!opened) {
+		char msg[4300];
+		struct ovc_buf b;
+		ovc_buf_init(&b, msg, sizeof msg - 1);
+		ovc_buf_raw(&b, "cannot write logs to ");
+		ovc_buf_raw(&b, ovc_cfg.output);
+		ovc_buf_raw(&b, " (");
+		ovc_buf_raw(&b, errno_text(errno));
+		ovc_buf_raw(&b, "); this process runs untracked: set OVC_OUTPUT "
+				"to a writable directory");
+		msg[b.overflow ? sizeof msg - 1 : b.len] = '\0';
+		ovc_warn_once(OVC_WARN_OUTPUT, msg);
+		return;
+	}
+	log_name_of(ovc_img.name, sizeof ovc_img.name, ovc_img.pid, k);
+
+	uint64_t ticks = ovc_proc_start_ticks();
+	char prev[128] = "";
+	if (k > 0 && strcmp(origin, "start") == 0) {
+		/* Same pid and start time as the log before ours: the process
+		 * exec'd, and that log is the image we replace. */
+		char path[4400];
+		struct ovc_buf b;
+		ovc_buf_init(&b, path, sizeof path - 1);
+		ovc_buf_raw(&b, ovc_cfg.output);
+		ovc_buf_raw(&b, "/");
+		log_name_of(prev, sizeof prev, ovc_img.pid, k - 1);
+		ovc_buf_raw(&b, prev);
+		path[b.overflow ? 0 : b.len] = '\0';
+		uint64_t pid = 0, t = 0;
+		if (header_number(path, "\"pid\":", &pid) &&
+		    header_number(path, "\"proc_start_ticks\":", &t) &&
+		    pid == (uint64_t)ovc_img.pid && t == ticks && ticks != 0) {
+			origin = "exec";
+			parent_log = prev;
+		}
+	}
+	ovc_img.logging = true;
+	write_header(origin, parent_log, ticks, exe);
+	/* The first sample, from what was read above: a process killed
+	 * before its sampler started still leaves its start. */
+	struct ovc_moment m0;
+	ovc_account_totals(&m0.t);
+	m0.sm = ovc_img.base;
+	m0.st = st;
+	ovc_log_lock();
+	ovc_img_sample_at(ovc_img.start_ns, &m0);
+	ovc_log_unlock();
+	/* Out at once: a process killed before the sampler's first tick
+	 * still leaves its header. A log that could not take even that (a
+	 * full disk) is removed: no empty file is left for each process. */
+	ovc_log_flush();
+	if (!ovc_log_active()) {
+		struct stat lst;
+		if (stat(ovc_log_path(), &lst) == 0 && lst.st_size == 0)
+			unlink(ovc_log_path());
+		ovc_img.logging = false;
+		return;
+	}
+	if (ovc_cfg.verbose >= 1) {
+		char msg[4400];
+		struct ovc_buf b;
+		ovc_buf_init(&b, msg, sizeof msg - 1);
+		ovc_buf_raw(&b, "logging to ");
+		ovc_buf_raw(&b, ovc_log_path());
+		msg[b.overflow ? sizeof msg - 1 : b.len] = '\0';
+		ovc_say(msg);
+	}
+}
+
+/* ---- fork ---- */
+
+/* Lock order: blocks, account, arena, log (the arena is used under the
+ * first two; the log is written under the blocks lock). */
+static void fork_prepare(void)
+{
+	ovc_tls_guard++;
+	ovc_blocks_fork_prepare();
+	ovc_honest_fork_prepare();
+	ovc_account_fork_prepare();
+	ovc_arena_fork_prepare();
+	ovc_log_lock();
+}
+
+static void fork_parent(void)
+{
+	ovc_log_unlock();
+	ovc_arena_fork_parent();
+	ovc_account_fork_parent();
+	ovc_honest_fork_parent();
+	ovc_blocks_fork_parent();
+	ovc_tls_guard--;
+}
+
+static void fork_child(void)
+{
+	ovc_rollup_fork_child();
+	ovc_img.dirty_base = ovc_rollup_private_dirty();
+	ovc_img.written = ovc_img.dirty_base >= 0 ? 0 : -1;
+	ovc_img.written_ns = 0;
+	ovc_honest_fork_child();
+	ovc_log_fork_child();
+	ovc_arena_fork_child();
+	ovc_account_fork_child();
+	ovc_ticker_fork_child();
+	char parent[128];
+	ovc_copy_str(parent, sizeof parent, ovc_img.logging ? ovc_img.name : "");
+	ovc_log_forget();
+	ovc_host_read(&host);
+	open_image_log("fork", parent);
+	ovc_blocks_fork_child();
+	/* Threads do not survive fork: the child's sampler starts as any
+	 * image's does, once it lived an interval (a child that only execs
+	 * never needs one). */
+	__atomic_store_n(&ovc_sampler_due, ovc_img.logging, __ATOMIC_RELAXED);
+	ovc_tls_guard--;
+}
+
+/* ---- when the sampler starts ----
+ *
+ * Not at start: most processes of a test suite (a shell, sed, a compiler
+ * driver) end within their first interval, and a sampler they never need
+ * was most of what ovc cost them (its start, and at exit its wake-up).
+ * The image writes its header and first sample at once instead, and the
+ * sampler starts at the first slow path (a tracked allocation, a map
+ * call, a new thread) after the first interval, or at the first waiting
+ * call (sleep, poll, select, epoll, sigwait, pthread_join...) that may
+ * last past it. A process that neither allocates nor waits after its
+ * first interval (it computes, or waits for its children only) has no
+ * sampler: its log has its start and its end, and a SIGKILL leaves the
+ * start only. */
+
+void ovc_lifecycle_poke(uint64_t wait_ns)
+{
+	if (ovc_tls_guard || !__atomic_load_n(&ovc_sampler_due, __ATOMIC_RELAXED))
+		return;
+	int saved = errno;
+	uint64_t lived = ovc_now_ns() - ovc_img.start_ns;
+	uint64_t interval = (uint64_t)ovc_cfg.interval_ms * 1000000u;
+	/* A vfork child shares the flag with its parent: it leaves it be. */
+	if ((wait_ns >= interval || lived >= interval - wait_ns) &&
+	    ovc_img.pid == getpid()) {
+		ovc_tls_guard++;
+		if (__atomic_exchange_n(&ovc_sampler_due, 0, __ATOMIC_ACQ_REL) &&
+		    ovc_img.logging && !ovc_img.ended)
+			ovc_ticker_start();
+		ovc_tls_guard--;
+	}
+	errno = saved;
+}
+
+void ovc_lifecycle_clone_wait(void)
+{
+	if (ovc_tls_guard)
+		return;
+	int saved = errno;
+	ovc_tls_guard++;
+	if (ovc_ticker_thread_only() && ovc_img.logging && !ovc_img.ended &&
+	    ovc_img.pid == getpid())
+		ovc_ticker_start();
+	ovc_tls_guard--;
+	errno = saved;
+}
+
+/* ---- start and exit ---- */
+
+static void on_exit_cb(int status, void *arg)
+{
+	(void)arg;
+	ovc_lifecycle_end(status, "exit");
+}
+
+__attribute__((constructor)) static void ovc_start(void)
+{
+	ovc_tls_guard++;
+	int saved = errno;
+	ovc_stderr_remember();
+	ovc_boot();
+	ovc_boot_check_chunks();
+	ovc_stack_init();
+	ovc_options_load(&ovc_cfg);
+	ovc_host_read(&host);
+	ovc_honest_init(&host);
+	ovc_blocks_set_limits(host.commit_limit, host.mem_total);
+	ovc_account_init();
+	ovc_env_remember();
+	pthread_atfork(fork_prepare, fork_parent, fork_child);
+	on_exit(on_exit_cb, NULL);
+	open_image_log("start", NULL);
+	ovc_blocks_init();
+	__atomic_store_n(&ovc_sampler_due, ovc_img.logging, __ATOMIC_RELAXED);
+	errno = saved;
+	ovc_tls_guard--;
+}
+
+/* Destructors that run after exit's handlers may still allocate: one more
+ * sample keeps their calls in the log. */
+__attribute__((destructor)) static void ovc_stop(void)
+{
+	ovc_tls_guard++;
+	int saved = errno;
+	ovc_log_lock();
+	if (ovc_img.logging && ovc_img.ended && ovc_img.pid == getpid()) {
+		struct ovc_moment m;
+		ovc_img_moment_take(&m, NULL);
+		if (ovc_img_moment_changed(&m))
+			ovc_img_sample_at(ovc_now_ns(), &m);
+		ovc_log_flush_locked();
+	}
+	ovc_log_unlock();
+	errno = saved;
+	ovc_tls_guard--;
+}
