@@ -876,6 +876,15 @@ EXPORT int pthread_kill(pthread_t th, int sig)
 	return real(th, sig);
 }
 
+/* syscall(SYS_kill, ...) and its kin, as raise and kill above. */
+static void syscall_signal(long nr, long a, long b, long c)
+{
+	if (OVC_UNLIKELY(ovc_sampler_due) &&
+	    ((nr == SYS_kill && may_hit_self((pid_t)a)) ||
+	     (nr == SYS_tgkill && a == getpid()) || nr == SYS_tkill))
+		self_signal((int)(nr == SYS_tgkill ? c : b));
+}
+
 EXPORT long syscall(long nr, ...)
 {
 	va_list ap;
@@ -891,10 +900,7 @@ EXPORT long syscall(long nr, ...)
 	}
 	if (nr == SYS_exit_group)
 		ovc_lifecycle_end((int)a, "exit_group");
-	if (OVC_UNLIKELY(ovc_sampler_due) &&
-	    ((nr == SYS_kill && may_hit_self((pid_t)a)) ||
-	     (nr == SYS_tgkill && a == getpid()) || nr == SYS_tkill))
-		self_signal((int)(nr == SYS_tgkill ? c : b));
+	syscall_signal(nr, a, b, c);
 	long r = ovc_sys6(nr, a, b, c, d, e, f);
 	if ((unsigned long)r > -4096ul) {
 		errno = (int)-r;
