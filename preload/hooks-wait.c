@@ -1,0 +1,372 @@
+/* The waiting calls and the signals a process sends itself: where a
+ * process that lives on, or is about to end by a signal, starts its sampler
+ * (start.c, "when the sampler starts"). Each is passed on unchanged. */
+#undef _FILE_OFFSET_BITS
+#include "core.h"
+#include "hooks.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/select.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* The next definition of a hooked function that the boot does not
+ * resolve (every process would pay a dlsym for each): found on its first
+ * call. */
+#define NEXT_FN(type, name)                                                    \
+	({                                                                     \
+		static type real_;                                             \
+		type r_ = __atomic_load_n(&real_, __ATOMIC_ACQUIRE);           \
+		if (!r_) {                                                     \
+			void *s_ = dlsym(RTLD_NEXT, name);                     \
+			memcpy(&r_, &s_, sizeof r_);                           \
+			__atomic_store_n(&real_, r_, __ATOMIC_RELEASE);        \
+		}                                                              \
+		r_;                                                            \
+	})
+
+#define NOSYS(ret)                                                             \
+	do {                                                                   \
+		errno = ENOSYS;                                                \
+		return ret;                                                    \
+	} while (0)
+
+/* ---- signals a process sends itself ----
+ *
+ * A process killed by a signal gets its end record from its sampler
+ * process, which outlives it; one that ends within its first interval has
+ * none yet (start.c). Where the program itself sends the signal that
+ * may end it, the sampler is started first, so the end record says so
+ * (raise(SIGTERM), kill(getpid(), SIGKILL), abort). A fault (SIGSEGV) or
+ * a signal from outside within the first interval cannot be seen coming:
+ * that log ends after its first sample. */
+
+static inline void self_signal(int sig)
+{
+	if (sig > 0 && OVC_UNLIKELY(ovc_sampler_due))
+		ovc_lifecycle_poke(OVC_WAIT_LONG);
+}
+
+/* Whether kill(PID, ...) may reach this process. */
+static bool may_hit_self(pid_t pid)
+{
+	return pid == 0 || pid == -1 || pid == getpid() ||
+	       (pid < -1 && -pid == getpgrp());
+}
+
+EXPORT int raise(int sig)
+{
+	typedef int (*fn_t)(int);
+	fn_t real = NEXT_FN(fn_t, "raise");
+	if (!real)
+		NOSYS(-1);
+	self_signal(sig);
+	return real(sig);
+}
+
+EXPORT int kill(pid_t pid, int sig)
+{
+	typedef int (*fn_t)(pid_t, int);
+	fn_t real = NEXT_FN(fn_t, "kill");
+	if (!real)
+		NOSYS(-1);
+	if (OVC_UNLIKELY(ovc_sampler_due) && may_hit_self(pid))
+		self_signal(sig);
+	return real(pid, sig);
+}
+
+EXPORT int killpg(pid_t pgrp, int sig)
+{
+	typedef int (*fn_t)(pid_t, int);
+	fn_t real = NEXT_FN(fn_t, "killpg");
+	if (!real)
+		NOSYS(-1);
+	if (OVC_UNLIKELY(ovc_sampler_due) && (pgrp == 0 || pgrp == getpgrp()))
+		self_signal(sig);
+	return real(pgrp, sig);
+}
+
+EXPORT int pthread_kill(pthread_t th, int sig)
+{
+	typedef int (*fn_t)(pthread_t, int);
+	fn_t real = NEXT_FN(fn_t, "pthread_kill");
+	if (!real)
+		return ENOSYS;
+	self_signal(sig);
+	return real(th, sig);
+}
+
+/* syscall(SYS_kill, ...) and its kin, as raise and kill above. */
+void ovc_hook_syscall_signal(long nr, long a, long b, long c)
+{
+	if (OVC_UNLIKELY(ovc_sampler_due) &&
+	    ((nr == SYS_kill && may_hit_self((pid_t)a)) ||
+	     (nr == SYS_tgkill && a == getpid()) || nr == SYS_tkill))
+		self_signal((int)(nr == SYS_tgkill ? c : b));
+}
+
+/* ---- waiting calls: where a process that lives on starts its sampler ----
+ *
+ * The sampler starts lazily (start.c): a process that ends within its
+ * first interval never needs one. One that lives on either allocates (a
+ * slow path pokes) or waits: these calls poke with how long they may wait,
+ * and pass the call on unchanged. Each finds the next definition on its
+ * first call (a dlsym per function, not paid by processes that never call
+ * it). */
+
+/* A wait of at most NS nanoseconds (OVC_WAIT_LONG: no end set). */
+static inline void waiting(uint64_t ns)
+{
+	if (OVC_UNLIKELY(ovc_sampler_due))
+		ovc_lifecycle_poke(ns);
+}
+
+static uint64_t ts_ns(const struct timespec *ts)
+{
+	if (!ts)
+		return OVC_WAIT_LONG;
+	if (ts->tv_sec < 0 || ts->tv_nsec < 0)
+		return 0;
+	return (uint64_t)ts->tv_sec * 1000000000u + (uint64_t)ts->tv_nsec;
+}
+
+static uint64_t ms_ns(int ms)
+{
+	return ms < 0 ? OVC_WAIT_LONG : (uint64_t)ms * 1000000u;
+}
+
+EXPORT int nanosleep(const struct timespec *req, struct timespec *rem)
+{
+	typedef int (*fn_t)(const struct timespec *, struct timespec *);
+	fn_t real = NEXT_FN(fn_t, "nanosleep");
+	if (!real)
+		NOSYS(-1);
+	waiting(req ? ts_ns(req) : 0);
+	return real(req, rem);
+}
+
+EXPORT int clock_nanosleep(clockid_t clk, int flags, const struct timespec *req,
+			   struct timespec *rem)
+{
+	typedef int (*fn_t)(clockid_t, int, const struct timespec *,
+			    struct timespec *);
+	fn_t real = NEXT_FN(fn_t, "clock_nanosleep");
+	if (!real)
+		return ENOSYS;
+	if (OVC_UNLIKELY(ovc_sampler_due) && req) {
+		uint64_t ns = ts_ns(req);
+		struct timespec now;
+		if ((flags & TIMER_ABSTIME) && clock_gettime(clk, &now) == 0) {
+			uint64_t at = ts_ns(&now);
+			ns = ns > at ? ns - at : 0;
+		}
+		waiting(ns);
+	}
+	return real(clk, flags, req, rem);
+}
+
+EXPORT unsigned sleep(unsigned s)
+{
+	typedef unsigned (*fn_t)(unsigned);
+	fn_t real = NEXT_FN(fn_t, "sleep");
+	if (!real)
+		return s;
+	waiting((uint64_t)s * 1000000000u);
+	return real(s);
+}
+
+EXPORT int usleep(useconds_t us)
+{
+	typedef int (*fn_t)(useconds_t);
+	fn_t real = NEXT_FN(fn_t, "usleep");
+	if (!real)
+		NOSYS(-1);
+	waiting((uint64_t)us * 1000u);
+	return real(us);
+}
+
+EXPORT int pause(void)
+{
+	typedef int (*fn_t)(void);
+	fn_t real = NEXT_FN(fn_t, "pause");
+	if (!real)
+		NOSYS(-1);
+	waiting(OVC_WAIT_LONG);
+	return real();
+}
+
+EXPORT int sigsuspend(const sigset_t *mask)
+{
+	typedef int (*fn_t)(const sigset_t *);
+	fn_t real = NEXT_FN(fn_t, "sigsuspend");
+	if (!real)
+		NOSYS(-1);
+	waiting(OVC_WAIT_LONG);
+	return real(mask);
+}
+
+EXPORT int sigwait(const sigset_t *set, int *sig)
+{
+	typedef int (*fn_t)(const sigset_t *, int *);
+	fn_t real = NEXT_FN(fn_t, "sigwait");
+	if (!real)
+		return ENOSYS;
+	waiting(OVC_WAIT_LONG);
+	return real(set, sig);
+}
+
+EXPORT int sigwaitinfo(const sigset_t *set, siginfo_t *info)
+{
+	typedef int (*fn_t)(const sigset_t *, siginfo_t *);
+	fn_t real = NEXT_FN(fn_t, "sigwaitinfo");
+	if (!real)
+		NOSYS(-1);
+	waiting(OVC_WAIT_LONG);
+	return real(set, info);
+}
+
+EXPORT int sigtimedwait(const sigset_t *set, siginfo_t *info,
+			const struct timespec *ts)
+{
+	typedef int (*fn_t)(const sigset_t *, siginfo_t *,
+			    const struct timespec *);
+	fn_t real = NEXT_FN(fn_t, "sigtimedwait");
+	if (!real)
+		NOSYS(-1);
+	waiting(ts_ns(ts));
+	return real(set, info, ts);
+}
+
+EXPORT int poll(struct pollfd *fds, nfds_t n, int ms)
+{
+	typedef int (*fn_t)(struct pollfd *, nfds_t, int);
+	fn_t real = NEXT_FN(fn_t, "poll");
+	if (!real)
+		NOSYS(-1);
+	waiting(ms_ns(ms));
+	return real(fds, n, ms);
+}
+
+EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts,
+		 const sigset_t *mask)
+{
+	typedef int (*fn_t)(struct pollfd *, nfds_t, const struct timespec *,
+			    const sigset_t *);
+	fn_t real = NEXT_FN(fn_t, "ppoll");
+	if (!real)
+		NOSYS(-1);
+	waiting(ts_ns(ts));
+	return real(fds, n, ts, mask);
+}
+
+EXPORT int select(int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv)
+{
+	typedef int (*fn_t)(int, fd_set *, fd_set *, fd_set *,
+			    struct timeval *);
+	fn_t real = NEXT_FN(fn_t, "select");
+	if (!real)
+		NOSYS(-1);
+	if (OVC_UNLIKELY(ovc_sampler_due)) {
+		struct timespec ts;
+		if (tv) {
+			ts.tv_sec = tv->tv_sec;
+			ts.tv_nsec = tv->tv_usec * 1000;
+		}
+		waiting(ts_ns(tv ? &ts : NULL));
+	}
+	return real(n, r, w, e, tv);
+}
+
+EXPORT int pselect(int n, fd_set *r, fd_set *w, fd_set *e,
+		   const struct timespec *ts, const sigset_t *mask)
+{
+	typedef int (*fn_t)(int, fd_set *, fd_set *, fd_set *,
+			    const struct timespec *, const sigset_t *);
+	fn_t real = NEXT_FN(fn_t, "pselect");
+	if (!real)
+		NOSYS(-1);
+	waiting(ts_ns(ts));
+	return real(n, r, w, e, ts, mask);
+}
+
+EXPORT int epoll_wait(int fd, struct epoll_event *ev, int max, int ms)
+{
+	typedef int (*fn_t)(int, struct epoll_event *, int, int);
+	fn_t real = NEXT_FN(fn_t, "epoll_wait");
+	if (!real)
+		NOSYS(-1);
+	waiting(ms_ns(ms));
+	return real(fd, ev, max, ms);
+}
+
+EXPORT int epoll_pwait(int fd, struct epoll_event *ev, int max, int ms,
+		       const sigset_t *mask)
+{
+	typedef int (*fn_t)(int, struct epoll_event *, int, int,
+			    const sigset_t *);
+	fn_t real = NEXT_FN(fn_t, "epoll_pwait");
+	if (!real)
+		NOSYS(-1);
+	waiting(ms_ns(ms));
+	return real(fd, ev, max, ms, mask);
+}
+
+EXPORT int pthread_join(pthread_t th, void **ret)
+{
+	typedef int (*fn_t)(pthread_t, void **);
+	fn_t real = NEXT_FN(fn_t, "pthread_join");
+	if (!real)
+		return ENOSYS;
+	waiting(OVC_WAIT_LONG);
+	return real(th, ret);
+}
+
+/* A wait for clone children (__WALL, __WCLONE: strace, gdb) would see a
+ * sampler process, the program's child, and wait for it for ever once
+ * its own children are gone: the sampler becomes a thread first. A wait
+ * for ordinary children does not see it (it sends no SIGCHLD) and starts
+ * nothing: a shell waiting for a command is not a reason to sample. */
+static inline void child_wait(int options)
+{
+	if (OVC_UNLIKELY(options & (__WALL | __WCLONE)))
+		ovc_lifecycle_clone_wait();
+}
+
+EXPORT pid_t waitpid(pid_t pid, int *status, int options)
+{
+	typedef pid_t (*fn_t)(pid_t, int *, int);
+	fn_t real = NEXT_FN(fn_t, "waitpid");
+	if (!real)
+		NOSYS(-1);
+	child_wait(options);
+	return real(pid, status, options);
+}
+
+EXPORT pid_t wait4(pid_t pid, int *status, int options, struct rusage *ru)
+{
+	typedef pid_t (*fn_t)(pid_t, int *, int, struct rusage *);
+	fn_t real = NEXT_FN(fn_t, "wait4");
+	if (!real)
+		NOSYS(-1);
+	child_wait(options);
+	return real(pid, status, options, ru);
+}
+
+EXPORT int waitid(idtype_t type, id_t id, siginfo_t *info, int options)
+{
+	typedef int (*fn_t)(idtype_t, id_t, siginfo_t *, int);
+	fn_t real = NEXT_FN(fn_t, "waitid");
+	if (!real)
+		NOSYS(-1);
+	child_wait(options);
+	return real(type, id, info, options);
+}

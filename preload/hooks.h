@@ -1,0 +1,13 @@
+/* What the files of libovc.so's exported layer (hooks.c, hooks-wait.c)
+ * share. */
+#ifndef OVC_PRELOAD_HOOKS_H
+#define OVC_PRELOAD_HOOKS_H
+
+#define EXPORT __attribute__((visibility("default")))
+
+/** syscall(2)'s hook, for a signal the process sends itself through it
+ * (SYS_kill, SYS_tgkill, SYS_tkill): starts the sampler first, as raise
+ * and kill do (hooks-wait.c). */
+void ovc_hook_syscall_signal(long nr, long a, long b, long c) OVC_HIDDEN;
+
+#endif
