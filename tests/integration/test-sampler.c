@@ -111,13 +111,19 @@ END_TEST
 
 /* Runs the sampler program with WORD preloaded; returns its stdout (to
  * free) and the number of samples, end and exec records of its one log. */
-static char *run_word(const char *word, int *samples, int *ends)
+static char *run_word(const char *word, const char *interval, int *samples,
+		      int *ends)
 {
 	char *dir = it_tempdir("sampler-word");
 	char *argv[] = { (char *)it_program("sampler"), (char *)word, NULL };
+	char pre[4200], out_dir[4200], iv[64];
+	char *env[] = { pre, out_dir, iv, NULL };
 	struct it_result r;
 
-	it_preload_run(dir, argv, 60, &r);
+	snprintf(pre, sizeof pre, "LD_PRELOAD=%s", it_env("OVC_LIB"));
+	snprintf(out_dir, sizeof out_dir, "OVC_OUTPUT=%s", dir);
+	snprintf(iv, sizeof iv, "OVC_INTERVAL=%s", interval);
+	it_run(argv, env, 60, &r);
 	ck_assert_msg(r.code == 0, "%s: exit %d\nstderr:\n%s", word, r.code,
 		      r.err);
 	ck_assert_str_eq(r.err, "");
@@ -137,11 +143,12 @@ static char *run_word(const char *word, int *samples, int *ends)
 
 /* Issue 15: a process that ends within its first interval gets no sampler
  * (it sees what it sees plain: no child), and its log still has its start
- * sample, its last one and its end. */
+ * sample, its last one and its end. The interval is 10 s here, so that a
+ * loaded machine cannot stretch the program past it. */
 START_TEST(test_sampler_lazy)
 {
 	int samples, ends;
-	char *out = run_word("quick", &samples, &ends);
+	char *out = run_word("quick", "10000", &samples, &ends);
 	ck_assert_str_eq(out, "quick: single=1 tasks=1 samplers=0 zombies=0 "
 			      "fds=-1 std=0 sealed=0\n");
 	ck_assert_int_eq(samples, 2);
@@ -156,7 +163,7 @@ END_TEST
 START_TEST(test_sampler_clone_wait)
 {
 	int samples, ends;
-	char *out = run_word("clone-wait", &samples, &ends);
+	char *out = run_word("clone-wait", "10", &samples, &ends);
 	ck_assert_str_eq(out, "wait: ECHILD\nclone-wait: single=0 tasks=2 "
 			      "samplers=0 zombies=0 fds=-1 std=0 sealed=0\n");
 	ck_assert_int_ge(samples, 3);
