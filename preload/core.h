@@ -321,6 +321,8 @@ struct ovc_site {
 	double live_var;    /**< sampling variance of live (blocks.c) */
 	double touched_freed; /**< touched bytes of blocks already freed */
 	double touched_live;  /**< last probe of the live blocks */
+	double reused_freed;  /**< resident at allocation, of freed blocks */
+	double reused_live;   /**< the same of the live blocks (last probe) */
 	double probed_live;   /**< live bytes probed at least once */
 	double committed, peak_committed; /**< mappings: accessible bytes */
 	uint64_t ss_ns;       /**< when its last `ss` record was written */
