@@ -32,7 +32,9 @@ struct block {
 	uintptr_t addr;
 	uint64_t size;
 	struct ovc_site *site;
-	int64_t touched; /* last probe; -1 before the first */
+	int32_t resident_pg; /* resident whole pages at the last probe; -1
+				before the first */
+	uint32_t reused_pg;  /* resident whole pages when it was allocated */
 };
 
 /* Machine limits for the `over` records: each is logged once, by the large
@@ -330,52 +332,125 @@ static void filter_add(uintptr_t a, int d)
 
 /* ---- touched bytes ---- */
 
-/* Probes block B: the touched bytes of its whole pages, scaled to its size
- * (a block shares its first and last pages with others). A block with no
- * whole page counts as touched when a page it lies on is resident, and
- * marks its site as a shared-page estimate. */
-static int64_t probe(const struct block *b, bool *shared)
+/* The whole pages of block B, [*LO, *HI): false when it has none. */
+static bool whole_pages(const struct block *b, uintptr_t *lo, uintptr_t *hi)
 {
-	*shared = false;
 	uintptr_t ps = (uintptr_t)ovc_page_size();
-	uintptr_t lo = (b->addr + ps - 1) & ~(ps - 1);
-	uintptr_t hi = (b->addr + b->size) & ~(ps - 1);
-	if (lo >= hi) {
-		/* No whole page of its own: the allocator wrote its header
-		 * on the page in front of it, so that page is resident and a
-		 * probe (a syscall per free) would only say so. Counted as
-		 * touched, and marked as a shared-page estimate. */
-		*shared = true;
-		return (int64_t)b->size;
-	}
+	*lo = (b->addr + ps - 1) & ~(ps - 1);
+	*hi = (b->addr + b->size) & ~(ps - 1);
+	return *lo < *hi;
+}
+
+/* Resident whole pages of [LO, HI), at most INT32_MAX (8 TiB). */
+static int32_t resident_pages(uintptr_t lo, uintptr_t hi)
+{
 	int64_t t = ovc_probe_range(lo, hi);
-	if (t < 0)
+	if (t <= 0)
 		return 0;
-	if (hi - lo == b->size)
+	t /= ovc_page_size();
+	return t > INT32_MAX ? INT32_MAX : (int32_t)t;
+}
+
+/* Bytes of PAGES whole pages of block B. A large block's are scaled to its
+ * size (its first and last pages, shared with malloc's headers, are not
+ * probed: at most 2 pages of 32 or more). A small one's are not scaled
+ * past what was measured: a 64 KiB block half written is 32 KiB of its
+ * 15 whole pages, not 8/15 of 64 KiB. */
+static double pages_bytes(const struct block *b, uintptr_t lo, uintptr_t hi,
+			  int64_t pages)
+{
+	double t = (double)pages * (double)ovc_page_size();
+	if (b->size < ovc_large_bytes || hi - lo == b->size)
 		return t;
-	return (int64_t)((double)t * (double)b->size / (double)(hi - lo));
+	return t * (double)b->size / (double)(hi - lo);
+}
+
+/* The figures of one probe of a block: its touched bytes (resident pages
+ * that were not resident when it was allocated) and its reused ones
+ * (resident then: a reused heap chunk, written by its last owner). */
+struct probed {
+	double touched, reused;
+	int32_t pages;
+};
+
+/* The figures of block B with PAGES of its whole pages [LO, HI) resident
+ * (-1: not probed yet, all zero); a block with no whole page (LO == HI)
+ * counts as touched. */
+static struct probed split(const struct block *b, uintptr_t lo, uintptr_t hi,
+			   int32_t pages)
+{
+	struct probed r = {0, 0, pages};
+	if (pages < 0)
+		return r;
+	if (lo >= hi) {
+		r.touched = (double)b->size;
+		return r;
+	}
+	int64_t reused = (int64_t)b->reused_pg < pages ? (int64_t)b->reused_pg
+						       : pages;
+	r.touched = pages_bytes(b, lo, hi, pages - reused);
+	r.reused = pages_bytes(b, lo, hi, reused);
+	return r;
+}
+
+/* Probes block B: the resident bytes of its whole pages, those resident at
+ * its allocation counted apart as reused. A block with no whole page
+ * counts as touched (the page it lies on is resident: the allocator
+ * wrote its header there, so a probe, a syscall per free, would only say
+ * so), and sets *SHARED: its site's figures are resident pages, which
+ * cannot tell written bytes from others. */
+static struct probed probe(const struct block *b, bool *shared)
+{
+	uintptr_t lo, hi;
+	*shared = !whole_pages(b, &lo, &hi);
+	return split(b, lo, hi, *shared ? 0 : resident_pages(lo, hi));
+}
+
+/* The figures of block B's last probe (zero before the first). */
+static struct probed last_probe(const struct block *b)
+{
+	uintptr_t lo, hi;
+	whole_pages(b, &lo, &hi);
+	return split(b, lo, hi, b->resident_pg);
+}
+
+/* Resident whole pages of the block at P of N bytes as it is allocated,
+ * the reused part of a heap chunk. Not probed where none can be: glibc's
+ * mmap'd chunks are fresh from the kernel, blocks with no whole page are
+ * not probed at all, and with OVC_PREFAULT ovc itself wrote the block.
+ * With mincore: one system call in the program's thread, not three. */
+static uint32_t reused_at_alloc(void *p, size_t n)
+{
+	uintptr_t ps = (uintptr_t)ovc_page_size();
+	uintptr_t lo = ((uintptr_t)p + ps - 1) & ~(ps - 1);
+	uintptr_t hi = ((uintptr_t)p + n) & ~(ps - 1);
+	if (lo >= hi || (ovc_cfg.prefault && n >= ovc_large_bytes))
+		return 0;
+	if (ovc_glibc_chunks && (((const size_t *)p)[-1] & 2))
+		return 0; /* IS_MMAPPED */
+	int64_t t = ovc_probe_quick(lo, hi) / ovc_page_size();
+	return t > INT32_MAX ? INT32_MAX : (uint32_t)t;
 }
 
 static void site_probe(struct block *b)
 {
 	struct ovc_site *s = b->site;
 	bool shared;
-	int64_t t = probe(b, &shared);
-	if (shared && s)
-		s->flags |= OVC_SITE_SHARED;
-	if (!s) {
-		b->touched = t;
+	struct probed was = last_probe(b);
+	struct probed now = probe(b, &shared);
+	bool first = b->resident_pg < 0;
+	b->resident_pg = now.pages;
+	if (!s)
 		return;
-	}
+	if (shared)
+		s->flags |= OVC_SITE_SHARED;
 	double w = weight(b->size);
-	if (b->touched < 0)
+	if (first)
 		s->probed_live += (double)b->size * w;
-	else
-		s->touched_live -= (double)b->touched * w;
-	s->touched_live += (double)t * w;
-	if (t != b->touched)
+	s->touched_live += (now.touched - was.touched) * w;
+	s->reused_live += (now.reused - was.reused) * w;
+	if (first || now.touched != was.touched || now.reused != was.reused)
 		ovc_site_dirty(s);
-	b->touched = t;
 }
 
 /* ---- limits ---- */
@@ -468,6 +543,9 @@ void ovc_track_alloc(struct ovc_tc *t, void *p, size_t n)
 		return;
 	ovc_tls_guard++;
 	int saved = errno; /* libunwind and its first dlopen may set it */
+	/* Before the stack capture and any lock: a system call where the
+	 * block has whole pages on the heap. */
+	uint32_t reused = reused_at_alloc(p, n);
 	uintptr_t ips[OVC_MAX_FRAMES];
 	int nf = ovc_stack_capture(ips, frames, true);
 	/* Most stacks were seen before by this thread: their site is found
@@ -487,7 +565,8 @@ void ovc_track_alloc(struct ovc_tc *t, void *p, size_t n)
 		filter_add((uintptr_t)p, 1);
 		b->size = n;
 		b->site = s;
-		b->touched = -1;
+		b->resident_pg = -1;
+		b->reused_pg = reused;
 	}
 	if (!alone)
 		ovc_lock_take(&blocks_lock);
@@ -522,16 +601,19 @@ static void forget(struct shard *sh, struct block *b, bool alone)
 {
 	struct ovc_site *s = b->site;
 	bool shared;
-	int64_t final = probe(b, &shared);
+	struct probed final = probe(b, &shared);
 	if (s) {
 		double w = weight(b->size);
+		struct probed was = last_probe(b);
 		if (!alone)
 			ovc_lock_take(&blocks_lock);
-		if (b->touched >= 0) {
-			s->touched_live -= (double)b->touched * w;
+		if (b->resident_pg >= 0) {
+			s->touched_live -= was.touched * w;
+			s->reused_live -= was.reused * w;
 			s->probed_live -= (double)b->size * w;
 		}
-		s->touched_freed += (double)final * w;
+		s->touched_freed += final.touched * w;
+		s->reused_freed += final.reused * w;
 		s->live -= (double)b->size * w;
 		s->live_blocks -= w;
 		s->live_var -= variance(b->size);
@@ -624,6 +706,8 @@ static void write_stats(struct ovc_site *s, uint64_t now)
 	ovc_buf_u64(&b, rounded(s->touched_freed + s->touched_live));
 	ovc_buf_key(&b, "live_touched");
 	ovc_buf_u64(&b, rounded(s->touched_live));
+	ovc_buf_key(&b, "reused");
+	ovc_buf_u64(&b, rounded(s->reused_freed + s->reused_live));
 	ovc_buf_key(&b, "unprobed");
 	ovc_buf_u64(&b, rounded(s->live - s->probed_live));
 	if (s->kind == OVC_KIND_MALLOC) {
@@ -836,6 +920,7 @@ void ovc_blocks_fork_child(void)
 		s->blocks = s->requested = s->live = s->peak_live = 0;
 		s->live_blocks = s->live_var = 0;
 		s->touched_freed = s->touched_live = s->probed_live = 0;
+		s->reused_freed = s->reused_live = 0;
 		s->committed = s->peak_committed = 0;
 		s->dirty = false;
 		s->ss_ns = 0;
@@ -849,7 +934,7 @@ void ovc_blocks_fork_child(void)
 			struct block *b = &shards[k].table[i];
 			if (!b->addr || !b->site)
 				continue;
-			b->touched = -1;
+			b->resident_pg = -1;
 			b->site->live += (double)b->size * weight(b->size);
 			b->site->live_blocks += weight(b->size);
 			b->site->live_var += variance(b->size);

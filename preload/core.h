@@ -322,6 +322,8 @@ struct ovc_site {
 	double live_var;    /**< sampling variance of live (blocks.c) */
 	double touched_freed; /**< touched bytes of blocks already freed */
 	double touched_live;  /**< last probe of the live blocks */
+	double reused_freed;  /**< resident at allocation, of freed blocks */
+	double reused_live;   /**< the same of the live blocks (last probe) */
 	double probed_live;   /**< live bytes probed at least once */
 	double committed, peak_committed; /**< mappings: accessible bytes */
 	uint64_t ss_ns;       /**< when its last `ss` record was written */
@@ -532,6 +534,13 @@ uint64_t ovc_lifecycle_ns(void) OVC_HIDDEN;
 /** Resident (present or swapped, not the shared zero page) bytes of the
  * pages wholly inside [LO, HI). Hook-safe; errno untouched. */
 int64_t ovc_probe_range(uintptr_t lo, uintptr_t hi) OVC_HIDDEN;
+/** Resident bytes of the pages wholly inside [LO, HI) as mincore(2) sees
+ * them: one system call and no descriptor (a program thread's probe with
+ * PAGEMAP_SCAN opens and closes /proc/self/pagemap: three), for the probe
+ * of a block as it is allocated. Counts a page mapping the shared zero
+ * page and not one swapped out, as PAGEMAP_SCAN does not. Hook-safe;
+ * errno untouched. */
+int64_t ovc_probe_quick(uintptr_t lo, uintptr_t hi) OVC_HIDDEN;
 /** Opens /proc/self/pagemap (at a high descriptor) before the program's
  * threads run. */
 void ovc_probe_init(void) OVC_HIDDEN;

@@ -121,6 +121,14 @@ int64_t ovc_probe_range(uintptr_t lo, uintptr_t hi)
 	return r;
 }
 
+int64_t ovc_probe_quick(uintptr_t lo, uintptr_t hi)
+{
+	long ps = ovc_page_size();
+	lo = (lo + (uintptr_t)ps - 1) & ~((uintptr_t)ps - 1);
+	hi &= ~((uintptr_t)ps - 1);
+	return lo < hi ? by_mincore(lo, hi, ps) : 0;
+}
+
 void ovc_probe_init(void)
 {
 }

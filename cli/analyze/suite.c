@@ -509,6 +509,8 @@ bool ovc_sites_merge(const struct ovc_model *m, struct ovc_symbolizer *sym,
 				sat_add(a->touched_bytes, b->touched_bytes);
 			a->untouched_bytes =
 				sat_add(a->untouched_bytes, b->untouched_bytes);
+			a->reused_bytes =
+				sat_add(a->reused_bytes, b->reused_bytes);
 			a->estimated = a->estimated || b->estimated;
 			/* Another image of the same process counts once. */
 			if (m->procs[v[w - 1].proc]->pid !=

@@ -39,6 +39,7 @@ void ovc_site_figures(const struct ovc_site *s, struct ovc_site_figures *f)
 	f->live_bytes = clamp_nonneg(s->live_bytes);
 	f->peak_live_bytes = clamp_nonneg(s->peak_live_bytes);
 	f->touched_bytes = touched;
+	f->reused_bytes = clamp_nonneg(s->reused_bytes);
 	f->untouched_bytes = req - touched;
 	f->has_ratio = req > 0;
 	f->touched_ratio = req > 0 ? (double)touched / (double)req : 0.0;

@@ -79,6 +79,8 @@ struct ovc_site {
 	int64_t requested_bytes;
 	int64_t live_bytes, peak_live_bytes;
 	int64_t touched_bytes;  /**< as measured (probed blocks only) */
+	int64_t reused_bytes;   /**< resident when allocated (reused heap),
+				     apart from touched; 0 in older logs */
 	int64_t unprobed_bytes; /**< live bytes never probed */
 	bool sampled, shared_pages;
 	int kind; /**< enum ovc_site_family: which family allocated */
@@ -109,6 +111,7 @@ struct ovc_site_figures {
 	int64_t live_bytes, peak_live_bytes;
 	int64_t touched_bytes;   /**< measured + extrapolated, <= requested */
 	int64_t untouched_bytes; /**< requested - touched, >= 0 */
+	int64_t reused_bytes;    /**< resident when allocated, not touched */
 	bool has_ratio;          /**< false when nothing was requested */
 	double touched_ratio;    /**< touched / requested in [0, 1] */
 	bool estimated; /**< sampled, shared pages or unprobed bytes */

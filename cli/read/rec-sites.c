@@ -118,7 +118,7 @@ bool ovc_rd_site(struct reader *r, json_t *o, struct ovc_proc *p)
 bool ovc_rd_site_stats(struct reader *r, json_t *o, struct ovc_proc *p)
 {
 	int64_t ns = -1, id = -1, blocks = 0, req = 0, live = 0, peak = 0,
-		touched = 0, unprobed = 0, live_touched = -1, com = 0, pcom = 0,
+		touched = 0, reused = 0, unprobed = 0, live_touched = -1, com = 0, pcom = 0,
 		live_blocks = -1, live_sd = 0;
 	bool sampled = false, shared = false;
 	if (ovc_rd_int(r, o, "ns", 0, ABSURD_NS, &ns) == FLD_BAD ||
@@ -128,6 +128,7 @@ bool ovc_rd_site_stats(struct reader *r, json_t *o, struct ovc_proc *p)
 	    ovc_rd_int(r, o, "live", 0, ABSURD_BYTES, &live) == FLD_BAD ||
 	    ovc_rd_int(r, o, "peak_live", 0, ABSURD_BYTES, &peak) == FLD_BAD ||
 	    ovc_rd_int(r, o, "touched", 0, INT64_MAX, &touched) == FLD_BAD ||
+	    ovc_rd_int(r, o, "reused", 0, INT64_MAX, &reused) == FLD_BAD ||
 	    ovc_rd_int(r, o, "unprobed", 0, ABSURD_BYTES, &unprobed) ==
 		    FLD_BAD ||
 	    ovc_rd_int(r, o, "live_touched", 0, ABSURD_BYTES, &live_touched) ==
@@ -165,6 +166,7 @@ bool ovc_rd_site_stats(struct reader *r, json_t *o, struct ovc_proc *p)
 	s->live_bytes = live;
 	s->peak_live_bytes = peak;
 	s->touched_bytes = touched;
+	s->reused_bytes = reused;
 	s->unprobed_bytes = unprobed;
 	s->sampled = sampled;
 	s->shared_pages = shared;

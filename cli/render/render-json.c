@@ -152,6 +152,7 @@ static json_t *site_json(struct ovc_symbolizer *sym, const struct ovc_proc *p,
 							? json_real(f.touched_ratio)
 							: json_null());
 	json_object_set_new(o, "estimated", json_boolean(f.estimated));
+	json_object_set_new(o, "reused_bytes", json_integer(f.reused_bytes));
 	json_object_set_new(o, "measured_touched_bytes",
 			    json_integer(s->touched_bytes));
 	json_object_set_new(o, "unprobed_bytes",

@@ -246,6 +246,11 @@ void ovc_render_text_sites(const struct ovc_proc *p, FILE *out,
 			BYTES_W, bytes(f.peak_live_bytes, d),
 			ovc_render_count(f.blocks, n, sizeof n));
 		put_figures_kind(out, s, &f);
+		if (f.reused_bytes > 0)
+			/* pages resident before the allocation (a reused heap
+			 * chunk): not this site's doing, not in touched */
+			fprintf(out, "; reused %s: resident when allocated",
+				bytes(f.reused_bytes, a));
 		if (s->kind != OVC_FAMILY_MALLOC)
 			/* mappings: what of the reserved address space was
 			 * made accessible (mprotect) */

@@ -146,6 +146,8 @@ static json_t *merged_sites_json(const struct ovc_model *m,
 				    json_integer(s->f.touched_bytes));
 		json_object_set_new(o, "untouched_bytes",
 				    json_integer(s->f.untouched_bytes));
+		json_object_set_new(o, "reused_bytes",
+				    json_integer(s->f.reused_bytes));
 		json_object_set_new(o, "touched_ratio",
 				    s->f.has_ratio ? json_real(s->f.touched_ratio)
 						   : json_null());

@@ -11,7 +11,8 @@
  *   burst-wait  the burst, then "ready" on stdout and a sleep until killed
  *   thp         a 4 MiB malloc block, MADV_HUGEPAGE on its aligned 2 MiB,
  *               one byte written: the kernel gives 2 MiB (if THP is on)
- *   zero-read   a 64 MiB malloc block, every page read, none written
+ *   zero-read   a 64 MiB malloc block, every page read, none written; says
+ *               how much RssAnon grew while it read
  *   dontneed    a 64 MiB malloc block written, then MADV_DONTNEED
  *   madv-free   the same with MADV_FREE
  *   cow         a 64 MiB malloc block written, then fork: the child
@@ -20,9 +21,18 @@
  *   threads     4 threads each hold 16 blocks of 1000 bytes at once, for
  *               a moment between two ticks, then free them: a peak of live
  *               bytes of 4 * 16 * malloc_usable_size(1000)
+ *   reused      heap blocks (mallopt: no mmap, no trim; after a spacer of
+ *               1 MiB + 128 KiB never written): 1 MiB + 64 KiB written and
+ *               freed, then 1 MiB in its memory, never written (reused
+ *               1 MiB, touched 0), and 2 MiB of fresh heap written
+ *               (touched 2 MiB, reused 0)
+ *   half64k     after the same spacer, blocks of 64 KiB and 68 KiB (sampled
+ *               sizes; run with OVC_SAMPLE=1): the first half written
+ *               (touched 32 KiB, 50%), the second not written
  * The madvise modes wait for the sampler to probe between steps. */
 #include <malloc.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,15 +62,29 @@ static unsigned long long status(const char *buf, const char *key)
 	return p ? strtoull(p + strlen(key), NULL, 10) * 1024 : 0;
 }
 
+/* /proc/self/status into BUF; false when it cannot be read. */
+static bool read_status(char *buf, size_t size)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	if (!f)
+		return false;
+	size_t n = fread(buf, 1, size - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return true;
+}
+
+static unsigned long long rss_anon(void)
+{
+	static char buf[8192];
+	return read_status(buf, sizeof buf) ? status(buf, "RssAnon:") : 0;
+}
+
 static int report(void)
 {
 	static char buf[8192];
-	FILE *f = fopen("/proc/self/status", "r");
-	if (!f)
+	if (!read_status(buf, sizeof buf))
 		return 1;
-	size_t n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	buf[n] = '\0';
 	printf("kernel: hwm=%llu vm_peak=%llu anon=%llu\n",
 	       status(buf, "VmHWM:"), status(buf, "VmPeak:"),
 	       status(buf, "RssAnon:"));
@@ -113,6 +137,45 @@ static int threads(void)
 	return 0;
 }
 
+/* Heap blocks only (no mmap'd chunks, no trimming), and a spacer over the
+ * heap's first MiB, which the loader and libc may have used and freed
+ * (resident): the blocks after it are fresh from the kernel. */
+static void fresh_heap(void)
+{
+	mallopt(M_MMAP_THRESHOLD, 64 * MIB);
+	mallopt(M_TRIM_THRESHOLD, 256 * MIB);
+	block(MIB + 128 * 1024); /* never written, never freed */
+}
+
+/* Sites of their own: the tests tell them apart by size. */
+static int reused(void)
+{
+	fresh_heap();
+	char *a = block(MIB + 64 * 1024);
+	memset(a, 1, MIB + 64 * 1024);
+	char *c = block(2 * MIB); /* after a: fresh */
+	free(a); /* a free chunk on the heap, still resident */
+	char *b = block(MIB); /* carved from a's chunk, never written */
+	memset(c, 1, 2 * MIB);
+	sleep_ms(150); /* probed while live */
+	printf("reused: %s\n", b == a ? "a's memory" : "elsewhere");
+	free(c);
+	free(b);
+	return 0;
+}
+
+static int half64k(void)
+{
+	fresh_heap();
+	char *half = block(64 * 1024);
+	char *none = block(64 * 1024 + 4096);
+	memset(half, 1, 32 * 1024);
+	sleep_ms(150);
+	free(none);
+	free(half);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -154,8 +217,12 @@ int main(int argc, char **argv)
 	} else if (strcmp(mode, "zero-read") == 0) {
 		volatile char *p = block(64 * MIB);
 		unsigned sum = 0;
+		unsigned long long before = rss_anon();
 		for (size_t i = 0; i < 64 * MIB; i += PAGE)
 			sum += (unsigned)p[i];
+		/* A kernel without the zero page (pvm_no_zero_page=1) gives
+		 * read faults pages of their own: it counts them resident. */
+		printf("zero-read: anon grew %llu\n", rss_anon() - before);
 		free((void *)p);
 		if (sum == 12345)
 			puts("unlikely");
@@ -183,9 +250,13 @@ int main(int argc, char **argv)
 			return 1;
 	} else if (strcmp(mode, "threads") == 0) {
 		threads();
+	} else if (strcmp(mode, "reused") == 0) {
+		reused();
+	} else if (strcmp(mode, "half64k") == 0) {
+		half64k();
 	} else {
 		fprintf(stderr, "usage: kernel only-mmap|bss-half|burst|thp|"
-				"zero-read|dontneed|madv-free|cow|threads\n");
+				"zero-read|dontneed|madv-free|cow|threads|reused|half64k\n");
 		return 2;
 	}
 	return report();

@@ -85,6 +85,33 @@ START_TEST(test_sites_read_records)
 }
 END_TEST
 
+/* A site's reused bytes (resident when its blocks were allocated) are read
+ * apart from touched and kept out of it; logs without them read as 0. */
+START_TEST(test_sites_reused)
+{
+	struct ovc_proc *p = read_log(
+		PROC MOD0
+		"{\"t\":\"site\",\"id\":1,\"frames\":[[0,4468]]}\n"
+		"{\"t\":\"site\",\"id\":2,\"frames\":[[0,4470]]}\n"
+		"{\"t\":\"ss\",\"ns\":5,\"id\":1,\"blocks\":1,"
+		"\"requested\":1048576,\"live\":1048576,\"peak_live\":1048576,"
+		"\"touched\":0,\"reused\":1048576,\"unprobed\":0}\n"
+		"{\"t\":\"ss\",\"ns\":5,\"id\":2,\"blocks\":1,"
+		"\"requested\":4096,\"touched\":4096}\n"
+		"{\"t\":\"ss\",\"id\":2,\"reused\":-1}\n");
+	ck_assert_uint_eq(p->bad_lines, 1);
+	struct ovc_site_figures f;
+	ovc_site_figures(ovc_proc_site(p, 1), &f);
+	ck_assert_int_eq(f.reused_bytes, MIB);
+	ck_assert_int_eq(f.touched_bytes, 0);
+	ck_assert_int_eq(f.untouched_bytes, MIB);
+	ck_assert(!f.estimated);
+	ovc_site_figures(ovc_proc_site(p, 2), &f);
+	ck_assert_int_eq(f.reused_bytes, 0);
+	ck_assert_int_eq(f.touched_bytes, 4096);
+}
+END_TEST
+
 START_TEST(test_sites_unknown_ids_warn_once)
 {
 	struct ovc_proc *p = read_log(
@@ -354,6 +381,7 @@ static Suite *sites_suite(void)
 	tcase_add_checked_fixture(tc, setup, fx_teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_sites_read_records);
+	tcase_add_test(tc, test_sites_reused);
 	tcase_add_test(tc, test_sites_unknown_ids_warn_once);
 	tcase_add_test(tc, test_sites_bad_records);
 	tcase_add_test(tc, test_sites_frame_cap);
