@@ -75,6 +75,26 @@ struct ovc_tree *ovc_tree_build(const struct ovc_model *m);
 bool ovc_untraced_exec_target(const struct ovc_proc *p,
 			      const struct ovc_untraced *u);
 
+/** The why of an untraced program without a record: the image that
+ * exec'd it has no successor log here (ovc_proc_exec_unlogged). */
+#define OVC_UNTRACED_NO_LOG "no_log"
+
+/** Whether P ended by exec into a program of which no log is here and no
+ * untraced record of P says why: that program is untraced too, its why
+ * OVC_UNTRACED_NO_LOG (left out by OVC_ONLY or OVC_FOLLOW, or its log is
+ * in another directory or lost). */
+bool ovc_proc_exec_unlogged(const struct ovc_proc *p);
+
+/** The untraced programs P started, the one count every report uses:
+ * its untraced records (those beyond OVC_MAX_UNTRACED included) and an
+ * unlogged exec. */
+size_t ovc_proc_untraced_count(const struct ovc_proc *p);
+
+/** Why a program is untraced, in words for people, from the WHY of its
+ * record ("static": "statically linked: nothing to preload into"); an
+ * unknown WHY is returned as it is. */
+const char *ovc_untraced_reason(const char *why);
+
 /** Frees T; NULL is a no-op. */
 void ovc_tree_free(struct ovc_tree *t);
 

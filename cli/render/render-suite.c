@@ -105,7 +105,7 @@ static void put_table(FILE *out, const struct ovc_model *m,
 			p->pid, e, BYTES_W,
 			bytes(ovc_proc_total_requested(p), a), BYTES_W,
 			bytes(p->peak_live_bytes, b), BYTES_W,
-			bytes(p->peak_rss_bytes, c),
+			bytes(ovc_proc_own_rss_bytes(p), c),
 			ovc_proc_touched_ratio(p, &ratio)
 				? ovc_render_percent(ratio, r, sizeof r)
 				: "-",
@@ -191,8 +191,8 @@ static void put_totals(FILE *out, const struct ovc_model *m)
 	fprintf(out, "%s\n", ovc_render_count(t.failed_total, n, sizeof n));
 	label(out, "untraced programs");
 	fprintf(out, "%zu%s\n", t.untraced,
-		t.untraced ? "  statically linked, setuid or setgid, LD_PRELOAD "
-			     "set empty, or logging elsewhere: not seen here"
+		t.untraced ? "  started, but no log here: listed below with "
+			     "the reason"
 			   : "");
 	label(out, "ended abruptly");
 	fprintf(out, "%zu%s\n", t.abrupt,
@@ -268,7 +268,7 @@ void ovc_render_text_suite(const struct ovc_model *m, FILE *out,
 {
 	size_t untraced = 0;
 	for (size_t i = 0; i < m->nprocs; i++)
-		untraced += m->procs[i]->nuntraced;
+		untraced += ovc_proc_untraced_count(m->procs[i]);
 	/* One process: its own block says it all, but for what it started
 	 * that ovc could not follow. */
 	if (m->nprocs <= 1 && !untraced)
