@@ -368,6 +368,7 @@ void ovc_totals_compute(const struct ovc_model *m, const bool *selected,
 		t->failed_total = sat_add(t->failed_total,
 					  ovc_proc_total_failed(p));
 	}
+	ovc_totals_at_once(m, selected, t);
 	t->has_ratio = t->peak_live_sum_bytes > 0;
 	if (t->has_ratio) {
 		t->touched_ratio = (double)t->touched_sum_bytes /

@@ -113,6 +113,15 @@ struct ovc_totals {
 	int64_t touched_sum_bytes;
 	bool has_ratio;       /**< peak_live_sum_bytes > 0 */
 	double touched_ratio; /**< touched_sum / peak_live_sum, in [0, 1] */
+	/** The largest sums at one moment (ovc_totals_at_once): of live
+	 * bytes and of resident bytes (each process's own) of the processes
+	 * alive then; what --total gates check. At least the largest single
+	 * peak. */
+	int64_t peak_live_at_once_bytes, peak_rss_at_once_bytes;
+	/** When those moments were, ns after the first process began; -1
+	 * when not known (the largest single peak stands). */
+	int64_t at_once_live_ns, at_once_rss_ns;
+	bool at_once_from_samples; /**< computed from the samples' times */
 	int64_t calls[OVC_FN_COUNT], calls_total, failed_total;
 	size_t peak_live_max_proc; /**< index in m->procs; SIZE_MAX if none */
 	size_t gap_max_proc, peak_rss_max_proc;
@@ -121,6 +130,14 @@ struct ovc_totals {
 /** Computes the totals of the processes of M for which SELECTED[i] is true
  * (SELECTED NULL: all). */
 void ovc_totals_compute(const struct ovc_model *m, const bool *selected,
+			struct ovc_totals *t);
+
+/** (at-once.c) Sets the at-once figures of T (computed by
+ * ovc_totals_compute for the same SELECTED, which calls it): each
+ * process's samples placed at their times (start_mono_ns + ns), a fork
+ * child's figures its own, swept for the largest sums at one moment. Out
+ * of memory: the largest single peaks. */
+void ovc_totals_at_once(const struct ovc_model *m, const bool *selected,
 			struct ovc_totals *t);
 
 /** Sites of several processes with one executable and one symbolized

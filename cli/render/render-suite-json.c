@@ -35,6 +35,18 @@ json_t *ovc_totals_json(const struct ovc_model *m, const struct ovc_totals *t)
 			    json_integer(t->peak_rss_max_bytes));
 	json_object_set_new(o, "peak_rss_sum_bytes",
 			    json_integer(t->peak_rss_sum_bytes));
+	json_object_set_new(o, "peak_live_at_once_bytes",
+			    json_integer(t->peak_live_at_once_bytes));
+	json_object_set_new(o, "peak_rss_at_once_bytes",
+			    json_integer(t->peak_rss_at_once_bytes));
+	json_object_set_new(o, "peak_live_at_once_ns",
+			    t->at_once_live_ns >= 0
+				    ? json_integer(t->at_once_live_ns)
+				    : json_null());
+	json_object_set_new(o, "peak_rss_at_once_ns",
+			    t->at_once_rss_ns >= 0
+				    ? json_integer(t->at_once_rss_ns)
+				    : json_null());
 	json_object_set_new(o, "overcommit_gap_max_bytes",
 			    json_integer(t->gap_max_bytes));
 	json_object_set_new(o, "overcommit_gap_sum_bytes",

@@ -127,7 +127,7 @@ static void put_table(FILE *out, const struct ovc_model *m,
 
 static void label(FILE *out, const char *l)
 {
-	fprintf(out, "  %-21s", l);
+	fprintf(out, "  %-23s", l);
 }
 
 static void put_who(FILE *out, const struct ovc_model *m, size_t i)
@@ -138,6 +138,19 @@ static void put_who(FILE *out, const struct ovc_model *m, size_t i)
 	fputs("  ", out);
 	put_safe(out, p->exe[0] ? ovc_path_base(p->exe) : "?");
 	fprintf(out, " (pid %" PRId64 ")", p->pid);
+}
+
+/* The rest of an at-once line: when (NS after the first process began),
+ * and the sum of the peaks (SUM) it is not. */
+static void put_moment(FILE *out, int64_t ns, int64_t sum)
+{
+	char d[32], a[24];
+	if (ns >= 0)
+		fprintf(out, "  the largest sum at one moment (%s in)",
+			ovc_render_duration(ns, d, sizeof d));
+	else
+		fputs("  the largest of one process", out);
+	fprintf(out, "; sum of peaks %s\n", bytes(sum, a));
 }
 
 static void put_totals(FILE *out, const struct ovc_model *m)
@@ -155,15 +168,16 @@ static void put_totals(FILE *out, const struct ovc_model *m)
 	fprintf(out, "%*s", BYTES_W, bytes(t.peak_live_max_bytes, a));
 	put_who(out, m, t.peak_live_max_proc);
 	fputc('\n', out);
-	label(out, "peak live, sum");
-	fprintf(out, "%*s  the most that can have been live at once\n",
-		BYTES_W, bytes(t.peak_live_sum_bytes, a));
+	label(out, "peak live, at once");
+	fprintf(out, "%*s", BYTES_W, bytes(t.peak_live_at_once_bytes, a));
+	put_moment(out, t.at_once_live_ns, t.peak_live_sum_bytes);
 	label(out, "peak resident, max");
 	fprintf(out, "%*s", BYTES_W, bytes(t.peak_rss_max_bytes, a));
 	put_who(out, m, t.peak_rss_max_proc);
 	fputc('\n', out);
-	label(out, "peak resident, sum");
-	fprintf(out, "%*s\n", BYTES_W, bytes(t.peak_rss_sum_bytes, a));
+	label(out, "peak resident, at once");
+	fprintf(out, "%*s", BYTES_W, bytes(t.peak_rss_at_once_bytes, a));
+	put_moment(out, t.at_once_rss_ns, t.peak_rss_sum_bytes);
 	label(out, "overcommit gap, sum");
 	fprintf(out, "%*s", BYTES_W, bytes(t.gap_sum_bytes, a));
 	if (t.gap_max_bytes > 0) {
