@@ -60,12 +60,12 @@ static void stretch(struct changes *c, int64_t from, int64_t to, int64_t live,
 }
 
 /* What of a sample's LIVE and RSS is P's own: a fork child's live bytes
- * less what it inherited, its resident growth since the fork plus what
- * it wrote since (as ovc_proc_own_rss_bytes); never above its own peaks. */
+ * (the series has them less what it inherited, proc-extra.c), its
+ * resident growth since the fork plus what it wrote since (as
+ * ovc_proc_own_rss_bytes); never above its own peaks. */
 static void own_values(const struct ovc_proc *p, int64_t *live, int64_t *rss)
 {
 	if (ovc_proc_forked(p)) {
-		*live = nonneg(*live - nonneg(p->inherited_live_bytes));
 		int64_t grown = nonneg(*rss - nonneg(p->baseline_rss_bytes));
 		*rss = min64(*rss, grown + nonneg(p->written_since_fork_bytes));
 	}
