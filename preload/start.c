@@ -199,6 +199,18 @@ static void write_header(const char *origin, const char *parent_log,
 	ovc_buf_raw(&b, ",\"shared\":");
 	ovc_buf_u64(&b, ovc_img.base.shared);
 	ovc_buf_raw(&b, "}");
+	if (strcmp(origin, "fork") == 0) {
+		/* What the child holds of its parent's: the counters start
+		 * from it (ovc_account_fork_child), the reader tells it apart. */
+		struct ovc_totals t;
+		ovc_account_totals(&t);
+		ovc_buf_key(&b, "inherited");
+		ovc_buf_raw(&b, "{\"live\":");
+		ovc_buf_i64(&b, t.live > 0 ? t.live : 0);
+		ovc_buf_raw(&b, ",\"committed\":");
+		ovc_buf_i64(&b, t.maps[2] > 0 ? t.maps[2] : 0);
+		ovc_buf_raw(&b, "}");
+	}
 	ovc_buf_key(&b, "exe");
 	ovc_buf_jstr(&b, exe, (size_t)exe_len);
 	ovc_buf_key(&b, "argv");

@@ -131,7 +131,12 @@ struct figs {
 	int64_t requested, peak_live, rss, gap, touched; /* processes */
 	int64_t v[OVC_DIFF_RATIO]; /* sites: by ovc_diff_site_names */
 	bool sampled;
+	int64_t sample_bytes; /* sampled sites: OVC_SAMPLE, else 0 */
 };
+
+/* OVC_SAMPLE's default: the mean of a sampled site whose report does not
+ * give its error. */
+#define SAMPLE_DEFAULT (512 * 1024)
 
 /* Adds one process of executable EXE to EXES as side SIDE. */
 static bool add_exe(struct ovc_diff_table *exes, int side, const char *exe,
@@ -248,8 +253,15 @@ static bool add_site(struct ovc_diff_table *sites, int side,
 	b->touched = sat_add(b->touched, s->v[OVC_DIFF_RESIDENT]); /* touched */
 	b->live_for_ratio =
 		sat_add(b->live_for_ratio, s->v[OVC_DIFF_REQUESTED]);
-	if (s->sampled)
+	if (s->sampled) {
 		b->estimated = true;
+		/* Byte-weighted sampling: the variance of an estimate X is at
+		 * most OVC_SAMPLE * X (figures.c, ovc_site_figures). */
+		double S = s->sample_bytes > 0 ? (double)s->sample_bytes
+					       : SAMPLE_DEFAULT;
+		for (int fi = 0; fi < OVC_DIFF_RATIO; fi++)
+			b->var[fi] += S * (double)s->v[fi];
+	}
 	return true;
 }
 
@@ -298,6 +310,12 @@ bool ovc_diff_add_report(json_t *report, int side, struct ovc_diff_table *exes,
 					json_object_get(s, "sampled"))};
 			for (int fi = 0; fi < OVC_DIFF_RATIO; fi++)
 				sf.v[fi] = jint(s, ovc_diff_site_names[fi]);
+			/* err = sqrt(S * requested): S back from the report */
+			int64_t err = jint(s, "requested_err_bytes");
+			if (sf.sampled && err > 0 && sf.v[OVC_DIFF_REQUESTED] > 0)
+				sf.sample_bytes = (int64_t)(
+					(double)err * (double)err /
+					(double)sf.v[OVC_DIFF_REQUESTED]);
 			if (!add_site(sites, side, &key, &sf))
 				return false;
 		}
@@ -372,7 +390,8 @@ bool ovc_diff_add_model(const struct ovc_model *m, struct ovc_symbolizer *sym,
 			}
 			struct ovc_site_figures f;
 			ovc_site_figures(s, &f);
-			struct figs sf = {.sampled = s->sampled};
+			struct figs sf = {.sampled = s->sampled,
+					  .sample_bytes = s->sample_bytes};
 			sf.v[OVC_DIFF_REQUESTED] = positive(f.requested_bytes);
 			sf.v[OVC_DIFF_PEAK_LIVE] = positive(f.peak_live_bytes);
 			sf.v[OVC_DIFF_RESIDENT] = positive(f.touched_bytes);
@@ -404,23 +423,36 @@ void ovc_diff_judge(const struct ovc_diff_row *r, const struct ovc_diff_opts *o,
 	bool estimated = b->estimated || n->estimated;
 	for (int f = 0; f < OVC_DIFF_RATIO; f++) {
 		int64_t d = n->v[f] - b->v[f];
-		if ((d < 0 ? -d : d) < o->min_bytes || d == 0)
+		int64_t ad = d < 0 ? -d : d;
+		if (d == 0 || ad < o->min_bytes)
+			continue;
+		double rel = b->v[f] > 0 ? (double)d / (double)b->v[f] * 100.0
+					 : INFINITY;
+		if (fabs(rel) < o->min_percent)
+			continue;
+		/* Within twice the sampling error of the two estimates: the
+		 * same figure drawn twice, not a change. */
+		double sd = sqrt(b->var[f] + n->var[f]);
+		if ((double)ad <= 2.0 * sd)
 			continue;
 		v->changed[f] = true;
 		/* What grows is gated; a site's touched bytes growing is
 		 * the program using what it asked for, not a regression. */
 		bool gated = !(is_site && f == OVC_DIFF_RESIDENT);
-		double rel = b->v[f] > 0 ? (double)d / (double)b->v[f] * 100.0
-					 : INFINITY;
 		if (o->fail_set && gated && d > 0 && rel > o->fail_over &&
 		    !estimated)
 			v->flagged[f] = true;
 	}
+	/* The ratio changes with what it is made of: the untouched (or, of
+	 * a site, touched) bytes must have changed too. */
 	bool hb, hn;
 	double rb = ovc_diff_ratio(b, &hb), rn = ovc_diff_ratio(n, &hn);
-	if (hb && hn && fabs(rn - rb) >= 0.01)
+	if (hb && hn && fabs(rn - rb) >= 0.01 &&
+	    (v->changed[OVC_DIFF_UNTOUCHED] || v->changed[OVC_DIFF_RESIDENT]))
 		v->changed[OVC_DIFF_RATIO] = true;
-	if (b->present != n->present)
+	/* An executable on one side only is a change; a site on one side
+	 * only is one when its figures are (a sampled site can be missed). */
+	if (!is_site && b->present != n->present)
 		v->any_changed = true;
 	for (int f = 0; f < OVC_DIFF_N; f++) {
 		v->any_changed |= v->changed[f];

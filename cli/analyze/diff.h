@@ -35,6 +35,10 @@ struct ovc_diff_agg {
 	int64_t v[OVC_DIFF_N - 1]; /* byte figures */
 	int64_t touched, live_for_ratio; /* for the ratio of sums */
 	bool estimated;
+	/** Sampled sites: the variance of each byte figure's estimate
+	 * (OVC_SAMPLE times the figure, summed over the images), 0 when
+	 * exact. */
+	double var[OVC_DIFF_N - 1];
 };
 
 /** One executable or site with its two sides (0: BASE, 1: NEW). */
@@ -62,7 +66,10 @@ struct ovc_diff_opts {
 	bool json, all;
 	bool fail_set;
 	double fail_over; /* percent */
+	/** A change is one when it is at least min_bytes and min_percent of
+	 * the base, and beyond twice the sampling error of an estimate. */
 	int64_t min_bytes;
+	double min_percent;
 };
 
 /** What changed in a row, and what grew past the gate. */

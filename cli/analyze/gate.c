@@ -45,9 +45,10 @@ const char ovc_gates_help[] =
 	"without an end\n"
 	"  --check LIST                the same as one list: "
 	"max-peak-live=1G,no-abrupt-end\n"
-	"  --total                     limits apply to the totals (sums) "
-	"instead of\n"
-	"                              each process\n"
+	"  --total                     limits apply to the totals instead "
+	"of each\n"
+	"                              process (peaks: the largest sum at "
+	"one moment)\n"
 	"  --only PATTERN[,PATTERN]    only processes whose exe path or name "
 	"matches\n"
 	"                              a shell glob\n"
@@ -296,6 +297,7 @@ static const char *bytes(int64_t n, char *buf)
 /* The figures a limit is checked on: of one process or of the totals. */
 struct figures {
 	int64_t peak_live, peak_rss, gap, commit_limit;
+	bool at_once; /* the peaks are a suite's largest sums at one moment */
 	bool has_ratio;
 	double ratio;
 	bool abrupt;
@@ -319,7 +321,10 @@ static bool check_one(const struct ovc_gates *g, int l,
 		int64_t v = l == OVC_LIM_PEAK_LIVE  ? f->peak_live
 			    : l == OVC_LIM_PEAK_RSS ? f->peak_rss
 						    : f->gap;
-		snprintf(msg, size, "%s %s %s %s %s", limits[l].figure,
+		snprintf(msg, size, "%s%s %s %s %s %s", limits[l].figure,
+			 f->at_once && l != OVC_LIM_UNTOUCHED
+				 ? " at one moment"
+				 : "",
 			 bytes(v, a), v > g->bytes[l] ? ">" : "<=",
 			 limits[l].name, bytes(g->bytes[l], b));
 		return v > g->bytes[l];
@@ -454,8 +459,10 @@ bool ovc_gates_evaluate(const struct ovc_gates *g, const struct ovc_model *m,
 		struct ovc_totals t;
 		struct figures f = {0};
 		ovc_totals_compute(m, sel, &t);
-		f.peak_live = t.peak_live_sum_bytes;
-		f.peak_rss = t.peak_rss_sum_bytes;
+		/* A suite's peaks are its largest sums at one moment. */
+		f.peak_live = t.peak_live_at_once_bytes;
+		f.peak_rss = t.peak_rss_at_once_bytes;
+		f.at_once = true;
 		f.gap = t.gap_sum_bytes;
 		f.has_ratio = t.has_ratio;
 		f.ratio = t.touched_ratio;

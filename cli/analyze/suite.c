@@ -41,7 +41,7 @@ static int64_t proc_key(const struct ovc_proc *p, enum ovc_proc_sort key)
 	case OVC_PSORT_LIVE:
 		return p->peak_live_bytes;
 	case OVC_PSORT_RSS:
-		return p->peak_rss_bytes;
+		return ovc_proc_own_rss_bytes(p);
 	case OVC_PSORT_REQUESTED:
 		return ovc_proc_total_requested(p);
 	case OVC_PSORT_TIME:
@@ -332,7 +332,7 @@ void ovc_totals_compute(const struct ovc_model *m, const bool *selected,
 		t->images++;
 		if (!p->predecessor)
 			t->processes++;
-		t->untraced += p->nuntraced + p->untraced_dropped;
+		t->untraced += ovc_proc_untraced_count(p);
 		if (ovc_proc_abrupt(p))
 			t->abrupt++;
 		t->requested_bytes =
@@ -340,7 +340,7 @@ void ovc_totals_compute(const struct ovc_model *m, const bool *selected,
 		t->peak_live_sum_bytes =
 			sat_add(t->peak_live_sum_bytes, p->peak_live_bytes);
 		t->peak_rss_sum_bytes =
-			sat_add(t->peak_rss_sum_bytes, p->peak_rss_bytes);
+			sat_add(t->peak_rss_sum_bytes, ovc_proc_own_rss_bytes(p));
 		int64_t gap = ovc_proc_gap_bytes(p);
 		t->gap_sum_bytes = sat_add(t->gap_sum_bytes, gap);
 		int64_t touched = ovc_proc_touched_bytes(p);
@@ -353,8 +353,8 @@ void ovc_totals_compute(const struct ovc_model *m, const bool *selected,
 			t->peak_live_max_proc = i;
 		}
 		if (t->peak_rss_max_proc == SIZE_MAX ||
-		    p->peak_rss_bytes > t->peak_rss_max_bytes) {
-			t->peak_rss_max_bytes = p->peak_rss_bytes;
+		    ovc_proc_own_rss_bytes(p) > t->peak_rss_max_bytes) {
+			t->peak_rss_max_bytes = ovc_proc_own_rss_bytes(p);
 			t->peak_rss_max_proc = i;
 		}
 		if (t->gap_max_proc == SIZE_MAX || gap > t->gap_max_bytes) {
@@ -368,6 +368,7 @@ void ovc_totals_compute(const struct ovc_model *m, const bool *selected,
 		t->failed_total = sat_add(t->failed_total,
 					  ovc_proc_total_failed(p));
 	}
+	ovc_totals_at_once(m, selected, t);
 	t->has_ratio = t->peak_live_sum_bytes > 0;
 	if (t->has_ratio) {
 		t->touched_ratio = (double)t->touched_sum_bytes /
@@ -536,6 +537,39 @@ bool ovc_sites_merge(const struct ovc_model *m, struct ovc_symbolizer *sym,
 	out->v = v;
 	out->n = w;
 	return true;
+}
+
+bool ovc_proc_exec_unlogged(const struct ovc_proc *p)
+{
+	if (p->end_kind != OVC_END_EXEC || p->successor || !p->exec_path)
+		return false;
+	for (size_t u = 0; u < p->nuntraced; u++)
+		if (ovc_untraced_exec_target(p, &p->untraced[u]))
+			return false;
+	return true;
+}
+
+size_t ovc_proc_untraced_count(const struct ovc_proc *p)
+{
+	return p->nuntraced + (size_t)p->untraced_dropped +
+	       (ovc_proc_exec_unlogged(p) ? 1 : 0);
+}
+
+const char *ovc_untraced_reason(const char *why)
+{
+	static const char *const words[][2] = {
+		{"static", "statically linked: nothing to preload into"},
+		{"setuid", "setuid: the loader ignores LD_PRELOAD"},
+		{"setgid", "setgid: the loader ignores LD_PRELOAD"},
+		{"cleared", "LD_PRELOAD set empty"},
+		{"output", "logs in another directory"},
+		{OVC_UNTRACED_NO_LOG, "no log here: left out by OVC_ONLY or "
+				      "OVC_FOLLOW, or its log is elsewhere"},
+	};
+	for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+		if (strcmp(why, words[i][0]) == 0)
+			return words[i][1];
+	return why;
 }
 
 /* Whether untraced record U of image P is the program P's exec went to

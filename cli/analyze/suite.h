@@ -75,6 +75,26 @@ struct ovc_tree *ovc_tree_build(const struct ovc_model *m);
 bool ovc_untraced_exec_target(const struct ovc_proc *p,
 			      const struct ovc_untraced *u);
 
+/** The why of an untraced program without a record: the image that
+ * exec'd it has no successor log here (ovc_proc_exec_unlogged). */
+#define OVC_UNTRACED_NO_LOG "no_log"
+
+/** Whether P ended by exec into a program of which no log is here and no
+ * untraced record of P says why: that program is untraced too, its why
+ * OVC_UNTRACED_NO_LOG (left out by OVC_ONLY or OVC_FOLLOW, or its log is
+ * in another directory or lost). */
+bool ovc_proc_exec_unlogged(const struct ovc_proc *p);
+
+/** The untraced programs P started, the one count every report uses:
+ * its untraced records (those beyond OVC_MAX_UNTRACED included) and an
+ * unlogged exec. */
+size_t ovc_proc_untraced_count(const struct ovc_proc *p);
+
+/** Why a program is untraced, in words for people, from the WHY of its
+ * record ("static": "statically linked: nothing to preload into"); an
+ * unknown WHY is returned as it is. */
+const char *ovc_untraced_reason(const char *why);
+
 /** Frees T; NULL is a no-op. */
 void ovc_tree_free(struct ovc_tree *t);
 
@@ -93,6 +113,15 @@ struct ovc_totals {
 	int64_t touched_sum_bytes;
 	bool has_ratio;       /**< peak_live_sum_bytes > 0 */
 	double touched_ratio; /**< touched_sum / peak_live_sum, in [0, 1] */
+	/** The largest sums at one moment (ovc_totals_at_once): of live
+	 * bytes and of resident bytes (each process's own) of the processes
+	 * alive then; what --total gates check. At least the largest single
+	 * peak. */
+	int64_t peak_live_at_once_bytes, peak_rss_at_once_bytes;
+	/** When those moments were, ns after the first process began; -1
+	 * when not known (the largest single peak stands). */
+	int64_t at_once_live_ns, at_once_rss_ns;
+	bool at_once_from_samples; /**< computed from the samples' times */
 	int64_t calls[OVC_FN_COUNT], calls_total, failed_total;
 	size_t peak_live_max_proc; /**< index in m->procs; SIZE_MAX if none */
 	size_t gap_max_proc, peak_rss_max_proc;
@@ -101,6 +130,14 @@ struct ovc_totals {
 /** Computes the totals of the processes of M for which SELECTED[i] is true
  * (SELECTED NULL: all). */
 void ovc_totals_compute(const struct ovc_model *m, const bool *selected,
+			struct ovc_totals *t);
+
+/** (at-once.c) Sets the at-once figures of T (computed by
+ * ovc_totals_compute for the same SELECTED, which calls it): each
+ * process's samples placed at their times (start_mono_ns + ns), a fork
+ * child's figures its own, swept for the largest sums at one moment. Out
+ * of memory: the largest single peaks. */
+void ovc_totals_at_once(const struct ovc_model *m, const bool *selected,
 			struct ovc_totals *t);
 
 /** Sites of several processes with one executable and one symbolized

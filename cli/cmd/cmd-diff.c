@@ -15,8 +15,11 @@
 #include "render/render-diff.h"
 #include "cmd/commands.h"
 
-/* Changes smaller than this many bytes are noise unless told otherwise. */
-#define MIN_BYTES_DEFAULT (64 * 1024)
+/* Changes smaller than this many bytes, or than this share of the base,
+ * are noise unless told otherwise: two runs of one command differ by
+ * about that much. */
+#define MIN_BYTES_DEFAULT (1024 * 1024)
+#define MIN_PERCENT_DEFAULT 10.0
 
 /* Adds PATH to EXES and SITES as side SIDE: a saved JSON report, or logs
  * read into a model and compared as they are. False (said on stderr) when
@@ -58,6 +61,23 @@ static bool load(const char *path, struct ovc_symbolizer *sym, int side,
 	return ok;
 }
 
+/* Parses V ("10", "2.5%") of option OPT into *OUT; false (said on
+ * stderr) when it is not a percentage. */
+static bool percent(const char *opt, const char *v, double *out)
+{
+	char *end;
+	errno = 0;
+	double pc = v ? strtod(v, &end) : -1;
+	if (!v || errno || end == v || (*end && strcmp(end, "%") != 0) ||
+	    !(pc >= 0) || !isfinite(pc)) {
+		fprintf(stderr, "ovc: diff: %s wants a percentage, not '%s'\n",
+			opt, v ? v : "");
+		return false;
+	}
+	*out = pc;
+	return true;
+}
+
 static void diff_usage(FILE *f)
 {
 	fputs("usage: ovc diff [--json] [--all] [--fail-over PERCENT] "
@@ -73,18 +93,25 @@ static void diff_usage(FILE *f)
 	      "peak live,\n"
 	      "               untouched) grew by more than PERCENT\n"
 	      "  --min-bytes SIZE  changes smaller than SIZE are noise "
-	      "(default 64K)\n"
+	      "(default 1M)\n"
+	      "  --min-percent P   changes smaller than P% of BASE are noise "
+	      "(default 10)\n"
 	      "Executables are matched by exe path (images of one exe "
 	      "aggregated), sites by\n"
 	      "executable and stack: the function and file of each frame, not "
 	      "addresses.\n"
-	      "Sampled sites are estimates: shown, never flagged.\n",
+	      "Sampled sites are estimates: a change within twice their "
+	      "sampling error is\n"
+	      "noise; a change beyond it is shown, never flagged. Two runs "
+	      "of one command\n"
+	      "print \"no change\" and exit 0.\n",
 	      f);
 }
 
 int ovc_cmd_diff(int argc, char **argv)
 {
-	struct ovc_diff_opts o = {.min_bytes = MIN_BYTES_DEFAULT};
+	struct ovc_diff_opts o = {.min_bytes = MIN_BYTES_DEFAULT,
+				  .min_percent = MIN_PERCENT_DEFAULT};
 	const char *a;
 	bool help = false;
 	int i = 1;
@@ -99,20 +126,16 @@ int ovc_cmd_diff(int argc, char **argv)
 			v = a[11] == '='   ? a + 12
 			    : i + 1 < argc ? argv[++i]
 					   : NULL;
-			char *end;
-			errno = 0;
-			double pc = v ? strtod(v, &end) : -1;
-			if (!v || errno || end == v ||
-			    (*end && strcmp(end, "%") != 0) || !(pc >= 0) ||
-			    !isfinite(pc)) {
-				fprintf(stderr,
-					"ovc: diff: --fail-over wants a "
-					"percentage, not '%s'\n",
-					v ? v : "");
+			if (!percent("--fail-over", v, &o.fail_over))
 				return OVC_EXIT_USAGE;
-			}
 			o.fail_set = true;
-			o.fail_over = pc;
+		} else if (strcmp(a, "--min-percent") == 0 ||
+			   strncmp(a, "--min-percent=", 14) == 0) {
+			v = a[13] == '='   ? a + 14
+			    : i + 1 < argc ? argv[++i]
+					   : NULL;
+			if (!percent("--min-percent", v, &o.min_percent))
+				return OVC_EXIT_USAGE;
 		} else if (strcmp(a, "--min-bytes") == 0 ||
 			   strncmp(a, "--min-bytes=", 12) == 0) {
 			v = a[11] == '='   ? a + 12

@@ -171,6 +171,23 @@ int64_t ovc_proc_baseline_anon_bytes(const struct ovc_proc *p)
 	return p->baseline_rss_bytes - p->baseline_shared_bytes;
 }
 
+bool ovc_proc_forked(const struct ovc_proc *p)
+{
+	return strcmp(p->origin, "fork") == 0;
+}
+
+int64_t ovc_proc_own_rss_bytes(const struct ovc_proc *p)
+{
+	int64_t peak = clamp_nonneg(p->peak_rss_bytes);
+	if (!ovc_proc_forked(p))
+		return peak;
+	/* Resident growth since the fork, plus the pages it wrote since
+	 * (copies of shared pages do not grow rss): at most its rss. */
+	int64_t own = clamp_nonneg(peak - clamp_nonneg(p->baseline_rss_bytes));
+	own += clamp_nonneg(p->written_since_fork_bytes);
+	return own < peak ? own : peak;
+}
+
 int64_t ovc_proc_touched_bytes(const struct ovc_proc *p)
 {
 	int64_t base = ovc_proc_baseline_anon_bytes(p);

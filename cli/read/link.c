@@ -196,6 +196,72 @@ static void resolve_end(const struct ovc_model *m, struct ovc_proc *p)
 	}
 }
 
+static int64_t nonneg(int64_t v)
+{
+	return v > 0 ? v : 0;
+}
+
+/* V less what was inherited (INH, -1 unknown), at least 0 and at most
+ * BOUND: a figure of its own cannot exceed what it asked for since. */
+static int64_t own_part(int64_t v, int64_t inh, int64_t bound)
+{
+	if (v < 0)
+		return v;
+	v = nonneg(v - nonneg(inh));
+	return v < bound ? v : bound;
+}
+
+/* A fork child's counters go on from its parent's live blocks and
+ * mappings (docs/log-format.md, "inherited"): its own figures are what it
+ * did after the fork. The live bytes beyond the inherited ones, and never
+ * more than it asked for since the fork; the inherited bytes are kept
+ * apart. Sites that are only inherited (nothing asked for since) have no
+ * figures of the child's. */
+static void own_figures(struct ovc_proc *p)
+{
+	if (strcmp(p->origin, "fork") != 0 || p->logged_peak_live_bytes >= 0)
+		return;
+	p->logged_peak_live_bytes = nonneg(p->peak_live_bytes);
+	p->logged_last_live_bytes = nonneg(p->last_live_bytes);
+	int64_t req = nonneg(ovc_proc_total_requested(p));
+	int64_t mapped = nonneg(p->map_bytes[OVC_MFN_MMAP]);
+	if (p->map_bytes[OVC_MFN_MREMAP] > 0 &&
+	    mapped <= INT64_MAX - p->map_bytes[OVC_MFN_MREMAP])
+		mapped += p->map_bytes[OVC_MFN_MREMAP];
+	int64_t il = p->inherited_live_bytes, ic = p->inherited_committed_bytes;
+	p->peak_live_bytes = own_part(p->peak_live_bytes, il, req);
+	p->last_live_bytes = own_part(p->last_live_bytes, il, req);
+	p->peak_live_bound_bytes = own_part(p->peak_live_bound_bytes, il, req);
+	p->peak_committed_bytes = own_part(p->peak_committed_bytes, ic, mapped);
+	p->committed_bytes = own_part(p->committed_bytes, ic, mapped);
+	p->peak_mapped_bytes = own_part(p->peak_mapped_bytes, ic, mapped);
+	p->mapped_bytes = own_part(p->mapped_bytes, ic, mapped);
+	if (p->peak_asked_bytes >= 0) {
+		int64_t inh = nonneg(il) + nonneg(ic);
+		int64_t bound = req > INT64_MAX - mapped ? INT64_MAX : req + mapped;
+		p->peak_asked_bytes = own_part(p->peak_asked_bytes, inh, bound);
+	}
+	for (size_t i = 0; i < p->nsites; i++) {
+		struct ovc_site *s = &p->sites[i];
+		if (!s->has_figures)
+			continue;
+		int64_t sreq = nonneg(s->requested_bytes);
+		if (sreq == 0 && s->blocks <= 0) {
+			s->has_figures = false;
+			continue;
+		}
+		s->peak_live_bytes = own_part(s->peak_live_bytes, -1, sreq);
+		s->live_bytes = own_part(s->live_bytes, -1, sreq);
+		s->unprobed_bytes = own_part(s->unprobed_bytes, -1, sreq);
+		s->peak_committed_bytes =
+			own_part(s->peak_committed_bytes, -1, sreq);
+		s->committed_bytes = own_part(s->committed_bytes, -1, sreq);
+		s->live_touched_bytes = own_part(s->live_touched_bytes, -1, sreq);
+		if (s->live_blocks > s->blocks)
+			s->live_blocks = nonneg(s->blocks);
+	}
+}
+
 void ovc_model_link(struct ovc_model *m)
 {
 	if (m->nprocs > 1)
@@ -208,8 +274,10 @@ void ovc_model_link(struct ovc_model *m)
 		m->procs[i]->parent = NULL;
 	}
 	link_images(m);
-	for (size_t i = 0; i < m->nprocs; i++)
+	for (size_t i = 0; i < m->nprocs; i++) {
 		resolve_end(m, m->procs[i]);
+		own_figures(m->procs[i]);
+	}
 	ovc_host_init(&m->host);
 	for (size_t i = 0; i < m->nprocs; i++) {
 		if (m->procs[i]->host.known) {

@@ -118,6 +118,8 @@ struct ovc_proc *ovc_proc_create(const char *log_path)
 	p->peak_asked_bytes = -1;
 	p->peak_live_bound_bytes = -1;
 	p->written_since_fork_bytes = -1;
+	p->inherited_live_bytes = p->inherited_committed_bytes = -1;
+	p->logged_peak_live_bytes = p->logged_last_live_bytes = -1;
 	p->sample_bytes = -1;
 	p->last_hwm_bytes = p->last_file_bytes = -1;
 	p->end_kind = OVC_END_ABRUPT;

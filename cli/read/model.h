@@ -168,6 +168,14 @@ struct ovc_proc {
 	int64_t sample_bytes; /**< OVC_SAMPLE in force (header); -1: unknown */
 	struct ovc_host host;
 	int64_t baseline_vm_bytes, baseline_rss_bytes, baseline_shared_bytes;
+	/** A fork child: the live bytes (malloc family) and committed bytes
+	 * (mmap family) it held of its parent's at the fork (header
+	 * "inherited"); -1 when the log does not say (older logs). Its own
+	 * figures below leave them out (ovc_model_link). */
+	int64_t inherited_live_bytes, inherited_committed_bytes;
+	/** A fork child: its figures as logged, the inherited bytes included,
+	 * before ovc_model_link made them its own; -1 for other images. */
+	int64_t logged_peak_live_bytes, logged_last_live_bytes;
 	/** Position in the log's arrays of each enum ovc_func, or -1. */
 	int func_pos[OVC_FN_COUNT];
 	size_t nfuncs; /**< length of the log's funcs array */
@@ -348,6 +356,16 @@ bool ovc_proc_touched_ratio(const struct ovc_proc *p, double *ratio);
 
 /** Anonymous resident growth over the baseline at peak, >= 0. */
 int64_t ovc_proc_touched_bytes(const struct ovc_proc *p);
+
+/** Whether P began in a child of fork (origin "fork"): its figures are
+ * its own, what it inherited is kept apart (inherited_live_bytes). */
+bool ovc_proc_forked(const struct ovc_proc *p);
+
+/** Peak resident of P's own, what sums over processes add: its peak
+ * resident, but for a fork child only its resident growth since the fork
+ * plus the pages it wrote since (written_since_fork), at most its peak
+ * resident: the pages it still shares with its parent are the parent's. */
+int64_t ovc_proc_own_rss_bytes(const struct ovc_proc *p);
 
 /** Overcommit gap at peak: asked - touched bytes, clamped to >= 0. */
 int64_t ovc_proc_gap_bytes(const struct ovc_proc *p);

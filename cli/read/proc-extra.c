@@ -27,12 +27,25 @@ void ovc_proc_extra_destroy(struct ovc_proc_extra *x)
 	free(x);
 }
 
+/* A fork child's live bytes as its figures count them: less what it
+ * inherited (its header, read before any sample), so that its chart and
+ * its table say the same. */
+static int64_t own_live(const struct ovc_proc *p, int64_t live)
+{
+	if (live < 0 || p->inherited_live_bytes <= 0 ||
+	    strcmp(p->origin, "fork") != 0)
+		return live;
+	return live > p->inherited_live_bytes ? live - p->inherited_live_bytes
+					      : 0;
+}
+
 void ovc_proc_note_sample(struct ovc_proc *p, int64_t t_ns, int64_t live,
 			  int64_t vm, int64_t rss, int64_t shared)
 {
 	struct ovc_proc_extra *x = ovc_proc_extra(p);
 	if (!x || !x->series)
 		return;
+	live = own_live(p, live);
 	/* As the aggregates do: without "shared" all of rss is anonymous. */
 	int64_t anon = rss < 0 ? -1 : shared < 0 ? rss
 				 : shared <= rss ? rss - shared : 0;
@@ -90,6 +103,10 @@ void ovc_proc_note_peak(struct ovc_proc *p, int64_t t_ns,
 			const int64_t values[OVC_SER_COUNT])
 {
 	struct ovc_proc_extra *x = ovc_proc_extra(p);
-	if (x && x->series)
-		ovc_series_add(x->series, t_ns, values);
+	if (!x || !x->series)
+		return;
+	int64_t v[OVC_SER_COUNT];
+	memcpy(v, values, sizeof v);
+	v[OVC_SER_LIVE] = own_live(p, v[OVC_SER_LIVE]);
+	ovc_series_add(x->series, t_ns, v);
 }

@@ -143,6 +143,17 @@ void ovc_rd_proc_header(struct reader *r, json_t *o, struct ovc_proc *p)
 		ovc_rd_why(r, "\"baseline\" is not an object");
 		ovc_rd_header_field(r, FLD_BAD);
 	}
+	json_t *inh = json_object_get(o, "inherited");
+	if (inh && json_is_object(inh)) {
+		ovc_rd_header_field(r, ovc_rd_int(r, inh, "live", 0, ABSURD_BYTES,
+						  &p->inherited_live_bytes));
+		ovc_rd_header_field(r, ovc_rd_int(r, inh, "committed", 0,
+						  ABSURD_BYTES,
+						  &p->inherited_committed_bytes));
+	} else if (inh) {
+		ovc_rd_why(r, "\"inherited\" is not an object");
+		ovc_rd_header_field(r, FLD_BAD);
+	}
 	/* OVC_BUDGET / OVC_PREFAULT, when they were set. */
 	int64_t budget = -1;
 	const char *mode = "";

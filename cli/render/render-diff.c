@@ -209,6 +209,7 @@ bool ovc_render_diff_json(FILE *out, const char *base, const char *new_run,
 			    o->fail_set ? json_real(o->fail_over)
 				       : json_null());
 	json_object_set_new(doc, "min_bytes", json_integer(o->min_bytes));
+	json_object_set_new(doc, "min_percent", json_real(o->min_percent));
 	json_object_set_new(doc, "executables",
 			    json_rows(exes, false, o, flagged));
 	json_object_set_new(doc, "sites",
@@ -233,9 +234,11 @@ void ovc_render_diff_text(FILE *out, const char *base, const char *new_run,
 	put_safe(out, base);
 	fputs("\n          NEW  ", out);
 	put_safe(out, new_run);
-	fprintf(out, "\n          changes of %s or more", ovc_format_bytes(
-							 (uint64_t)o->min_bytes,
-							 mb, sizeof mb));
+	fprintf(out,
+		"\n          changes of %s and %g%% or more, beyond the "
+		"sampling error of estimates",
+		ovc_format_bytes((uint64_t)o->min_bytes, mb, sizeof mb),
+		o->min_percent);
 	if (o->fail_set)
 		fprintf(out, "; ! marks growth over %g%%",
 			o->fail_over);
@@ -251,6 +254,8 @@ void ovc_render_diff_text(FILE *out, const char *base, const char *new_run,
 		fprintf(out, "%zu changed, %zu grew by more than "
 				"%g%%\n",
 			changed, *flagged, o->fail_over);
-	else
+	else if (changed)
 		fprintf(out, "%zu changed\n", changed);
+	else
+		fputs("no change\n", out);
 }

@@ -330,6 +330,23 @@ static json_t *proc_json(const struct ovc_model *m, const struct ovc_proc *p,
 				    json_integer(p->hugetlb_bytes));
 	json_object_set_new(o, "peak_vm_bytes", json_integer(p->peak_vm_bytes));
 	json_object_set_new(o, "peak_rss_bytes", json_integer(p->peak_rss_bytes));
+	json_object_set_new(o, "own_rss_bytes",
+			    json_integer(ovc_proc_own_rss_bytes(p)));
+	if (ovc_proc_forked(p)) {
+		json_t *inh = json_object();
+		json_object_set_new(inh, "live_bytes",
+				    p->inherited_live_bytes >= 0
+					    ? json_integer(p->inherited_live_bytes)
+					    : json_null());
+		json_object_set_new(
+			inh, "committed_bytes",
+			p->inherited_committed_bytes >= 0
+				? json_integer(p->inherited_committed_bytes)
+				: json_null());
+		json_object_set_new(inh, "logged_peak_live_bytes",
+				    json_integer(p->logged_peak_live_bytes));
+		json_object_set_new(o, "inherited", inh);
+	}
 	json_object_set_new(o, "peak_anon_rss_bytes",
 			    json_integer(p->peak_anon_rss_bytes));
 	json_object_set_new(o, "baseline_anon_rss_bytes",

@@ -210,6 +210,13 @@ void ovc_render_text_sites(const struct ovc_proc *p, FILE *out,
 		return;
 	}
 	size_t ranked = ovc_proc_rank_sites(p, key, order);
+	if (ranked == 0 && p->sites_dropped == 0 && ovc_proc_forked(p)) {
+		fputs("none of its own: every site is its parent's, nothing "
+		      "asked for there since the fork\n",
+		      out);
+		free(order);
+		return;
+	}
 	size_t shown = ranked < top ? ranked : top;
 	fprintf(out, "%zu of %zu", shown, ranked);
 	if (key == OVC_SORT_RATIO)

@@ -35,6 +35,18 @@ json_t *ovc_totals_json(const struct ovc_model *m, const struct ovc_totals *t)
 			    json_integer(t->peak_rss_max_bytes));
 	json_object_set_new(o, "peak_rss_sum_bytes",
 			    json_integer(t->peak_rss_sum_bytes));
+	json_object_set_new(o, "peak_live_at_once_bytes",
+			    json_integer(t->peak_live_at_once_bytes));
+	json_object_set_new(o, "peak_rss_at_once_bytes",
+			    json_integer(t->peak_rss_at_once_bytes));
+	json_object_set_new(o, "peak_live_at_once_ns",
+			    t->at_once_live_ns >= 0
+				    ? json_integer(t->at_once_live_ns)
+				    : json_null());
+	json_object_set_new(o, "peak_rss_at_once_ns",
+			    t->at_once_rss_ns >= 0
+				    ? json_integer(t->at_once_rss_ns)
+				    : json_null());
 	json_object_set_new(o, "overcommit_gap_max_bytes",
 			    json_integer(t->gap_max_bytes));
 	json_object_set_new(o, "overcommit_gap_sum_bytes",
@@ -75,7 +87,9 @@ static json_t *tree_json(const struct ovc_model *m, const struct ovc_tree *t,
 			size_t pi = nd->images[i];
 			json_array_append_new(logs, str(m->procs[pi]->log));
 			json_array_append_new(exes, str(m->procs[pi]->exe));
-			for (size_t u = 0; u < m->procs[pi]->nuntraced; u++)
+			size_t nu = m->procs[pi]->nuntraced +
+				    ovc_proc_exec_unlogged(m->procs[pi]);
+			for (size_t u = 0; u < nu; u++)
 				json_array_append_new(
 					untr, json_integer((json_int_t)(
 						      untraced_base[pi] + u)));
@@ -174,19 +188,28 @@ void ovc_render_json_suite(const struct ovc_model *m, json_t *doc,
 		const struct ovc_proc *p = m->procs[i];
 		if (base)
 			base[i] = k;
-		for (size_t u = 0; u < p->nuntraced; u++, k++) {
+		bool unlogged = ovc_proc_exec_unlogged(p);
+		for (size_t u = 0; u < p->nuntraced + unlogged; u++, k++) {
+			const struct ovc_untraced *un =
+				u < p->nuntraced ? &p->untraced[u] : NULL;
+			const char *why = un ? un->why : OVC_UNTRACED_NO_LOG;
 			json_t *e = json_object();
-			json_object_set_new(e, "path", str(p->untraced[u].path));
-			json_object_set_new(e, "why", str(p->untraced[u].why));
-			if (p->untraced[u].output)
+			json_object_set_new(e, "path",
+					    str(un ? un->path : p->exec_path));
+			json_object_set_new(e, "why", str(why));
+			json_object_set_new(e, "reason",
+					    str(ovc_untraced_reason(why)));
+			if (un && un->output)
 				json_object_set_new(e, "output",
-						    str(p->untraced[u].output));
+						    str(un->output));
 			json_object_set_new(e, "by_log", str(p->log));
 			json_object_set_new(e, "by_pid",
 					    p->pid >= 0 ? json_integer(p->pid)
 							: json_null());
-			json_object_set_new(e, "exec", json_boolean(ovc_untraced_exec_target(
-									 p, &p->untraced[u])));
+			json_object_set_new(
+				e, "exec",
+				json_boolean(!un ||
+					     ovc_untraced_exec_target(p, un)));
 			json_array_append_new(untr, e);
 		}
 	}

@@ -105,7 +105,7 @@ static void put_table(FILE *out, const struct ovc_model *m,
 			p->pid, e, BYTES_W,
 			bytes(ovc_proc_total_requested(p), a), BYTES_W,
 			bytes(p->peak_live_bytes, b), BYTES_W,
-			bytes(p->peak_rss_bytes, c),
+			bytes(ovc_proc_own_rss_bytes(p), c),
 			ovc_proc_touched_ratio(p, &ratio)
 				? ovc_render_percent(ratio, r, sizeof r)
 				: "-",
@@ -127,7 +127,7 @@ static void put_table(FILE *out, const struct ovc_model *m,
 
 static void label(FILE *out, const char *l)
 {
-	fprintf(out, "  %-21s", l);
+	fprintf(out, "  %-23s", l);
 }
 
 static void put_who(FILE *out, const struct ovc_model *m, size_t i)
@@ -138,6 +138,19 @@ static void put_who(FILE *out, const struct ovc_model *m, size_t i)
 	fputs("  ", out);
 	put_safe(out, p->exe[0] ? ovc_path_base(p->exe) : "?");
 	fprintf(out, " (pid %" PRId64 ")", p->pid);
+}
+
+/* The rest of an at-once line: when (NS after the first process began),
+ * and the sum of the peaks (SUM) it is not. */
+static void put_moment(FILE *out, int64_t ns, int64_t sum)
+{
+	char d[32], a[24];
+	if (ns >= 0)
+		fprintf(out, "  the largest sum at one moment (%s in)",
+			ovc_render_duration(ns, d, sizeof d));
+	else
+		fputs("  the largest of one process", out);
+	fprintf(out, "; sum of peaks %s\n", bytes(sum, a));
 }
 
 static void put_totals(FILE *out, const struct ovc_model *m)
@@ -155,15 +168,16 @@ static void put_totals(FILE *out, const struct ovc_model *m)
 	fprintf(out, "%*s", BYTES_W, bytes(t.peak_live_max_bytes, a));
 	put_who(out, m, t.peak_live_max_proc);
 	fputc('\n', out);
-	label(out, "peak live, sum");
-	fprintf(out, "%*s  the most that can have been live at once\n",
-		BYTES_W, bytes(t.peak_live_sum_bytes, a));
+	label(out, "peak live, at once");
+	fprintf(out, "%*s", BYTES_W, bytes(t.peak_live_at_once_bytes, a));
+	put_moment(out, t.at_once_live_ns, t.peak_live_sum_bytes);
 	label(out, "peak resident, max");
 	fprintf(out, "%*s", BYTES_W, bytes(t.peak_rss_max_bytes, a));
 	put_who(out, m, t.peak_rss_max_proc);
 	fputc('\n', out);
-	label(out, "peak resident, sum");
-	fprintf(out, "%*s\n", BYTES_W, bytes(t.peak_rss_sum_bytes, a));
+	label(out, "peak resident, at once");
+	fprintf(out, "%*s", BYTES_W, bytes(t.peak_rss_at_once_bytes, a));
+	put_moment(out, t.at_once_rss_ns, t.peak_rss_sum_bytes);
 	label(out, "overcommit gap, sum");
 	fprintf(out, "%*s", BYTES_W, bytes(t.gap_sum_bytes, a));
 	if (t.gap_max_bytes > 0) {
@@ -191,8 +205,8 @@ static void put_totals(FILE *out, const struct ovc_model *m)
 	fprintf(out, "%s\n", ovc_render_count(t.failed_total, n, sizeof n));
 	label(out, "untraced programs");
 	fprintf(out, "%zu%s\n", t.untraced,
-		t.untraced ? "  statically linked, setuid or setgid, LD_PRELOAD "
-			     "set empty, or logging elsewhere: not seen here"
+		t.untraced ? "  started, but no log here: listed below with "
+			     "the reason"
 			   : "");
 	label(out, "ended abruptly");
 	fprintf(out, "%zu%s\n", t.abrupt,
@@ -268,7 +282,7 @@ void ovc_render_text_suite(const struct ovc_model *m, FILE *out,
 {
 	size_t untraced = 0;
 	for (size_t i = 0; i < m->nprocs; i++)
-		untraced += m->procs[i]->nuntraced;
+		untraced += ovc_proc_untraced_count(m->procs[i]);
 	/* One process: its own block says it all, but for what it started
 	 * that ovc could not follow. */
 	if (m->nprocs <= 1 && !untraced)

@@ -299,6 +299,10 @@ static void put_proc(FILE *out, const struct ovc_model *m,
 	put_bytes_line(out, "peak resident", p->peak_rss_bytes,
 		       p->kernel_peaks ? "in RAM; exact (the kernel's VmHWM)"
 				       : "in RAM; sampled");
+	if (ovc_proc_forked(p) && ovc_proc_own_rss_bytes(p) < p->peak_rss_bytes)
+		put_bytes_line(out, "  of its own", ovc_proc_own_rss_bytes(p),
+			       "grown or written since the fork; the rest is "
+			       "shared with the parent (what sums count)");
 	put_bytes_line(out, "peak anon resident", p->peak_anon_rss_bytes,
 		       p->kernel_peaks ? "resident minus shared; sampled, and "
 					 "VmHWM minus file pages"
@@ -306,10 +310,24 @@ static void put_proc(FILE *out, const struct ovc_model *m,
 	if (p->hugetlb_bytes > 0)
 		put_bytes_line(out, "hugetlb pages", p->hugetlb_bytes,
 			       "hugetlbfs, not counted as resident");
+	if (ovc_proc_forked(p)) {
+		int64_t inh = p->inherited_live_bytes;
+		if (p->inherited_committed_bytes > 0)
+			inh += p->inherited_committed_bytes;
+		if (inh >= 0)
+			put_bytes_line(out, "inherited", inh,
+				       "live at the fork, the parent's: not in "
+				       "this process's figures");
+		else
+			put_bytes_line(out, "inherited",
+				       p->logged_peak_live_bytes,
+				       "at most: peak live as logged, the "
+				       "parent's blocks included");
+	}
 	if (!snap)
 		put_bytes_line(out, "baseline anon",
 			       ovc_proc_baseline_anon_bytes(p),
-			       strcmp(p->origin, "fork") == 0
+			       ovc_proc_forked(p)
 				       ? "at the fork: the parent's state"
 				       : "before main: loader, libc");
 	double r;
@@ -334,7 +352,12 @@ static void put_proc(FILE *out, const struct ovc_model *m,
 			     : "at peak: live but never touched");
 	if (ovc_proc_outside_bytes(p) > 0)
 		put_bytes_line(out, "touched outside", ovc_proc_outside_bytes(p),
-			       "what ovc saw: stacks, .bss, raw system calls");
+			       ovc_proc_forked(p)
+				       ? "what it asked for since the fork: "
+					 "copies of inherited pages, stacks, "
+					 ".bss"
+				       : "what ovc saw: stacks, .bss, raw "
+					 "system calls");
 	struct ovc_leak leak;
 	ovc_proc_leak(p, &leak);
 	if (leak.bytes > 0)

@@ -101,19 +101,31 @@ static struct dnode *kid(struct dnode *d, const char *label, bool untraced)
 /* What the tree says of untraced record U: "untraced: static", or where
  * its logs went ("logs in DIR"). */
 static void untraced_note(const struct ovc_untraced *u, char *buf,
-			  size_t size)
+			  size_t size, bool words)
 {
 	size_t len = 0;
 	buf[0] = '\0';
+	append(buf, size, &len, "untraced: ");
 	if (strcmp(u->why, "output") == 0 && u->output) {
 		append(buf, size, &len, "logs in ");
 		append(buf, size, &len, u->output);
-	} else if (strcmp(u->why, "cleared") == 0) {
-		append(buf, size, &len, "untraced: LD_PRELOAD set empty");
+	} else if (words) {
+		append(buf, size, &len, ovc_untraced_reason(u->why));
 	} else {
-		append(buf, size, &len, "untraced: ");
-		append(buf, size, &len, u->why);
+		append(buf, size, &len,
+		       strcmp(u->why, OVC_UNTRACED_NO_LOG) == 0 ? "no log here"
+		       : strcmp(u->why, "cleared") == 0 ? "LD_PRELOAD set empty"
+							 : u->why);
 	}
+}
+
+/* P's unlogged exec (ovc_proc_exec_unlogged) as an untraced record. */
+static struct ovc_untraced unlogged_of(const struct ovc_proc *p)
+{
+	struct ovc_untraced u = {.t_ns = -1,
+				 .path = p->exec_path,
+				 .why = (char *)OVC_UNTRACED_NO_LOG};
+	return u;
 }
 
 /* The line of node K: its images' executables, "sh → make → cc1". */
@@ -140,11 +152,13 @@ static void chain_label(const struct ovc_model *m, const struct ovc_tree *t,
 	    last->exec_path) {
 		append(buf, size, &len, " → ");
 		append(buf, size, &len, ovc_path_base(last->exec_path));
-		char note[256] = "untraced: not traced";
+		char note[256];
+		struct ovc_untraced un = unlogged_of(last);
+		untraced_note(&un, note, sizeof note, false);
 		for (size_t u = 0; u < last->nuntraced; u++)
 			if (ovc_untraced_exec_target(last, &last->untraced[u]))
 				untraced_note(&last->untraced[u], note,
-					      sizeof note);
+					      sizeof note, false);
 		append(buf, size, &len, " (");
 		append(buf, size, &len, note);
 		append(buf, size, &len, ")");
@@ -183,7 +197,7 @@ static bool add_node(const struct ovc_model *m, const struct ovc_tree *t,
 			char ul[512];
 			size_t len = 0;
 			char note[256];
-			untraced_note(un, note, sizeof note);
+			untraced_note(un, note, sizeof note, false);
 			append(ul, sizeof ul, &len, ovc_path_base(un->path));
 			append(ul, sizeof ul, &len, " (");
 			append(ul, sizeof ul, &len, note);
@@ -315,7 +329,7 @@ void ovc_render_text_untraced(FILE *out, const struct ovc_model *m)
 {
 	size_t total = 0, shown = 0;
 	for (size_t i = 0; i < m->nprocs; i++)
-		total += m->procs[i]->nuntraced;
+		total += ovc_proc_untraced_count(m->procs[i]);
 	if (!total)
 		return;
 	fprintf(out, "untraced processes (%zu): programs ovc cannot look "
@@ -323,11 +337,16 @@ void ovc_render_text_untraced(FILE *out, const struct ovc_model *m)
 		total);
 	for (size_t i = 0; i < m->nprocs && shown < 10; i++) {
 		const struct ovc_proc *p = m->procs[i];
-		for (size_t u = 0; u < p->nuntraced && shown < 10; u++) {
+		bool unlogged = ovc_proc_exec_unlogged(p);
+		struct ovc_untraced last = unlogged_of(p);
+		for (size_t u = 0; u < p->nuntraced + unlogged && shown < 10;
+		     u++) {
+			const struct ovc_untraced *un =
+				u < p->nuntraced ? &p->untraced[u] : &last;
 			fputs("  ", out);
-			put_safe(out, p->untraced[u].path);
+			put_safe(out, un->path);
 			char note[256];
-			untraced_note(&p->untraced[u], note, sizeof note);
+			untraced_note(un, note, sizeof note, true);
 			fputs("  (", out);
 			put_safe(out, note);
 			fputs(")  started by ", out);

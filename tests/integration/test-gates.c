@@ -121,13 +121,24 @@ END_TEST
 START_TEST(test_gates_total_and_only)
 {
 	struct it_result r;
-	/* Each of 64 and 32 MiB keeps 80M; their sum (96 MiB) does not. */
+	/* Each of 64 and 32 MiB keeps 80M; so do the totals: the two ran
+	 * one after the other, never holding 96 MiB at one moment. */
 	ck_assert_int_eq(ovc(&r, (const char *[]){ "check", "--max-peak-live",
 						     "80M", dir_two, NULL }),
 			 0);
 	it_result_free(&r);
 	ck_assert_int_eq(ovc(&r, (const char *[]){ "check", "--total",
 						     "--max-peak-live", "80M",
+						     dir_two, NULL }),
+			 0);
+	it_result_free(&r);
+	/* Their gaps (48 and 24 MiB) are summed: 72 MiB. */
+	ck_assert_int_eq(ovc(&r, (const char *[]){ "check", "--max-untouched",
+						     "60M", dir_two, NULL }),
+			 0);
+	it_result_free(&r);
+	ck_assert_int_eq(ovc(&r, (const char *[]){ "check", "--total",
+						     "--max-untouched", "60M",
 						     dir_two, NULL }),
 			 1);
 	ck_assert_msg(strstr(r.out, "FAIL  totals of 2 process images") != NULL,

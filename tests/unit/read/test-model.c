@@ -357,6 +357,122 @@ START_TEST(test_model_totals_saturate)
 }
 END_TEST
 
+/* A fork child's counters go on from its parent's live bytes: its own
+ * figures leave them out, and never exceed what it asked for since. */
+START_TEST(test_model_fork_child_own_figures)
+{
+	struct ovc_proc *a = image("ovc.10.0.jsonl", 10, 1, "start", NULL, 1);
+	/* An older log: what it inherited is not said. It asked for 416 B;
+	 * its counters say 4.6 MiB live. */
+	struct ovc_proc *b = image("ovc.11.0.jsonl", 11, 10, "fork",
+				   "ovc.10.0.jsonl", 2);
+	/* A newer one: 4 MiB inherited, 2 MiB asked for, peak 5 MiB. */
+	struct ovc_proc *c = image("ovc.12.0.jsonl", 12, 10, "fork",
+				   "ovc.10.0.jsonl", 3);
+	a->peak_live_bytes = 4 * MIB + MIB / 2;
+	a->requested[0] = a->peak_live_bytes;
+	b->peak_live_bytes = b->last_live_bytes = 4 * MIB + MIB / 2;
+	b->requested[0] = 416;
+	c->inherited_live_bytes = 4 * MIB;
+	c->inherited_committed_bytes = 0;
+	c->peak_live_bytes = 5 * MIB;
+	c->peak_asked_bytes = 5 * MIB;
+	c->last_live_bytes = 4 * MIB + 100;
+	c->requested[0] = 2 * MIB;
+	ovc_model_link(m);
+	ck_assert(ovc_proc_forked(b) && !ovc_proc_forked(a));
+	ck_assert_int_eq(b->peak_live_bytes, 416);
+	ck_assert_int_eq(b->last_live_bytes, 416);
+	ck_assert_int_eq(ovc_proc_gap_bytes(b), 416);
+	ck_assert_int_eq(b->logged_peak_live_bytes, 4 * MIB + MIB / 2);
+	ck_assert_int_eq(c->peak_live_bytes, MIB);
+	ck_assert_int_eq(c->peak_asked_bytes, MIB);
+	ck_assert_int_eq(c->last_live_bytes, 100);
+	/* Linking again changes nothing. */
+	ovc_model_link(m);
+	ck_assert_int_eq(c->peak_live_bytes, MIB);
+	struct ovc_totals t;
+	ovc_totals_compute(m, NULL, &t);
+	ck_assert_int_eq(t.peak_live_sum_bytes, a->peak_live_bytes + 416 + MIB);
+}
+END_TEST
+
+/* A fork child's resident pages shared with its parent are the parent's:
+ * its own are its growth since the fork and what it wrote since. */
+START_TEST(test_model_fork_child_own_rss)
+{
+	struct ovc_proc *c = image("ovc.12.0.jsonl", 12, 10, "fork", NULL, 3);
+	c->baseline_rss_bytes = 66 * MIB;
+	c->peak_rss_bytes = 67 * MIB;
+	c->written_since_fork_bytes = 32 * MIB;
+	ck_assert_int_eq(ovc_proc_own_rss_bytes(c), 33 * MIB);
+	c->written_since_fork_bytes = 80 * MIB; /* never above its rss */
+	ck_assert_int_eq(ovc_proc_own_rss_bytes(c), 67 * MIB);
+	struct ovc_proc *a = image("ovc.10.0.jsonl", 10, 1, "start", NULL, 1);
+	a->peak_rss_bytes = 9 * MIB;
+	ck_assert_int_eq(ovc_proc_own_rss_bytes(a), 9 * MIB);
+}
+END_TEST
+
+/* Without samples, each process holds its peaks from its start to its
+ * last record: one after another they never add up, at once they do. */
+START_TEST(test_model_totals_at_once)
+{
+	struct ovc_proc *a = image("ovc.10.0.jsonl", 10, 1, "start", NULL, 1);
+	struct ovc_proc *b = image("ovc.11.0.jsonl", 11, 1, "start", NULL, 2);
+	struct ovc_proc *c = image("ovc.12.0.jsonl", 12, 1, "start", NULL, 3);
+	a->start_mono_ns = 1000, a->last_ns = 100;
+	b->start_mono_ns = 1100, b->last_ns = 100; /* starts as A ends */
+	c->start_mono_ns = 1150, c->last_ns = 10;  /* while B runs */
+	a->peak_live_bytes = 64 * MIB, a->peak_rss_bytes = 66 * MIB;
+	b->peak_live_bytes = 32 * MIB, b->peak_rss_bytes = 34 * MIB;
+	c->peak_live_bytes = 16 * MIB, c->peak_rss_bytes = 18 * MIB;
+	ovc_model_link(m);
+	struct ovc_totals t;
+	ovc_totals_compute(m, NULL, &t);
+	ck_assert_int_eq(t.peak_live_sum_bytes, 112 * MIB);
+	ck_assert_int_eq(t.peak_live_at_once_bytes, 64 * MIB);
+	ck_assert_int_eq(t.at_once_live_ns, 0);
+	ck_assert_int_eq(t.peak_rss_at_once_bytes, 66 * MIB);
+	/* C longer: B and C together pass A. */
+	c->last_ns = 50, c->peak_live_bytes = 40 * MIB;
+	ovc_totals_compute(m, NULL, &t);
+	ck_assert_int_eq(t.peak_live_at_once_bytes, 72 * MIB);
+	ck_assert_int_eq(t.at_once_live_ns, 150);
+	/* Selected: A alone. */
+	bool sel[3] = {true, false, false};
+	ovc_totals_compute(m, sel, &t);
+	ck_assert_int_eq(t.peak_live_at_once_bytes, 64 * MIB);
+}
+END_TEST
+
+/* An exec whose new image has no log, and no record says why, is an
+ * untraced program too, counted once with a record that does say. */
+START_TEST(test_model_untraced_count)
+{
+	struct ovc_proc *a = image("ovc.10.0.jsonl", 10, 1, "start", NULL, 1);
+	a->exec_last = true;
+	a->exec_path = strdup("/usr/bin/python3");
+	run_file(10, 1, OVC_END_EXIT, 0);
+	ovc_model_link(m);
+	ck_assert(ovc_proc_exec_unlogged(a));
+	ck_assert_uint_eq(ovc_proc_untraced_count(a), 1);
+	struct ovc_totals t;
+	ovc_totals_compute(m, NULL, &t);
+	ck_assert_uint_eq(t.untraced, 1);
+	/* A record for it: the same one program, with its reason. */
+	a->untraced = calloc(1, sizeof *a->untraced);
+	a->untraced[0].path = strdup("/usr/bin/python3");
+	a->untraced[0].why = strdup("setuid");
+	a->nuntraced = a->untraced_cap = 1;
+	ck_assert(!ovc_proc_exec_unlogged(a));
+	ck_assert_uint_eq(ovc_proc_untraced_count(a), 1);
+	ck_assert_str_eq(ovc_untraced_reason("no_log"),
+			 "no log here: left out by OVC_ONLY or OVC_FOLLOW, or "
+			 "its log is elsewhere");
+}
+END_TEST
+
 static Suite *model_suite(void)
 {
 	Suite *s = suite_create("model");
@@ -381,6 +497,10 @@ static Suite *model_suite(void)
 	tcase_add_test(tc, test_model_touched_ratio_nothing_live);
 	tcase_add_test(tc, test_model_verdicts);
 	tcase_add_test(tc, test_model_totals_saturate);
+	tcase_add_test(tc, test_model_fork_child_own_figures);
+	tcase_add_test(tc, test_model_fork_child_own_rss);
+	tcase_add_test(tc, test_model_totals_at_once);
+	tcase_add_test(tc, test_model_untraced_count);
 	suite_add_tcase(s, tc);
 	return s;
 }
