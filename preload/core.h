@@ -810,6 +810,12 @@ void ovc_lifecycle_clone_wait(void) OVC_HIDDEN;
 /** Writes a final sample and an `end` record with CODE (VIA names the
  * function: "exit" or "_exit"); once per image. Hook-safe. */
 void ovc_lifecycle_end(int code, const char *via) OVC_HIDDEN;
+/** The program reaped child PID with wait status WSTATUS: a child killed
+ * by a signal before its sampler started (its first interval) gets its
+ * end record here, in its newest log, when that log is this process's
+ * child's, has no end and no sampler holds it (end.c). Hook-safe; saves
+ * errno. */
+void ovc_lifecycle_child_died(pid_t pid, int wstatus) OVC_HIDDEN;
 /** Remembers libovc.so's path and the OVC_* settings this image started
  * with, to add back where an exec's environment lacks them (env.c). */
 void ovc_env_remember(void) OVC_HIDDEN;

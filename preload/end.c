@@ -10,7 +10,9 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* The one line a bare LD_PRELOAD user sees at exit. */
@@ -225,4 +227,105 @@ void ovc_lifecycle_exec_failed(void)
 		ovc_img.sampler_paused = false;
 		ovc_ticker_start();
 	}
+}
+
+/* ---- a child's end, seen by its parent ----
+ *
+ * A child killed by a signal within its first interval had no sampler to
+ * write its end record (start.c): a traced parent that reaps it writes it
+ * instead, from the wait status, into the child's newest log, when that
+ * log is the child's (its header names this process as parent), has no end
+ * yet and no sampler holds it. */
+
+/* The number after KEY in S, or -1. */
+static long long number_after(const char *s, const char *key)
+{
+	const char *p = strstr(s, key);
+	if (!p)
+		return -1;
+	p += strlen(key);
+	long long v = 0;
+	if (*p < '0' || *p > '9')
+		return -1;
+	while (*p >= '0' && *p <= '9')
+		v = v * 10 + (*p++ - '0');
+	return v;
+}
+
+void ovc_lifecycle_child_died(pid_t pid, int wstatus)
+{
+	if (ovc_tls_guard || pid <= 0 || !ovc_img.logging ||
+	    !WIFSIGNALED(wstatus))
+		return;
+	int saved = errno;
+	ovc_tls_guard++;
+	char path[4400], name[128];
+	int fd = -1;
+	/* the newest of its logs: an exec'd image's is the one after */
+	for (unsigned k = 0; k < 64; k++) {
+		struct ovc_buf b;
+		ovc_buf_init(&b, path, sizeof path - 1);
+		ovc_buf_raw(&b, ovc_cfg.output);
+		ovc_buf_raw(&b, "/");
+		ovc_img_log_name(name, sizeof name, pid, k);
+		ovc_buf_raw(&b, name);
+		if (b.overflow)
+			break;
+		path[b.len] = '\0';
+		int next = ovc_sys_open(path, O_RDWR | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0);
+		if (next < 0)
+			break;
+		if (fd >= 0)
+			ovc_sys_close(fd);
+		fd = next;
+	}
+	char head[4096], tail[4096];
+	struct stat st;
+	if (fd < 0 || ovc_sys_fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    OVC_SYS_(SYS_flock, fd, LOCK_EX | LOCK_NB, 0, 0, 0, 0) != 0)
+		goto out; /* a sampler holds it: it writes the end */
+	long n = ovc_sys_pread(fd, head, sizeof head - 1, 0);
+	head[n > 0 ? n : 0] = '\0';
+	char *nl = strchr(head, '\n');
+	if (nl)
+		*nl = '\0';
+	if (number_after(head, "\"pid\":") != pid ||
+	    number_after(head, "\"ppid\":") != getpid())
+		goto out; /* another process's, of an earlier life of the pid */
+	off_t from = st.st_size > (off_t)sizeof tail - 1
+			     ? st.st_size - (off_t)sizeof tail + 1
+			     : 0;
+	n = ovc_sys_pread(fd, tail, sizeof tail - 1, from);
+	if (n <= 0 || tail[n - 1] != '\n')
+		goto out;
+	tail[n - 1] = '\0';
+	char *last = strrchr(tail, '\n');
+	last = last ? last + 1 : tail;
+	if (strstr(last, "\"t\":\"" OVC_REC_END "\"") ||
+	    strstr(last, "\"t\":\"" OVC_REC_EXEC "\""))
+		goto out;
+	long long ns = number_after(last, "\"ns\":");
+	char line[256];
+	struct ovc_buf b;
+	ovc_buf_init(&b, line, sizeof line);
+	ovc_buf_raw(&b, "{\"t\":\"" OVC_REC_END "\"");
+	ovc_buf_key(&b, "ns");
+	ovc_buf_u64(&b, ns > 0 ? (uint64_t)ns : 0);
+	ovc_buf_key(&b, "kind");
+	ovc_buf_raw(&b, "\"signal\"");
+	ovc_buf_key(&b, "signal");
+	ovc_buf_i64(&b, WTERMSIG(wstatus));
+	if (WCOREDUMP(wstatus)) {
+		ovc_buf_key(&b, "core");
+		ovc_buf_raw(&b, "true");
+	}
+	ovc_buf_key(&b, "by");
+	ovc_buf_raw(&b, "\"parent\"}\n");
+	if (!b.overflow)
+		ovc_sys_write(fd, line, b.len);
+out:
+	if (fd >= 0)
+		ovc_sys_close(fd);
+	ovc_tls_guard--;
+	errno = saved;
 }

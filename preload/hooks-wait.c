@@ -348,7 +348,24 @@ EXPORT pid_t waitpid(pid_t pid, int *status, int options)
 	if (!real)
 		NOSYS(-1);
 	child_wait(options);
-	return real(pid, status, options);
+	int st;
+	pid_t r = real(pid, status ? status : &st, options);
+	if (r > 0)
+		ovc_lifecycle_child_died(r, status ? *status : st);
+	return r;
+}
+
+EXPORT pid_t wait(int *status)
+{
+	typedef pid_t (*fn_t)(int *);
+	fn_t real = NEXT_FN(fn_t, "wait");
+	if (!real)
+		NOSYS(-1);
+	int st;
+	pid_t r = real(status ? status : &st);
+	if (r > 0)
+		ovc_lifecycle_child_died(r, status ? *status : st);
+	return r;
 }
 
 EXPORT pid_t wait4(pid_t pid, int *status, int options, struct rusage *ru)
@@ -358,7 +375,11 @@ EXPORT pid_t wait4(pid_t pid, int *status, int options, struct rusage *ru)
 	if (!real)
 		NOSYS(-1);
 	child_wait(options);
-	return real(pid, status, options, ru);
+	int st;
+	pid_t r = real(pid, status ? status : &st, options, ru);
+	if (r > 0)
+		ovc_lifecycle_child_died(r, status ? *status : st);
+	return r;
 }
 
 EXPORT int waitid(idtype_t type, id_t id, siginfo_t *info, int options)
@@ -368,5 +389,12 @@ EXPORT int waitid(idtype_t type, id_t id, siginfo_t *info, int options)
 	if (!real)
 		NOSYS(-1);
 	child_wait(options);
-	return real(type, id, info, options);
+	int r = real(type, id, info, options);
+	/* WNOWAIT leaves the child to be reaped: its end is for later */
+	if (r == 0 && info && info->si_pid > 0 && !(options & WNOWAIT) &&
+	    (info->si_code == CLD_KILLED || info->si_code == CLD_DUMPED))
+		ovc_lifecycle_child_died(info->si_pid,
+					 info->si_status |
+						 (info->si_code == CLD_DUMPED ? 0x80 : 0));
+	return r;
 }

@@ -57,6 +57,8 @@ void ovc_img_moment_take(struct ovc_moment *m, const struct ovc_statm *sm) OVC_H
 bool ovc_img_moment_changed(const struct ovc_moment *m) OVC_HIDDEN;
 /** Writes a sample of moment M taken at NOW. Under the log lock. */
 void ovc_img_sample_at(uint64_t now, const struct ovc_moment *m) OVC_HIDDEN;
+/** The file name of the log of process PID's K-th image (no directory). */
+void ovc_img_log_name(char *dst, size_t cap, pid_t pid, unsigned k) OVC_HIDDEN;
 /** Takes the last moment of the image and writes it. Under the log lock. */
 void ovc_img_sample_final(uint64_t now) OVC_HIDDEN;
 

@@ -82,7 +82,7 @@ static bool header_number(const char *path, const char *key, uint64_t *out)
 	return true;
 }
 
-static void log_name_of(char *dst, size_t cap, pid_t pid, unsigned k)
+void ovc_img_log_name(char *dst, size_t cap, pid_t pid, unsigned k)
 {
 	struct ovc_buf b;
 	ovc_buf_init(&b, dst, cap - 1);
@@ -278,7 +278,7 @@ static void open_image_log(const char *origin, const char *parent_log)
 		ovc_warn_once(OVC_WARN_OUTPUT, msg);
 		return;
 	}
-	log_name_of(ovc_img.name, sizeof ovc_img.name, ovc_img.pid, k);
+	ovc_img_log_name(ovc_img.name, sizeof ovc_img.name, ovc_img.pid, k);
 
 	uint64_t ticks = ovc_proc_start_ticks();
 	char prev[128] = "";
@@ -290,7 +290,7 @@ static void open_image_log(const char *origin, const char *parent_log)
 		ovc_buf_init(&b, path, sizeof path - 1);
 		ovc_buf_raw(&b, ovc_cfg.output);
 		ovc_buf_raw(&b, "/");
-		log_name_of(prev, sizeof prev, ovc_img.pid, k - 1);
+		ovc_img_log_name(prev, sizeof prev, ovc_img.pid, k - 1);
 		ovc_buf_raw(&b, prev);
 		path[b.overflow ? 0 : b.len] = '\0';
 		uint64_t pid = 0, t = 0;

@@ -144,6 +144,64 @@ START_TEST(test_killed_under_ovc_run_signal)
 }
 END_TEST
 
+/* A child killed by a signal within its first interval has no sampler to
+ * write its end (start.c): its traced parent, which reaps it, writes it. A
+ * fault (segv) and a SIGKILL from the parent 1 ms after the fork. */
+static void check_early(const char *how, int sig)
+{
+	char *dir = it_tempdir("killed-early");
+	char *argv[] = { (char *)it_program("early"), (char *)how, NULL };
+	struct it_result r;
+	char want[64];
+
+	it_preload_run(dir, argv, 60, &r);
+	ck_assert_msg(r.code == 0, "early %s: exit %d\n%s", how, r.code, r.err);
+	snprintf(want, sizeof want, "child signal %d\n", sig);
+	ck_assert_str_eq(r.out, want);
+	json_t *logs = it_list_dir(dir, "ovc.");
+	ck_assert_int_eq(json_array_size(logs), 2);
+	int child_ends = 0;
+	for (size_t k = 0; k < 2; k++) {
+		char path[4096];
+		snprintf(path, sizeof path, "%s/%s", dir,
+			 json_string_value(json_array_get(logs, k)));
+		json_t *lines = it_read_jsonl(path), *line;
+		size_t i;
+		bool child = strcmp(it_str(json_array_get(lines, 0), "origin"),
+				    "fork") == 0;
+		json_array_foreach(lines, i, line) {
+			const char *t = json_string_value(json_object_get(line, "t"));
+			if (!child || t == NULL || strcmp(t, "end") != 0)
+				continue;
+			child_ends++;
+			ck_assert_str_eq(it_str(line, "kind"), "signal");
+			ck_assert_int_eq(it_int(line, "signal"), sig);
+			ck_assert_str_eq(it_str(line, "by"), "parent");
+		}
+		/* header and first sample */
+		if (child)
+			ck_assert_int_ge(it_count_records(lines, "s"), 1);
+		json_decref(lines);
+	}
+	ck_assert_int_eq(child_ends, 1);
+	json_decref(logs);
+	it_result_free(&r);
+	it_rmtree(dir);
+	free(dir);
+}
+
+START_TEST(test_killed_early_segv)
+{
+	check_early("segv", SIGSEGV);
+}
+END_TEST
+
+START_TEST(test_killed_early_kill)
+{
+	check_early("kill", SIGKILL);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("killed");
@@ -152,6 +210,8 @@ int main(void)
 	tcase_set_timeout(tc, 90);
 	tcase_add_test(tc, test_killed_bare_preload_signal);
 	tcase_add_test(tc, test_killed_under_ovc_run_signal);
+	tcase_add_test(tc, test_killed_early_segv);
+	tcase_add_test(tc, test_killed_early_kill);
 	suite_add_tcase(s, tc);
 	return it_main(s);
 }
