@@ -28,11 +28,13 @@
 #define OVC_REC_UNTRACED "untraced"
 #endif
 
-/* Reads the next line into BUF (capacity CAP, at most CAP - 1 bytes kept,
- * NUL-terminated). Returns false at end of file. *LEN is the length kept,
- * *NL whether the line ended with '\n', *LONG whether bytes were dropped. */
-static bool next_line(FILE *f, char *buf, size_t cap, size_t *len, bool *nl,
-		      bool *too_long)
+/* Reads the next line into *BUF (of *SIZE bytes, grown as needed up to
+ * CAP; at most CAP - 1 bytes kept, NUL-terminated). Returns false at end
+ * of file. *LEN is the length kept, *NL whether the line ended with '\n',
+ * *LONG whether bytes were dropped. The buffer starts small: most lines
+ * are short, and a report reads thousands of logs. */
+static bool next_line(FILE *f, char **buf, size_t *size, size_t cap,
+		      size_t *len, bool *nl, bool *too_long)
 {
 	size_t n = 0;
 	int c;
@@ -45,12 +47,20 @@ static bool next_line(FILE *f, char *buf, size_t cap, size_t *len, bool *nl,
 			*nl = true;
 			break;
 		}
-		if (n + 1 < cap)
-			buf[n++] = (char)c;
+		if (n + 1 >= *size && *size < cap) {
+			size_t ns = *size * 2 < cap ? *size * 2 : cap;
+			char *nb = realloc(*buf, ns);
+			if (nb) {
+				*buf = nb;
+				*size = ns;
+			}
+		}
+		if (n + 1 < *size)
+			(*buf)[n++] = (char)c;
 		else
 			*too_long = true;
 	}
-	buf[n] = '\0';
+	(*buf)[n] = '\0';
 	*len = n;
 	return any;
 }
@@ -187,7 +197,8 @@ static enum ovc_read_status read_stream(struct ovc_model *m, const char *path,
 	};
 	enum ovc_read_status st = OVC_READ_OK;
 	size_t cap = r.max_line + 1, len;
-	char *buf = malloc(cap);
+	size_t size = cap < 16384 ? cap : 16384;
+	char *buf = malloc(size);
 	bool nl, too_long, is_run = false;
 	struct ovc_proc *p = NULL;
 	struct ovc_run *run = NULL;
@@ -199,7 +210,7 @@ static enum ovc_read_status read_stream(struct ovc_model *m, const char *path,
 	}
 	/* The first line decides whether this is a log at all. */
 	do {
-		if (!next_line(f, buf, cap, &len, &nl, &too_long)) {
+		if (!next_line(f, &buf, &size, cap, &len, &nl, &too_long)) {
 			if (ferror(f)) {
 				ovc_rd_say(r.err, "%s: cannot read: %s", path,
 					   strerror(errno));
@@ -238,12 +249,20 @@ static enum ovc_read_status read_stream(struct ovc_model *m, const char *path,
 		st = OVC_READ_ERROR;
 		goto out;
 	}
+	if (o && o->runs) {
+		if (p)
+			ovc_runs_note(o->runs, p->run, false, p->start_unix_ns,
+				      NULL, 0);
+		else
+			ovc_runs_note(o->runs, run->run, true,
+				      run->start_unix_ns, run->argv, run->argc);
+	}
 	if (o && o->run && strcmp(p ? p->run : run->run, o->run) != 0) {
 		st = OVC_READ_FILTERED;
 		goto out;
 	}
 
-	while (next_line(f, buf, cap, &len, &nl, &too_long)) {
+	while (next_line(f, &buf, &size, cap, &len, &nl, &too_long)) {
 		r.lineno++;
 		if (too_long) {
 			ovc_rd_why(&r, "line longer than %zu bytes",
@@ -288,6 +307,7 @@ static enum ovc_read_status read_stream(struct ovc_model *m, const char *path,
 		ovc_rd_say(r.err, "%s: %llu more bad lines skipped", path,
 			   (unsigned long long)r.suppressed);
 	if (p) {
+		ovc_proc_trim(p);
 		ovc_model_add_proc(m, p);
 		p = NULL;
 	} else {
@@ -486,7 +506,77 @@ static bool read_dir(struct ovc_model *m, const char *dir,
 	return true;
 }
 
+/* The id of the newest run among the run files of the directories of
+ * PATHS when there are several (malloc'd), else NULL. Only run files are
+ * read: they are few and small, and they name every run of `ovc run`. */
+static char *newest_run_file(char *const *paths, size_t n)
+{
+	struct ovc_runs_seen seen = {0};
+	struct ovc_model *scratch = ovc_model_create();
+	FILE *null = fopen("/dev/null", "we");
+	struct ovc_read_opts ro = {.err = null, .runs = &seen};
+	for (size_t i = 0; scratch && null && i < n; i++) {
+		DIR *d = opendir(paths[i]);
+		if (!d)
+			continue;
+		struct dirent *e;
+		while ((e = readdir(d)) != NULL) {
+			if (!log_name(e->d_name) ||
+			    strncmp(e->d_name, OVC_RUN_PREFIX,
+				    strlen(OVC_RUN_PREFIX)) != 0)
+				continue;
+			char *path = malloc(strlen(paths[i]) +
+					    strlen(e->d_name) + 2);
+			if (!path)
+				continue;
+			sprintf(path, "%s/%s", paths[i], e->d_name);
+			ovc_logread_file(scratch, path, &ro);
+			free(path);
+		}
+		closedir(d);
+	}
+	const struct ovc_run_seen *r = ovc_runs_newest(&seen);
+	char *id = seen.n > 1 && r ? strdup(r->run) : NULL;
+	ovc_runs_seen_free(&seen);
+	ovc_model_destroy(scratch);
+	if (null)
+		fclose(null);
+	return id;
+}
+
+static int read_paths(struct ovc_model *m, char *const *paths, size_t n,
+		      const struct ovc_read_opts *o, size_t *nlogs);
+
 int ovc_logread_paths(struct ovc_model *m, char *const *paths, size_t n,
+		      const struct ovc_read_opts *o, size_t *nlogs)
+{
+	if (!o || !o->newest_run || o->run)
+		return read_paths(m, paths, n, o, nlogs);
+	struct ovc_runs_seen local = {0};
+	struct ovc_read_opts ro = *o;
+	if (!ro.runs)
+		ro.runs = &local;
+	char *pre = newest_run_file(paths, n);
+	ro.run = pre;
+	int rc = read_paths(m, paths, n, &ro, nlogs);
+	struct ovc_runs_seen *seen = ro.runs;
+	seen->kept = NULL;
+	if (pre) {
+		for (size_t i = 0; i < seen->n; i++)
+			if (strcmp(seen->v[i].run, pre) == 0)
+				seen->kept = &seen->v[i];
+	} else if (seen->n > 1) {
+		/* Logs of several runs without run files (the preload used
+		 * bare, or run files removed): the newest by its logs. */
+		seen->kept = ovc_runs_newest(seen);
+		ovc_model_keep_run(m, seen->kept->run);
+	}
+	free(pre);
+	ovc_runs_seen_free(&local);
+	return rc;
+}
+
+static int read_paths(struct ovc_model *m, char *const *paths, size_t n,
 		      const struct ovc_read_opts *o, size_t *nlogs)
 {
 	FILE *err = o && o->err ? o->err : stderr;
