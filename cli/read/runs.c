@@ -23,47 +23,72 @@ static char *join(char *const *argv, size_t argc)
 	return s;
 }
 
-void ovc_runs_note(struct ovc_runs_seen *s, const char *run, bool file,
-		   int64_t start_unix_ns, char *const *argv, size_t argc)
+/* The run RUN of S, added (no logs, start unknown) when it is not there;
+ * NULL when out of memory. */
+static struct ovc_run_seen *find_or_add(struct ovc_runs_seen *s,
+					const char *run)
 {
-	if (!run)
-		run = "";
-	struct ovc_run_seen *r = NULL;
 	/* Runs are few (a directory of a CI job's runs: tens, a test suite
 	 * run test by test under `meson test --wrapper`: hundreds), and
 	 * the last one met is most often the one again. */
 	for (size_t i = s->n; i-- > 0;)
-		if (strcmp(s->v[i].run, run) == 0) {
-			r = &s->v[i];
-			break;
-		}
-	if (!r) {
-		if (s->n == s->cap) {
-			size_t nc = s->cap ? s->cap * 2 : 8;
-			struct ovc_run_seen *nv = realloc(s->v, nc * sizeof *nv);
-			if (!nv)
-				return;
-			s->v = nv;
-			s->cap = nc;
-		}
-		char *id = strdup(run);
-		if (!id)
-			return;
-		r = &s->v[s->n++];
-		*r = (struct ovc_run_seen){.run = id, .start_unix_ns = -1};
+		if (strcmp(s->v[i].run, run) == 0)
+			return &s->v[i];
+	if (s->n == s->cap) {
+		size_t nc = s->cap ? s->cap * 2 : 8;
+		struct ovc_run_seen *nv = realloc(s->v, nc * sizeof *nv);
+		if (!nv)
+			return NULL;
+		s->v = nv;
+		s->cap = nc;
 	}
-	if (file) {
-		if (!r->has_file) {
-			r->has_file = true;
-			r->start_unix_ns = start_unix_ns;
-			r->command = join(argv, argc);
-		}
+	char *id = strdup(run);
+	if (!id)
+		return NULL;
+	struct ovc_run_seen *r = &s->v[s->n++];
+	*r = (struct ovc_run_seen){.run = id, .start_unix_ns = -1};
+	return r;
+}
+
+/* Counts LOGS logs started at START (-1: unknown; the earliest counts
+ * while no run file gave the run's start) in R. */
+static void add_logs(struct ovc_run_seen *r, size_t logs, int64_t start)
+{
+	r->logs += logs;
+	if (!r->has_file && start >= 0 &&
+	    (r->start_unix_ns < 0 || start < r->start_unix_ns))
+		r->start_unix_ns = start;
+}
+
+void ovc_runs_note(struct ovc_runs_seen *s, const char *run, bool file,
+		   int64_t start_unix_ns, char *const *argv, size_t argc)
+{
+	struct ovc_run_seen *r = find_or_add(s, run ? run : "");
+	if (!r)
 		return;
-	}
-	r->logs++;
-	if (!r->has_file && start_unix_ns >= 0 &&
-	    (r->start_unix_ns < 0 || start_unix_ns < r->start_unix_ns))
+	if (!file) {
+		add_logs(r, 1, start_unix_ns);
+	} else if (!r->has_file) {
+		r->has_file = true;
 		r->start_unix_ns = start_unix_ns;
+		r->command = join(argv, argc);
+	}
+}
+
+void ovc_runs_merge(struct ovc_runs_seen *dst, const struct ovc_runs_seen *src)
+{
+	for (size_t i = 0; i < src->n; i++) {
+		const struct ovc_run_seen *r = &src->v[i];
+		struct ovc_run_seen *d = find_or_add(dst, r->run);
+		if (!d)
+			continue;
+		if (r->has_file && !d->has_file) {
+			d->has_file = true;
+			d->start_unix_ns = r->start_unix_ns;
+			d->command = r->command ? strdup(r->command) : NULL;
+		}
+		add_logs(d, r->logs, r->has_file ? -1 : r->start_unix_ns);
+	}
 }
 
 const struct ovc_run_seen *ovc_runs_newest(const struct ovc_runs_seen *s)

@@ -38,6 +38,10 @@ struct ovc_runs_seen {
 void ovc_runs_note(struct ovc_runs_seen *s, const char *run, bool file,
 		   int64_t start_unix_ns, char *const *argv, size_t argc);
 
+/** Adds the runs of SRC to DST (their logs counted, run files kept), in
+ * SRC's order. */
+void ovc_runs_merge(struct ovc_runs_seen *dst, const struct ovc_runs_seen *src);
+
 /** The newest run of S: the latest start, run files' starts before those
  * of logs; NULL when S is empty. */
 const struct ovc_run_seen *ovc_runs_newest(const struct ovc_runs_seen *s);
