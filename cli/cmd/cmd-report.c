@@ -103,10 +103,10 @@ static void report_usage(FILE *f)
 	      "  --html FILE the report with its charts as one HTML page in "
 	      "FILE\n"
 	      "              (nothing on stdout unless --json is given too)\n"
-	      "  --run ID    only the logs of that run (the run ids: `ovc "
-	      "report --all-runs`)\n"
-	      "  --all-runs  every run in PATH; by default, when the logs "
-	      "hold several\n"
+	      "  --run ID    only the logs of that run (a report of several "
+	      "lists their ids)\n"
+	      "  --all-runs  every run in PATH; by default, when one PATH "
+	      "holds several\n"
 	      "              runs, only the newest is reported (the first "
 	      "line says so)\n"
 	      "  --top N     allocation sites shown per process (default 10;\n"
@@ -202,11 +202,15 @@ int ovc_cmd_report(int argc, char **argv)
 	}
 	size_t n;
 	char *const *paths = ovc_paths_or_default(argc, argv, i, &n);
+	/* The newest run of a directory that holds several (one per test of
+	 * a suite, runs of CI jobs): the default. Paths given one by one
+	 * are the user's choice: all of them. */
+	bool newest = !all_runs && n == 1;
 	if (html) {
-		int hrc = report_html(paths, n, run, !all_runs, html, &ro);
+		int hrc = report_html(paths, n, run, newest, html, &ro);
 		if (hrc != OVC_EXIT_OK || !json)
 			return hrc;
 	}
-	return report(paths, n, run, !all_runs, json, stdout,
+	return report(paths, n, run, newest, json, stdout,
 		      n == 1 ? paths[0] : NULL, true, &ro);
 }

@@ -512,6 +512,8 @@ static size_t read_names(struct ovc_model *m, const char *dir, char **names,
 		nt = (size_t)cpus;
 	if (nt > READ_THREADS)
 		nt = READ_THREADS;
+	if (nt < 2)
+		nt = 0; /* one thread: this one */
 	struct job jobs[READ_THREADS];
 	pthread_t tid[READ_THREADS];
 	pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
