@@ -9,22 +9,31 @@
 #include "render/render.h"
 #include "cmd/commands.h"
 
-int ovc_report_paths(char *const *paths, size_t n, const char *run,
-		     bool json, FILE *out, const char *dir, bool require_logs,
-		     const struct ovc_render_opts *ro)
+/* The text or JSON report of the logs in PATHS (run RUN only when not
+ * NULL; with NEWEST and RUN NULL, the newest run when they hold several)
+ * to OUT. */
+static int report(char *const *paths, size_t n, const char *run, bool newest,
+		  bool json, FILE *out, const char *dir, bool require_logs,
+		  const struct ovc_render_opts *ro)
 {
 	struct ovc_model *m;
-	int rc = ovc_read_logs(paths, n, run, require_logs, &m);
-	if (!m)
+	struct ovc_runs_seen runs = {0};
+	int rc = ovc_read_logs_runs(paths, n, run, newest, &runs,
+				    require_logs, &m);
+	if (!m) {
+		ovc_runs_seen_free(&runs);
 		return rc;
+	}
 	struct ovc_render_opts o = {0};
 	if (ro)
 		o = *ro;
 	o.dir = dir;
+	o.runs = runs.kept ? &runs : NULL;
 	bool ok = json ? ovc_render_json(m, out, &o)
 		       : ovc_render_text(m, out, &o);
 	fflush(out);
 	ovc_model_destroy(m);
+	ovc_runs_seen_free(&runs);
 	if (!ok) {
 		fputs("ovc: cannot write the report\n", stderr);
 		return OVC_EXIT_USAGE;
@@ -32,18 +41,39 @@ int ovc_report_paths(char *const *paths, size_t n, const char *run,
 	return rc;
 }
 
-/* `ovc report --html FILE`: the logs in PATHS (run RUN only when not NULL)
- * as one HTML page with its charts in FILE ("-": stdout), sites as RO
- * says. Returns 0, or 2 when an input could not be read, nothing was found
- * or FILE cannot be written. */
+int ovc_report_paths(char *const *paths, size_t n, const char *run,
+		     bool json, FILE *out, const char *dir, bool require_logs,
+		     const struct ovc_render_opts *ro)
+{
+	return report(paths, n, run, false, json, out, dir, require_logs, ro);
+}
+
+/* `ovc report --html FILE`: the logs in PATHS (run RUN only when not NULL;
+ * with NEWEST, the newest run) as one HTML page with its charts in FILE
+ * ("-": stdout), sites as RO says. Returns 0, or 2 when an input could not
+ * be read, nothing was found or FILE cannot be written. */
 static int report_html(char *const *paths, size_t n, const char *run,
-		       const char *file, const struct ovc_render_opts *ro)
+		       bool newest, const char *file,
+		       const struct ovc_render_opts *ro)
 {
 	struct ovc_model *m;
-	FILE *out;
-	int rc = ovc_read_model_to(paths, n, run, file, &m, &out);
-	if (!m)
-		return rc;
+	struct ovc_runs_seen runs = {0};
+	int rc = ovc_read_logs_runs(paths, n, run, newest, &runs, true, &m);
+	FILE *out = m ? ovc_open_output(file) : NULL;
+	if (!out) {
+		ovc_model_destroy(m);
+		ovc_runs_seen_free(&runs);
+		return m ? OVC_EXIT_USAGE : rc;
+	}
+	if (runs.kept) {
+		/* The page is the newest run's: say so where it is asked
+		 * for, as the text report's first line does. */
+		fprintf(stderr, "ovc: %zu runs in the logs read: the HTML "
+				"report shows the newest, run %s (`--run ID` "
+				"for another, `--all-runs` for every one)\n",
+			runs.n, runs.kept->run);
+	}
+	ovc_runs_seen_free(&runs);
 	struct ovc_render_opts o = {0};
 	if (ro)
 		o = *ro;
@@ -61,9 +91,10 @@ static int report_html(char *const *paths, size_t n, const char *run,
 
 static void report_usage(FILE *f)
 {
-	fputs("usage: ovc report [--json] [--leaks] [--html FILE] [--run ID] [--top N] [--frames N]\n"
-	      "                  [--sort KEY[,KEY]] [--processes N] "
-	      "[PATH...]\n"
+	fputs("usage: ovc report [--json] [--leaks] [--html FILE] [--run ID | --all-runs]\n"
+	      "                  [--top N] [--frames N] [--sort KEY[,KEY]] "
+	      "[--processes N] [--all]\n"
+	      "                  [PATH...]\n"
 	      "  PATH        a log file, or a directory of logs (default: "
 	      "ovc-out)\n"
 	      "  --json      the report as JSON (see docs/report-json.md)\n"
@@ -72,11 +103,20 @@ static void report_usage(FILE *f)
 	      "  --html FILE the report with its charts as one HTML page in "
 	      "FILE\n"
 	      "              (nothing on stdout unless --json is given too)\n"
-	      "  --run ID    only the logs of that run\n"
+	      "  --run ID    only the logs of that run (a report of several "
+	      "lists their ids)\n"
+	      "  --all-runs  every run in PATH; by default, when one PATH "
+	      "holds several\n"
+	      "              runs, only the newest is reported (the first "
+	      "line says so)\n"
 	      "  --top N     allocation sites shown per process (default 10;\n"
-	      "              in JSON 100); 'all' for every one\n"
+	      "              in JSON 5; over all processes 5, in JSON 100); "
+	      "'all'\n"
 	      "  --frames N  stack frames shown per site, innermost first\n"
-	      "              (default 8; 'all'); JSON always has them all\n"
+	      "              (default 8; 'all')\n"
+	      "  --all       everything: every site, frame and process "
+	      "(--top all\n"
+	      "              --frames all --processes all)\n"
 	      "  --sort KEY[,KEY]  order of the sites: untouched (most "
 	      "untouched bytes\n"
 	      "              first, default), requested, touched, ratio "
@@ -92,6 +132,7 @@ static void report_usage(FILE *f)
 int ovc_cmd_report(int argc, char **argv)
 {
 	bool json = false, missing = false;
+	bool all_runs = false;
 	const char *run = NULL, *v, *html = NULL;
 	struct ovc_render_opts ro = {0};
 	const char *a;
@@ -102,6 +143,11 @@ int ovc_cmd_report(int argc, char **argv)
 			json = true;
 		} else if (strcmp(a, "--leaks") == 0) {
 			ro.leaks = true;
+		} else if (strcmp(a, "--all-runs") == 0) {
+			all_runs = true;
+		} else if (strcmp(a, "--all") == 0) {
+			ro.top_set = ro.frames_set = true;
+			ro.top_sites = ro.max_frames = ro.max_rows = OVC_ALL;
 		} else if ((v = ovc_opt_value(argc, argv, &i, "--run", &missing))) {
 			run = v;
 		} else if ((v = ovc_opt_value(argc, argv, &i, "--html", &missing))) {
@@ -149,13 +195,22 @@ int ovc_cmd_report(int argc, char **argv)
 	}
 	if (help)
 		return OVC_EXIT_OK;
+	if (run && all_runs) {
+		fputs("ovc: report: --run and --all-runs cannot go together\n",
+		      stderr);
+		return OVC_EXIT_USAGE;
+	}
 	size_t n;
 	char *const *paths = ovc_paths_or_default(argc, argv, i, &n);
+	/* The newest run of a directory that holds several (one per test of
+	 * a suite, runs of CI jobs): the default. Paths given one by one
+	 * are the user's choice: all of them. */
+	bool newest = !all_runs && n == 1;
 	if (html) {
-		int hrc = report_html(paths, n, run, html, &ro);
+		int hrc = report_html(paths, n, run, newest, html, &ro);
 		if (hrc != OVC_EXIT_OK || !json)
 			return hrc;
 	}
-	return ovc_report_paths(paths, n, run, json, stdout,
-				n == 1 ? paths[0] : NULL, true, &ro);
+	return report(paths, n, run, newest, json, stdout,
+		      n == 1 ? paths[0] : NULL, true, &ro);
 }

@@ -63,13 +63,22 @@ bool ovc_close_output(FILE *out, const char *outpath, bool ok,
 int ovc_read_logs(char *const *paths, size_t n, const char *run,
 		  bool require_logs, struct ovc_model **out)
 {
+	return ovc_read_logs_runs(paths, n, run, false, NULL, require_logs,
+				  out);
+}
+
+int ovc_read_logs_runs(char *const *paths, size_t n, const char *run,
+		       bool newest, struct ovc_runs_seen *runs,
+		       bool require_logs, struct ovc_model **out)
+{
 	*out = NULL;
 	struct ovc_model *m = ovc_model_create();
 	if (!m) {
 		fputs("ovc: out of memory\n", stderr);
 		return OVC_EXIT_USAGE;
 	}
-	struct ovc_read_opts ro = {.err = stderr, .run = run};
+	struct ovc_read_opts ro = {.err = stderr, .run = run,
+				   .newest_run = newest, .runs = runs};
 	size_t nlogs = 0;
 	int rc = ovc_logread_paths(m, paths, n, &ro, &nlogs);
 	if (require_logs && nlogs == 0) {

@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "read/model.h"
+#include "read/runs.h"
 
 /** Reads the logs in PATHS (only those of run RUN when not NULL) into a new
  * linked model in *OUT. Returns 0, 2 when an input could not be read (the
@@ -17,6 +18,13 @@
  * REQUIRE_LOGS, when no log was found (said on stderr). */
 int ovc_read_logs(char *const *paths, size_t n, const char *run,
 		  bool require_logs, struct ovc_model **out);
+
+/** ovc_read_logs, and with RUN NULL and NEWEST, only the newest run when
+ * the logs hold several; RUNS (may be NULL) gets every run met and the
+ * one kept (runs.h). */
+int ovc_read_logs_runs(char *const *paths, size_t n, const char *run,
+		       bool newest, struct ovc_runs_seen *runs,
+		       bool require_logs, struct ovc_model **out);
 
 /** Reads the logs in PATHS (only those of run RUN when not NULL) into a new
  * linked model in *OUT. Returns 0, 2 when an input could not be read (the

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "read/model.h"
+#include "read/runs.h"
 
 /** Longest line read by default; a longer one is skipped with a warning. */
 #define OVC_READ_MAX_LINE (1u << 20)
@@ -19,6 +20,13 @@ struct ovc_read_opts {
 	const char *run;    /**< keep only logs with this run id; NULL: all */
 	unsigned max_warnings; /**< per file; 0 means OVC_READ_MAX_WARNINGS */
 	size_t max_line;    /**< 0 means OVC_READ_MAX_LINE */
+	/** With run NULL: when the paths hold logs of several runs, keep
+	 * only the newest (ovc_runs_newest; read with the run files' ids
+	 * first, so the others are skipped after their first line). */
+	bool newest_run;
+	/** When not NULL: every run met is noted here, those skipped too,
+	 * and with newest_run the one kept (runs->kept). */
+	struct ovc_runs_seen *runs;
 };
 
 enum ovc_read_status {

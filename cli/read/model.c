@@ -194,7 +194,7 @@ static bool index_add(struct ovc_id_index **xp, int64_t id, size_t pos)
 		*xp = x;
 	}
 	if ((x->n + 1) * 2 > x->cap) {
-		size_t ncap = x->cap ? x->cap * 2 : 64;
+		size_t ncap = x->cap ? x->cap * 2 : 16;
 		struct ovc_id_index nx = {
 			.keys = malloc(ncap * sizeof *nx.keys),
 			.pos = malloc(ncap * sizeof *nx.pos),
@@ -256,6 +256,24 @@ int ovc_proc_add_module(struct ovc_proc *p, const struct ovc_module *mod)
 	}
 	p->nmodules++;
 	return 1;
+}
+
+void ovc_proc_trim(struct ovc_proc *p)
+{
+	if (p->modules_cap > p->nmodules && p->nmodules) {
+		void *a = realloc(p->modules, p->nmodules * sizeof *p->modules);
+		if (a) {
+			p->modules = a;
+			p->modules_cap = p->nmodules;
+		}
+	}
+	if (p->sites_cap > p->nsites && p->nsites) {
+		void *a = realloc(p->sites, p->nsites * sizeof *p->sites);
+		if (a) {
+			p->sites = a;
+			p->sites_cap = p->nsites;
+		}
+	}
 }
 
 const struct ovc_module *ovc_proc_module(const struct ovc_proc *p, int64_t id)

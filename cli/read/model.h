@@ -321,6 +321,10 @@ struct ovc_proc *ovc_proc_create(const char *log_path);
 /** Frees P; NULL is a no-op. */
 void ovc_proc_destroy(struct ovc_proc *p);
 
+/** Gives back the room P's arrays of modules and sites keep for more, once
+ * its log is read: a report holds thousands of processes. */
+void ovc_proc_trim(struct ovc_proc *p);
+
 /** Returns a run with defaults, or NULL when out of memory. */
 struct ovc_run *ovc_run_create(const char *log_path);
 

@@ -45,7 +45,8 @@ bool ovc_rd_module(struct reader *r, json_t *o, struct ovc_proc *p)
 
 bool ovc_rd_site(struct reader *r, json_t *o, struct ovc_proc *p)
 {
-	static struct ovc_frame frames[OVC_MAX_FRAMES];
+	/* 4 KiB on the stack: logs are read on several threads (logread.c). */
+	struct ovc_frame frames[OVC_MAX_FRAMES];
 	int64_t id = -1;
 	if (ovc_rd_int(r, o, "id", 0, INT64_MAX, &id) == FLD_BAD)
 		return false;

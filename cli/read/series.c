@@ -110,7 +110,7 @@ bool ovc_series_add(struct ovc_series *s, int64_t t_ns,
 	}
 	if (!b || idx > b->index) {
 		if (s->nbuckets == s->cap) {
-			size_t ncap = s->cap ? s->cap * 2 : 64;
+			size_t ncap = s->cap ? s->cap * 2 : 8;
 			if (ncap > OVC_SERIES_MAX_BUCKETS)
 				ncap = OVC_SERIES_MAX_BUCKETS;
 			struct ovc_bucket *nb =

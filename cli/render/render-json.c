@@ -110,17 +110,23 @@ static json_t *frame_json(struct ovc_symbolizer *sym,
 	return o;
 }
 
-/* Adds "id", "frames" and "frames_omitted" of site S of P to O. */
+/* Adds "id", "frames" (the innermost RO->max_frames, by default
+ * OVC_FRAMES_JSON_DEFAULT) and "frames_omitted" of site S of P to O. */
 static void stack_json(json_t *o, struct ovc_symbolizer *sym,
-		       const struct ovc_proc *p, const struct ovc_site *s)
+		       const struct ovc_proc *p, const struct ovc_site *s,
+		       const struct ovc_render_opts *ro)
 {
+	size_t max = ro && ro->frames_set ? ro->max_frames
+					  : OVC_FRAMES_JSON_DEFAULT;
+	size_t shown = s->nframes < max ? s->nframes : max;
 	json_object_set_new(o, "id", json_integer(s->id));
 	json_t *frames = json_array();
-	for (size_t i = 0; i < s->nframes; i++)
+	for (size_t i = 0; i < shown; i++)
 		json_array_append_new(frames, frame_json(sym, p, &s->frames[i]));
 	json_object_set_new(o, "frames", frames);
 	json_object_set_new(o, "frames_omitted",
-			    json_integer((json_int_t)s->frames_dropped));
+			    json_integer((json_int_t)(s->frames_dropped +
+						      s->nframes - shown)));
 }
 
 /* [X - 2 ERR, X + 2 ERR], the lower end at least 0: about 95% of the
@@ -133,12 +139,13 @@ static json_t *interval(int64_t x, int64_t err)
 }
 
 static json_t *site_json(struct ovc_symbolizer *sym, const struct ovc_proc *p,
-			 const struct ovc_site *s)
+			 const struct ovc_site *s,
+			 const struct ovc_render_opts *ro)
 {
 	struct ovc_site_figures f;
 	ovc_site_figures(s, &f);
 	json_t *o = json_object();
-	stack_json(o, sym, p, s);
+	stack_json(o, sym, p, s, ro);
 	json_object_set_new(o, "requested_bytes",
 			    json_integer(f.requested_bytes));
 	json_object_set_new(o, "live_bytes", json_integer(f.live_bytes));
@@ -193,7 +200,7 @@ static void sites_json(json_t *o, struct ovc_symbolizer *sym,
 	size_t shown = ranked < top ? ranked : top;
 	json_t *a = json_array();
 	for (size_t i = 0; i < shown; i++)
-		json_array_append_new(a, site_json(sym, p, &p->sites[order[i]]));
+		json_array_append_new(a, site_json(sym, p, &p->sites[order[i]], ro));
 	free(order);
 	json_object_set_new(o, "sites", a);
 	/* Everything not listed: beyond the limit, without figures (no `ss`
@@ -235,7 +242,7 @@ static json_t *leaks_json(struct ovc_symbolizer *sym, const struct ovc_proc *p,
 		struct ovc_leak l;
 		ovc_site_leak(s, &l);
 		json_t *so = leak_json(&l);
-		stack_json(so, sym, p, s);
+		stack_json(so, sym, p, s, ro);
 		json_array_append_new(a, so);
 	}
 	free(order);
@@ -402,30 +409,86 @@ static json_t *run_json(const struct ovc_run *r)
 	return o;
 }
 
+/* Writes V (consumed) as the value of a member at nesting DEPTH of a
+ * document indented by 2, as json_dumpf(JSON_INDENT(2)) of the whole
+ * document would: lines after the first indented by 2 * DEPTH. */
+static bool put_value(FILE *out, json_t *v, int depth)
+{
+	char *s = v ? json_dumps(v, JSON_INDENT(2) | JSON_REAL_PRECISION(6) |
+				     JSON_ENCODE_ANY)
+		    : NULL;
+	json_decref(v);
+	if (!s)
+		return false;
+	for (const char *c = s; *c; c++) {
+		fputc(*c, out);
+		if (*c == '\n')
+			fprintf(out, "%*s", 2 * depth, "");
+	}
+	free(s);
+	return true;
+}
+
+/* Writes `"KEY": V` (V consumed) as a member of the top-level object,
+ * after a comma unless FIRST. */
+static bool put_member(FILE *out, const char *key, json_t *v, bool first)
+{
+	fprintf(out, "%s\n  \"%s\": ", first ? "" : ",", key);
+	return put_value(out, v, 1);
+}
+
 bool ovc_render_json(const struct ovc_model *m, FILE *out,
 		     const struct ovc_render_opts *ro)
 {
-	json_t *doc = json_object();
-	if (!doc)
-		return false;
-	json_object_set_new(doc, "format", json_string("ovc-report"));
-	json_object_set_new(doc, "version", json_integer(1));
-	json_object_set_new(doc, "host", ovc_render_host_json(&m->host));
+	/* Written member by member, one process at a time: the document of
+	 * a suite of thousands of processes is never whole in memory. The
+	 * layout is json_dumpf's with JSON_INDENT(2). */
+	bool ok = true;
+	fputc('{', out);
+	ok &= put_member(out, "format", json_string("ovc-report"), true);
+	ok &= put_member(out, "version", json_integer(1), false);
+	ok &= put_member(out, "host", ovc_render_host_json(&m->host), false);
 	json_t *runs = json_array();
 	for (size_t i = 0; i < m->nruns; i++)
 		json_array_append_new(runs, run_json(m->runs[i]));
-	json_object_set_new(doc, "runs", runs);
-	json_t *procs = json_array();
+	ok &= put_member(out, "runs", runs, false);
+	/* The runs not in this report: the paths held several and only the
+	 * newest was read (docs/report-json.md). */
+	json_t *left = json_array();
+	const struct ovc_runs_seen *rs = ro ? ro->runs : NULL;
+	for (size_t i = 0; rs && rs->kept && i < rs->n; i++) {
+		const struct ovc_run_seen *r = &rs->v[i];
+		if (r == rs->kept)
+			continue;
+		json_array_append_new(
+			left, json_pack("{s:s, s:o, s:I, s:o}", "run", r->run,
+					"start_unix_ns",
+					int_or_null(r->start_unix_ns), "logs",
+					(json_int_t)r->logs, "command",
+					r->command ? str(r->command)
+						   : json_null()));
+	}
+	ok &= put_member(out, "runs_left_out", left, false);
 	struct ovc_symbolizer *sym = ro && ro->sym ? ro->sym : ovc_sym_new();
-	for (size_t i = 0; i < m->nprocs; i++)
-		json_array_append_new(procs, proc_json(m, m->procs[i], ro, sym));
-	json_object_set_new(doc, "processes", procs);
-	ovc_render_json_suite(m, doc, ro, sym);
+	fputs(",\n  \"processes\": [", out);
+	for (size_t i = 0; ok && i < m->nprocs; i++) {
+		fputs(i ? ",\n    " : "\n    ", out);
+		ok &= put_value(out, proc_json(m, m->procs[i], ro, sym), 2);
+	}
+	fputs(m->nprocs ? "\n  ]" : "]", out);
+	json_t *doc = json_object();
+	if (doc)
+		ovc_render_json_suite(m, doc, ro, sym);
+	else
+		ok = false;
 	if (!ro || sym != ro->sym)
 		ovc_sym_free(sym);
-	int rc = json_dumpf(doc, out, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
+	const char *key;
+	json_t *v;
+	json_object_foreach(doc, key, v) {
+		ok &= put_member(out, key, json_incref(v), false);
+	}
 	json_decref(doc);
-	if (rc == 0)
-		fputc('\n', out);
-	return rc == 0 && !ferror(out);
+	fputs("\n}\n", out);
+	return ok && !ferror(out);
 }

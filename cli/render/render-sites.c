@@ -268,8 +268,7 @@ void ovc_render_text_sites(const struct ovc_proc *p, FILE *out,
 	}
 	if (ranked > shown)
 		fprintf(out, "  (%zu more site%s: `--top N` shows more, "
-			     "`--json` lists %d)\n",
-			ranked - shown, ranked - shown == 1 ? "" : "s",
-			OVC_TOP_JSON_DEFAULT);
+			     "`--top all` every one)\n",
+			ranked - shown, ranked - shown == 1 ? "" : "s");
 	free(order);
 }

@@ -122,7 +122,8 @@ static json_t *merged_sites_json(const struct ovc_model *m,
 {
 	json_t *a = json_array();
 	struct ovc_merged_sites ms;
-	size_t top = ro && ro->top_set ? ro->top_sites : OVC_TOP_JSON_DEFAULT;
+	size_t top = ro && ro->top_set ? ro->top_sites
+				     : OVC_TOP_MERGED_JSON_DEFAULT;
 	if (!ovc_sites_merge(m, sym, ro ? ro->sort : OVC_SORT_UNTOUCHED, &ms))
 		return a;
 	for (size_t i = 0; i < ms.n && i < top; i++) {

@@ -287,19 +287,22 @@ void ovc_render_text_suite(const struct ovc_model *m, FILE *out,
 	 * that ovc could not follow. */
 	if (m->nprocs <= 1 && !untraced)
 		return;
+	/* Findings first: what allocated most over the whole run and the
+	 * totals, then who ran (the tree, repeats collapsed) and the
+	 * processes ranked (a bounded table); each process's own block
+	 * follows in ovc_render_text. */
+	if (m->nprocs > 1) {
+		put_sites(out, m, o, sym);
+		put_totals(out, m);
+	}
 	struct ovc_tree *t = ovc_tree_build(m);
 	if (t) {
 		ovc_render_text_tree(out, m, t);
 		ovc_tree_free(t);
 	}
-	if (m->nprocs <= 1) {
-		ovc_render_text_untraced(out, m);
-		return;
-	}
-	put_table(out, m, o);
-	put_totals(out, m);
+	if (m->nprocs > 1)
+		put_table(out, m, o);
 	ovc_render_text_untraced(out, m);
-	put_sites(out, m, o, sym);
 }
 
 bool ovc_render_parse_sort(const char *keys, struct ovc_render_opts *o)

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ovc/options.h"
 #include "analyze/diagnose.h"
@@ -543,9 +544,60 @@ void ovc_render_text_machine(FILE *out, const struct ovc_host *h,
 	}
 }
 
+/* Orders runs newest first (ovc_runs_newest's order, reversed). */
+static int cmp_newest(const void *a, const void *b)
+{
+	const struct ovc_run_seen *x = *(const struct ovc_run_seen *const *)a;
+	const struct ovc_run_seen *y = *(const struct ovc_run_seen *const *)b;
+	if (x->start_unix_ns != y->start_unix_ns)
+		return x->start_unix_ns > y->start_unix_ns ? -1 : 1;
+	return -strcmp(x->run, y->run);
+}
+
+/* The first lines of a report of the newest of several runs: that there
+ * are several, which one this is, and how to see the others. */
+static void put_runs_seen(FILE *out, const struct ovc_runs_seen *rs,
+			  const char *dir)
+{
+	enum { LISTED = 10 };
+	fprintf(out, "%s holds %zu runs: this report is of the newest, run ",
+		dir ? dir : "the logs read", rs->n);
+	put_safe(out, rs->kept->run[0] ? rs->kept->run : "(no run id)");
+	fputs(" (`--run ID` for another, `--all-runs` for every one)\n", out);
+	const struct ovc_run_seen **v = malloc(rs->n * sizeof *v);
+	if (!v)
+		return;
+	for (size_t i = 0; i < rs->n; i++)
+		v[i] = &rs->v[i];
+	qsort(v, rs->n, sizeof *v, cmp_newest);
+	for (size_t i = 0; i < rs->n && i < LISTED; i++) {
+		const struct ovc_run_seen *r = v[i];
+		char when[32] = "start unknown";
+		time_t t = (time_t)(r->start_unix_ns / 1000000000);
+		struct tm tm;
+		if (r->start_unix_ns >= 0 && localtime_r(&t, &tm))
+			strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
+		fprintf(out, "%s ", r == rs->kept ? "*" : " ");
+		put_safe(out, r->run[0] ? r->run : "(no run id)");
+		fprintf(out, "  %s  %6zu log%s  ", when, r->logs,
+			r->logs == 1 ? " " : "s");
+		put_safe(out, r->command ? r->command
+					 : r->has_file ? "" : "(no run file)");
+		fputc('\n', out);
+	}
+	if (rs->n > LISTED)
+		fprintf(out, "  (%zu older runs: `ovc report --all-runs --json` "
+			     "lists them)\n",
+			rs->n - LISTED);
+	fputc('\n', out);
+	free(v);
+}
+
 bool ovc_render_text(const struct ovc_model *m, FILE *out,
 		     const struct ovc_render_opts *o)
 {
+	if (o && o->runs && o->runs->kept)
+		put_runs_seen(out, o->runs, o->dir);
 	/* A suite of many processes: details of the top few only. */
 	size_t max_detail = o && o->max_detail ? o->max_detail
 			    : m->nprocs > 8     ? 3

@@ -9,13 +9,21 @@
 #include <jansson.h>
 
 #include "read/model.h"
+#include "read/runs.h"
 #include "read/symbolize.h"
 #include "analyze/suite.h"
 
 /** Sites per process in the text report unless told otherwise. */
 #define OVC_TOP_TEXT_DEFAULT 10
-/** Sites per process in the JSON report unless told otherwise. */
-#define OVC_TOP_JSON_DEFAULT 100
+/** Sites per process in the JSON report unless told otherwise (`--all`:
+ * every one): a suite of thousands of processes stays a document of a few
+ * MiB. */
+#define OVC_TOP_JSON_DEFAULT 5
+/** Frames of each site's stack in the JSON report unless told otherwise. */
+#define OVC_FRAMES_JSON_DEFAULT 8
+/** Sites merged over all processes in the JSON report ("top_sites")
+ * unless told otherwise. */
+#define OVC_TOP_MERGED_JSON_DEFAULT 100
 /** Frames of each site's stack in the text report unless told otherwise. */
 #define OVC_FRAMES_DEFAULT 8
 /** top_sites or max_frames: no limit. */
@@ -36,6 +44,9 @@ struct ovc_render_opts {
 	size_t max_rows; /**< rows of the process table; 0 means
 			      OVC_ROWS_DEFAULT; OVC_ALL: every process */
 	bool leaks;      /**< text: the leak view instead of the report */
+	/** The runs the paths held when only the newest was read (runs->kept
+	 * not NULL): the report says so first. NULL: nothing to say. */
+	const struct ovc_runs_seen *runs;
 };
 
 /** What a flame graph weighs each stack by. */
@@ -81,9 +92,10 @@ bool ovc_render_flame(const struct ovc_model *m, FILE *out,
 		      enum ovc_flame_weight weight, struct ovc_symbolizer *sym);
 
 /** Writes the sections of the text report on a run of several processes
- * (render-suite.c): the process tree (repeats collapsed), the processes
- * ranked by O->proc_sort, the totals, the untraced programs and the top
- * sites over all processes (merged by executable and stack). For one
+ * (render-suite.c): the top sites over all processes (merged by
+ * executable and stack), the totals, the process tree (repeats
+ * collapsed), the processes ranked by O->proc_sort and the untraced
+ * programs. For one
  * process, only the tree and the untraced programs, when it started any;
  * for none, nothing. */
 void ovc_render_text_suite(const struct ovc_model *m, FILE *out,

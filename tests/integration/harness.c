@@ -318,13 +318,13 @@ void it_read_line(int fd, char *buf, size_t size, int timeout_ms)
 json_t *it_report(const char *path, char **stderr_out)
 {
 	char *argv[] = { (char *)it_env("OVC_BIN"), "report", "--json",
-			 (char *)path, NULL };
+			 "--all", (char *)path, NULL };
 	struct it_result r;
 	json_error_t error;
 	json_t *root;
 
 	it_run(argv, NULL, 120, &r);
-	ck_assert_msg(r.code == 0, "ovc report --json %s: exit %d, stderr:\n%s",
+	ck_assert_msg(r.code == 0, "ovc report --json --all %s: exit %d, stderr:\n%s",
 		      path, r.code, r.err);
 	root = json_loads(r.out, 0, &error);
 	ck_assert_msg(root != NULL, "ovc report --json %s: not JSON: %s (line %d)"

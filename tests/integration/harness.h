@@ -66,7 +66,8 @@ void it_spawn(char *const argv[], char *const setenv[], pid_t *pid,
  * TIMEOUT_MS; fails the test on EOF or timeout. */
 void it_read_line(int fd, char *buf, size_t size, int timeout_ms);
 
-/** Runs `ovc report --json PATH`, checks that it exits 0 with JSON of
+/** Runs `ovc report --json --all PATH` (every site with every frame: tests
+ * look for frames deep in a stack), checks that it exits 0 with JSON of
  * format "ovc-report" version 1 on stdout, and returns it. When
  * STDERR_OUT is not NULL it gets ovc's stderr (malloc'd). */
 json_t *it_report(const char *path, char **stderr_out);

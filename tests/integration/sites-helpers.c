@@ -134,13 +134,13 @@ void st_preload_run(const char *dir, char *const argv[], const char *extra,
 json_t *st_report_all(const char *dir)
 {
 	char *argv[] = { (char *)it_env("OVC_BIN"), "report", "--json",
-			 "--top", "all", (char *)dir, NULL };
+			 "--all", (char *)dir, NULL };
 	struct it_result r;
 	json_error_t error;
 	json_t *root;
 
 	it_run(argv, NULL, 120, &r);
-	ck_assert_msg(r.code == 0, "ovc report --json --top all %s: exit %d, "
+	ck_assert_msg(r.code == 0, "ovc report --json --all %s: exit %d, "
 		      "stderr:\n%s", dir, r.code, r.err);
 	root = json_loads(r.out, 0, &error);
 	ck_assert_msg(root != NULL, "ovc report --json %s: not JSON: %s (line %d)"

@@ -325,9 +325,22 @@ START_TEST(test_suite_meson_test_wrapper)
 	ck_assert_msg(r.code == 0, "meson test: %s%s", r.out, r.err);
 	it_result_free(&r);
 
-	/* One run per test, all in one directory, one report over all. */
+	/* One run per test, all in one directory: by default the report is
+	 * of the newest run, and says which ones it left out. */
 	json_t *report = it_report(logs, NULL);
+	ck_assert_int_eq(json_array_size(it_get(report, "runs")), 1);
+	ck_assert_int_eq(json_array_size(it_get(report, "runs_left_out")), 2);
+	json_decref(report);
+	/* --all-runs: one report over all. */
+	char *all[] = { (char *)it_env("OVC_BIN"), "report", "--json",
+			"--all-runs", logs, NULL };
+	it_run(all, NULL, 120, &r);
+	ck_assert_msg(r.code == 0, "ovc report --all-runs: %s", r.err);
+	report = json_loads(r.out, 0, NULL);
+	ck_assert_ptr_nonnull(report);
+	it_result_free(&r);
 	ck_assert_int_eq(json_array_size(it_get(report, "runs")), 3);
+	ck_assert_int_eq(json_array_size(it_get(report, "runs_left_out")), 0);
 	ck_assert_int_eq(it_int(proc_arg(report, "allocn", "5"), "calls.malloc"),
 			 5);
 	ck_assert_int_eq(it_int(proc_arg(report, "allocn", "7"), "calls.malloc"),

@@ -117,6 +117,83 @@ START_TEST(test_render_sites_json)
 }
 END_TEST
 
+/* Renders fx_model as JSON with O (may be NULL) and parses it. */
+static json_t *json_doc(const struct ovc_render_opts *o)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	ck_assert(ovc_render_json(fx_model, f, o));
+	fclose(f);
+	json_error_t jerr;
+	json_t *doc = json_loads(text, 0, &jerr);
+	ck_assert_msg(doc, "%s", jerr.text);
+	free(text);
+	return doc;
+}
+
+/* By default the JSON report is bounded: OVC_TOP_JSON_DEFAULT sites per
+ * process, OVC_FRAMES_JSON_DEFAULT frames per site, the rest counted in
+ * sites_omitted and frames_omitted; --all (every site, every frame) has
+ * them all. */
+START_TEST(test_render_sites_json_bounded)
+{
+	enum { SITES = OVC_TOP_JSON_DEFAULT + 7,
+	       FRAMES = OVC_FRAMES_JSON_DEFAULT + 5 };
+	struct ovc_proc *p = fx_new_proc("/bin/a");
+	struct ovc_module mod = {.id = 0, .path = "/nonexistent/a",
+				 .build_id = "", .base = 0};
+	ovc_proc_add_module(p, &mod);
+	struct ovc_frame fr[FRAMES];
+	for (int i = 0; i < SITES; i++) {
+		for (int k = 0; k < FRAMES; k++)
+			fr[k] = (struct ovc_frame){0, (uint64_t)(0x1000 * i + k)};
+		bool dup;
+		struct ovc_site *s = ovc_proc_add_site(p, i, fr, FRAMES, &dup);
+		s->has_figures = true;
+		s->blocks = 1;
+		s->requested_bytes = s->live_bytes = s->peak_live_bytes =
+			MIB * (i + 1);
+	}
+	ovc_model_link(fx_model);
+
+	json_t *doc = json_doc(NULL);
+	json_t *proc = json_array_get(json_object_get(doc, "processes"), 0);
+	json_t *sites = json_object_get(proc, "sites");
+	ck_assert_uint_eq(json_array_size(sites), OVC_TOP_JSON_DEFAULT);
+	ck_assert_int_eq(json_integer_value(json_object_get(proc, "sites_omitted")),
+			 SITES - OVC_TOP_JSON_DEFAULT);
+	/* the largest first */
+	ck_assert_int_eq(json_integer_value(json_object_get(
+				 json_array_get(sites, 0), "id")),
+			 SITES - 1);
+	size_t i;
+	json_t *s;
+	json_array_foreach(sites, i, s) {
+		ck_assert_uint_eq(json_array_size(json_object_get(s, "frames")),
+				  OVC_FRAMES_JSON_DEFAULT);
+		ck_assert_int_eq(json_integer_value(json_object_get(s, "frames_omitted")),
+				 FRAMES - OVC_FRAMES_JSON_DEFAULT);
+	}
+	json_decref(doc);
+
+	struct ovc_render_opts all = {.top_set = true, .top_sites = OVC_ALL,
+				      .frames_set = true,
+				      .max_frames = OVC_ALL};
+	doc = json_doc(&all);
+	proc = json_array_get(json_object_get(doc, "processes"), 0);
+	sites = json_object_get(proc, "sites");
+	ck_assert_uint_eq(json_array_size(sites), SITES);
+	ck_assert_int_eq(json_integer_value(json_object_get(proc, "sites_omitted")), 0);
+	json_array_foreach(sites, i, s) {
+		ck_assert_uint_eq(json_array_size(json_object_get(s, "frames")),
+				  FRAMES);
+		ck_assert_int_eq(json_integer_value(json_object_get(s, "frames_omitted")), 0);
+	}
+	json_decref(doc);
+}
+END_TEST
+
 START_TEST(test_render_sites_text)
 {
 	struct ovc_proc *p = fx_new_proc("/bin/a");
@@ -152,6 +229,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, fx_teardown);
 	tcase_add_test(tc, test_render_sites_flame);
 	tcase_add_test(tc, test_render_sites_json);
+	tcase_add_test(tc, test_render_sites_json_bounded);
 	tcase_add_test(tc, test_render_sites_text);
 	suite_add_tcase(s, tc);
 	return fx_run(s);
