@@ -174,9 +174,12 @@ static inline size_t ovc_usable(void *p)
 bool ovc_valgrind(void) OVC_HIDDEN;
 /** Decides ovc_glibc_chunks by comparing with malloc_usable_size. */
 void ovc_boot_check_chunks(void) OVC_HIDDEN;
+/** The file name (the loader's l_name: "" for the program) and load base
+ * of the module holding ADDR; false when none does. At start only. */
+bool ovc_module_of(const void *addr, const char **name, const void **base) OVC_HIDDEN;
 /** Whether the program's malloc is ovc's and the one after it glibc's: no
  * other allocator (linked, or preloaded before or after libovc.so) stands
- * in the way. Calls dladdr and dlsym: at start only. */
+ * in the way. Calls ovc_module_of and dlsym: at start only. */
 bool ovc_boot_glibc_malloc(void) OVC_HIDDEN;
 
 /* ---- account.c: exact counters, per thread ---- */

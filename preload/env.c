@@ -148,10 +148,11 @@ static bool keep_entry(const char *name, const char *value)
 
 void ovc_env_remember(void)
 {
-	Dl_info info;
-	if (dladdr((void *)ovc_lifecycle_exec_env, &info) && info.dli_fname &&
-	    info.dli_fname[0] == '/')
-		ovc_copy_str(lib_path, sizeof lib_path, info.dli_fname);
+	const char *self;
+	const void *base;
+	if (ovc_module_of((void *)ovc_lifecycle_exec_env, &self, &base) &&
+	    self[0] == '/')
+		ovc_copy_str(lib_path, sizeof lib_path, self);
 	struct ovc_buf b;
 	ovc_buf_init(&b, env_preload, sizeof env_preload - 1);
 	ovc_buf_raw(&b, "LD_PRELOAD=");
