@@ -49,7 +49,7 @@ run_traced() { # DIR [VAR=VALUE...] -- PROGRAM ARGS...
 echo "running article-reserve, article-touch, busy (3 s, OVC_INTERVAL=1)"
 run_traced "$work/reserve" timeout 300 "$ovc" run -q -o "$work/reserve" -- \
 	"$progs/article-reserve" || fail "article-reserve: $(cat "$work/reserve.err")"
-run_traced "$work/touch" timeout 60 "$ovc" run -q -o "$work/touch" -- \
+run_traced "$work/touch" timeout 300 "$ovc" run -q -o "$work/touch" -- \
 	"$progs/article-touch" || fail "article-touch: $(cat "$work/touch.err")"
 run_traced "$work/busy" OVC_INTERVAL=1 timeout 60 "$ovc" run -q -o "$work/busy" -- \
 	"$progs/busy" 3 || fail "busy: $(cat "$work/busy.err")"
