@@ -232,7 +232,7 @@ static void put_merged_sites(FILE *out, const struct ovc_model *m,
 		fprintf(out, "<td>%s</td>",
 			ovc_render_count((int64_t)ts->nprocs, n, sizeof n));
 		ovc_html_site_stack_cell(out, first, &first->sites[ts->site],
-				ts->f.estimated, true, sym);
+				ts->f.estimated, true, o, sym);
 	}
 	if (shown)
 		fputs("</table>\n", out);

@@ -27,8 +27,8 @@ void ovc_html_findings(FILE *out, const struct ovc_model *m,
 
 /** Writes the command line ARGV[ARGC] (EXE when it has none) as <code>:
  * the program's name without its directory and the arguments, cut to MAX
- * characters with an ellipsis; the whole line (and EXE where it is not
- * argv[0]) in its title, shown on hover. */
+ * characters with an ellipsis; the whole line (its first 640 bytes; and
+ * EXE where it is not argv[0]) in its title, shown on hover. */
 void ovc_html_put_args(FILE *out, size_t argc, char *const *argv,
 		       const char *exe, size_t max);
 
@@ -45,9 +45,11 @@ void ovc_html_site_cells(FILE *out, size_t r, const struct ovc_site_figures *f);
 
 /** Closes a row of a table of sites: site S of P (its executable's name
  * first when WITH_EXE, "(estimated)" when ESTIMATED) in a <details> with
- * its frames, symbolized with SYM. */
+ * its frames, symbolized with SYM: O->max_frames of them when O says
+ * (--frames), else 16, then how many more. */
 void ovc_html_site_stack_cell(FILE *out, const struct ovc_proc *p,
 			      const struct ovc_site *s, bool estimated,
-			      bool with_exe, struct ovc_symbolizer *sym);
+			      bool with_exe, const struct ovc_render_opts *o,
+			      struct ovc_symbolizer *sym);
 
 #endif

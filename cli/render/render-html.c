@@ -16,6 +16,7 @@
 #include "render/render-svg.h"
 
 #define HTML_SITES_DEFAULT 20
+#define HTML_FRAMES_DEFAULT 16 /* frames of a stack unless --frames */
 #define HTML_PAGE_ROWS 200   /* rows of each collapsed page of processes */
 #define HTML_RUN_CHARS 80    /* characters of a run's command, shortened */
 
@@ -80,7 +81,7 @@ static void end_html(FILE *out, const struct ovc_proc *p)
 void ovc_html_put_args(FILE *out, size_t argc, char *const *argv,
 		     const char *exe, size_t max)
 {
-	char whole[2048], shown[1024];
+	char whole[640], shown[1024]; /* a title longer is no help */
 	ovc_render_command(argc, argv, exe, whole, sizeof whole);
 	size_t o = 0, chars = 0;
 	bool cut = false;
@@ -200,11 +201,14 @@ static void figure_row(FILE *out, const char *name, int64_t v,
 		name, bytes(v, a), note);
 }
 
+/* The frames of site S of P, innermost first, at most MAX of them. */
 static void put_frames(FILE *out, const struct ovc_proc *p,
-		       const struct ovc_site *s, struct ovc_symbolizer *sym)
+		       const struct ovc_site *s, size_t max,
+		       struct ovc_symbolizer *sym)
 {
+	size_t n = s->nframes < max ? s->nframes : max;
 	fputs("<ol start=\"0\">", out);
-	for (size_t i = 0; i < s->nframes; i++) {
+	for (size_t i = 0; i < n; i++) {
 		struct ovc_frame_info fi;
 		char label[256];
 		ovc_frame_describe(sym, p, &s->frames[i], &fi);
@@ -231,6 +235,10 @@ static void put_frames(FILE *out, const struct ovc_proc *p,
 		fputs("</li>", out);
 	}
 	fputs("</ol>", out);
+	if (n < s->nframes)
+		fprintf(out, "<p class=\"hint\">%zu more frames: "
+			     "<code>--frames all</code> shows them</p>",
+			s->nframes - n);
 	if (s->frames_dropped)
 		fprintf(out, "<p class=\"hint\">%zu more frames not kept</p>",
 			s->frames_dropped);
@@ -252,8 +260,9 @@ void ovc_html_site_cells(FILE *out, size_t r, const struct ovc_site_figures *f)
 /* The end of a row of sites: site S of P in a <details>, its frames
  * inside. */
 void ovc_html_site_stack_cell(FILE *out, const struct ovc_proc *p,
-			    const struct ovc_site *s, bool estimated,
-			    bool with_exe, struct ovc_symbolizer *sym)
+			      const struct ovc_site *s, bool estimated,
+			      bool with_exe, const struct ovc_render_opts *o,
+			      struct ovc_symbolizer *sym)
 {
 	char label[512];
 	fputs("<td class=\"l w\"><details><summary><code>", out);
@@ -264,7 +273,8 @@ void ovc_html_site_stack_cell(FILE *out, const struct ovc_proc *p,
 	ovc_put_xml(out, ovc_site_label(sym, p, s, label, sizeof label));
 	fprintf(out, "</code>%s</summary>",
 		estimated ? " <span class=\"hint\">(estimated)</span>" : "");
-	put_frames(out, p, s, sym);
+	put_frames(out, p, s,
+		   o && o->frames_set ? o->max_frames : HTML_FRAMES_DEFAULT, sym);
 	fputs("</details></td></tr>\n", out);
 }
 
@@ -307,7 +317,7 @@ static void put_sites(FILE *out, const struct ovc_proc *p,
 			bytes(f.peak_live_bytes, a),
 			bytes(ovc_site_live_touched(s), b),
 			ovc_render_count(f.blocks, n, sizeof n));
-		ovc_html_site_stack_cell(out, p, s, f.estimated, false, sym);
+		ovc_html_site_stack_cell(out, p, s, f.estimated, false, o, sym);
 	}
 	fputs("</table>\n", out);
 	if (ranked > shown)

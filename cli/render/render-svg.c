@@ -113,6 +113,21 @@ static const char *command_line(const struct ovc_proc *p, char *buf,
 	return ovc_render_command(p->argc, p->argv, p->exe, buf, size);
 }
 
+/* The command line of P with its program's name, not its path, in BUF:
+ * how a list names a process. */
+static const char *short_command(const struct ovc_proc *p, char *buf,
+				 size_t size)
+{
+	const char *prog = p->argc ? p->argv[0] : p->exe;
+	int n = snprintf(buf, size, "%s%s",
+			 prog && prog[0] ? ovc_path_base(prog) : "(unknown)",
+			 p->argc > 1 ? " " : "");
+	if (p->argc > 1 && n > 0 && (size_t)n < size)
+		ovc_render_command(p->argc - 1, p->argv + 1, NULL, buf + n,
+				   size - (size_t)n);
+	return buf;
+}
+
 /* The y scale: linear from 0, or log2 from LO. */
 struct yscale {
 	bool log;
@@ -809,7 +824,7 @@ size_t ovc_svg_pick_lines(const struct ovc_model *m, const size_t *order,
 		for (size_t i = 0; i < w->brief; i++) {
 			const struct ovc_proc *p = m->procs[order[w->brief_first + i]];
 			char cmd[96];
-			command_line(p, cmd, sizeof cmd);
+			short_command(p, cmd, sizeof cmd);
 			size_t k = 0;
 			while (k < kinds && strcmp(names[k], cmd) != 0)
 				k++;
@@ -842,8 +857,9 @@ size_t ovc_svg_pick_lines(const struct ovc_model *m, const size_t *order,
 	}
 	snprintf(lines[n++], OVC_SVG_LINE_SIZE,
 		 "--only PATTERN picks processes by executable or command "
-		 "line (shell globs, comma-separated); `ovc report` has the "
-		 "figures of all");
+		 "line (shell globs, comma-separated); OVC_INTERVAL=1 samples "
+		 "short ones every millisecond; `ovc report` has the figures "
+		 "of all");
 	return n;
 }
 
