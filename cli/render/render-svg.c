@@ -857,9 +857,11 @@ size_t ovc_svg_pick_lines(const struct ovc_model *m, const size_t *order,
 	}
 	snprintf(lines[n++], OVC_SVG_LINE_SIZE,
 		 "--only PATTERN picks processes by executable or command "
-		 "line (shell globs, comma-separated); OVC_INTERVAL=1 samples "
-		 "short ones every millisecond; `ovc report` has the figures "
-		 "of all");
+		 "line (shell globs, comma-separated)");
+	if (w->brief)
+		snprintf(lines[n++], OVC_SVG_LINE_SIZE,
+			 "OVC_INTERVAL=1 samples short processes every "
+			 "millisecond; `ovc report` has the figures of all");
 	return n;
 }
 

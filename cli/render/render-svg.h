@@ -57,13 +57,13 @@ size_t ovc_svg_pick(const struct ovc_model *m, size_t max, const char *only,
 		    size_t *order, struct ovc_svg_picked *what);
 
 /** Lines of ovc_svg_pick_lines(), at most, and their size. */
-#define OVC_SVG_NOTE_LINES 3
+#define OVC_SVG_NOTE_LINES 4
 #define OVC_SVG_LINE_SIZE 512
 
 /** Writes into LINES what a document of charts of M leaves out and how
  * to pick (ORDER and W from ovc_svg_pick() with ONLY): how many were
- * charted, which ran too briefly for a chart, `--only`. Returns the
- * number of lines, 0 when every process is charted. */
+ * charted, which ran too briefly for a chart, `--only`, OVC_INTERVAL.
+ * Returns the number of lines, 0 when every process is charted. */
 size_t ovc_svg_pick_lines(const struct ovc_model *m, const size_t *order,
 			  const struct ovc_svg_picked *w, const char *only,
 			  char lines[][OVC_SVG_LINE_SIZE]);
