@@ -91,6 +91,10 @@ void ovc_html_put_args(FILE *out, size_t argc, char *const *argv,
 	} else {
 		for (size_t i = 0; i < argc && !cut; i++) {
 			const char *a = i ? argv[i] : ovc_path_base(argv[0]);
+			if (i && chars >= max) {
+				cut = true;
+				break;
+			}
 			if (i && o + 1 < sizeof shown) {
 				shown[o++] = ' ';
 				chars++;
@@ -569,6 +573,20 @@ static void put_page_head(FILE *out, bool charts_only)
 		charts_only ? "charts" : "report");
 }
 
+/* Process IDX of M as a section with its chart alone. */
+static void put_chart_section(FILE *out, const struct ovc_model *m,
+			      size_t idx, struct ovc_symbolizer *sym)
+{
+	const struct ovc_proc *p = m->procs[idx];
+	fprintf(out, "<section class=\"proc\" id=\"proc-%zu\">\n<h2>process "
+		     "%" PRId64 ": ",
+		idx, p->pid);
+	ovc_html_put_cmd(out, p, OVC_HTML_CMD_CHARS);
+	fputs("</h2>\n<div class=\"chart\">\n", out);
+	ovc_render_svg_chart(out, m, p, sym, 0, 0);
+	fputs("</div>\n</section>\n", out);
+}
+
 /* `ovc plot --html`: the charts ovc_svg_pick() picks, under what it left
  * out. */
 static bool put_charts_page(const struct ovc_model *m, FILE *out,
@@ -591,16 +609,8 @@ static bool put_charts_page(const struct ovc_model *m, FILE *out,
 		ovc_put_xml(out, lines[i]);
 		fputs("</p>\n", out);
 	}
-	for (size_t i = 0; i < n; i++) {
-		const struct ovc_proc *p = m->procs[order[i]];
-		fprintf(out, "<section class=\"proc\" id=\"proc-%zu\">\n<h2>"
-			     "process %" PRId64 ": ",
-			order[i], p->pid);
-		ovc_html_put_cmd(out, p, OVC_HTML_CMD_CHARS);
-		fputs("</h2>\n<div class=\"chart\">\n", out);
-		ovc_render_svg_chart(out, m, p, sym, 0, 0);
-		fputs("</div>\n</section>\n", out);
-	}
+	for (size_t i = 0; i < n; i++)
+		put_chart_section(out, m, order[i], sym);
 	fputs("</body>\n</html>\n", out);
 	free(order);
 	return !ferror(out);
@@ -649,6 +659,19 @@ bool ovc_render_html(const struct ovc_model *m, FILE *out,
 		detail = m->nprocs;
 	for (size_t i = 0; i < detail; i++)
 		shown[order[i]] = true;
+	/* On a suite the first by gap are often brief, with no chart: the
+	 * charts of as many others with a course over time follow them. */
+	size_t *more = malloc((m->nprocs ? m->nprocs : 1) * sizeof *more);
+	size_t nmore = 0;
+	if (more) {
+		size_t n = ovc_svg_pick(m, m->nprocs ? m->nprocs : 1, NULL,
+					more, NULL);
+		for (size_t i = 0; i < n && nmore < detail; i++)
+			if (!shown[more[i]]) {
+				shown[more[i]] = true;
+				more[nmore++] = more[i];
+			}
+	}
 	size_t rows = o && o->max_rows ? o->max_rows : OVC_ROWS_DEFAULT;
 
 	put_page_head(out, false);
@@ -675,6 +698,15 @@ bool ovc_render_html(const struct ovc_model *m, FILE *out,
 	}
 	for (size_t i = 0; i < detail; i++)
 		put_proc(out, m, order[i], o, sym);
+	if (nmore)
+		fputs("<h2>charts of other processes with a course over "
+		      "time</h2>\n<p class=\"hint\">those with 5 samples or "
+		      "more, largest overcommit gap first; <code>ovc plot "
+		      "--only PATTERN</code> charts the ones you pick</p>\n",
+		      out);
+	for (size_t i = 0; i < nmore; i++)
+		put_chart_section(out, m, more[i], sym);
+	free(more);
 	put_host(out, &m->host);
 	/* The text report too, for grep and for copying into an issue. */
 	char *buf = NULL;

@@ -16,7 +16,8 @@
  * O->max_rows in view, 0: OVC_ROWS_DEFAULT, the others in collapsed pages);
  * the first O->max_detail of them (0: 8) in detail: figures, verdicts,
  * diagnosis, chart (when it has enough samples) and sites with their
- * stacks in <details>; the machine; the text report, collapsed. Command
+ * stacks in <details>; as many charts of other processes that have enough
+ * samples (ovc_svg_pick()); the machine; the text report, collapsed. Command
  * lines are shortened, the whole line in a title (shown on hover). With
  * CHARTS_ONLY, the charts ovc_svg_pick() picks with O->max_detail and ONLY
  * (NULL: any process), under a note on what it left out. All text from
