@@ -12,8 +12,9 @@
 
 static void plot_usage(FILE *f)
 {
-	fputs("usage: ovc plot [-o FILE] [--html|--svg] [--max N] [--run ID] "
-	      "[PATH...]\n"
+	fputs("usage: ovc plot [-o FILE] [--html|--svg] [--max N] "
+	      "[--only PATTERN] [--run ID]\n"
+	      "                [PATH...]\n"
 	      "  PATH      a log file, or a directory of logs (default: "
 	      "ovc-out)\n"
 	      "  -o FILE   write to FILE (default: stdout); a name ending in "
@@ -21,13 +22,22 @@ static void plot_usage(FILE *f)
 	      "            makes an HTML page, else SVG\n"
 	      "  --html    an HTML page embedding the charts\n"
 	      "  --svg     an SVG document (the default)\n"
-	      "  --max N   chart at most N processes, those with the largest "
-	      "peak\n"
-	      "            live (default 8; 'all')\n"
+	      "  --max N   chart at most N processes, largest overcommit gap "
+	      "first\n"
+	      "            (default 8; 'all')\n"
+	      "  --only PATTERN  only processes whose executable or command "
+	      "line\n"
+	      "            matches a shell glob (comma-separated: any of "
+	      "them),\n"
+	      "            e.g. 'test_*' or '*json.tool*'\n"
 	      "  --run ID  only the logs of that run\n"
 	      "One chart per process: live requested, virtual, resident and "
 	      "anonymous\n"
-	      "resident bytes over time, against MemTotal and CommitLimit.\n",
+	      "resident bytes over time, against MemTotal and CommitLimit. "
+	      "Processes with\n"
+	      "fewer than 5 samples (that ended within a few OVC_INTERVALs) "
+	      "have no course\n"
+	      "over time and are only named.\n",
 	      f);
 }
 
@@ -39,7 +49,7 @@ static bool ends_with(const char *s, const char *suffix)
 
 int ovc_cmd_plot(int argc, char **argv)
 {
-	const char *run = NULL, *outpath = NULL;
+	const char *run = NULL, *outpath = NULL, *only = NULL;
 	int html = -1; /* -1: from the output's name */
 	size_t max = 8;
 	const char *a;
@@ -61,6 +71,9 @@ int ovc_cmd_plot(int argc, char **argv)
 		} else if ((v = ovc_opt_value(argc, argv, &i, "--run",
 					      &missing))) {
 			run = v;
+		} else if ((v = ovc_opt_value(argc, argv, &i, "--only",
+					      &missing))) {
+			only = v;
 		} else if ((v = ovc_opt_value(argc, argv, &i, "--max",
 					      &missing))) {
 			if (!ovc_parse_limit(v, &max) || max == 0) {
@@ -79,18 +92,29 @@ int ovc_cmd_plot(int argc, char **argv)
 	if (html < 0)
 		html = outpath && (ends_with(outpath, ".html") ||
 				   ends_with(outpath, ".htm"));
-	struct ovc_model *m;
-	FILE *out;
+	struct ovc_model *m = NULL;
+	FILE *out = NULL;
 	int rc = ovc_read_operands_to(argc, argv, i, run, outpath, &m, &out);
+	struct ovc_symbolizer *sym = m ? ovc_sym_new() : NULL;
 	if (!m)
 		return rc;
-	struct ovc_symbolizer *sym = ovc_sym_new();
-	bool ok;
-	if (html) {
-		struct ovc_render_opts o = {.max_detail = max, .sym = sym};
-		ok = ovc_render_html(m, out, &o, true);
-	} else {
-		ok = ovc_render_svg(m, out, max, sym);
+	struct ovc_render_opts o = {.max_detail = max, .sym = sym};
+	bool ok = html ? ovc_render_html(m, out, &o, true, only)
+		       : ovc_render_svg(m, out, max, only, sym);
+	if (only && m->nprocs) {
+		size_t *order = malloc(m->nprocs * sizeof *order);
+		struct ovc_svg_picked w = {.matched = 1};
+		if (order)
+			ovc_svg_pick(m, max, only, order, &w);
+		free(order);
+		if (!w.matched) {
+			fprintf(stderr, "ovc: plot: no process matches --only "
+					"'%s' (executables and command lines "
+					"are matched as shell globs: try "
+					"'*%s*')\n",
+				only, only);
+			rc = OVC_EXIT_USAGE;
+		}
 	}
 	ovc_sym_free(sym);
 	ovc_model_destroy(m);

@@ -81,7 +81,7 @@ static int report_html(char *const *paths, size_t n, const char *run,
 	struct ovc_symbolizer *sym = o.sym ? NULL : ovc_sym_new();
 	if (sym)
 		o.sym = sym;
-	bool ok = ovc_render_html(m, out, &o, false);
+	bool ok = ovc_render_html(m, out, &o, false, NULL);
 	ovc_sym_free(sym);
 	ovc_model_destroy(m);
 	if (!ovc_close_output(out, file, ok, "HTML report"))

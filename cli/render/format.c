@@ -80,6 +80,31 @@ static size_t utf8_len(const unsigned char *s)
 	return n;
 }
 
+char *ovc_render_command(size_t argc, char *const *argv, const char *exe,
+			 char *buf, size_t size)
+{
+	size_t o = 0;
+	buf[0] = '\0';
+	if (argc == 0) {
+		snprintf(buf, size, "%s", exe && exe[0] ? exe : "(unknown)");
+		return buf;
+	}
+	for (size_t i = 0; i < argc && o + 1 < size; i++) {
+		int n = snprintf(buf + o, size - o, "%s%s", i ? " " : "",
+				 argv[i]);
+		if (n < 0)
+			break;
+		o += (size_t)n;
+	}
+	if (o >= size - 1) {
+		o = size > 5 ? size - 5 : 0;
+		while (o > 0 && ((unsigned char)buf[o] & 0xc0) == 0x80)
+			o--;
+		snprintf(buf + o, size - o, " ...");
+	}
+	return buf;
+}
+
 void ovc_put_xml(FILE *out, const char *str)
 {
 	ovc_put_xml_apos(out, str, "&#39;");

@@ -20,6 +20,12 @@ char *ovc_render_duration(int64_t ns, char *buf, size_t size);
  * returns BUF. */
 char *ovc_render_percent(double ratio, char *buf, size_t size);
 
+/** Writes the command line ARGV[ARGC] (words joined by spaces; EXE, or
+ * "(unknown)", when ARGC is 0) into BUF, cut at a character boundary and
+ * ended with " ..." where it does not fit in SIZE bytes; returns BUF. */
+char *ovc_render_command(size_t argc, char *const *argv, const char *exe,
+			 char *buf, size_t size);
+
 /** Writes S to OUT escaped for XML and HTML text and attribute values:
  * & < > " ' as entities, control characters and bytes that are not UTF-8
  * as '?'. Logs are untrusted: every string from them goes through here. */

@@ -9,13 +9,22 @@
 #include "read/model.h"
 #include "render/render.h"
 
-/** Writes M (linked) as a self-contained HTML page to OUT: the runs, a
- * table of the processes, and per process (at most O->max_detail, 0: 8,
- * those with the largest peak live) its figures, verdicts, diagnosis,
- * chart and sites with their stacks in <details>; with CHARTS_ONLY just
- * the charts. All text from the logs is escaped; inline CSS, no script,
- * no external resource. Returns false on a write error. */
+/** Writes M (linked) as a self-contained HTML page to OUT. The report
+ * (CHARTS_ONLY false): the runs; the findings (verdicts of every process,
+ * the totals, the top sites over all processes, the process tree and the
+ * untraced programs); the processes ranked by O->proc_sort (the first
+ * O->max_rows in view, 0: OVC_ROWS_DEFAULT, the others in collapsed pages);
+ * the first O->max_detail of them (0: 8) in detail: figures, verdicts,
+ * diagnosis, chart (when it has enough samples) and sites with their
+ * stacks in <details>; as many charts of other processes that have enough
+ * samples (ovc_svg_pick()); the machine; the text report, collapsed. Command
+ * lines are shortened, the whole line in a title (shown on hover). With
+ * CHARTS_ONLY, the charts ovc_svg_pick() picks with O->max_detail and ONLY
+ * (NULL: any process), under a note on what it left out. All text from
+ * the logs is escaped; inline CSS, no script, no external resource.
+ * Returns false on a write error. */
 bool ovc_render_html(const struct ovc_model *m, FILE *out,
-		     const struct ovc_render_opts *o, bool charts_only);
+		     const struct ovc_render_opts *o, bool charts_only,
+		     const char *only);
 
 #endif

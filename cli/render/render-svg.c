@@ -1,8 +1,10 @@
 /* SVG charts of a process's memory over time: live requested, virtual,
  * resident and anonymous resident bytes against MemTotal and CommitLimit,
- * drawn from the reduced series the reader kept (series.h). */
+ * drawn from the reduced series the reader kept (series.h), and which
+ * processes of a run get one. */
 #include "render/render-svg.h"
 
+#include <fnmatch.h>
 #include <inttypes.h>
 #include <math.h>
 #include <signal.h>
@@ -19,7 +21,7 @@
 /* Layout, in user units. */
 #define W OVC_SVG_WIDTH
 #define ML 84   /* left margin: y labels */
-#define MR 170  /* right margin: reference line labels */
+#define MR 170  /* right margin: labels of peaks and reference lines */
 #define PT 78   /* top of the plot area */
 #define PH 300  /* plot height */
 #define PW (W - ML - MR)
@@ -43,11 +45,95 @@ static const char *bytes(int64_t n, char *buf)
 	return ovc_format_bytes(n > 0 ? (uint64_t)n : 0, buf, 24);
 }
 
+/* Advance widths of the printable ASCII characters (32 to 126) in DejaVu
+ * Sans Bold, the widest face of the charts' font-family, in thousandths of
+ * an em, as Chromium measures them; any other character counts as a whole
+ * em. Text laid out with them stays where it is put in any of the listed
+ * fonts, bold or not. */
+static const unsigned short glyph_w[95] = {
+	348, 456,  521, 838, 696, 1002, 872, 306, 457, 457, 523, 838,
+	380, 415,  380, 365, 696, 696,  696, 696, 696, 696, 696, 696,
+	696, 696,  400, 400, 838, 838,  838, 580, 1000, 774, 762, 734,
+	830, 683,  683, 821, 837, 372,  372, 775, 637, 995, 837, 850,
+	733, 850,  770, 720, 682, 812,  774, 1103, 771, 724, 725, 457,
+	365, 457,  838, 500, 500, 675,  716, 593, 716, 678, 435, 716,
+	712, 343,  343, 665, 343, 1042, 712, 687, 716, 716, 493, 595,
+	478, 712,  652, 924, 645, 652,  582, 712, 365, 712, 838,
+};
+
+/* The width of S (UTF-8) at font size PX, at most (glyph_w). */
+static double text_width(const char *s, double px)
+{
+	double w = 0;
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+		if (*c >= 32 && *c < 127)
+			w += glyph_w[*c - 32];
+		else if ((*c & 0xc0) != 0x80)
+			w += 1000;
+	}
+	return w * px / 1000;
+}
+
+/* S in BUF (SIZE bytes), cut where it would be wider than MAX_PX at font
+ * size PX: at a space near the end if there is one, else at a character
+ * boundary, and ended with an ellipsis. Returns BUF. */
+static const char *fit_text(const char *s, double px, double max_px,
+			    char *buf, size_t size)
+{
+	snprintf(buf, size, "%s", s);
+	size_t n = strlen(buf);
+	if (n + 1 < size && text_width(buf, px) <= max_px)
+		return buf;
+	if (size < 4)
+		return buf;
+	if (n > size - 4)
+		n = size - 4;
+	buf[n] = '\0';
+	while (n > 0 && text_width(buf, px) + px > max_px) {
+		n--;
+		while (n > 0 && ((unsigned char)buf[n] & 0xc0) == 0x80)
+			n--;
+		buf[n] = '\0';
+	}
+	/* A word boundary within the last 16 bytes reads better. */
+	for (size_t k = n; k > 0 && n - k < 16; k--) {
+		if (buf[k - 1] == ' ') {
+			n = k - 1;
+			break;
+		}
+	}
+	strcpy(buf + n, "\xe2\x80\xa6"); /* … */
+	return buf;
+}
+
+/* The whole command line of P (at most SIZE - 1 bytes) in BUF. */
+static const char *command_line(const struct ovc_proc *p, char *buf,
+				size_t size)
+{
+	return ovc_render_command(p->argc, p->argv, p->exe, buf, size);
+}
+
+/* The command line of P with its program's name, not its path, in BUF:
+ * how a list names a process. */
+static const char *short_command(const struct ovc_proc *p, char *buf,
+				 size_t size)
+{
+	const char *prog = p->argc ? p->argv[0] : p->exe;
+	int n = snprintf(buf, size, "%s%s",
+			 prog && prog[0] ? ovc_path_base(prog) : "(unknown)",
+			 p->argc > 1 ? " " : "");
+	if (p->argc > 1 && n > 0 && (size_t)n < size)
+		ovc_render_command(p->argc - 1, p->argv + 1, NULL, buf + n,
+				   size - (size_t)n);
+	return buf;
+}
+
 /* The y scale: linear from 0, or log2 from LO. */
 struct yscale {
 	bool log;
 	double lo, hi; /* bytes at the bottom and the top */
-	int lo_e, hi_e, step_e; /* log: exponents of 2 of the ticks */
+	int lo_e, hi_e, step_e; /* log: exponents of 2 of the ends, the
+				 * octaves between ticks */
 	double step;   /* linear: bytes between ticks */
 };
 
@@ -79,10 +165,13 @@ static double xpos(int64_t t_ns, double dur_ns)
 	return ML + f * PW;
 }
 
-/* Chooses the scale for values from MINPOS (smallest positive) to MAX:
- * log when the largest of the peaks and reference lines is 8 times or
- * more the smallest of them (a linear axis would squash the small ones
- * into the bottom eighth). */
+/* Chooses the scale for what is drawn: PEAK_LO and PEAK_HI the smallest
+ * and largest positive peaks (of the series and of the reference lines
+ * drawn), MINPOS the smallest positive value, MAX the largest. Log when
+ * the largest peak is 8 times the smallest or more (a linear axis would
+ * squash the small ones into the bottom eighth); its bottom then is the
+ * smallest value, but not more than 64 times below the smallest peak, so
+ * a process's first kilobytes do not squash its course into a band. */
 static void choose_scale(struct yscale *s, double peak_lo, double peak_hi,
 			 double minpos, double max)
 {
@@ -91,29 +180,26 @@ static void choose_scale(struct yscale *s, double peak_lo, double peak_hi,
 		max = 1024;
 	s->log = peak_lo > 0 && peak_hi / peak_lo >= 8;
 	if (s->log) {
-		if (minpos < 1 || minpos > max)
-			minpos = max / 1024;
-		/* Not more than 2^50 below the top: a 1-byte value beside
-		 * 128 TiB would squash everything else. */
-		int lo_e = (int)floor(log2(minpos));
+		double bottom = peak_lo / 64;
+		if (minpos >= 1 && minpos > bottom)
+			bottom = minpos;
+		if (bottom < 1)
+			bottom = 1;
+		int lo_e = (int)floor(log2(bottom));
 		int hi_e = (int)ceil(log2(max));
-		if (hi_e - lo_e > 50)
-			lo_e = hi_e - 50;
 		if (hi_e <= lo_e)
 			hi_e = lo_e + 1;
-		static const int steps[] = {10, 5, 2, 1};
-		int k = 1;
+		/* Ticks every K octaves, K the smallest that makes at most 8;
+		 * the axis ends at the powers of 2 around the data. */
+		static const int steps[] = {1, 2, 3, 5, 10};
+		int k = 10;
 		for (size_t i = 0; i < sizeof steps / sizeof *steps; i++) {
 			k = steps[i];
-			int a = (int)floor((double)lo_e / k) * k;
-			int b = (int)ceil((double)hi_e / k) * k;
-			if ((b - a) / k + 1 >= 4)
+			if ((hi_e - lo_e) / k + 1 <= 8)
 				break;
 		}
-		s->lo_e = (int)floor((double)lo_e / k) * k;
-		s->hi_e = (int)ceil((double)hi_e / k) * k;
-		if (s->hi_e == s->lo_e)
-			s->hi_e += k;
+		s->lo_e = lo_e;
+		s->hi_e = hi_e;
 		s->step_e = k;
 		s->lo = ldexp(1, s->lo_e);
 		s->hi = ldexp(1, s->hi_e);
@@ -125,7 +211,8 @@ static void choose_scale(struct yscale *s, double peak_lo, double peak_hi,
 	s->hi = ceil(max / step) * step;
 }
 
-/* A horizontal grid line of the plot area at Y, LABEL at its left. */
+/* A horizontal grid line of the plot area at Y, LABEL at its left (the
+ * lowest one raised off the time axis's labels). */
 static void grid_line(FILE *out, double y, const char *label)
 {
 	fprintf(out,
@@ -133,7 +220,8 @@ static void grid_line(FILE *out, double y, const char *label)
 		"stroke=\"#dee2e6\"/><text x=\"%d\" y=\"%.1f\" "
 		"font-size=\"11\" fill=\"#495057\" "
 		"text-anchor=\"end\">%s</text>\n",
-		ML, y, ML + PW, y, ML - 6, y + 4, label);
+		ML, y, ML + PW, y, ML - 6, y + 4 > PT + PH ? PT + PH : y + 4,
+		label);
 }
 
 /* A round step in seconds for an axis of DUR seconds: 1, 2 or 5 x 10^k. */
@@ -142,33 +230,6 @@ static double time_step(double dur)
 	double raw = dur / 6, p = pow(10, floor(log10(raw)));
 	double m = raw / p;
 	return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * p;
-}
-
-/* The command line of P, shortened, for a title. */
-static void put_command(FILE *out, const struct ovc_proc *p)
-{
-	char buf[160];
-	size_t o = 0;
-	if (p->argc == 0) {
-		snprintf(buf, sizeof buf, "%s", p->exe[0] ? p->exe : "?");
-	} else {
-		buf[0] = '\0';
-		for (size_t i = 0; i < p->argc && o + 1 < sizeof buf; i++) {
-			int n = snprintf(buf + o, sizeof buf - o, "%s%s",
-					 i ? " " : "", p->argv[i]);
-			if (n < 0)
-				break;
-			o += (size_t)n;
-		}
-		if (o >= sizeof buf - 1) {
-			/* Cut at a character boundary. */
-			o = sizeof buf - 5;
-			while (o > 0 && ((unsigned char)buf[o] & 0xc0) == 0x80)
-				o--;
-			strcpy(buf + o, " ...");
-		}
-	}
-	ovc_put_xml(out, buf);
 }
 
 static void end_text(const struct ovc_proc *p, char *buf, size_t size)
@@ -222,42 +283,49 @@ int ovc_svg_chart_height(const struct ovc_proc *p)
 	return PT + PH + 44 + (n ? (int)(n + 1) * SITE_LINE : 0) + 8;
 }
 
-/* A label at the right end of a reference line. */
-static void ref_line(FILE *out, const struct yscale *ys, int64_t v,
-		     const char *name, const char *color, double *last_y)
-{
-	char b[24];
-	if (v <= 0 || (double)v > ys->hi || (!ys->log && v < 0))
-		return;
-	double y = ypos(ys, (double)v);
-	double ly = y + 4;
-	if (last_y && *last_y > 0 && fabs(ly - *last_y) < 13)
-		ly = *last_y + (ly >= *last_y ? 13 : -13);
-	if (last_y)
-		*last_y = ly;
-	fprintf(out,
-		"<line class=\"ref\" x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" "
-		"stroke=\"%s\" stroke-width=\"1.2\" stroke-dasharray=\"9 4\" "
-		"data-ref=\"%s\" data-bytes=\"%" PRId64 "\"/>\n",
-		ML, y, ML + PW, y, color, name, v);
-	fprintf(out,
-		"<text x=\"%d\" y=\"%.1f\" fill=\"%s\" font-size=\"12\">%s "
-		"%s</text>\n",
-		ML + PW + 6, ly, color, name, bytes(v, b));
-}
-
-struct peak_label {
-	int series;
-	double x, y, ly;
-	int64_t bytes, t_ns;
-	char names[96]; /* the series that share this label */
-	bool merged;    /* drawn as part of another label */
+/* A label in the right margin: the value of a peak or a reference line. */
+struct mlabel {
+	double want;   /* baseline it wants: its value's height + 4 */
+	double y;      /* baseline it got */
+	double at;     /* height of its value; < 0: above or below the axis */
+	const char *color;
+	char text[64];
+	int series;    /* OVC_SER_*, or -1 for a reference line */
+	int ref;       /* a reference line: 0 MemTotal, 1 CommitLimit; -1 */
 };
 
-static int cmp_label(const void *a, const void *b)
+static int cmp_mlabel(const void *a, const void *b)
 {
-	const struct peak_label *x = a, *y = b;
-	return x->y < y->y ? -1 : x->y > y->y;
+	const struct mlabel *x = a, *y = b;
+	return x->want < y->want ? -1 : x->want > y->want;
+}
+
+/* Stacks the labels L[N] 13 units apart at least, each as near the height
+ * it wants as the others leave, between TOP and BOTTOM (baselines). */
+static void place_labels(struct mlabel *l, size_t n, double top,
+			 double bottom)
+{
+	qsort(l, n, sizeof *l, cmp_mlabel);
+	for (size_t i = 0; i < n; i++) {
+		l[i].y = l[i].want < top ? top : l[i].want;
+		if (i && l[i].y < l[i - 1].y + 13)
+			l[i].y = l[i - 1].y + 13;
+	}
+	for (size_t i = n; i-- > 0;) {
+		double lim = i + 1 < n ? l[i + 1].y - 13 : bottom;
+		if (l[i].y > lim)
+			l[i].y = lim;
+	}
+}
+
+/* The peaks of P that its table prints, per series: what the chart labels
+ * and marks, so that a figure drawn is the figure printed. */
+static void proc_peaks(const struct ovc_proc *p, int64_t peaks[OVC_SER_COUNT])
+{
+	peaks[OVC_SER_LIVE] = p->peak_live_bytes;
+	peaks[OVC_SER_VM] = p->peak_vm_bytes;
+	peaks[OVC_SER_RSS] = p->peak_rss_bytes;
+	peaks[OVC_SER_ANON] = p->peak_anon_rss_bytes;
 }
 
 void ovc_render_svg_chart(FILE *out, const struct ovc_model *m,
@@ -267,19 +335,22 @@ void ovc_render_svg_chart(FILE *out, const struct ovc_model *m,
 	const struct ovc_series *s = p->extra ? p->extra->series : NULL;
 	const struct ovc_host *h = p->host.known ? &p->host : &m->host;
 	int height = ovc_svg_chart_height(p);
-	char a[64], b[24], c[24], d[24];
+	char a[64], b[24], c[24], d[24], text[512];
 	struct ovc_diagnosis dg;
 	ovc_diagnose(m, p, &dg);
 
+	/* What is drawn: the series' points and the peaks the tables print. */
+	int64_t peaks[OVC_SER_COUNT];
+	proc_peaks(p, peaks);
 	struct ovc_point *pts[OVC_SER_COUNT] = {0};
 	size_t npts[OVC_SER_COUNT] = {0};
 	double minpos = 0, max = 0, peak_lo = 0, peak_hi = 0;
 	int64_t dur = 0;
-	for (int i = 0; i < OVC_SER_COUNT && s; i++) {
-		pts[i] = malloc(2 * OVC_SERIES_MAX_BUCKETS * sizeof *pts[i]);
-		if (!pts[i])
-			continue;
-		npts[i] = ovc_series_points(s, (enum ovc_series_id)i, pts[i]);
+	for (int i = 0; i < OVC_SER_COUNT; i++) {
+		if (s && (pts[i] = malloc(2 * OVC_SERIES_MAX_BUCKETS *
+					  sizeof *pts[i])))
+			npts[i] = ovc_series_points(s, (enum ovc_series_id)i,
+						    pts[i]);
 		for (size_t j = 0; j < npts[i]; j++) {
 			double v = (double)pts[i][j].bytes;
 			if (v > 0 && (minpos == 0 || v < minpos))
@@ -289,19 +360,29 @@ void ovc_render_svg_chart(FILE *out, const struct ovc_model *m,
 			if (pts[i][j].t_ns > dur)
 				dur = pts[i][j].t_ns;
 		}
-		double pk = (double)s->peak[i].bytes;
+		double pk = (double)peaks[i];
 		if (pk > 0) {
 			if (peak_lo == 0 || pk < peak_lo)
 				peak_lo = pk;
 			if (pk > peak_hi)
 				peak_hi = pk;
+			if (pk > max)
+				max = pk;
 		}
 	}
+	/* MemTotal and CommitLimit are drawn where the data comes within a
+	 * factor 2 of them; far above it, they would squash the data into a
+	 * band at the bottom, so they are only named, with an arrow. */
+	static const char *const ref_names[2] = {"MemTotal", "CommitLimit"};
+	static const char *const ref_colors[2] = {"#212529", "#868e96"};
 	int64_t refs[2] = {h->mem_total_bytes, h->commit_limit_bytes};
+	bool ref_drawn[2] = {false, false};
+	double data_max = max;
 	for (int i = 0; i < 2; i++) {
 		double v = (double)refs[i];
-		if (v <= 0)
+		if (v <= 0 || v > 2 * data_max)
 			continue;
+		ref_drawn[i] = true;
 		if (v > max)
 			max = v;
 		if (peak_lo == 0 || v < peak_lo)
@@ -313,61 +394,86 @@ void ovc_render_svg_chart(FILE *out, const struct ovc_model *m,
 		dur = 1000000; /* at least 1 ms wide */
 	struct yscale ys;
 	choose_scale(&ys, peak_lo, peak_hi, minpos, max);
+	for (int i = 0; i < 2; i++)
+		if (ref_drawn[i] && (double)refs[i] < ys.lo)
+			ref_drawn[i] = false;
 
 	fprintf(out,
 		"<svg xmlns=\"http://www.w3.org/2000/svg\" x=\"%d\" y=\"%d\" "
 		"width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
 		"font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\" "
-		"class=\"ovc-chart\" data-pid=\"%" PRId64 "\" data-scale=\"%s\">\n",
-		x0, y0, W, height, W, height, p->pid, ys.log ? "log" : "linear");
+		"class=\"ovc-chart\" data-pid=\"%" PRId64 "\" data-scale=\"%s\" "
+		"data-y-lo=\"%.0f\" data-y-hi=\"%.0f\" data-log=\"",
+		x0, y0, W, height, W, height, p->pid, ys.log ? "log" : "linear",
+		ys.lo, ys.hi);
+	ovc_put_xml(out, p->log_name ? p->log_name : "");
+	fputs("\">\n", out);
 	fprintf(out, "<rect width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n", W,
 		height);
-	/* Title: the process; under it how long, how it ended. */
-	fprintf(out, "<text x=\"12\" y=\"22\" font-size=\"15\" "
-		     "font-weight=\"bold\" fill=\"#212529\">process %" PRId64
-		     ": ",
-		p->pid);
-	put_command(out, p);
+	/* Title: the process, its command line cut to the width with an
+	 * ellipsis (all of it on hover); under it how long, how it ended. */
+	char cmd[4096], title[4200];
+	command_line(p, cmd, sizeof cmd);
+	snprintf(title, sizeof title, "process %" PRId64 ": %s", p->pid, cmd);
+	fputs("<text class=\"title\" x=\"12\" y=\"22\" font-size=\"15\" "
+	      "font-weight=\"bold\" fill=\"#212529\"><title>",
+	      out);
+	ovc_put_xml(out, title);
+	fputs("</title>", out);
+	ovc_put_xml(out, fit_text(title, 15, W - 24, text, sizeof text));
 	fputs("</text>\n", out);
 	char end[48];
 	end_text(p, end, sizeof end);
-	fprintf(out, "<text x=\"12\" y=\"41\" font-size=\"12\" "
-		     "fill=\"#495057\">%s, %" PRIu64 " samples (%zu points "
-		     "drawn per series at most), %s; y: %s scale</text>\n",
-		ovc_render_duration(ovc_proc_duration_ns(p), a, sizeof a),
-		s ? s->samples : 0, npts[OVC_SER_LIVE] > npts[OVC_SER_RSS]
-					  ? npts[OVC_SER_LIVE]
-					  : npts[OVC_SER_RSS],
-		end, ys.log ? "log" : "linear");
-	if (dg.killed)
+	const char *killed = !dg.killed ? NULL
+			     : dg.likely_oom ? "likely killed by the OOM killer"
+					     : "killed or crashed";
+	snprintf(text, sizeof text,
+		 "%s, %" PRIu64 " samples (%zu points drawn per series at "
+		 "most), %s; y: %s scale",
+		 ovc_render_duration(ovc_proc_duration_ns(p), a, sizeof a),
+		 p->samples,
+		 npts[OVC_SER_LIVE] > npts[OVC_SER_RSS] ? npts[OVC_SER_LIVE]
+							: npts[OVC_SER_RSS],
+		 end, ys.log ? "log" : "linear");
+	double sub_w = W - 24 - (killed ? text_width(killed, 12) + 16 : 0);
+	fprintf(out, "<text class=\"subtitle\" x=\"12\" y=\"41\" "
+		     "font-size=\"12\" fill=\"#495057\">%s</text>\n",
+		fit_text(text, 12, sub_w, cmd, sizeof cmd));
+	if (killed)
 		fprintf(out, "<text x=\"%d\" y=\"41\" font-size=\"12\" "
 			     "font-weight=\"bold\" fill=\"#c92a2a\" "
 			     "text-anchor=\"end\">%s</text>\n",
-			W - 12, dg.likely_oom ? "likely killed by the OOM killer"
-					      : "killed or crashed");
+			W - 12, killed);
 
-	/* Legend. */
-	int lx = 12;
+	/* Legend, on a second row where one is too narrow. */
+	double lx = 12;
+	int ly = 58;
 	for (int i = 0; i < OVC_SER_COUNT; i++) {
-		int64_t pk = s ? s->peak[i].bytes : -1;
+		snprintf(text, sizeof text, "%s (peak %s)",
+			 ovc_series_label((enum ovc_series_id)i),
+			 peaks[i] >= 0 ? bytes(peaks[i], b) : "none");
+		double w = 27 + text_width(text, 12);
+		if (lx > 12 && lx + w > W - 12) {
+			lx = 12;
+			ly += 16;
+		}
 		fprintf(out,
-			"<line x1=\"%d\" y1=\"58\" x2=\"%d\" y2=\"58\" "
+			"<line x1=\"%.0f\" y1=\"%d\" x2=\"%.0f\" y2=\"%d\" "
 			"stroke=\"%s\" stroke-width=\"2.5\"%s/>"
-			"<text x=\"%d\" y=\"62\" font-size=\"12\" "
-			"fill=\"#212529\">%s (peak %s)</text>\n",
-			lx, lx + 22, colors[i], dashes[i], lx + 27,
-			ovc_series_label((enum ovc_series_id)i),
-			pk >= 0 ? bytes(pk, b) : "none");
-		lx += 27 + 7 * (int)strlen(ovc_series_label(
-				      (enum ovc_series_id)i)) + 110;
+			"<text class=\"legend\" x=\"%.0f\" y=\"%d\" "
+			"font-size=\"12\" fill=\"#212529\">%s</text>\n",
+			lx, ly - 4, lx + 22, ly - 4, colors[i], dashes[i],
+			lx + 27, ly, text);
+		lx += w + 18;
 	}
 
 	/* Plot frame and y grid. */
-	fprintf(out, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" "
-		     "fill=\"#f8f9fa\" stroke=\"#adb5bd\"/>\n",
+	fprintf(out, "<rect class=\"plot\" x=\"%d\" y=\"%d\" width=\"%d\" "
+		     "height=\"%d\" fill=\"#f8f9fa\" stroke=\"#adb5bd\"/>\n",
 		ML, PT, PW, PH);
 	if (ys.log) {
-		for (int e = ys.lo_e; e <= ys.hi_e; e += ys.step_e) {
+		int e0 = (int)ceil((double)ys.lo_e / ys.step_e) * ys.step_e;
+		for (int e = e0; e <= ys.hi_e; e += ys.step_e) {
 			grid_line(out, ypos(&ys, ldexp(1, e)),
 				  e >= 63 ? "8.0 EiB"
 					  : bytes((int64_t)1 << (e < 0 ? 0 : e),
@@ -392,7 +498,7 @@ void ovc_render_svg_chart(FILE *out, const struct ovc_model *m,
 			"stroke=\"#dee2e6\"/><text x=\"%.1f\" y=\"%d\" "
 			"font-size=\"11\" fill=\"#495057\" "
 			"text-anchor=\"middle\">%g s</text>\n",
-			x, PT, x, PT + PH, x, PT + PH + 15,
+			x, PT, x, PT + PH, x, PT + PH + 16,
 			fabs(t) < step / 1e6 ? 0.0 : t);
 	}
 	fprintf(out, "<text x=\"%d\" y=\"%d\" font-size=\"12\" "
@@ -400,12 +506,39 @@ void ovc_render_svg_chart(FILE *out, const struct ovc_model *m,
 		     "process started (s)</text>\n",
 		ML + PW / 2, PT + PH + 32);
 
-	/* Reference lines. */
-	double last_label_y = 0;
-	ref_line(out, &ys, h->mem_total_bytes, "MemTotal", "#212529",
-		 &last_label_y);
-	ref_line(out, &ys, h->commit_limit_bytes, "CommitLimit", "#868e96",
-		 &last_label_y);
+	/* The labels of the right margin: reference lines and peaks. */
+	struct mlabel ml[2 + OVC_SER_COUNT];
+	size_t nml = 0;
+	for (int i = 0; i < 2; i++) {
+		if (refs[i] <= 0)
+			continue;
+		struct mlabel *l = &ml[nml++];
+		memset(l, 0, sizeof *l);
+		l->color = ref_colors[i];
+		l->series = -1;
+		l->ref = i;
+		if (ref_drawn[i]) {
+			double y = ypos(&ys, (double)refs[i]);
+			l->at = y;
+			l->want = y + 4;
+			fprintf(out,
+				"<line class=\"ref\" x1=\"%d\" y1=\"%.1f\" "
+				"x2=\"%d\" y2=\"%.1f\" stroke=\"%s\" "
+				"stroke-width=\"1.2\" stroke-dasharray=\"9 4\" "
+				"data-ref=\"%s\" data-bytes=\"%" PRId64 "\"/>\n",
+				ML, y, ML + PW, y, l->color, ref_names[i],
+				refs[i]);
+			snprintf(l->text, sizeof l->text, "%s %s",
+				 ref_names[i], bytes(refs[i], b));
+		} else {
+			bool above = (double)refs[i] > ys.hi;
+			l->at = -1;
+			l->want = above ? PT + 4 : PT + PH;
+			snprintf(l->text, sizeof l->text, "%s %s %s",
+				 ref_names[i], bytes(refs[i], b),
+				 above ? "\xe2\x86\x91" : "\xe2\x86\x93");
+		}
+	}
 
 	/* Events: where strict overcommit would have refused, where the
 	 * log ends for a killed process. */
@@ -415,8 +548,11 @@ void ovc_render_svg_chart(FILE *out, const struct ovc_model *m,
 			"<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" "
 			"stroke=\"#f08c00\" stroke-dasharray=\"3 3\"/>"
 			"<text x=\"%.1f\" y=\"%d\" font-size=\"11\" "
-			"fill=\"#e67700\">strict overcommit refuses here</text>\n",
-			x, PT, x, PT + PH, x + 4, PT + 12);
+			"fill=\"#e67700\"%s>strict overcommit refuses "
+			"here</text>\n",
+			x, PT, x, PT + PH, x > ML + PW * 0.7 ? x - 4 : x + 4,
+			PT + 12,
+			x > ML + PW * 0.7 ? " text-anchor=\"end\"" : "");
 	}
 	if (dg.killed) {
 		double x = xpos(dg.last_t_ns, (double)dur);
@@ -442,12 +578,10 @@ void ovc_render_svg_chart(FILE *out, const struct ovc_model *m,
 			xe->nrefuse == 1 ? "" : "s");
 	}
 
-	/* The series, then their peaks on top. */
-	/* Live requested last: on top, it is what the program asked for. */
+	/* The series; live requested last, on top: it is what the program
+	 * asked for. */
 	static const int draw_order[OVC_SER_COUNT] = {
 		OVC_SER_VM, OVC_SER_RSS, OVC_SER_ANON, OVC_SER_LIVE};
-	struct peak_label labels[OVC_SER_COUNT];
-	size_t nl = 0;
 	for (int k = 0; k < OVC_SER_COUNT; k++) {
 		int i = draw_order[k];
 		if (!npts[i])
@@ -472,95 +606,82 @@ void ovc_render_svg_chart(FILE *out, const struct ovc_model *m,
 				xpos(pts[i][0].t_ns, (double)dur) + 3,
 				ypos(&ys, (double)pts[i][0].bytes));
 		fputs("\"/>\n", out);
-		const struct ovc_point *pk = &s->peak[i];
-		if (pk->bytes <= 0)
+	}
+	/* The peaks: a dot where each series reached the figure the table
+	 * prints (one that rose between two samples, at the sample that
+	 * found it), its value in the right margin; the same value of
+	 * several series at about the same height is one label. */
+	for (int k = 0; k < OVC_SER_COUNT; k++) {
+		int i = draw_order[k];
+		if (peaks[i] <= 0)
 			continue;
-		labels[nl++] = (struct peak_label){
-			.series = i, .x = xpos(pk->t_ns, (double)dur),
-			.y = ypos(&ys, (double)pk->bytes), .bytes = pk->bytes,
-			.t_ns = pk->t_ns};
-	}
-	/* Peaks of the same value at the same place share one label; labels
-	 * at about the same height are stacked apart, inside the plot. */
-	qsort(labels, nl, sizeof *labels, cmp_label);
-	for (size_t i = 0; i < nl; i++) {
-		snprintf(labels[i].names, sizeof labels[i].names, "%s",
-			 ovc_series_label((enum ovc_series_id)labels[i].series));
-		labels[i].merged = false;
-		for (size_t j = 0; j < i; j++) {
-			struct peak_label *o = &labels[j];
-			char x1[24], x2[24];
-			if (o->merged || fabs(o->y - labels[i].y) > 3 ||
-			    fabs(o->x - labels[i].x) > 40 ||
-			    strcmp(bytes(o->bytes, x1),
-				   bytes(labels[i].bytes, x2)) != 0)
-				continue;
-			size_t len = strlen(o->names);
-			snprintf(o->names + len, sizeof o->names - len, ", %s",
-				 ovc_series_label(
-					 (enum ovc_series_id)labels[i].series));
-			labels[i].merged = true;
-			break;
-		}
-	}
-	/* Each label goes just above its point, moved up (or, at the top,
-	 * below the point) while it would overlap a label placed before. */
-	double lx0[OVC_SER_COUNT], lx1[OVC_SER_COUNT];
-	for (size_t i = nl; i-- > 0;) {
-		struct peak_label *l = &labels[i];
-		if (l->merged)
-			continue;
-		bool left = l->x > ML + PW * 0.6;
-		double w = 6.3 * (double)(strlen(l->names) + 24);
-		lx0[i] = left ? l->x - 7 - w : l->x + 7;
-		lx1[i] = left ? l->x - 7 : l->x + 7 + w;
-		l->ly = l->y - 9;
-		double dir = -1;
-		for (int tries = 0; tries < 40; tries++) {
-			if (l->ly < PT + 13) {
-				dir = 1;
-				l->ly = l->y + 18;
-			}
-			bool clash = false;
-			for (size_t j = i + 1; j < nl; j++)
-				if (!labels[j].merged &&
-				    fabs(labels[j].ly - l->ly) < 13 &&
-				    lx0[j] < lx1[i] && lx0[i] < lx1[j])
-					clash = true;
-			if (!clash)
-				break;
-			l->ly += dir * 14;
-		}
-		if (l->ly > PT + PH - 4)
-			l->ly = PT + PH - 4;
-	}
-	for (size_t i = 0; i < nl; i++) {
-		const struct peak_label *l = &labels[i];
-		bool left = l->x > ML + PW * 0.6;
+		int64_t t = s && s->peak[i].bytes == peaks[i] ? s->peak[i].t_ns
+			    : s && s->last_t_ns >= 0	      ? s->last_t_ns
+							      : 0;
+		double x = xpos(t, (double)dur), y = ypos(&ys, (double)peaks[i]);
 		fprintf(out,
 			"<circle class=\"peak\" data-series=\"%s\" "
 			"data-peak-bytes=\"%" PRId64 "\" data-t-ns=\"%" PRId64
 			"\" cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\" "
-			"stroke=\"#ffffff\"/>\n",
-			ovc_series_name((enum ovc_series_id)l->series),
-			l->bytes, l->t_ns, l->x, l->y, colors[l->series]);
-		if (l->merged)
+			"stroke=\"#ffffff\"><title>peak %s %s at %.2f "
+			"s</title></circle>\n",
+			ovc_series_name((enum ovc_series_id)i), peaks[i], t, x, y,
+			colors[i], ovc_series_label((enum ovc_series_id)i),
+			bytes(peaks[i], b), (double)t / 1e9);
+		bool merged = false;
+		for (size_t j = 0; j < nml && !merged; j++) {
+			struct mlabel *o = &ml[j];
+			if (o->series < 0 || fabs(o->at - y) > 3 ||
+			    strcmp(o->text, bytes(peaks[i], c)) != 0)
+				continue;
+			merged = true;
+		}
+		if (merged)
 			continue;
-		fprintf(out,
-			"<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" "
-			"fill=\"%s\" text-anchor=\"%s\" stroke=\"#f8f9fa\" "
-			"stroke-width=\"3\" paint-order=\"stroke\">peak %s %s "
-			"at %.2f s</text>\n",
-			left ? l->x - 7 : l->x + 7, l->ly, colors[l->series],
-			left ? "end" : "start", l->names, bytes(l->bytes, b),
-			(double)l->t_ns / 1e9);
+		struct mlabel *l = &ml[nml++];
+		memset(l, 0, sizeof *l);
+		l->series = i;
+		l->ref = -1;
+		l->at = y;
+		l->want = y + 4;
+		l->color = colors[i];
+		snprintf(l->text, sizeof l->text, "%s", bytes(peaks[i], b));
 	}
-	if (!s || !s->samples)
+	place_labels(ml, nml, PT + 4, PT + PH + 4);
+	for (size_t i = 0; i < nml; i++) {
+		const struct mlabel *l = &ml[i];
+		if (l->at >= 0)
+			fprintf(out,
+				"<polyline fill=\"none\" stroke=\"%s\" "
+				"stroke-width=\"1\" points=\"%d,%.1f %d,%.1f "
+				"%d,%.1f\"/>\n",
+				l->color, ML + PW, l->at, ML + PW + 5, l->at,
+				ML + PW + 10, l->y - 4);
+		fprintf(out,
+			"<text class=\"%s\" x=\"%d\" y=\"%.1f\" font-size=\"11\" "
+			"fill=\"%s\"",
+			l->series >= 0 ? "peak-label" : "ref-label", ML + PW + 13,
+			l->y, l->color);
+		if (l->series < 0 && l->at < 0) /* off the axis */
+			fprintf(out, " data-ref=\"%s\" data-bytes=\"%" PRId64
+				     "\" data-off=\"%s\"",
+				ref_names[l->ref], refs[l->ref],
+				l->want <= PT + 4 ? "above" : "below");
+		fprintf(out, ">%s%s</text>\n", l->series >= 0 ? "peak " : "",
+			l->text);
+	}
+	if (!s || !p->samples)
 		fprintf(out, "<text x=\"%d\" y=\"%d\" font-size=\"14\" "
 			     "fill=\"#868e96\" text-anchor=\"middle\">no "
 			     "samples: the process ended before its first "
 			     "one</text>\n",
 			ML + PW / 2, PT + PH / 2);
+	else if (!p->kernel_peaks && peaks[OVC_SER_LIVE] > peaks[OVC_SER_VM])
+		fprintf(out, "<text x=\"%d\" y=\"%d\" font-size=\"11\" "
+			     "fill=\"#495057\">peak live above peak virtual: "
+			     "virtual was sampled and missed its peak (the "
+			     "log has no VmPeak)</text>\n",
+			ML + 6, PT + 14);
 
 	/* The sites that left the most untouched. */
 	size_t *order = malloc((p->nsites ? p->nsites : 1) * sizeof *order);
@@ -574,21 +695,25 @@ void ovc_render_svg_chart(FILE *out, const struct ovc_model *m,
 	for (size_t i = 0; i < ns; i++) {
 		const struct ovc_site *site = &p->sites[order[i]];
 		struct ovc_site_figures f;
-		char label[512];
+		char label[512], line[1024];
 		ovc_site_figures(site, &f);
 		y += SITE_LINE;
+		snprintf(line, sizeof line,
+			 "%zu. %s: %s untouched of %s requested (%s touched)%s",
+			 i + 1, ovc_site_label(sym, p, site, label, sizeof label),
+			 bytes(f.untouched_bytes, c),
+			 bytes(f.requested_bytes, d),
+			 f.has_ratio ? ovc_render_percent(f.touched_ratio, a,
+							  sizeof a)
+				     : "-",
+			 f.estimated ? ", estimated" : "");
 		fprintf(out, "<text x=\"24\" y=\"%d\" font-size=\"12\" "
-			     "fill=\"#212529\" class=\"site\">%zu. ",
-			y, i + 1);
-		ovc_put_xml(out, ovc_site_label(sym, p, site, label,
-						sizeof label));
-		fprintf(out, ": %s untouched of %s requested (%s touched)%s"
-			     "</text>\n",
-			bytes(f.untouched_bytes, c), bytes(f.requested_bytes, d),
-			f.has_ratio ? ovc_render_percent(f.touched_ratio, a,
-							 sizeof a)
-				    : "-",
-			f.estimated ? ", estimated" : "");
+			     "fill=\"#212529\" class=\"site\"><title>",
+			y);
+		ovc_put_xml(out, line);
+		fputs("</title>", out);
+		ovc_put_xml(out, fit_text(line, 12, W - 36, text, sizeof text));
+		fputs("</text>\n", out);
 	}
 	free(order);
 	fputs("</svg>\n", out);
@@ -596,73 +721,195 @@ void ovc_render_svg_chart(FILE *out, const struct ovc_model *m,
 		free(pts[i]);
 }
 
+bool ovc_svg_chartable(const struct ovc_proc *p)
+{
+	return p->samples >= OVC_SVG_MIN_SAMPLES;
+}
+
+/* Whether P's executable (ovc_proc_matches) or its command line matches
+ * one of the comma-separated shell globs of ONLY. */
+static bool picked(const struct ovc_proc *p, const char *only)
+{
+	if (!only || !only[0] || ovc_proc_matches(p, only))
+		return true;
+	char cmd[4096], pats[1024], *save = NULL;
+	command_line(p, cmd, sizeof cmd);
+	snprintf(pats, sizeof pats, "%s", only);
+	for (char *pat = strtok_r(pats, ",", &save); pat;
+	     pat = strtok_r(NULL, ",", &save))
+		if (fnmatch(pat, cmd, 0) == 0)
+			return true;
+	return false;
+}
+
 static const struct ovc_model *pick_model;
 
+/* Largest overcommit gap first (the report's order), then largest peak
+ * live, then longest, then log order. */
 static int cmp_pick(const void *a, const void *b)
 {
-	const struct ovc_proc *x = pick_model->procs[*(const size_t *)a];
-	const struct ovc_proc *y = pick_model->procs[*(const size_t *)b];
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+	const struct ovc_proc *x = pick_model->procs[i];
+	const struct ovc_proc *y = pick_model->procs[j];
+	int64_t gx = ovc_proc_gap_bytes(x), gy = ovc_proc_gap_bytes(y);
+	if (gx != gy)
+		return gx > gy ? -1 : 1;
 	if (x->peak_live_bytes != y->peak_live_bytes)
 		return x->peak_live_bytes > y->peak_live_bytes ? -1 : 1;
-	if (x->peak_vm_bytes != y->peak_vm_bytes)
-		return x->peak_vm_bytes > y->peak_vm_bytes ? -1 : 1;
-	return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
+	int64_t dx = ovc_proc_duration_ns(x), dy = ovc_proc_duration_ns(y);
+	if (dx != dy)
+		return dx > dy ? -1 : 1;
+	return i < j ? -1 : i > j;
 }
 
-static int cmp_index(const void *a, const void *b)
+size_t ovc_svg_pick(const struct ovc_model *m, size_t max, const char *only,
+		    size_t *order, struct ovc_svg_picked *what)
 {
-	size_t x = *(const size_t *)a, y = *(const size_t *)b;
-	return x < y ? -1 : x > y;
-}
-
-size_t ovc_svg_pick(const struct ovc_model *m, size_t max, size_t *order)
-{
+	struct ovc_svg_picked w = {0};
 	if (!max)
 		max = 8;
+	size_t n = 0;
 	for (size_t i = 0; i < m->nprocs; i++)
-		order[i] = i;
-	if (m->nprocs <= max)
-		return m->nprocs;
+		if (picked(m->procs[i], only))
+			order[n++] = i;
+	w.matched = n;
 	pick_model = m;
-	qsort(order, m->nprocs, sizeof *order, cmp_pick);
-	qsort(order, max, sizeof *order, cmp_index);
-	return max;
+	qsort(order, n, sizeof *order, cmp_pick);
+	/* The chartable ones first, in that order; then the short ones. */
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t idx = order[i];
+		if (!ovc_svg_chartable(m->procs[idx]))
+			continue;
+		memmove(order + k + 1, order + k, (i - k) * sizeof *order);
+		order[k++] = idx;
+	}
+	w.charted = k < max ? k : max;
+	w.beyond = k - w.charted;
+	w.brief = n - k;
+	w.brief_first = k;
+	if (what)
+		*what = w;
+	return w.charted;
+}
+
+size_t ovc_svg_pick_lines(const struct ovc_model *m, const size_t *order,
+			  const struct ovc_svg_picked *w, const char *only,
+			  char lines[][OVC_SVG_LINE_SIZE])
+{
+	size_t n = 0;
+	char a[32], b[32], c[32];
+	if (w->charted == m->nprocs && m->nprocs > 0)
+		return 0; /* everything is drawn: nothing to say */
+	snprintf(lines[n++], OVC_SVG_LINE_SIZE,
+		 "%s of %s process image%s charted%s%s%s, largest overcommit "
+		 "gap first%s",
+		 ovc_render_count((int64_t)w->charted, a, sizeof a),
+		 ovc_render_count((int64_t)m->nprocs, b, sizeof b),
+		 m->nprocs == 1 ? "" : "s", only && *only ? " (of " : "",
+		 only && *only ? ovc_render_count((int64_t)w->matched, c,
+						  sizeof c)
+			       : "",
+		 only && *only ? " matching --only)" : "",
+		 w->beyond ? "; --max N charts more" : "");
+	if (w->brief) {
+		int o = snprintf(lines[n], OVC_SVG_LINE_SIZE,
+				 "%s ran too briefly for a chart (fewer than "
+				 "%d samples): ",
+				 ovc_render_count((int64_t)w->brief, a, sizeof a),
+				 OVC_SVG_MIN_SAMPLES);
+		/* Their commands, the same one once with its count. */
+		char names[6][96];
+		size_t counts[6] = {0}, kinds = 0, other = 0;
+		for (size_t i = 0; i < w->brief; i++) {
+			const struct ovc_proc *p = m->procs[order[w->brief_first + i]];
+			char cmd[96];
+			short_command(p, cmd, sizeof cmd);
+			size_t k = 0;
+			while (k < kinds && strcmp(names[k], cmd) != 0)
+				k++;
+			if (k == kinds && kinds < 6)
+				memcpy(names[kinds++], cmd, sizeof cmd);
+			if (k < kinds)
+				counts[k]++;
+			else
+				other++;
+		}
+		for (size_t k = 0; k < kinds && o > 0 &&
+				   (size_t)o < OVC_SVG_LINE_SIZE;
+		     k++) {
+			char fit[128];
+			o += snprintf(lines[n] + o, OVC_SVG_LINE_SIZE - (size_t)o,
+				      "%s%s", k ? ", " : "",
+				      fit_text(names[k], 12, 220, fit, sizeof fit));
+			if (counts[k] > 1 && o > 0 && (size_t)o < OVC_SVG_LINE_SIZE)
+				o += snprintf(lines[n] + o,
+					      OVC_SVG_LINE_SIZE - (size_t)o,
+					      " \xc3\x97%s",
+					      ovc_render_count((int64_t)counts[k],
+							       a, sizeof a));
+		}
+		if (other && o > 0 && (size_t)o < OVC_SVG_LINE_SIZE)
+			snprintf(lines[n] + o, OVC_SVG_LINE_SIZE - (size_t)o,
+				 " and %s more",
+				 ovc_render_count((int64_t)other, a, sizeof a));
+		n++;
+	}
+	snprintf(lines[n++], OVC_SVG_LINE_SIZE,
+		 "--only PATTERN picks processes by executable or command "
+		 "line (shell globs, comma-separated)");
+	if (w->brief)
+		snprintf(lines[n++], OVC_SVG_LINE_SIZE,
+			 "OVC_INTERVAL=1 samples short processes every "
+			 "millisecond; `ovc report` has the figures of all");
+	return n;
 }
 
 bool ovc_render_svg(const struct ovc_model *m, FILE *out, size_t max,
-		    struct ovc_symbolizer *sym)
+		    const char *only, struct ovc_symbolizer *sym)
 {
 	size_t *order = malloc((m->nprocs ? m->nprocs : 1) * sizeof *order);
 	if (!order)
 		return false;
-	size_t n = ovc_svg_pick(m, max, order);
-	int total = 0;
+	struct ovc_svg_picked w;
+	size_t n = ovc_svg_pick(m, max, only, order, &w);
+	char lines[OVC_SVG_NOTE_LINES][OVC_SVG_LINE_SIZE], text[512];
+	size_t nl = m->nprocs ? ovc_svg_pick_lines(m, order, &w, only, lines)
+			      : 0;
+	int head = nl ? (int)nl * 17 + 14 : 0;
+	int total = head;
 	for (size_t i = 0; i < n; i++)
 		total += ovc_svg_chart_height(m->procs[order[i]]) +
 			 (i ? GAP : 0);
-	if (n == 0)
+	if (n == 0 && !nl)
 		total = 60;
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", out);
 	fprintf(out,
 		"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
-		"height=\"%d\" viewBox=\"0 0 %d %d\">\n"
+		"height=\"%d\" viewBox=\"0 0 %d %d\" "
+		"font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\">\n"
 		"<title>ovc: requested, virtual and resident memory over "
 		"time</title>\n"
 		"<rect width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n",
 		W, total, W, total, W, total);
-	if (n == 0)
+	if (m->nprocs == 0)
 		fputs("<text x=\"12\" y=\"30\" font-size=\"14\">no process "
 		      "logs</text>\n",
 		      out);
-	int y = 0;
+	for (size_t i = 0; i < nl; i++) {
+		fprintf(out, "<text class=\"note\" x=\"12\" y=\"%zu\" "
+			     "font-size=\"12\" fill=\"#495057\"><title>",
+			18 + 17 * i);
+		ovc_put_xml(out, lines[i]);
+		fputs("</title>", out);
+		ovc_put_xml(out, fit_text(lines[i], 12, W - 24, text, sizeof text));
+		fputs("</text>\n", out);
+	}
+	int y = head;
 	for (size_t i = 0; i < n; i++) {
 		ovc_render_svg_chart(out, m, m->procs[order[i]], sym, 0, y);
 		y += ovc_svg_chart_height(m->procs[order[i]]) + GAP;
 	}
-	if (n < m->nprocs)
-		fprintf(out, "<!-- %zu more processes with a smaller peak "
-			     "live are not drawn -->\n",
-			m->nprocs - n);
 	fputs("</svg>\n", out);
 	free(order);
 	return !ferror(out);
