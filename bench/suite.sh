@@ -9,8 +9,8 @@ py=$1
 result=$2
 out=$("$py" -m test -j2 --timeout 600 test_json test_re test_dict test_list \
 	test_unicode test_bytes test_collections test_pickle test_zlib \
-	test_sqlite3 test_struct test_set test_array test_mmap test_subprocess 2>&1)
+	test_threading test_struct test_set test_array test_mmap test_subprocess 2>&1)
 status=$?
-printf '%s\n' "$out" | grep -E '^(== Tests result|[0-9]+ tests? (OK|failed|skipped))' |
+printf '%s\n' "$out" | grep -E '^(== Tests result|(All )?[0-9]+ tests? (OK|failed|skipped))' |
 	sed 's/ in [0-9.:a-z ]*$//' >"$result"
 exit $status
