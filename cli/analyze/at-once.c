@@ -159,7 +159,8 @@ void ovc_totals_at_once(const struct ovc_model *m, const bool *selected,
 		free(c.v);
 		return; /* the largest single peaks stand */
 	}
-	qsort(c.v, c.n, sizeof *c.v, cmp_change);
+	if (c.n > 1)
+		qsort(c.v, c.n, sizeof *c.v, cmp_change);
 	/* Wide sums: figures of hostile logs reach 1 EiB each. */
 	__int128 sum[2] = {0, 0}, best[2] = {0, 0};
 	int64_t when[2] = {-1, -1};

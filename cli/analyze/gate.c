@@ -493,7 +493,7 @@ bool ovc_gates_evaluate(const struct ovc_gates *g, const struct ovc_model *m,
 			if (!sel[i])
 				continue;
 			const struct ovc_proc *p = m->procs[i];
-			struct figures f;
+			struct figures f = {0};
 			proc_figures(m, p, &f, why, sizeof why);
 			const char *exe = p->exe[0] ? ovc_path_base(p->exe) : "?";
 			char *cls = dupf("ovc.%s", exe);

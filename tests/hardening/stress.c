@@ -34,6 +34,7 @@ struct worker {
 };
 
 static const char *self_path;
+#define MIN_FORKS 12
 static long fork_ms;
 static volatile int workers_done;
 static long detached_live;
@@ -146,7 +147,11 @@ static void *worker_main(void *arg)
 static void *forker_main(void *arg)
 {
 	long *forks = arg;
-	while (!__atomic_load_n(&workers_done, __ATOMIC_ACQUIRE)) {
+	/* at least MIN_FORKS, however fast the workers are: the test wants
+	 * images that fork and exec while (and, on a fast run, after) they
+	 * count */
+	while (!__atomic_load_n(&workers_done, __ATOMIC_ACQUIRE) ||
+	       *forks < MIN_FORKS) {
 		usleep((useconds_t)fork_ms * 1000);
 		pid_t pid = fork();
 		if (pid == 0) {

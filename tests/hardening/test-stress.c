@@ -53,7 +53,7 @@ START_TEST(test_stress_threads_forks_execs)
 	h_assert_same(&traced, 0, plain.out, "stress under LD_PRELOAD");
 	ck_assert_msg(!strstr(traced.err, "ovc: warning"), "%s", traced.err);
 	parse_expect(traced.err, &e);
-	ck_assert_int_gt(e.forks, 10);
+	ck_assert_int_ge(e.forks, 12); /* the program's minimum: every one an image of its own below */
 	printf("stress: %lld calls in %.2f s traced (%.2f s plain), %ld "
 	       "fork+exec, %ld detached threads\n",
 	       e.malloc_ + e.calloc_ + e.realloc_ + e.free_ + e.memalign_ +

@@ -115,7 +115,14 @@ for name, min_samples, log_scale in (("reserve", 100, True), ("touch", 50, None)
         if r.get("t") != "s":
             continue
         samples += 1
-        anon = r.get("rss_anon", r["rss"] - r["shared"])
+        # as the reader takes it (cli/read/rec-sample.c): RssAnon where
+        # it is at most the sample's rss (status is read just after
+        # statm: pages written between the two can put it above), else
+        # rss - shared
+        if "rss_anon" in r and r["rss_anon"] <= r["rss"]:
+            anon = r["rss_anon"]
+        else:
+            anon = r["rss"] - r["shared"] if r["shared"] <= r["rss"] else 0
         peaks["live"] = max(peaks["live"], r["live"], r["peak_live"])
         peaks["vm"] = max(peaks["vm"], r["vm"], r.get("vm_peak", 0))
         peaks["rss"] = max(peaks["rss"], r["rss"], r.get("rss_hwm", 0))
