@@ -4,7 +4,7 @@
  * while one more thread forks every FORK_MS milliseconds and the child
  * execs this program again ("child" mode: a few allocations, exit 0).
  *
- * Usage: stress THREADS OPS FORK_MS
+ * Usage: stress THREADS OPS FORK_MS [MIN_FORKS]
  *        stress child
  * stdout: one line that depends only on THREADS and OPS (so a plain run
  * and a traced one print the same). stderr: "stress: expect malloc=N
@@ -34,8 +34,8 @@ struct worker {
 };
 
 static const char *self_path;
-#define MIN_FORKS 12
 static long fork_ms;
+static long min_forks; /* MIN_FORKS: forks made however fast the workers are */
 static volatile int workers_done;
 static long detached_live;
 static pthread_mutex_t detached_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -147,11 +147,11 @@ static void *worker_main(void *arg)
 static void *forker_main(void *arg)
 {
 	long *forks = arg;
-	/* at least MIN_FORKS, however fast the workers are: the test wants
+	/* at least MIN_FORKS, however fast the workers are: h-stress wants
 	 * images that fork and exec while (and, on a fast run, after) they
 	 * count */
 	while (!__atomic_load_n(&workers_done, __ATOMIC_ACQUIRE) ||
-	       *forks < MIN_FORKS) {
+	       *forks < min_forks) {
 		usleep((useconds_t)fork_ms * 1000);
 		pid_t pid = fork();
 		if (pid == 0) {
@@ -189,10 +189,11 @@ int main(int argc, char **argv)
 {
 	if (argc == 2 && strcmp(argv[1], "child") == 0)
 		return child();
-	if (argc != 4) {
-		fprintf(stderr, "usage: stress THREADS OPS FORK_MS\n");
+	if (argc != 4 && argc != 5) {
+		fprintf(stderr, "usage: stress THREADS OPS FORK_MS [MIN_FORKS]\n");
 		return 2;
 	}
+	min_forks = argc == 5 ? atol(argv[4]) : 0;
 	self_path = argv[0];
 	int threads = atoi(argv[1]);
 	long ops = atol(argv[2]);

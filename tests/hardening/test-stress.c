@@ -42,7 +42,8 @@ static void near(json_t *p, const char *fn, long long want, long long slack)
 START_TEST(test_stress_threads_forks_execs)
 {
 	char *dir = it_tempdir("h-stress");
-	char *argv[] = { (char *)h_program("h-stress"), "8", "1000000", "5", NULL };
+	char *argv[] = { (char *)h_program("h-stress"), "8", "1000000", "5", "12",
+			 NULL };
 	struct it_result plain, traced;
 	struct expect e;
 
