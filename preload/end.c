@@ -237,21 +237,6 @@ void ovc_lifecycle_exec_failed(void)
  * log is the child's (its header names this process as parent), has no end
  * yet and no sampler holds it. */
 
-/* The number after KEY in S, or -1. */
-static long long number_after(const char *s, const char *key)
-{
-	const char *p = strstr(s, key);
-	if (!p)
-		return -1;
-	p += strlen(key);
-	long long v = 0;
-	if (*p < '0' || *p > '9')
-		return -1;
-	while (*p >= '0' && *p <= '9')
-		v = v * 10 + (*p++ - '0');
-	return v;
-}
-
 void ovc_lifecycle_child_died(pid_t pid, int wstatus)
 {
 	if (ovc_tls_guard || pid <= 0 || !ovc_img.logging ||
@@ -259,19 +244,12 @@ void ovc_lifecycle_child_died(pid_t pid, int wstatus)
 		return;
 	int saved = errno;
 	ovc_tls_guard++;
-	char path[4400], name[128];
+	char path[4400];
 	int fd = -1;
 	/* the newest of its logs: an exec'd image's is the one after */
 	for (unsigned k = 0; k < 64; k++) {
-		struct ovc_buf b;
-		ovc_buf_init(&b, path, sizeof path - 1);
-		ovc_buf_raw(&b, ovc_cfg.output);
-		ovc_buf_raw(&b, "/");
-		ovc_img_log_name(name, sizeof name, pid, k);
-		ovc_buf_raw(&b, name);
-		if (b.overflow)
+		if (!ovc_img_log_path(path, sizeof path, pid, k))
 			break;
-		path[b.len] = '\0';
 		int next = ovc_sys_open(path, O_RDWR | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0);
 		if (next < 0)
 			break;
@@ -289,8 +267,10 @@ void ovc_lifecycle_child_died(pid_t pid, int wstatus)
 	char *nl = strchr(head, '\n');
 	if (nl)
 		*nl = '\0';
-	if (number_after(head, "\"pid\":") != pid ||
-	    number_after(head, "\"ppid\":") != getpid())
+	uint64_t hpid, hppid, ns = 0;
+	if (!ovc_img_number_after(head, "\"pid\":", &hpid) ||
+	    !ovc_img_number_after(head, "\"ppid\":", &hppid) ||
+	    hpid != (uint64_t)pid || hppid != (uint64_t)getpid())
 		goto out; /* another process's, of an earlier life of the pid */
 	off_t from = st.st_size > (off_t)sizeof tail - 1
 			     ? st.st_size - (off_t)sizeof tail + 1
@@ -304,13 +284,13 @@ void ovc_lifecycle_child_died(pid_t pid, int wstatus)
 	if (strstr(last, "\"t\":\"" OVC_REC_END "\"") ||
 	    strstr(last, "\"t\":\"" OVC_REC_EXEC "\""))
 		goto out;
-	long long ns = number_after(last, "\"ns\":");
+	ovc_img_number_after(last, "\"ns\":", &ns);
 	char line[256];
 	struct ovc_buf b;
 	ovc_buf_init(&b, line, sizeof line);
 	ovc_buf_raw(&b, "{\"t\":\"" OVC_REC_END "\"");
 	ovc_buf_key(&b, "ns");
-	ovc_buf_u64(&b, ns > 0 ? (uint64_t)ns : 0);
+	ovc_buf_u64(&b, ns);
 	ovc_buf_key(&b, "kind");
 	ovc_buf_raw(&b, "\"signal\"");
 	ovc_buf_key(&b, "signal");

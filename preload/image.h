@@ -59,6 +59,11 @@ bool ovc_img_moment_changed(const struct ovc_moment *m) OVC_HIDDEN;
 void ovc_img_sample_at(uint64_t now, const struct ovc_moment *m) OVC_HIDDEN;
 /** The file name of the log of process PID's K-th image (no directory). */
 void ovc_img_log_name(char *dst, size_t cap, pid_t pid, unsigned k) OVC_HIDDEN;
+/** The full path of that log, in OVC_OUTPUT; false when it does not fit. */
+bool ovc_img_log_path(char *dst, size_t cap, pid_t pid, unsigned k) OVC_HIDDEN;
+/** Reads the decimal number right after KEY in S (a log's line) into *OUT;
+ * false when KEY or the number is missing. */
+bool ovc_img_number_after(const char *s, const char *key, uint64_t *out) OVC_HIDDEN;
 /** Takes the last moment of the image and writes it. Under the log lock. */
 void ovc_img_sample_final(uint64_t now) OVC_HIDDEN;
 

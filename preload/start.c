@@ -61,15 +61,9 @@ static int make_dirs(const char *path)
 
 /* Finds "KEY": in the first line of the file at PATH and reads the number
  * after it; false if absent. Used to recognise our own previous image. */
-static bool header_number(const char *path, const char *key, uint64_t *out)
+bool ovc_img_number_after(const char *s, const char *key, uint64_t *out)
 {
-	char buf[512];
-	if (ovc_read_file(path, buf, sizeof buf) <= 0)
-		return false;
-	char *nl = strchr(buf, '\n');
-	if (nl)
-		*nl = '\0';
-	const char *p = strstr(buf, key);
+	const char *p = strstr(s, key);
 	if (!p)
 		return false;
 	p += strlen(key);
@@ -92,6 +86,19 @@ void ovc_img_log_name(char *dst, size_t cap, pid_t pid, unsigned k)
 	ovc_buf_u64(&b, k);
 	ovc_buf_raw(&b, OVC_LOG_SUFFIX);
 	dst[b.overflow ? 0 : b.len] = '\0';
+}
+
+bool ovc_img_log_path(char *dst, size_t cap, pid_t pid, unsigned k)
+{
+	char name[128];
+	ovc_img_log_name(name, sizeof name, pid, k);
+	struct ovc_buf b;
+	ovc_buf_init(&b, dst, cap - 1);
+	ovc_buf_raw(&b, ovc_cfg.output);
+	ovc_buf_raw(&b, "/");
+	ovc_buf_raw(&b, name);
+	dst[b.overflow ? 0 : b.len] = '\0';
+	return !b.overflow && name[0];
 }
 
 /* Writes the `proc` record. ORIGIN is "start", "fork" or "exec". */
@@ -285,17 +292,20 @@ static void open_image_log(const char *origin, const char *parent_log)
 	if (k > 0 && strcmp(origin, "start") == 0) {
 		/* Same pid and start time as the log before ours: the process
 		 * exec'd, and that log is the image we replace. */
-		char path[4400];
-		struct ovc_buf b;
-		ovc_buf_init(&b, path, sizeof path - 1);
-		ovc_buf_raw(&b, ovc_cfg.output);
-		ovc_buf_raw(&b, "/");
+		char path[4400], head[512];
 		ovc_img_log_name(prev, sizeof prev, ovc_img.pid, k - 1);
-		ovc_buf_raw(&b, prev);
-		path[b.overflow ? 0 : b.len] = '\0';
 		uint64_t pid = 0, t = 0;
-		if (header_number(path, "\"pid\":", &pid) &&
-		    header_number(path, "\"proc_start_ticks\":", &t) &&
+		/* its header, read once: the first line */
+		if (ovc_img_log_path(path, sizeof path, ovc_img.pid, k - 1) &&
+		    ovc_read_file(path, head, sizeof head) > 0) {
+			char *nl = strchr(head, '\n');
+			if (nl)
+				*nl = '\0';
+		} else {
+			head[0] = '\0';
+		}
+		if (ovc_img_number_after(head, "\"pid\":", &pid) &&
+		    ovc_img_number_after(head, "\"proc_start_ticks\":", &t) &&
 		    pid == (uint64_t)ovc_img.pid && t == ticks && ticks != 0) {
 			origin = "exec";
 			parent_log = prev;
