@@ -342,16 +342,22 @@ static void stop(unsigned kind, const char *why)
 	ovc_warn_once(kind, msg);
 }
 
+/* The log's file is gone (its directory removed, or another file has its
+ * name): what is written now would be lost with it. Said once, and the
+ * log stops. */
+static void log_deleted(void)
+{
+	stop(OVC_WARN_LOG_REOPEN, "ovc's log was deleted (its directory "
+				  "removed?)");
+}
+
 /* Writes S to the log through FD; false when the log cannot take it all
  * (then logging stops, with a warning). */
 static bool put(int fd, const char *s, size_t n)
 {
 	struct stat st;
-	/* The log's directory was deleted (or the log itself): what is
-	 * written now is lost with the file. Say so once and stop. */
 	if (ovc_sys_fstat(fd, &st) == 0 && st.st_nlink == 0) {
-		stop(OVC_WARN_LOG_REOPEN, "ovc's log was deleted (its directory "
-					  "removed?)");
+		log_deleted();
 		return false;
 	}
 	/* Writing past RLIMIT_FSIZE would send the writer SIGXFSZ: the
@@ -402,11 +408,8 @@ static bool put_now(const char *s, size_t n)
 		return fd >= 0 && put(fd, s, n);
 	fd = ovc_log_open_fd();
 	if (fd < 0) {
-		/* Gone, or another file has its name: written now, it would
-		 * be lost. Said once, and the log stops. */
 		if (fd == -ENOENT || fd == -ESTALE)
-			stop(OVC_WARN_LOG_REOPEN, "ovc's log was deleted (its "
-						  "directory removed?)");
+			log_deleted();
 		return false;
 	}
 	bool ok = put(fd, s, n);

@@ -544,3 +544,14 @@ int it_main(Suite *s)
 	srunner_free(sr);
 	return failed == 0 ? 0 : 1;
 }
+
+int it_ovc(struct it_result *r, const char *const args[])
+{
+	const char *argv[32] = { it_env("OVC_BIN") };
+	size_t n = 1;
+	for (; args[n - 1] && n < 31; n++)
+		argv[n] = args[n - 1];
+	argv[n] = NULL;
+	it_run((char *const *)argv, NULL, 120, r);
+	return r->code;
+}

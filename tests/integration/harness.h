@@ -50,6 +50,10 @@ void it_run(char *const argv[], char *const setenv[], int timeout_s,
 void it_ovc_run(const char *dir, char *const argv[], int timeout_s,
 		struct it_result *r);
 
+/** Runs `ovc ARGS...` (ARGS NULL-terminated, at most 30) for at most 120 s
+ * and returns its exit code; R keeps what it printed. */
+int it_ovc(struct it_result *r, const char *const args[]);
+
 /** it_run of ARGV with LD_PRELOAD=OVC_LIB and OVC_OUTPUT=DIR. */
 void it_preload_run(const char *dir, char *const argv[], int timeout_s,
 		    struct it_result *r);

@@ -10,18 +10,6 @@
 
 #include "harness.h"
 
-/* Runs `ovc ARGS...` and returns its exit code; R keeps what it printed. */
-static int ovc(struct it_result *r, const char *const args[])
-{
-	const char *argv[32] = { it_env("OVC_BIN") };
-	size_t n = 1;
-	for (; args[n - 1] && n < 31; n++)
-		argv[n] = args[n - 1];
-	argv[n] = NULL;
-	it_run((char *const *)argv, NULL, 120, r);
-	return r->code;
-}
-
 /* `ovc run -o DIR -- sh -c CMD`, which must exit 0. */
 static void run_sh(const char *dir, const char *cmd)
 {
@@ -137,13 +125,13 @@ START_TEST(test_figures_peak_at_one_moment)
 
 	/* The --total gates check the peak at one moment. */
 	struct it_result r;
-	ck_assert_int_eq(ovc(&r, (const char *[]){ "check", "--total",
+	ck_assert_int_eq(it_ovc(&r, (const char *[]){ "check", "--total",
 						   "--max-peak-rss", "100M",
 						   "--max-peak-live", "100M",
 						   seq, NULL }),
 			 0);
 	it_result_free(&r);
-	ck_assert_int_eq(ovc(&r, (const char *[]){ "check", "--total",
+	ck_assert_int_eq(it_ovc(&r, (const char *[]){ "check", "--total",
 						   "--max-peak-rss", "100M",
 						   con, NULL }),
 			 1);
@@ -151,7 +139,7 @@ START_TEST(test_figures_peak_at_one_moment)
 			      strstr(r.err, "peak resident at one moment"),
 		      "%s%s", r.out, r.err);
 	it_result_free(&r);
-	ck_assert_int_eq(ovc(&r, (const char *[]){ "report", seq, NULL }), 0);
+	ck_assert_int_eq(it_ovc(&r, (const char *[]){ "report", seq, NULL }), 0);
 	ck_assert_msg(strstr(r.out, "peak resident, at once") &&
 			      strstr(r.out, "the largest sum at one moment"),
 		      "%s", r.out);
@@ -180,10 +168,10 @@ START_TEST(test_figures_diff_same_command)
 		ck_assert_msg(r.code == 0, "%s", r.err);
 		it_result_free(&r);
 	}
-	ck_assert_int_eq(ovc(&r, (const char *[]){ "diff", d1, d2, NULL }), 0);
+	ck_assert_int_eq(it_ovc(&r, (const char *[]){ "diff", d1, d2, NULL }), 0);
 	ck_assert_msg(strstr(r.out, "\nno change\n"), "%s", r.out);
 	it_result_free(&r);
-	ck_assert_int_eq(ovc(&r, (const char *[]){ "diff", "--json",
+	ck_assert_int_eq(it_ovc(&r, (const char *[]){ "diff", "--json",
 						   "--min-bytes", "0",
 						   "--min-percent", "0", d1, d2,
 						   NULL }),
@@ -214,11 +202,11 @@ START_TEST(test_figures_diff_same_command)
 	ck_assert(asprintf(&cmd, "%s 128 0", hold) > 0);
 	run_sh(d4, cmd);
 	free(cmd);
-	ck_assert_int_eq(ovc(&r, (const char *[]){ "diff", d3, d4, NULL }), 0);
+	ck_assert_int_eq(it_ovc(&r, (const char *[]){ "diff", d3, d4, NULL }), 0);
 	ck_assert_msg(strstr(r.out, "hold") && !strstr(r.out, "\nno change\n"),
 		      "%s", r.out);
 	it_result_free(&r);
-	ck_assert_int_eq(ovc(&r, (const char *[]){ "diff", "--fail-over", "50",
+	ck_assert_int_eq(it_ovc(&r, (const char *[]){ "diff", "--fail-over", "50",
 						   d3, d4, NULL }),
 			 1);
 	it_result_free(&r);

@@ -26,18 +26,6 @@ static void gated(const char *dir, const char *reserve, const char *touch,
 	it_result_free(&r);
 }
 
-/* Runs `ovc ARGS...` and returns its exit code; R keeps what it printed. */
-static int ovc(struct it_result *r, const char *const args[])
-{
-	const char *argv[32] = { it_env("OVC_BIN") };
-	size_t n = 1;
-	for (; args[n - 1] && n < 31; n++)
-		argv[n] = args[n - 1];
-	argv[n] = NULL;
-	it_run((char *const *)argv, NULL, 120, r);
-	return r->code;
-}
-
 static int count(const char *text, const char *what)
 {
 	int n = 0;
@@ -83,7 +71,7 @@ static void expect(const char *limit, const char *value, const char *dir,
 		args[2] = dir;
 		args[3] = NULL;
 	}
-	int code = ovc(&r, args);
+	int code = it_ovc(&r, args);
 	ck_assert_msg(code == (pass ? 0 : 1), "check %s %s: exit %d\n%s%s",
 		      limit, value ? value : "", code, r.out, r.err);
 	if (pass) {
@@ -123,21 +111,21 @@ START_TEST(test_gates_total_and_only)
 	struct it_result r;
 	/* Each of 64 and 32 MiB keeps 80M; so do the totals: the two ran
 	 * one after the other, never holding 96 MiB at one moment. */
-	ck_assert_int_eq(ovc(&r, (const char *[]){ "check", "--max-peak-live",
+	ck_assert_int_eq(it_ovc(&r, (const char *[]){ "check", "--max-peak-live",
 						     "80M", dir_two, NULL }),
 			 0);
 	it_result_free(&r);
-	ck_assert_int_eq(ovc(&r, (const char *[]){ "check", "--total",
+	ck_assert_int_eq(it_ovc(&r, (const char *[]){ "check", "--total",
 						     "--max-peak-live", "80M",
 						     dir_two, NULL }),
 			 0);
 	it_result_free(&r);
 	/* Their gaps (48 and 24 MiB) are summed: 72 MiB. */
-	ck_assert_int_eq(ovc(&r, (const char *[]){ "check", "--max-untouched",
+	ck_assert_int_eq(it_ovc(&r, (const char *[]){ "check", "--max-untouched",
 						     "60M", dir_two, NULL }),
 			 0);
 	it_result_free(&r);
-	ck_assert_int_eq(ovc(&r, (const char *[]){ "check", "--total",
+	ck_assert_int_eq(it_ovc(&r, (const char *[]){ "check", "--total",
 						     "--max-untouched", "60M",
 						     dir_two, NULL }),
 			 1);
@@ -145,12 +133,12 @@ START_TEST(test_gates_total_and_only)
 		      "%s", r.out);
 	it_result_free(&r);
 	/* --only picks processes by exe name or path glob. */
-	ck_assert_int_eq(ovc(&r, (const char *[]){ "check", "--only", "allocn",
+	ck_assert_int_eq(it_ovc(&r, (const char *[]){ "check", "--only", "allocn",
 						     "--max-peak-live", "1M",
 						     dir_mixed, NULL }),
 			 0);
 	it_result_free(&r);
-	ck_assert_int_eq(ovc(&r, (const char *[]){ "check", "--only",
+	ck_assert_int_eq(it_ovc(&r, (const char *[]){ "check", "--only",
 						     "x,*/gat*",
 						     "--max-peak-live", "1M",
 						     dir_mixed, NULL }),
@@ -158,7 +146,7 @@ START_TEST(test_gates_total_and_only)
 	ck_assert_int_eq(count(r.out, "FAIL"), 1);
 	it_result_free(&r);
 	/* Nothing selected: a gate that checked nothing fails. */
-	ck_assert_int_eq(ovc(&r, (const char *[]){ "check", "--only", "nomatch",
+	ck_assert_int_eq(it_ovc(&r, (const char *[]){ "check", "--only", "nomatch",
 						     "--max-peak-live", "1M",
 						     dir_mixed, NULL }),
 			 1);
@@ -170,25 +158,25 @@ END_TEST
 START_TEST(test_gates_bad_usage)
 {
 	struct it_result r;
-	ck_assert_int_eq(ovc(&r, (const char *[]){ "check", dir_ok, NULL }), 2);
+	ck_assert_int_eq(it_ovc(&r, (const char *[]){ "check", dir_ok, NULL }), 2);
 	it_result_free(&r);
-	ck_assert_int_eq(ovc(&r, (const char *[]){ "check", "--max-peak-live",
+	ck_assert_int_eq(it_ovc(&r, (const char *[]){ "check", "--max-peak-live",
 						     "lots", dir_ok, NULL }),
 			 2);
 	it_result_free(&r);
-	ck_assert_int_eq(ovc(&r, (const char *[]){ "check", "--check",
+	ck_assert_int_eq(it_ovc(&r, (const char *[]){ "check", "--check",
 						     "max-bogus=1", dir_ok,
 						     NULL }),
 			 2);
 	it_result_free(&r);
-	ck_assert_int_eq(ovc(&r, (const char *[]){ "check", "--no-abrupt-end",
+	ck_assert_int_eq(it_ovc(&r, (const char *[]){ "check", "--no-abrupt-end",
 						     "/nonexistent/ovc-logs",
 						     NULL }),
 			 2);
 	it_result_free(&r);
 	/* ovc run refuses bad gates before running anything. */
 	char *dir = it_tempdir("gate-usage");
-	ck_assert_int_eq(ovc(&r, (const char *[]){ "run", "-o", dir, "--check",
+	ck_assert_int_eq(it_ovc(&r, (const char *[]){ "run", "-o", dir, "--check",
 						     "max-peak-live=huge", "--",
 						     "true", NULL }),
 			 2);
@@ -225,7 +213,7 @@ START_TEST(test_gates_junit_file)
 	it_result_free(&r);
 
 	/* 2 processes x 2 limits; gated breaks --max-peak-live 32M. */
-	ck_assert_int_eq(ovc(&r, (const char *[]){ "check", "--junit", xml,
+	ck_assert_int_eq(it_ovc(&r, (const char *[]){ "check", "--junit", xml,
 						     "--max-peak-live", "32M",
 						     "--no-abrupt-end", logs,
 						     NULL }),
@@ -253,7 +241,7 @@ START_TEST(test_gates_junit_file)
 	free(text);
 
 	/* A passing gate writes a file without failures. */
-	ck_assert_int_eq(ovc(&r, (const char *[]){ "check", "--junit", xml,
+	ck_assert_int_eq(it_ovc(&r, (const char *[]){ "check", "--junit", xml,
 						     "--max-peak-live", "1G",
 						     logs, NULL }),
 			 0);
@@ -276,7 +264,7 @@ START_TEST(test_gates_run_check_exit_status)
 	ck_assert(asprintf(&sh, "%s 64 16; exit 3", gated_path) > 0);
 	struct it_result r;
 	/* The command succeeds, the gate fails: 1. */
-	ck_assert_int_eq(ovc(&r, (const char *[]){ "run", "-q", "-o", dir,
+	ck_assert_int_eq(it_ovc(&r, (const char *[]){ "run", "-q", "-o", dir,
 						     "--check",
 						     "max-peak-live=32M", "--",
 						     gated_path, "64", "16",
@@ -286,7 +274,7 @@ START_TEST(test_gates_run_check_exit_status)
 		      "%s", r.err);
 	it_result_free(&r);
 	/* Both hold: 0; the option form works as --check does. */
-	ck_assert_int_eq(ovc(&r, (const char *[]){ "run", "-q", "-o", dir,
+	ck_assert_int_eq(it_ovc(&r, (const char *[]){ "run", "-q", "-o", dir,
 						     "--max-peak-live", "100M",
 						     "--no-abrupt-end", "--",
 						     gated_path, "64", "16",
@@ -294,14 +282,14 @@ START_TEST(test_gates_run_check_exit_status)
 			 0);
 	it_result_free(&r);
 	/* The command's own failure takes precedence. */
-	ck_assert_int_eq(ovc(&r, (const char *[]){ "run", "-q", "-o", dir,
+	ck_assert_int_eq(it_ovc(&r, (const char *[]){ "run", "-q", "-o", dir,
 						     "--check",
 						     "max-peak-live=32M", "--",
 						     "sh", "-c", sh, NULL }),
 			 3);
 	it_result_free(&r);
 	/* Killed by SIGKILL: 137, and the gate says so. */
-	ck_assert_int_eq(ovc(&r, (const char *[]){ "run", "-q", "-o", dir,
+	ck_assert_int_eq(it_ovc(&r, (const char *[]){ "run", "-q", "-o", dir,
 						     "--no-abrupt-end", "--",
 						     gated_path, "8", "1",
 						     "kill", NULL }),
@@ -327,7 +315,7 @@ static json_t *flagged_sites(json_t *d)
 static json_t *diff_json(const char *a, const char *b, int want_code)
 {
 	struct it_result r;
-	int code = ovc(&r, (const char *[]){ "diff", "--json", "--fail-over",
+	int code = it_ovc(&r, (const char *[]){ "diff", "--json", "--fail-over",
 					     "10", a, b, NULL });
 	ck_assert_msg(code == want_code, "diff %s %s: exit %d\n%s", a, b, code,
 		      r.err);
@@ -387,12 +375,12 @@ START_TEST(test_gates_diff)
 	json_decref(d);
 
 	/* The text form says the same; without --fail-over it exits 0. */
-	ck_assert_int_eq(ovc(&r, (const char *[]){ "diff", d1, d2, NULL }), 0);
+	ck_assert_int_eq(it_ovc(&r, (const char *[]){ "diff", d1, d2, NULL }), 0);
 	ck_assert_msg(strstr(r.out, "reserve_a") && !strstr(r.out, "reserve_c") &&
 			      !strstr(r.out, "touch_b"),
 		      "%s", r.out);
 	it_result_free(&r);
-	ck_assert_int_eq(ovc(&r, (const char *[]){ "diff", d1, NULL }), 2);
+	ck_assert_int_eq(it_ovc(&r, (const char *[]){ "diff", d1, NULL }), 2);
 	it_result_free(&r);
 	it_rmtree(d1), it_rmtree(d2);
 	free(d1), free(d2), free(saved);
