@@ -257,18 +257,25 @@ void it_ovc_run(const char *dir, char *const argv[], int timeout_s,
 	free(full);
 }
 
-void it_preload_run(const char *dir, char *const argv[], int timeout_s,
-		    struct it_result *r)
+void it_preload_run_with(const char *dir, char *const argv[],
+			 const char *setting, int timeout_s, struct it_result *r)
 {
-	char *env[3];
+	char *env[4];
 
 	ck_assert_msg(access(it_env("OVC_LIB"), R_OK) == 0, "%s: %s",
 		      it_env("OVC_LIB"), strerror(errno));
 	ck_assert(asprintf(&env[0], "LD_PRELOAD=%s", it_env("OVC_LIB")) > 0);
 	ck_assert(asprintf(&env[1], "OVC_OUTPUT=%s", dir) > 0);
-	env[2] = NULL;
+	env[2] = (char *)setting;
+	env[3] = NULL;
 	it_run(argv, env, timeout_s, r);
 	free(env[0]), free(env[1]);
+}
+
+void it_preload_run(const char *dir, char *const argv[], int timeout_s,
+		    struct it_result *r)
+{
+	it_preload_run_with(dir, argv, NULL, timeout_s, r);
 }
 
 void it_result_free(struct it_result *r)

@@ -57,6 +57,10 @@ int it_ovc(struct it_result *r, const char *const args[]);
 /** it_run of ARGV with LD_PRELOAD=OVC_LIB and OVC_OUTPUT=DIR. */
 void it_preload_run(const char *dir, char *const argv[], int timeout_s,
 		    struct it_result *r);
+/** The same with one more setting in the environment, "NAME=value" (or
+ * NULL for none). */
+void it_preload_run_with(const char *dir, char *const argv[],
+			 const char *setting, int timeout_s, struct it_result *r);
 
 /** Frees what R holds. */
 void it_result_free(struct it_result *r);

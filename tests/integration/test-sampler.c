@@ -29,14 +29,11 @@ static void check(const char *sampler, const char *expect)
 {
 	char *dir = it_tempdir("sampler");
 	char *argv[] = { (char *)it_program("sampler"), NULL };
-	char pre[4200], out[4200], mode[64];
-	char *env[] = { pre, out, mode, NULL };
+	char mode[64];
 	struct it_result r;
 
-	snprintf(pre, sizeof pre, "LD_PRELOAD=%s", it_env("OVC_LIB"));
-	snprintf(out, sizeof out, "OVC_OUTPUT=%s", dir);
 	snprintf(mode, sizeof mode, "OVC_SAMPLER=%s", sampler);
-	it_run(argv, env, 60, &r);
+	it_preload_run_with(dir, argv, mode, 60, &r);
 	ck_assert_msg(r.code == 0, "sampler: exit %d\nstderr:\n%s", r.code, r.err);
 	ck_assert_str_eq(r.out, expect);
 	ck_assert_str_eq(r.err, "");
@@ -116,14 +113,11 @@ static char *run_word(const char *word, const char *interval, int *samples,
 {
 	char *dir = it_tempdir("sampler-word");
 	char *argv[] = { (char *)it_program("sampler"), (char *)word, NULL };
-	char pre[4200], out_dir[4200], iv[64];
-	char *env[] = { pre, out_dir, iv, NULL };
+	char iv[64];
 	struct it_result r;
 
-	snprintf(pre, sizeof pre, "LD_PRELOAD=%s", it_env("OVC_LIB"));
-	snprintf(out_dir, sizeof out_dir, "OVC_OUTPUT=%s", dir);
 	snprintf(iv, sizeof iv, "OVC_INTERVAL=%s", interval);
-	it_run(argv, env, 60, &r);
+	it_preload_run_with(dir, argv, iv, 60, &r);
 	ck_assert_msg(r.code == 0, "%s: exit %d\nstderr:\n%s", word, r.code,
 		      r.err);
 	ck_assert_str_eq(r.err, "");
@@ -177,13 +171,9 @@ END_TEST
 static void check_thread_taken(char *const argv[], const char *what)
 {
 	char *dir = it_tempdir("sampler-thread");
-	char pre[4200], out[4200];
-	char *env[] = { pre, out, NULL };
 	struct it_result r;
 
-	snprintf(pre, sizeof pre, "LD_PRELOAD=%s", it_env("OVC_LIB"));
-	snprintf(out, sizeof out, "OVC_OUTPUT=%s", dir);
-	it_run(argv, env, 120, &r);
+	it_preload_run(dir, argv, 120, &r);
 	ck_assert_msg(r.code == 0, "%s: exit %d\nstderr:\n%s", what, r.code,
 		      r.err);
 	ck_assert_str_eq(r.out, "no-exec: single=0 tasks=2 samplers=0 "
