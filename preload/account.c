@@ -1,6 +1,12 @@
 /* Exact call counters and live bytes, one block per thread so that counting
  * an allocation writes no shared cache line and takes no lock. */
-#include "core.h"
+#include "account.h"
+#include "arena.h"
+#include "base.h"
+#include "blocks.h"
+#include "lock.h"
+#include "mapping.h"
+#include "unwind.h"
 
 #include <errno.h>
 #include <pthread.h>

@@ -1,6 +1,9 @@
 /* ovc's own memory: mmap'd chunks carved by a bump pointer, never from the
  * hooked functions and never returned. */
-#include "core.h"
+#include "arena.h"
+#include "lock.h"
+#include "log.h"
+#include "sys.h"
 
 #include <string.h>
 #include <sys/mman.h>

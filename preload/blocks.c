@@ -1,7 +1,18 @@
 /* Tracked blocks: every large allocation and a byte-weighted sample of the
  * small ones, kept (address, size, site) until freed, with the touched
  * bytes the kernel reports for them, summed per site. */
-#include "core.h"
+#include "account.h"
+#include "arena.h"
+#include "blocks.h"
+#include "boot.h"
+#include "config.h"
+#include "fmt.h"
+#include "lock.h"
+#include "log.h"
+#include "mapping.h"
+#include "procstat.h"
+#include "residency.h"
+#include "stack.h"
 
 #include <errno.h>
 #include <string.h>
@@ -469,7 +480,7 @@ static void write_over(const char *limit, uint64_t limit_bytes, int64_t live,
 	ovc_buf_init(&b, line, sizeof line);
 	ovc_buf_raw(&b, "{\"t\":\"" OVC_REC_OVER "\"");
 	ovc_buf_key(&b, "ns");
-	ovc_buf_u64(&b, ovc_lifecycle_ns());
+	ovc_buf_u64(&b, ovc_log_ns());
 	ovc_buf_key(&b, "limit");
 	ovc_buf_jstr(&b, limit, strlen(limit));
 	ovc_buf_key(&b, "limit_bytes");

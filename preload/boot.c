@@ -1,6 +1,7 @@
 /* Finds the real allocation functions with dlsym(RTLD_NEXT) and serves the
  * allocations dlsym makes before they are known from a static buffer. */
-#include "core.h"
+#include "boot.h"
+#include "log.h"
 
 #include <dlfcn.h>
 #include <link.h>

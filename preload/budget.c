@@ -2,7 +2,15 @@
  * that would take live requested bytes above a budget (strict overcommit
  * for one process), and OVC_PREFAULT populates large blocks when they are
  * allocated, so that malloc fails instead of the OOM killer striking later. */
-#include "core.h"
+#include "account.h"
+#include "arena.h"
+#include "blocks.h"
+#include "budget.h"
+#include "config.h"
+#include "fmt.h"
+#include "lock.h"
+#include "log.h"
+#include "procstat.h"
 
 #include <errno.h>
 #include <pthread.h>

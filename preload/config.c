@@ -1,7 +1,9 @@
 /* The OVC_* options, read once at start into ovc_cfg; a bad value gets a
  * one-line warning and the default. */
-#include "core.h"
-#include "image.h"
+#include "config.h"
+#include "fmt.h"
+#include "log.h"
+#include "procstat.h"
 
 #include <dlfcn.h>
 #include <errno.h>

@@ -1,8 +1,17 @@
 /* The end of a traced image: its last sample and end record (exit, _exit,
  * a thread's end, a death the sampler saw) or exec record, and the one
  * summary line of a bare LD_PRELOAD. */
-#include "core.h"
+#include "account.h"
+#include "blocks.h"
+#include "config.h"
+#include "fmt.h"
+#include "follow.h"
 #include "image.h"
+#include "lifecycle.h"
+#include "log.h"
+#include "procstat.h"
+#include "sys.h"
+#include "ticker.h"
 
 #include <dlfcn.h>
 #include <errno.h>

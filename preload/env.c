@@ -1,7 +1,11 @@
 /* The environment of an exec: what keeps ovc loaded in the program it
  * starts. */
-#include "core.h"
+#include "arena.h"
+#include "boot.h"
+#include "config.h"
+#include "fmt.h"
 #include "image.h"
+#include "lifecycle.h"
 
 #include <dlfcn.h>
 #include <errno.h>

@@ -1,5 +1,5 @@
 /* JSON text into fixed buffers, for code that must not allocate. */
-#include "core.h"
+#include "fmt.h"
 
 #include <string.h>
 

@@ -2,7 +2,11 @@
  * image writes a log, and programs the loader will not preload into
  * (static, setuid) are recorded as untraced when they are exec'd or
  * spawned. */
-#include "core.h"
+#include "arena.h"
+#include "config.h"
+#include "fmt.h"
+#include "follow.h"
+#include "log.h"
 
 #include <elf.h>
 #include <errno.h>

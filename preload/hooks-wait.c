@@ -2,8 +2,10 @@
  * process that lives on, or is about to end by a signal, starts its sampler
  * (start.c, "when the sampler starts"). Each is passed on unchanged. */
 #undef _FILE_OFFSET_BITS
-#include "core.h"
+#include "account.h"
+#include "base.h"
 #include "hooks.h"
+#include "lifecycle.h"
 
 #include <dlfcn.h>
 #include <errno.h>

@@ -5,8 +5,20 @@
  * glibc's headers; here each hook must carry its own name. (On 64-bit
  * targets off_t is 64 bits either way.) */
 #undef _FILE_OFFSET_BITS
-#include "core.h"
+#include "account.h"
+#include "arena.h"
+#include "base.h"
+#include "blocks.h"
+#include "boot.h"
+#include "budget.h"
+#include "config.h"
+#include "follow.h"
 #include "hooks.h"
+#include "lifecycle.h"
+#include "mapping.h"
+#include "procstat.h"
+#include "stack.h"
+#include "sys.h"
 
 #include <errno.h>
 #include <dlfcn.h>

@@ -3,6 +3,8 @@
 #ifndef OVC_PRELOAD_HOOKS_H
 #define OVC_PRELOAD_HOOKS_H
 
+#include "base.h"
+
 #define EXPORT __attribute__((visibility("default")))
 
 /** syscall(2)'s hook, for a signal the process sends itself through it

@@ -1,8 +1,13 @@
 /* The traced image while it runs: its state, its samples (the counters,
  * statm and the kernel's high-water marks at one moment) and the ticker's
  * step. Its start is in start.c, its end in end.c. */
-#include "core.h"
+#include "account.h"
+#include "blocks.h"
+#include "fmt.h"
 #include "image.h"
+#include "lifecycle.h"
+#include "log.h"
+#include "procstat.h"
 
 #include <dlfcn.h>
 #include <errno.h>

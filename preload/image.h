@@ -2,11 +2,14 @@
  * life cycle: image.c (the state, the samples, the ticker's step), start.c
  * (start, the header, fork, when the sampler starts), end.c (exit, exec,
  * a death the sampler saw). Not for other parts of the preload: they use
- * the ovc_lifecycle_* functions of core.h. */
+ * the ovc_lifecycle_* functions of lifecycle.h. */
 #ifndef OVC_PRELOAD_IMAGE_H
 #define OVC_PRELOAD_IMAGE_H
 
-#include "core.h"
+#include "account.h"
+#include "base.h"
+#include "fmt.h"
+#include "procstat.h"
 
 /* The image being traced. Fields are written under the log lock, except at
  * start and in a fork child, when no other thread of ovc's runs. */

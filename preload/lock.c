@@ -1,6 +1,8 @@
 /* The slow paths of ovc_lock (core.h): spin a little, then sleep on a
  * futex, in the manner of Drepper's "Futexes Are Tricky" (mutex 2). */
-#include "core.h"
+#include "lock.h"
+#include "sampler-link.h"
+#include "sys.h"
 
 #include <linux/futex.h>
 #include <time.h>

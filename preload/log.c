@@ -1,7 +1,12 @@
 /* The log writer (records buffered in memory, written out by the sampler
  * process from a descriptor of its own), the warnings (OVC_WARN: stderr,
  * the log, or `ovc run`'s side channel), once per kind. */
-#include "core.h"
+#include "config.h"
+#include "fmt.h"
+#include "lock.h"
+#include "log.h"
+#include "sampler-link.h"
+#include "sys.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +17,8 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
+
+uint64_t (*ovc_log_clock)(void);
 
 static struct ovc_lock log_lock = OVC_LOCK_INIT;
 static char log_path[4096 + 64];
@@ -117,7 +124,7 @@ static void drain_warnings(void)
 		ovc_buf_init(&b, line, sizeof line);
 		ovc_buf_raw(&b, "{\"t\":\"" OVC_REC_WARN "\"");
 		ovc_buf_key(&b, "ns");
-		ovc_buf_u64(&b, ovc_lifecycle_ns());
+		ovc_buf_u64(&b, ovc_log_ns());
 		ovc_buf_key(&b, "msg");
 		ovc_buf_jstr(&b, pending[i], strlen(pending[i]));
 		ovc_buf_raw(&b, "}\n");

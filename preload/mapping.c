@@ -3,7 +3,15 @@
  * own mappings are not counted twice). Anonymous private mappings become
  * tracked, probed mappings with their call stack; PROT_NONE reservations
  * count as reserved, and what mprotect makes accessible as committed. */
-#include "core.h"
+#include "account.h"
+#include "arena.h"
+#include "base.h"
+#include "blocks.h"
+#include "config.h"
+#include "mapping.h"
+#include "procstat.h"
+#include "residency.h"
+#include "stack.h"
 
 #include <string.h>
 #include <sys/mman.h>

@@ -1,7 +1,9 @@
 /* Facts from /proc: the process's memory (statm), the machine's memory and
  * overcommit settings, the process start time; read with plain syscalls
  * into stack buffers, never allocating. */
-#include "core.h"
+#include "procstat.h"
+#include "sampler-link.h"
+#include "sys.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,7 +1,10 @@
 /* Touched bytes of an address range, asked of the kernel: PAGEMAP_SCAN on
  * /proc/self/pagemap (Linux 6.7+; it skips unpopulated page tables, so an
  * untouched GiB costs microseconds), else mincore(2). */
-#include "core.h"
+#include "procstat.h"
+#include "residency.h"
+#include "sampler-link.h"
+#include "sys.h"
 
 #include <errno.h>
 #include <fcntl.h>

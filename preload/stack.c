@@ -18,7 +18,14 @@
  * libunwind's thread-local storage, which glibc allocates with malloc at a
  * thread's first use (and again after the program dlopens a library with
  * thread-local storage). */
-#include "core.h"
+#include "account.h"
+#include "arena.h"
+#include "base.h"
+#include "boot.h"
+#include "fmt.h"
+#include "log.h"
+#include "stack.h"
+#include "unwind.h"
 
 #include <elf.h>
 #include <link.h>

@@ -1,8 +1,20 @@
 /* The start of a traced image: its log and header (at start, and in a
  * fork child), when its sampler starts, and the constructor and destructor
  * that open and close ovc in the process. */
-#include "core.h"
+#include "account.h"
+#include "arena.h"
+#include "blocks.h"
+#include "boot.h"
+#include "budget.h"
+#include "config.h"
+#include "fmt.h"
+#include "follow.h"
 #include "image.h"
+#include "lifecycle.h"
+#include "log.h"
+#include "procstat.h"
+#include "stack.h"
+#include "ticker.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -448,6 +460,10 @@ static void on_exit_cb(int status, void *arg)
 
 __attribute__((constructor)) static void ovc_start(void)
 {
+	/* The two ways up of the layers below (docs/architecture.md,
+	 * "Layers"): the log's clock, the sampler's steps. */
+	ovc_log_clock = ovc_lifecycle_ns;
+	ovc_ticker_steps(ovc_lifecycle_tick, ovc_lifecycle_died);
 	ovc_tls_guard++;
 	int saved = errno;
 	ovc_stderr_remember();

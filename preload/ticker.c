@@ -40,7 +40,17 @@
  * machines than x86-64, under the sanitizers and valgrind, when the
  * sampler cannot be started or sealed, and with OVC_SAMPLER=thread; then
  * a program killed by a signal leaves no end record. */
-#include "core.h"
+#include "account.h"
+#include "arena.h"
+#include "boot.h"
+#include "config.h"
+#include "log.h"
+#include "procstat.h"
+#include "sampler-link.h"
+#include "sys.h"
+#include "ticker.h"
+
+#include "ovc/pagemap-scan.h"
 
 #include <errno.h>
 #include <linux/audit.h>
@@ -83,6 +93,19 @@
 
 enum { OFF, THREAD, PROCESS };
 static int mode;
+
+/* The life cycle's steps (ovc_ticker_steps): the sampler calls up through
+ * them, being below the life cycle, which starts and stops it. */
+static struct {
+	void (*tick)(pid_t owner);
+	void (*died)(int wstatus);
+} steps;
+
+void ovc_ticker_steps(void (*tick)(pid_t owner), void (*died)(int wstatus))
+{
+	steps.tick = tick;
+	steps.died = died;
+}
 static bool thread_only; /* the program waits for clone children */
 
 /* The time of the tick after the one due at NEXT; after a long stall (a
@@ -114,7 +137,7 @@ static void *ticker_main(void *arg)
 		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) ==
 		       EINTR)
 			;
-		ovc_lifecycle_tick(owner);
+		steps.tick(owner);
 		ovc_log_flush();
 	}
 	return NULL;
@@ -174,15 +197,15 @@ static struct {
 #define SP_FD_PIDFD OVC_FD_COUNT_
 #define SP_FD_STAT (OVC_FD_COUNT_ + 1)
 
-bool ovc_in_sampler(void)
+static bool in_sampler(void)
 {
 	uintptr_t here = (uintptr_t)__builtin_frame_address(0);
 	return sp.stack && here - (uintptr_t)sp.stack < SP_STACK;
 }
 
-bool ovc_sampler_fd(enum ovc_fd which, int *fd)
+static bool sampler_fd(enum ovc_fd which, int *fd)
 {
-	if (!ovc_in_sampler())
+	if (!in_sampler())
 		return false;
 	*fd = sp.fd[which];
 	return true;
@@ -332,13 +355,13 @@ static __attribute__((noreturn)) void sp_exit(void)
  * end, and exit. */
 static __attribute__((noreturn)) void sp_orphaned(void)
 {
-	ovc_lifecycle_died(owner_status());
+	steps.died(owner_status());
 	sp_exit();
 }
 
-void ovc_sampler_waiting(void)
+static void sampler_waiting(void)
 {
-	if (ovc_in_sampler() && owner_gone())
+	if (in_sampler() && owner_gone())
 		sp_orphaned();
 }
 
@@ -403,7 +426,7 @@ static int sampler_main(void *arg)
 			break;
 		if (owner_gone())
 			sp_orphaned();
-		ovc_lifecycle_tick(sp.owner);
+		steps.tick(sp.owner);
 		ovc_log_flush();
 	}
 	/* Asked to stop (exit, exec) or the memory is another's: what the
@@ -415,10 +438,10 @@ static int sampler_main(void *arg)
 	return 0;
 }
 
-bool ovc_ticker_drain(size_t *len)
+static bool drain(size_t *len)
 {
 	if (mode != PROCESS || !__atomic_load_n(&sp.alive, __ATOMIC_ACQUIRE) ||
-	    ovc_in_sampler())
+	    in_sampler())
 		return false;
 	ovc_log_unlock();
 	sp_say(&sp.drain, 1);
@@ -505,6 +528,12 @@ static bool process_start(void)
 	memcpy(tcb, ours, 64);
 	tcb[0] = tcb[2] = (uintptr_t)tcb;
 	tcb[1] = 0;
+	/* What the services below ask of the sampler process
+	 * (sampler-link.h): answered from here on. */
+	OVC_STORE(ovc_sampler_link.in_sampler, in_sampler);
+	OVC_STORE(ovc_sampler_link.fd, sampler_fd);
+	OVC_STORE(ovc_sampler_link.waiting, sampler_waiting);
+	OVC_STORE(ovc_sampler_link.drain, drain);
 	sp.owner = ovc_sys_getpid();
 	sp.alive = 1;
 	sp.gave_up = 0;
@@ -562,28 +591,6 @@ static void process_stop(bool wait)
 		sp_reap();
 		sp_release();
 	}
-}
-#else
-bool ovc_in_sampler(void)
-{
-	return false;
-}
-
-void ovc_sampler_waiting(void)
-{
-}
-
-bool ovc_ticker_drain(size_t *len)
-{
-	(void)len;
-	return false;
-}
-
-bool ovc_sampler_fd(enum ovc_fd which, int *fd)
-{
-	(void)which;
-	(void)fd;
-	return false;
 }
 #endif
 

@@ -14,7 +14,14 @@
  * faulting: a module closed with dlclose and another loaded in its place
  * is caught). The table of modules is built with dl_iterate_phdr, never
  * while ovc holds a lock another thread may wait for inside the loader. */
-#include "core.h"
+#include "account.h"
+#include "arena.h"
+#include "base.h"
+#include "lock.h"
+#include "procstat.h"
+#include "stack.h"
+#include "sys.h"
+#include "unwind.h"
 
 #include <elf.h>
 #include <errno.h>

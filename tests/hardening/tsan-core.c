@@ -10,7 +10,12 @@
  * image wrote; exits 0
  * when the log it wrote reads back with the expected counts, 1 otherwise.
  * Under TSan a data race makes it exit 66. */
-#include "core.h"
+#include "account.h"
+#include "base.h"
+#include "blocks.h"
+#include "boot.h"
+#include "lifecycle.h"
+#include "log.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -1,0 +1,100 @@
+/* Layer 2, memory: the real functions behind the hooks and the bootstrap
+ * buffer for dlsym's own calls (boot.c). Stands over the log (a boot that
+ * fails warns through it), which needs neither. */
+#ifndef OVC_PRELOAD_BOOT_H
+#define OVC_PRELOAD_BOOT_H
+
+#include <pthread.h>
+
+#include "base.h"
+
+/* ---- boot.c: the real functions, and memory for dlsym's own calls ---- */
+
+struct ovc_real {
+	void *(*malloc)(size_t);
+	void *(*calloc)(size_t, size_t);
+	void *(*realloc)(void *, size_t);
+	void *(*reallocarray)(void *, size_t, size_t);
+	void (*free)(void *);
+	int (*posix_memalign)(void **, size_t, size_t);
+	void *(*aligned_alloc)(size_t, size_t);
+	void *(*memalign)(size_t, size_t);
+	void *(*valloc)(size_t);
+	void *(*pvalloc)(size_t);
+	size_t (*malloc_usable_size)(void *);
+	void (*exit_)(int) __attribute__((noreturn));
+	void (*Exit_)(int) __attribute__((noreturn));
+	int (*execve)(const char *, char *const[], char *const[]);
+	int (*execvp)(const char *, char *const[]);
+	int (*execvpe)(const char *, char *const[], char *const[]);
+	int (*fexecve)(int, char *const[], char *const[]);
+	int (*posix_spawn)(pid_t *, const char *, const void *, const void *,
+			   char *const[], char *const[]);
+	int (*posix_spawnp)(pid_t *, const char *, const void *, const void *,
+			    char *const[], char *const[]);
+	void *(*mmap)(void *, size_t, int, int, int, off_t);
+	int (*munmap)(void *, size_t);
+	void *(*mremap)(void *, size_t, size_t, int, ...);
+	int (*mprotect)(void *, size_t, int);
+	int (*pthread_create)(pthread_t *, const pthread_attr_t *,
+			      void *(*)(void *), void *);
+	void (*pthread_exit)(void *) __attribute__((noreturn));
+};
+
+/** The next definitions of the hooked functions; valid once ovc_booted. */
+extern struct ovc_real ovc_real OVC_HIDDEN;
+/** True once every ovc_real pointer is set. */
+extern bool ovc_booted OVC_HIDDEN;
+
+/** Resolves ovc_real with dlsym(RTLD_NEXT). Returns false while a boot is
+ * in progress on this thread (dlsym itself allocates: serve it from
+ * ovc_boot_alloc) or when a function cannot be found (then the hooks fall
+ * back to the bootstrap buffer and the process cannot go on for long; a
+ * warning says why). Hook-safe. */
+bool ovc_boot(void) OVC_HIDDEN;
+
+/** Zeroed memory from a static buffer, for allocations made before the real
+ * functions are known. NULL when the buffer is spent. Hook-safe. */
+void *ovc_boot_alloc(size_t size, size_t align) OVC_HIDDEN;
+#define OVC_BOOT_BYTES (64 * 1024)
+extern char ovc_boot_buf[OVC_BOOT_BYTES] OVC_HIDDEN;
+/** True when P came from ovc_boot_alloc; such blocks are never freed.
+ * Inline: free asks it of every pointer. */
+static inline bool ovc_boot_owns(const void *p)
+{
+	return (uintptr_t)p - (uintptr_t)ovc_boot_buf < OVC_BOOT_BYTES;
+}
+/** Usable size of a block from ovc_boot_alloc. */
+size_t ovc_boot_size(const void *p) OVC_HIDDEN;
+
+/** Usable size of block P of the real allocator. When the real allocator
+ * is glibc's (checked at start), read from the chunk header in front of
+ * the block: malloc_usable_size also loads the next chunk's header to
+ * check the block is in use, a cache miss the program would not take. */
+extern bool ovc_glibc_chunks OVC_HIDDEN;
+static inline size_t ovc_usable(void *p)
+{
+	if (OVC_LIKELY(ovc_glibc_chunks)) {
+		size_t head = ((const size_t *)p)[-1];
+		size_t size = head & ~(size_t)7;
+		return (head & 2) ? size - 2 * sizeof(size_t) /* mmapped */
+				  : size - sizeof(size_t);
+	}
+	return ovc_real.malloc_usable_size(p);
+}
+/** Whether the program runs under valgrind (its preload is in LD_PRELOAD),
+ * which replaces malloc and runs the program's system calls itself.
+ * Reads the environment (getenv): not in the sampler process. */
+bool ovc_valgrind(void) OVC_HIDDEN;
+/** Decides ovc_glibc_chunks by comparing with malloc_usable_size. From
+ * the constructor only. */
+void ovc_boot_check_chunks(void) OVC_HIDDEN;
+/** The file name (the loader's l_name: "" for the program) and load base
+ * of the module holding ADDR; false when none does. At start only. */
+bool ovc_module_of(const void *addr, const char **name, const void **base) OVC_HIDDEN;
+/** Whether the program's malloc is ovc's and the one after it glibc's: no
+ * other allocator (linked, or preloaded before or after libovc.so) stands
+ * in the way. Calls ovc_module_of and dlsym: at start only. */
+bool ovc_boot_glibc_malloc(void) OVC_HIDDEN;
+
+#endif
