@@ -27,14 +27,14 @@ static struct {
 	struct ovc_lock lock;
 } __attribute__((aligned(64))) blocks_line = {OVC_LOCK_INIT};
 /* On a cache line of its own: the variables every hook reads
- * (ovc_large_bytes, enabled, sample_mean) sat on the lock's line, and with
- * two threads tracking, each taking of the lock made the other thread's
+ * (ovc_large_bytes, enabled, ovc_sample_mean) sat on the lock's line, and
+ * with two threads tracking, each taking of the lock made the other thread's
  * next hook miss the cache (perf: a quarter of ovc_track_alloc's samples
  * on the read of `enabled`, ubench-2t under OVC_SAMPLE=1). */
 #define blocks_lock (blocks_line.lock)
 static bool enabled;
 static int frames = 32;
-static uint64_t sample_mean; /* 0: no sampling; 1: every allocation */
+uint64_t ovc_sample_mean; /* 0: no sampling; 1: every allocation */
 
 /* Open addressing with linear probing, keyed by address (0 = empty). 32
  * bytes, two to a cache line: with OVC_SAMPLE=1 every free looks one up,
@@ -47,11 +47,6 @@ struct block {
 				before the first */
 	uint32_t reused_pg;  /* resident whole pages when it was allocated */
 };
-
-/* Machine limits for the `over` records: each is logged once, by the large
- * allocation that takes live bytes above it. */
-static uint64_t limit_commit, limit_total;
-static bool over_commit, over_total;
 
 /* The block table, in shards by page number: threads freeing blocks of
  * different pages do not wait for each other, and every block of a page
@@ -152,27 +147,28 @@ static double expm1_neg(double x)
 	return sum - 1;
 }
 
-/* Bytes to the next sample: exponential with mean sample_mean, so each byte
- * is equally likely to be the one sampled (as jemalloc and tcmalloc do). */
-static int64_t draw(struct ovc_tc *t)
+/* Bytes to the next sample: exponential with mean ovc_sample_mean, so each
+ * byte is equally likely to be the one sampled (as jemalloc and tcmalloc
+ * do). */
+int64_t ovc_sample_draw(struct ovc_tc *t)
 {
-	if (sample_mean == 0)
+	if (ovc_sample_mean == 0)
 		return INT64_MAX;
-	if (sample_mean == 1)
+	if (ovc_sample_mean == 1)
 		return 0;
 	double u = (double)((rng_next(&t->rng) >> 11) + 1) / 9007199254740993.0;
-	double v = -ln(u) * (double)sample_mean;
+	double v = -ln(u) * (double)ovc_sample_mean;
 	return v > 9e18 ? INT64_MAX : (int64_t)v;
 }
 
 /* The weight of a tracked block of N bytes: the inverse of the probability
  * that it was sampled (1 for large blocks, which are all tracked). A
  * function of N alone, so blocks need not store it. */
-static double weight(uint64_t n)
+double ovc_sample_weight(uint64_t n)
 {
-	if (n >= ovc_large_bytes || sample_mean <= 1)
+	if (n >= ovc_large_bytes || ovc_sample_mean <= 1)
 		return 1;
-	double prob = -expm1_neg((double)n / (double)sample_mean);
+	double prob = -expm1_neg((double)n / (double)ovc_sample_mean);
 	return prob > 0 ? 1 / prob : 1;
 }
 
@@ -182,9 +178,9 @@ static double weight(uint64_t n)
  * and the Horvitz-Thompson estimator sum(n / p) over the sampled blocks
  * has the unbiased variance estimate sum((1 - p) / p^2 * n^2). 0 for a
  * large block. */
-static double variance(uint64_t n)
+double ovc_sample_variance(uint64_t n)
 {
-	double w = weight(n);
+	double w = ovc_sample_weight(n);
 	return (w * w - w) * (double)n * (double)n;
 }
 
@@ -455,7 +451,7 @@ static void site_probe(struct block *b)
 		return;
 	if (shared)
 		s->flags |= OVC_SITE_SHARED;
-	double w = weight(b->size);
+	double w = ovc_sample_weight(b->size);
 	if (first)
 		s->probed_live += (double)b->size * w;
 	s->touched_live += (now.touched - was.touched) * w;
@@ -465,6 +461,11 @@ static void site_probe(struct block *b)
 }
 
 /* ---- limits ---- */
+
+/* Machine limits for the `over` records: each is logged once, by the large
+ * allocation that takes live bytes above it. */
+static uint64_t limit_commit, limit_total;
+static bool over_commit, over_total;
 
 void ovc_blocks_set_limits(uint64_t commit_limit, uint64_t mem_total)
 {
@@ -496,7 +497,7 @@ static void write_over(const char *limit, uint64_t limit_bytes, int64_t live,
 }
 
 /* Under the blocks lock, after a large allocation of SIZE at site S. */
-static void check_limits(size_t size, const struct ovc_site *s)
+void ovc_over_check(size_t size, const struct ovc_site *s)
 {
 	if ((over_commit || !limit_commit) && (over_total || !limit_total))
 		return;
@@ -509,6 +510,11 @@ static void check_limits(size_t size, const struct ovc_site *s)
 		over_total = true;
 		write_over("mem_total", limit_total, live, size, s);
 	}
+}
+
+void ovc_over_fork_child(void)
+{
+	over_commit = over_total = false;
 }
 
 int64_t ovc_site_id_here(void)
@@ -542,13 +548,13 @@ void ovc_track_alloc(struct ovc_tc *t, void *p, size_t n)
 		if (!t->rng) {
 			/* A thread's first countdown: draw it now and let this
 			 * allocation count against it, as any other would. */
-			int64_t left = draw(t) - (int64_t)n;
+			int64_t left = ovc_sample_draw(t) - (int64_t)n;
 			t->sample_left = left;
 			if (left >= 0)
 				return;
 		}
-		t->sample_left = draw(t);
-		w = weight(n);
+		t->sample_left = ovc_sample_draw(t);
+		w = ovc_sample_weight(n);
 	}
 	if (!enabled || !p)
 		return;
@@ -587,16 +593,16 @@ void ovc_track_alloc(struct ovc_tc *t, void *p, size_t n)
 			s->requested += (double)n * w;
 			s->live += (double)n * w;
 			s->live_blocks += w;
-			s->live_var += variance(n);
+			s->live_var += ovc_sample_variance(n);
 			if (s->live > s->peak_live)
 				s->peak_live = s->live;
-			if (sampled && sample_mean > 1)
+			if (sampled && ovc_sample_mean > 1)
 				s->flags |= OVC_SITE_SAMPLED;
 			ovc_site_dirty(s);
 		}
 	}
 	if (!sampled)
-		check_limits(n, s);
+		ovc_over_check(n, s);
 	ovc_lock_give(&blocks_lock);
 	if (!alone)
 		ovc_lock_give(&sh->lock);
@@ -614,7 +620,7 @@ static void forget(struct shard *sh, struct block *b, bool alone)
 	bool shared;
 	struct probed final = probe(b, &shared);
 	if (s) {
-		double w = weight(b->size);
+		double w = ovc_sample_weight(b->size);
 		struct probed was = last_probe(b);
 		if (!alone)
 			ovc_lock_take(&blocks_lock);
@@ -627,7 +633,7 @@ static void forget(struct shard *sh, struct block *b, bool alone)
 		s->reused_freed += final.reused * w;
 		s->live -= (double)b->size * w;
 		s->live_blocks -= w;
-		s->live_var -= variance(b->size);
+		s->live_var -= ovc_sample_variance(b->size);
 		ovc_site_dirty(s);
 		if (shared)
 			s->flags |= OVC_SITE_SHARED;
@@ -755,15 +761,15 @@ static void write_stats(struct ovc_site *s, uint64_t now)
 /* The sites whose figures changed since their last `ss` record, linked
  * by next_dirty (under the blocks lock): a tick visits those, not every
  * site. */
-static struct ovc_site *dirty_head;
+struct ovc_site *ovc_dirty_sites;
 
 void ovc_site_dirty(struct ovc_site *s)
 {
 	if (!s || s->dirty)
 		return;
 	s->dirty = true;
-	s->next_dirty = dirty_head;
-	dirty_head = s;
+	s->next_dirty = ovc_dirty_sites;
+	ovc_dirty_sites = s;
 }
 
 /* Writes the `ss` records of the dirty sites that are due (ss_due), or of
@@ -771,10 +777,10 @@ void ovc_site_dirty(struct ovc_site *s)
  * is not in this log (a fork child's): writing it may need the list of
  * loaded objects, which the sampler process must not ask glibc for. The
  * fork handler wrote those of the dirty sites already. */
-static void write_dirty(uint64_t now, bool final)
+void ovc_sites_write(uint64_t now, bool final)
 {
-	struct ovc_site *s = dirty_head, *later = NULL;
-	dirty_head = NULL;
+	struct ovc_site *s = ovc_dirty_sites, *later = NULL;
+	ovc_dirty_sites = NULL;
 	while (s) {
 		struct ovc_site *next = s->next_dirty;
 		if (!final && (!ss_due(s, now) || !s->written)) {
@@ -795,8 +801,8 @@ static void write_dirty(uint64_t now, bool final)
 	batch_flush();
 	while (later) { /* back on the list, for a later tick */
 		struct ovc_site *next = later->next_dirty;
-		later->next_dirty = dirty_head;
-		dirty_head = later;
+		later->next_dirty = ovc_dirty_sites;
+		ovc_dirty_sites = later;
 		later = next;
 	}
 }
@@ -861,7 +867,7 @@ bool ovc_blocks_tick(uint64_t budget_ns, bool probe, uint64_t t_ns)
 	ovc_lock_take(&blocks_lock);
 	if (probe)
 		ovc_maps_probe(budget_ns / 2, false);
-	write_dirty(t_ns, false);
+	ovc_sites_write(t_ns, false);
 	ovc_lock_give(&blocks_lock);
 	return round_done;
 }
@@ -893,14 +899,14 @@ void ovc_blocks_final(uint64_t budget_ns, uint64_t t_ns, bool nested)
 	}
 	ovc_maps_probe(budget_ns, true);
 	ovc_probe_release();
-	write_dirty(t_ns, true);
+	ovc_sites_write(t_ns, true);
 	unlock_all();
 }
 
 void ovc_blocks_init(void)
 {
 	frames = (int)ovc_cfg.frames;
-	sample_mean = ovc_cfg.sample_bytes;
+	ovc_sample_mean = ovc_cfg.sample_bytes;
 	ovc_block_filter = ovc_pages_alloc((size_t)1 << OVC_FILTER_BITS);
 	if (!ovc_block_filter)
 		return;
@@ -937,18 +943,18 @@ void ovc_blocks_fork_child(void)
 		s->ss_ns = 0;
 		s->next_dirty = NULL;
 	}
-	dirty_head = NULL;
+	ovc_dirty_sites = NULL;
 	ovc_maps_fork_child();
-	over_commit = over_total = false;
+	ovc_over_fork_child();
 	for (int k = 0; k < SHARDS; k++) {
 		for (size_t i = 0; i < shards[k].cap; i++) {
 			struct block *b = &shards[k].table[i];
 			if (!b->addr || !b->site)
 				continue;
 			b->resident_pg = -1;
-			b->site->live += (double)b->size * weight(b->size);
-			b->site->live_blocks += weight(b->size);
-			b->site->live_var += variance(b->size);
+			b->site->live += (double)b->size * ovc_sample_weight(b->size);
+			b->site->live_blocks += ovc_sample_weight(b->size);
+			b->site->live_var += ovc_sample_variance(b->size);
 			b->site->peak_live = b->site->live;
 			ovc_site_dirty(b->site);
 		}
@@ -956,8 +962,8 @@ void ovc_blocks_fork_child(void)
 	ovc_probe_fork_child();
 	ovc_stack_fork_child();
 	/* The sites of the inherited blocks go into the child's log now,
-	 * while the child has one thread (see write_dirty). */
-	for (struct ovc_site *s = dirty_head; s; s = s->next_dirty)
+	 * while the child has one thread (see ovc_sites_write). */
+	for (struct ovc_site *s = ovc_dirty_sites; s; s = s->next_dirty)
 		if (!s->written)
 			ovc_site_get(s->ips, s->n, (enum ovc_site_kind)s->kind);
 }

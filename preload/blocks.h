@@ -14,6 +14,7 @@
 
 #include "account.h"
 #include "base.h"
+#include "stack.h"
 
 /** Allocations of at least this many bytes are tracked (OVC_LARGE);
  * SIZE_MAX until the constructor ran. */
@@ -85,5 +86,33 @@ void ovc_blocks_lock(void) OVC_HIDDEN;
 void ovc_blocks_unlock(void) OVC_HIDDEN;
 /** Whether tracking runs (the constructor ran and ovc has its memory). */
 bool ovc_blocks_enabled(void) OVC_HIDDEN;
+
+/* Between the files of the tracked blocks (blocks.c, sampling.c,
+ * site-records.c); not for other parts. */
+
+/** Mean bytes between sampled allocations (OVC_SAMPLE): 0, no sampling; 1,
+ * every allocation. Set by ovc_blocks_init. */
+extern uint64_t ovc_sample_mean OVC_HIDDEN;
+/** Bytes to thread T's next sampled allocation (sampling.c). Under the
+ * guard; no lock. */
+int64_t ovc_sample_draw(struct ovc_tc *t) OVC_HIDDEN;
+/** The weight of a tracked block of N bytes (the inverse of the chance it
+ * was sampled) and the sampling variance it adds to its site's live bytes
+ * (sampling.c). Pure arithmetic: no lock, no allocation. */
+double ovc_sample_weight(uint64_t n) OVC_HIDDEN;
+double ovc_sample_variance(uint64_t n) OVC_HIDDEN;
+/** After a large allocation of SIZE at site S: writes an `over` record the
+ * first time live bytes pass a machine limit (site-records.c). Under the
+ * blocks lock. */
+void ovc_over_check(size_t size, const struct ovc_site *s) OVC_HIDDEN;
+/** In a fork child: the limits may be passed again in its log. */
+void ovc_over_fork_child(void) OVC_HIDDEN;
+/** The sites whose figures changed since their `ss` record, linked by
+ * next_dirty (site-records.c). Under the blocks lock. */
+extern struct ovc_site *ovc_dirty_sites OVC_HIDDEN;
+/** Writes the `ss` records of the dirty sites that are due, or of all of
+ * them when FINAL (site-records.c). Under the blocks lock; takes the log
+ * lock for each batch. */
+void ovc_sites_write(uint64_t now, bool final) OVC_HIDDEN;
 
 #endif

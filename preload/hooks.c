@@ -106,12 +106,6 @@ static inline void count_alloc(struct ovc_tc *t, enum ovc_func fn, size_t n,
 	}
 }
 
-static inline bool ready(void)
-{
-	return OVC_LIKELY(__atomic_load_n(&ovc_booted, __ATOMIC_ACQUIRE)) ||
-	       ovc_boot();
-}
-
 /* ---- honest allocation (OVC_BUDGET, OVC_PREFAULT): the slow path ---- */
 
 #define HONEST(t) (OVC_UNLIKELY(ovc_honest) && (t))

@@ -47,6 +47,7 @@
 #include "log.h"
 #include "procstat.h"
 #include "sampler-link.h"
+#include "sampler.h"
 #include "sys.h"
 #include "ticker.h"
 
@@ -73,44 +74,26 @@
 #include <sys/wait.h>
 #include <time.h>
 
-/* The sanitizers keep per-thread state the sampler process would share
- * with the thread that made it (gcc defines __SANITIZE_*, clang answers
- * __has_feature). */
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) ||     \
-	__has_feature(memory_sanitizer)
-#define SANITIZED 1
-#endif
-#endif
-
-#if OVC_SYS_RAW && !defined(SANITIZED)
-#define SAMPLER_PROCESS 1
-#else
-#define SAMPLER_PROCESS 0
-#endif
-
 enum { OFF, THREAD, PROCESS };
 static int mode;
+static bool thread_only; /* the program waits for clone children */
 
-/* The life cycle's steps (ovc_ticker_steps): the sampler calls up through
- * them, being below the life cycle, which starts and stops it. */
-static struct {
-	void (*tick)(pid_t owner);
-	void (*died)(int wstatus);
-} steps;
+struct ovc_ticker_step ovc_ticker_step;
 
 void ovc_ticker_steps(void (*tick)(pid_t owner), void (*died)(int wstatus))
 {
-	steps.tick = tick;
-	steps.died = died;
+	ovc_ticker_step.tick = tick;
+	ovc_ticker_step.died = died;
 }
-static bool thread_only; /* the program waits for clone children */
+
+bool ovc_ticker_is_process(void)
+{
+	return mode == PROCESS;
+}
 
 /* The time of the tick after the one due at NEXT; after a long stall (a
  * stopped process) the ticks missed are not caught up with. */
-static uint64_t next_tick(uint64_t next)
+uint64_t ovc_ticker_next(uint64_t next)
 {
 	uint64_t now = ovc_now_ns();
 	if (now > next + 1000000000u)
@@ -118,7 +101,7 @@ static uint64_t next_tick(uint64_t next)
 	return next + ovc_cfg.interval_ms * 1000000u;
 }
 
-static struct timespec at(uint64_t ns)
+struct timespec ovc_ticker_at(uint64_t ns)
 {
 	struct timespec ts = {(time_t)(ns / 1000000000u),
 			      (long)(ns % 1000000000u)};
@@ -132,12 +115,12 @@ static void *ticker_main(void *arg)
 	(void)arg;
 	ovc_tls_guard = 1; /* nothing this thread does is the program's */
 	pid_t owner = ovc_sys_getpid();
-	for (uint64_t next = next_tick(ovc_now_ns());; next = next_tick(next)) {
-		struct timespec ts = at(next);
+	for (uint64_t next = ovc_ticker_next(ovc_now_ns());; next = ovc_ticker_next(next)) {
+		struct timespec ts = ovc_ticker_at(next);
 		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) ==
 		       EINTR)
 			;
-		steps.tick(owner);
+		ovc_ticker_step.tick(owner);
 		ovc_log_flush();
 	}
 	return NULL;
@@ -355,7 +338,7 @@ static __attribute__((noreturn)) void sp_exit(void)
  * end, and exit. */
 static __attribute__((noreturn)) void sp_orphaned(void)
 {
-	steps.died(owner_status());
+	ovc_ticker_step.died(owner_status());
 	sp_exit();
 }
 
@@ -403,8 +386,8 @@ static int sampler_main(void *arg)
 	}
 	if (owner_gone()) /* it died while this one started */
 		sp_orphaned();
-	for (uint64_t next = next_tick(ovc_now_ns());; next = next_tick(next)) {
-		struct timespec ts = at(next);
+	for (uint64_t next = ovc_ticker_next(ovc_now_ns());; next = ovc_ticker_next(next)) {
+		struct timespec ts = ovc_ticker_at(next);
 		for (;;) {
 			int w = __atomic_load_n(&sp.wake, __ATOMIC_ACQUIRE);
 			if (__atomic_load_n(&sp.stop, __ATOMIC_ACQUIRE))
@@ -426,7 +409,7 @@ static int sampler_main(void *arg)
 			break;
 		if (owner_gone())
 			sp_orphaned();
-		steps.tick(sp.owner);
+		ovc_ticker_step.tick(sp.owner);
 		ovc_log_flush();
 	}
 	/* Asked to stop (exit, exec) or the memory is another's: what the
@@ -440,7 +423,8 @@ static int sampler_main(void *arg)
 
 static bool drain(size_t *len)
 {
-	if (mode != PROCESS || !__atomic_load_n(&sp.alive, __ATOMIC_ACQUIRE) ||
+	if (!ovc_ticker_is_process() ||
+	    !__atomic_load_n(&sp.alive, __ATOMIC_ACQUIRE) ||
 	    in_sampler())
 		return false;
 	ovc_log_unlock();
@@ -463,7 +447,7 @@ static void wait_while(int *word, int v, unsigned ms)
 		uint64_t now = ovc_now_ns();
 		if (now >= end)
 			return;
-		struct timespec ts = at(end - now);
+		struct timespec ts = ovc_ticker_at(end - now);
 		ovc_sys_futex(word, FUTEX_WAIT, v, &ts, 0);
 	}
 }
@@ -502,7 +486,7 @@ static bool can_seal(void)
 	       OVC_SYS_(SYS_close_range, ~0u, ~0u, 0, 0, 0, 0) == 0;
 }
 
-static bool process_start(void)
+bool ovc_sampler_start(void)
 {
 	if (sp.stack)
 		return false; /* an earlier one did not exit when asked */
@@ -576,7 +560,7 @@ static bool process_start(void)
 	return true;
 }
 
-static void process_stop(bool wait)
+void ovc_sampler_stop(bool wait)
 {
 	if (__atomic_load_n(&sp.gave_up, __ATOMIC_ACQUIRE))
 		ovc_warn_once(OVC_WARN_TICKER,
@@ -592,6 +576,17 @@ static void process_stop(bool wait)
 		sp_release();
 	}
 }
+
+void ovc_sampler_fork_child(void)
+{
+	/* The parent's sampler's stack, copied: released whatever the
+	 * mode says, since another thread of the parent may have been
+	 * starting its sampler when this one forked (mapped, not yet
+	 * PROCESS), and a stack left here would keep this child from ever
+	 * starting its own. */
+	if (sp.stack || sp.tls)
+		sp_release();
+}
 #endif
 
 /* ---- start and stop ---- */
@@ -604,7 +599,7 @@ void ovc_ticker_start(void)
 	ovc_tls_guard++;
 #if SAMPLER_PROCESS
 	if (ovc_cfg.sampler == OVC_SAMPLER_PROCESS && !thread_only &&
-	    process_start())
+	    ovc_sampler_start())
 		mode = PROCESS;
 #endif
 	if (mode == OFF) {
@@ -623,7 +618,7 @@ bool ovc_ticker_pause(bool wait)
 {
 #if SAMPLER_PROCESS
 	if (mode == PROCESS) {
-		process_stop(wait);
+		ovc_sampler_stop(wait);
 		mode = OFF;
 		return true;
 	}
@@ -643,13 +638,7 @@ bool ovc_ticker_thread_only(void)
 void ovc_ticker_fork_child(void)
 {
 #if SAMPLER_PROCESS
-	/* The parent's sampler's stack, copied: released whatever the
-	 * mode says, since another thread of the parent may have been
-	 * starting its sampler when this one forked (mapped, not yet
-	 * PROCESS), and a stack left here would keep this child from ever
-	 * starting its own. */
-	if (sp.stack || sp.tls)
-		sp_release();
+	ovc_sampler_fork_child();
 #endif
 	mode = OFF;
 }

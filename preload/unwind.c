@@ -21,6 +21,7 @@
 #include "procstat.h"
 #include "stack.h"
 #include "sys.h"
+#include "eh-frame.h"
 #include "unwind.h"
 
 #include <elf.h>
@@ -31,29 +32,9 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 
-#if defined(__x86_64__) && !defined(__SANITIZE_THREAD__)
-#define OVC_FAST_UNWIND 1
-#endif
-
 #ifdef OVC_FAST_UNWIND
 
-/* DWARF register numbers of x86-64 (System V psABI, figure 3.36). */
-#define REG_RBP 6
-#define REG_RSP 7
-#define REG_RA 16
-
 /* ---- the table of modules ---- */
-
-struct umod {
-	uintptr_t lo, hi;         /* PT_LOAD span: the code is in there */
-	uintptr_t seg_lo, seg_hi; /* the segment holding .eh_frame_hdr */
-	uintptr_t hdr;            /* .eh_frame_hdr; 0: none */
-	uintptr_t elf;            /* the ELF header (segment at offset 0) */
-	uintptr_t bid;            /* the build id's bytes; 0: none */
-	uint8_t bid_len;
-	uint8_t elf_copy[64];
-	uint8_t bid_copy[20];
-};
 
 struct utab {
 	unsigned long long adds, subs; /* dl_iterate_phdr's counters */
@@ -304,17 +285,6 @@ static uintptr_t rd_enc(struct cur *c, uint8_t enc, bool format_only)
 	}
 }
 
-/* The rule of one code address: how to find its frame's CFA and the
- * caller's rbp. */
-enum { RULE_EMPTY, RULE_OK, RULE_END, RULE_NO };
-struct rule {
-	uintptr_t pc;
-	int32_t cfa_off;
-	int16_t bp_off; /* rbp saved at CFA + bp_off; 0: not saved */
-	uint8_t cfa_bp; /* CFA from rbp (else rsp) */
-	uint8_t kind;
-};
-
 /* The row being built while the CFA program runs. */
 struct row {
 	int cfa_reg;
@@ -555,7 +525,7 @@ static bool run_cfa(struct cur c, const struct cie *cie, uintptr_t loc,
 
 /* The rule of code address PC (a return address minus one, or the address
  * the capture started at) in module M, from its .eh_frame. */
-static void find_rule(const struct umod *m, uintptr_t pc, struct rule *r)
+void ovc_eh_rule(const struct umod *m, uintptr_t pc, struct rule *r)
 {
 	r->kind = RULE_NO;
 	if (!m->hdr)
@@ -719,7 +689,7 @@ static const struct rule *rule_of(struct ovc_unw *u, const struct utab *t,
 		}
 	}
 	if (ok)
-		find_rule(m, pc, &r);
+		ovc_eh_rule(m, pc, &r);
 	else
 		__atomic_store_n(&want_fresh, 1, __ATOMIC_RELAXED);
 	if (r.kind == RULE_EMPTY)

@@ -22,11 +22,12 @@ declare -A layer=(
 	[arena]=memory [boot]=memory
 	[account]=tracking [blocks]=tracking [stack]=tracking
 	[unwind]=tracking [mapping]=tracking [residency]=tracking
-	[budget]=tracking
-	[ticker]=sampler
+	[budget]=tracking [sampling]=tracking [site-records]=tracking
+	[eh-frame]=tracking
+	[ticker]=sampler [sampler]=sampler
 	[lifecycle]=lifecycle [image]=lifecycle [start]=lifecycle
 	[end]=lifecycle [env]=lifecycle [follow]=lifecycle
-	[hooks]=hooks [hooks-wait]=hooks
+	[hooks]=hooks [hooks-wait]=hooks [hooks-process]=hooks
 )
 declare -A rank_of
 for i in "${!layers[@]}"; do rank_of[${layers[i]}]=$i; done
