@@ -1,6 +1,7 @@
-/* The functions libovc.so exports: the malloc family, counted and forwarded
- * to the real allocator, and the exit and exec functions, which close the
- * image's log first. Thin on purpose: the work is in the core. */
+/* The functions libovc.so exports for memory: the malloc family, counted
+ * and forwarded to the real allocator, and the mmap family, whose
+ * mappings are followed (the exports of the process's life are
+ * hooks-process.c). Thin on purpose: the work is in the core. */
 /* meson builds with _FILE_OFFSET_BITS=64, which renames mmap to mmap64 in
  * glibc's headers; here each hook must carry its own name. (On 64-bit
  * targets off_t is 64 bits either way.) */
