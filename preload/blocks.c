@@ -312,7 +312,7 @@ static uint32_t reused_at_alloc(void *p, size_t n)
 	uintptr_t hi = ((uintptr_t)p + n) & ~(ps - 1);
 	if (lo >= hi || (ovc_cfg.prefault && n >= ovc_large_bytes))
 		return 0;
-	if (ovc_glibc_chunks && (((const size_t *)p)[-1] & 2))
+	if (ovc_glibc_layout && (((const size_t *)p)[-1] & 2))
 		return 0; /* IS_MMAPPED */
 	int64_t t = ovc_probe_quick(lo, hi) / ovc_page_size();
 	return t > INT32_MAX ? INT32_MAX : (uint32_t)t;

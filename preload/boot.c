@@ -106,6 +106,7 @@ bool ovc_boot(void)
 }
 
 bool ovc_glibc_chunks;
+bool ovc_glibc_layout;
 
 bool ovc_module_of(const void *addr, const char **name, const void **base)
 {
@@ -150,12 +151,16 @@ bool ovc_valgrind(void)
 	return preload && strstr(preload, "/vgpreload_");
 }
 
+/* Whether glibc's chunk header rule gives what malloc_usable_size says is
+ * checked on the program's own first blocks, not on blocks ovc would make
+ * for it: freeing a mapped chunk of ovc's (the check did one of 300,000 B)
+ * raised glibc's mmap threshold for the whole program, and heap blocks made
+ * only for the check were most of the check's cost at start. */
+enum { CHUNKS_NO = 0, CHUNKS_VOTES = 8, CHUNKS_TRUSTED = 100 };
+static uint32_t chunk_state; /* CHUNKS_NO, a count of blocks to agree, or TRUSTED */
+
 void ovc_boot_check_chunks(void)
 {
-	/* Sizes that land in tcache, fastbins, small and large bins, and an
-	 * mmapped chunk: the header rule must agree on every one. */
-	static const size_t sizes[] = {0, 1, 24, 25, 100, 1000, 5000, 70000,
-				       300000};
 	/* Under valgrind, glibc's malloc is valgrind's, and reading in front
 	 * of a block is an error it reports. */
 	if (!ovc_booted || ovc_valgrind())
@@ -168,17 +173,34 @@ void ovc_boot_check_chunks(void)
 	memcpy(&fn, &ovc_real.malloc, sizeof fn);
 	if (!ovc_module_of(fn, &name, &base) || !strstr(name, "/libc.so."))
 		return;
-	bool ok = true;
-	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0] && ok; i++) {
-		void *p = ovc_real.malloc(sizes[i]);
-		if (!p)
-			return;
-		size_t head = ((const size_t *)p)[-1];
-		size_t size = head & ~(size_t)7;
-		size_t guess = (head & 2) ? size - 2 * sizeof(size_t)
-					  : size - sizeof(size_t);
-		ok = guess == ovc_real.malloc_usable_size(p);
-		ovc_real.free(p);
+	__atomic_store_n(&chunk_state, CHUNKS_VOTES, __ATOMIC_RELAXED);
+	ovc_glibc_layout = true;
+}
+
+size_t ovc_usable_slow(void *p)
+{
+	size_t n = ovc_real.malloc_usable_size(p);
+	uint32_t v = __atomic_load_n(&chunk_state, __ATOMIC_RELAXED);
+	if (v == CHUNKS_NO || v == CHUNKS_TRUSTED)
+		return n;
+	size_t head = ((const size_t *)p)[-1];
+	if (head & 2)
+		return n; /* mapped: the fast rule leaves these to glibc */
+	if ((head & ~(size_t)7) - sizeof(size_t) != n) {
+		/* Not glibc's layout after all: never trusted. Stored after
+		 * the state, so a vote that trusted it meanwhile is undone. */
+		__atomic_store_n(&chunk_state, CHUNKS_NO, __ATOMIC_RELAXED);
+		__atomic_store_n(&ovc_glibc_layout, false, __ATOMIC_RELAXED);
+		__atomic_store_n(&ovc_glibc_chunks, false, __ATOMIC_RELEASE);
+		return n;
 	}
-	ovc_glibc_chunks = ok;
+	if (__atomic_compare_exchange_n(&chunk_state, &v,
+					v == 1 ? CHUNKS_TRUSTED : v - 1, false,
+					__ATOMIC_RELAXED, __ATOMIC_RELAXED) &&
+	    v == 1) {
+		__atomic_store_n(&ovc_glibc_chunks, true, __ATOMIC_RELEASE);
+		if (__atomic_load_n(&chunk_state, __ATOMIC_RELAXED) == CHUNKS_NO)
+			__atomic_store_n(&ovc_glibc_chunks, false, __ATOMIC_RELEASE);
+	}
+	return n;
 }

@@ -68,26 +68,32 @@ static inline bool ovc_boot_owns(const void *p)
 size_t ovc_boot_size(const void *p) OVC_HIDDEN;
 
 /** Usable size of block P of the real allocator. When the real allocator
- * is glibc's (checked at start), read from the chunk header in front of
- * the block: malloc_usable_size also loads the next chunk's header to
- * check the block is in use, a cache miss the program would not take. */
+ * is glibc's (and the program's first blocks agreed), read from the chunk
+ * header in front of a heap block: malloc_usable_size also loads the next
+ * chunk's header to check the block is in use, a cache miss the program
+ * would not take. A mapped chunk (rare: 128 KiB and more) asks glibc. */
 extern bool ovc_glibc_chunks OVC_HIDDEN;
+/** Whether the real malloc is glibc's, from the start (its first blocks
+ * have not voted yet): enough to read a chunk's IS_MMAPPED bit. */
+extern bool ovc_glibc_layout OVC_HIDDEN;
+/** malloc_usable_size, and a vote on the header rule while it is not yet
+ * trusted. Hook-safe: no allocation, no lock. */
+size_t ovc_usable_slow(void *p) OVC_HIDDEN;
 static inline size_t ovc_usable(void *p)
 {
 	if (OVC_LIKELY(ovc_glibc_chunks)) {
 		size_t head = ((const size_t *)p)[-1];
-		size_t size = head & ~(size_t)7;
-		return (head & 2) ? size - 2 * sizeof(size_t) /* mmapped */
-				  : size - sizeof(size_t);
+		if (OVC_LIKELY(!(head & 2)))
+			return (head & ~(size_t)7) - sizeof(size_t);
 	}
-	return ovc_real.malloc_usable_size(p);
+	return ovc_usable_slow(p);
 }
 /** Whether the program runs under valgrind (its preload is in LD_PRELOAD),
  * which replaces malloc and runs the program's system calls itself.
  * Reads the environment (getenv): not in the sampler process. */
 bool ovc_valgrind(void) OVC_HIDDEN;
-/** Decides ovc_glibc_chunks by comparing with malloc_usable_size. From
- * the constructor only. */
+/** Whether the real malloc is glibc's: then the program's first blocks
+ * vote on ovc_glibc_chunks (ovc_usable_slow). From the constructor only. */
 void ovc_boot_check_chunks(void) OVC_HIDDEN;
 /** The file name (the loader's l_name: "" for the program) and load base
  * of the module holding ADDR; false when none does. At start only. */
