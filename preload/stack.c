@@ -353,9 +353,13 @@ void ovc_stack_init(void)
 	dl_iterate_phdr(find_range, self);
 	self_lo = self[1];
 	self_hi = self[2];
-	ovc_unwind_refresh();
 	foreign_alloc = !ovc_boot_glibc_malloc();
-	if (!foreign_alloc || !unwind_ready())
+	if (!foreign_alloc)
+		return; /* the unwind tables: at the first capture */
+	/* Another allocator may hold its lock at a capture, where nothing
+	 * may be made: the tables and libunwind now. */
+	ovc_unwind_refresh();
+	if (!unwind_ready())
 		return;
 #ifdef OVC_UNW_STEPS
 	/* libunwind's one-time set-up (its pools, its address-space cache)
@@ -374,10 +378,13 @@ int ovc_stack_capture(uintptr_t *ips, int max, bool may_alloc)
 	struct ovc_tc *t = ovc_tls_tc;
 	if (t && (n = ovc_unwind_fast(t, raw, want)) >= 0)
 		goto own_frames;
-	/* A module loaded since the table was made: read the list again
-	 * (where no allocator lock may be held), for the captures to come. */
-	if (may_alloc && ovc_unwind_wants_refresh())
+	/* No table yet, or a module loaded since it was made: read the list
+	 * (where no lock of another allocator may be held) and try again. */
+	if ((may_alloc || !foreign_alloc) && ovc_unwind_wants_refresh()) {
 		ovc_unwind_refresh();
+		if (t && (n = ovc_unwind_fast(t, raw, want)) >= 0)
+			goto own_frames;
+	}
 	if (may_alloc || !foreign_alloc) {
 		if (!unwind_ready())
 			return 0;

@@ -50,7 +50,10 @@ static struct umod scratch[MAX_UMODS]; /* under utab_lock */
 static int n_scratch;
 static unsigned long long scratch_adds, scratch_subs;
 static int fast_off;   /* process_vm_readv refused: libunwind only */
-static int want_fresh; /* an address was in no module of the table */
+/* An address was in no module of the table, or there is no table yet: it
+ * is made at the first capture, not at start (most processes of a suite
+ * never capture a stack). */
+static int want_fresh = 1;
 static uint64_t fresh_ns;
 
 static void load_span(const struct dl_phdr_info *info, struct umod *m)
