@@ -19,6 +19,7 @@ static int scan_broken; /* the ioctl is not supported: use mincore */
  * microsecond more than the ioctl), or once for a batch of probes
  * (ovc_probe_hold): the program keeps no descriptor of ovc's (log.c). */
 static __thread int held_fd = -1;
+static __thread bool hold; /* a batch: the descriptor opened at its first probe */
 
 static int pagemap(bool *transient)
 {
@@ -28,19 +29,28 @@ static int pagemap(bool *transient)
 		return fd;
 	if (held_fd >= 0)
 		return held_fd;
+	if (hold) {
+		held_fd = ovc_sys_open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC, 0);
+		return held_fd;
+	}
 	*transient = true;
 	return ovc_sys_open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC, 0);
 }
 
 void ovc_probe_hold(void)
 {
-	if (!ovc_in_sampler() && held_fd < 0)
-		held_fd = ovc_sys_open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC, 0);
+	/* Opened at the batch's first probe: an exit with no block to probe
+	 * opens nothing. */
+	if (!ovc_in_sampler())
+		hold = true;
 }
 
 void ovc_probe_release(void)
 {
-	if (!ovc_in_sampler() && held_fd >= 0) {
+	if (ovc_in_sampler())
+		return;
+	hold = false;
+	if (held_fd >= 0) {
 		ovc_sys_close(held_fd);
 		held_fd = -1;
 	}
