@@ -267,6 +267,11 @@ void ovc_side_send(const char *why, const char *msg)
  * the moment of the write (a microsecond). */
 
 
+/* The descriptor ovc_log_open created the log with, kept until the image's
+ * start has written its header and first sample through it (one open of
+ * the file instead of two); closed by ovc_log_settle. */
+static int fresh_fd = -1;
+
 static bool adopt(int fd)
 {
 	struct stat st;
@@ -274,7 +279,7 @@ static bool adopt(int fd)
 		ovc_sys_close(fd);
 		return false;
 	}
-	ovc_sys_close(fd);
+	fresh_fd = fd;
 	log_dev = st.st_dev;
 	log_ino = st.st_ino;
 	__atomic_store_n(&buf_len, 0, __ATOMIC_RELEASE);
@@ -363,7 +368,8 @@ static void log_deleted(void)
 static bool put(int fd, const char *s, size_t n)
 {
 	struct stat st;
-	if (ovc_sys_fstat(fd, &st) == 0 && st.st_nlink == 0) {
+	bool known = ovc_sys_fstat(fd, &st) == 0;
+	if (known && st.st_nlink == 0) {
 		log_deleted();
 		return false;
 	}
@@ -371,8 +377,7 @@ static bool put(int fd, const char *s, size_t n)
 	 * whole lines that fit go, then logging stops. */
 	struct rlimit rl;
 	bool over = false;
-	if (ovc_sys_fstat(fd, &st) == 0 &&
-	    ovc_sys_getrlimit(RLIMIT_FSIZE, &rl) == 0 &&
+	if (known && ovc_sys_getrlimit(RLIMIT_FSIZE, &rl) == 0 &&
 	    rl.rlim_cur != RLIM_INFINITY &&
 	    (uint64_t)st.st_size + n > (uint64_t)rl.rlim_cur) {
 		uint64_t room = (uint64_t)rl.rlim_cur > (uint64_t)st.st_size
@@ -413,6 +418,8 @@ static bool put_now(const char *s, size_t n)
 	int fd;
 	if (ovc_sampler_fd(OVC_FD_LOG, &fd))
 		return fd >= 0 && put(fd, s, n);
+	if (fresh_fd >= 0)
+		return put(fresh_fd, s, n);
 	fd = ovc_log_open_fd();
 	if (fd < 0) {
 		if (fd == -ENOENT || fd == -ESTALE)
@@ -503,6 +510,14 @@ void ovc_record_write(struct ovc_buf *b)
 	ovc_lock_take(&log_lock);
 	ovc_log_write(b->p, b->len);
 	ovc_lock_give(&log_lock);
+}
+
+void ovc_log_settle(void)
+{
+	if (fresh_fd >= 0) {
+		ovc_sys_close(fresh_fd);
+		fresh_fd = -1;
+	}
 }
 
 void ovc_log_forget(void)

@@ -11,11 +11,15 @@
 /* ---- log.c: the crash-tolerant appending writer ---- */
 
 /** Creates a fresh log in DIR as OVC_LOG_PREFIX "<pid>.<k>" OVC_LOG_SUFFIX
- * with O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600, and closes it again: the
- * program keeps no descriptor of ovc's. Stores k in *K. False (errno set)
- * when no file can be created. From the constructor and in a fork child,
- * while no other thread of ovc's runs; not in the sampler. */
+ * with O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600. Stores k in *K. False (errno
+ * set) when no file can be created. Its descriptor stays open for the
+ * writes of the image's start until ovc_log_settle. From the constructor
+ * and in a fork child, while no other thread of ovc's runs and no code of
+ * the program; not in the sampler. */
 bool ovc_log_open(const char *dir, pid_t pid, unsigned *k) OVC_HIDDEN;
+/** Closes the descriptor ovc_log_open left open: the program keeps no
+ * descriptor of ovc's. */
+void ovc_log_settle(void) OVC_HIDDEN;
 /** Opens the log by path for writing (append), checked to be the file
  * ovc_log_open created; -errno when it cannot. For the sampler's own
  * descriptor and for the moment of a write. */

@@ -338,6 +338,7 @@ static void open_image_log(const char *origin, const char *parent_log)
 	 * still leaves its header. A log that could not take even that (a
 	 * full disk) is removed: no empty file is left for each process. */
 	ovc_log_flush();
+	ovc_log_settle();
 	if (!ovc_log_active()) {
 		struct stat lst;
 		if (stat(ovc_log_path(), &lst) == 0 && lst.st_size == 0)
