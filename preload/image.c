@@ -36,14 +36,21 @@ void ovc_img_write_line(struct ovc_buf *b)
 
 /* Reads the counters, and statm unless SM is given (already read). Under
  * the log lock (ovc_img.last_statm is the fallback). */
-void ovc_img_moment_take(struct ovc_moment *m, const struct ovc_statm *sm)
+void ovc_img_moment_take(struct ovc_moment *m, const struct ovc_statm *sm,
+			 const struct ovc_status *st)
 {
 	ovc_account_totals(&m->t);
-	if (sm)
+	unsigned got = 0;
+	if (sm && st) {
 		m->sm = *sm;
-	else if (!ovc_statm_read(&m->sm))
+		m->st = *st;
+		got = OVC_GOT_STATM | OVC_GOT_STATUS;
+	} else {
+		got = ovc_proc_now(&m->sm, &m->st);
+	}
+	if (!(got & OVC_GOT_STATM))
 		m->sm = ovc_img.last_statm;
-	if (!ovc_status_read(&m->st))
+	if (!(got & OVC_GOT_STATUS))
 		m->st = ovc_img.last_status;
 }
 
@@ -159,7 +166,7 @@ void ovc_img_sample_at(uint64_t now, const struct ovc_moment *m)
 
 void ovc_img_sample_final(uint64_t now)
 {
-	ovc_img_moment_take(&final_moment, NULL);
+	ovc_img_moment_take(&final_moment, NULL, NULL);
 	ovc_img_sample_at(now, &final_moment);
 }
 
@@ -199,7 +206,9 @@ void ovc_lifecycle_tick(pid_t owner)
 	if (!ovc_img.logging || ovc_img.pid != owner)
 		return;
 	struct ovc_statm sm;
-	bool ok = ovc_statm_read(&sm);
+	struct ovc_status st;
+	unsigned got = ovc_proc_now(&sm, &st);
+	bool ok = got & OVC_GOT_STATM;
 	ovc_log_lock(); /* ovc_img.last_statm is written under it */
 	/* A round under way goes on at every tick until every block was
 	 * probed once; a new one starts when probe_due says. */
@@ -212,7 +221,8 @@ void ovc_lifecycle_tick(pid_t owner)
 	ovc_img.probe_round = !done;
 	uint64_t now = ovc_now_ns();
 	struct ovc_moment m;
-	ovc_img_moment_take(&m, ok ? &sm : NULL);
+	ovc_img_moment_take(&m, ok ? &sm : NULL,
+			    got & OVC_GOT_STATUS ? &st : NULL);
 	if (!__atomic_load_n(&ovc_img.ended, __ATOMIC_ACQUIRE) &&
 	    (ovc_img_moment_changed(&m) || now - ovc_img.last_write_ns >= 1000000000u))
 		ovc_img_sample_at(now, &m);

@@ -55,7 +55,8 @@ void ovc_img_line_end(struct ovc_buf *b) OVC_HIDDEN;
 void ovc_img_write_line(struct ovc_buf *b) OVC_HIDDEN;
 /** Reads the counters, and statm unless SM is given, into M. Under the log
  * lock. */
-void ovc_img_moment_take(struct ovc_moment *m, const struct ovc_statm *sm) OVC_HIDDEN;
+void ovc_img_moment_take(struct ovc_moment *m, const struct ovc_statm *sm,
+			 const struct ovc_status *st) OVC_HIDDEN;
 /** Whether M differs from the last sample written. Under the log lock. */
 bool ovc_img_moment_changed(const struct ovc_moment *m) OVC_HIDDEN;
 /** Writes a sample of moment M taken at NOW. Under the log lock. */

@@ -116,11 +116,8 @@ static bool status_field(const char *buf, const char *key, uint64_t *out)
 	return false;
 }
 
-bool ovc_status_read(struct ovc_status *out)
+static bool status_parse(const char *buf, struct ovc_status *out)
 {
-	char buf[4096];
-	if (kept_read(&status, buf, sizeof buf) < 0)
-		return false;
 	memset(out, 0, sizeof *out);
 	/* VmPeak and VmHWM: Linux 2.6.x; RssAnon: 4.5; HugetlbPages: 4.4. */
 	if (!status_field(buf, "VmPeak:", &out->vm_peak) ||
@@ -129,6 +126,34 @@ bool ovc_status_read(struct ovc_status *out)
 	out->has_anon = status_field(buf, "RssAnon:", &out->rss_anon);
 	status_field(buf, "HugetlbPages:", &out->hugetlb);
 	return true;
+}
+
+bool ovc_status_read(struct ovc_status *out)
+{
+	char buf[4096];
+	return kept_read(&status, buf, sizeof buf) >= 0 && status_parse(buf, out);
+}
+
+unsigned ovc_proc_now(struct ovc_statm *sm, struct ovc_status *st)
+{
+	char buf[4096];
+	unsigned got = 0;
+	uint64_t file, shmem;
+	if (kept_read(&status, buf, sizeof buf) >= 0) {
+		if (status_parse(buf, st))
+			got |= OVC_GOT_STATUS;
+		/* statm's three figures are these counters (Linux 4.5+) */
+		if (status_field(buf, "VmSize:", &sm->vm) &&
+		    status_field(buf, "VmRSS:", &sm->rss) &&
+		    status_field(buf, "RssFile:", &file) &&
+		    status_field(buf, "RssShmem:", &shmem)) {
+			sm->shared = file + shmem;
+			got |= OVC_GOT_STATM;
+		}
+	}
+	if (!(got & OVC_GOT_STATM) && ovc_statm_read(sm))
+		got |= OVC_GOT_STATM;
+	return got;
 }
 
 int64_t ovc_rollup_private_dirty(void)
@@ -266,6 +291,19 @@ static void cgroup_read(struct ovc_host *out)
 		return;
 	}
 	dir[0] = '\0';
+}
+
+void ovc_host_refresh_oom(struct ovc_host *h)
+{
+	char buf[4096];
+	if (h->cgroup_oom_kill < 0 || !h->cgroup_version)
+		return;
+	h->cgroup_oom_kill =
+		cgroup_file(h->cgroup_dir,
+			    h->cgroup_version == 1 ? "memory.oom_control" : "memory.events",
+			    buf, sizeof buf) > 0
+			? line_value(buf, "oom_kill ")
+			: -1;
 }
 
 static int read_int(const char *path)

@@ -42,6 +42,13 @@ struct ovc_status {
  * for the moment); false when it cannot be read or lacks VmPeak and VmHWM. Never allocates;
  * raw system calls; a 4 KiB stack buffer. Callable from the sampler. */
 bool ovc_status_read(struct ovc_status *out) OVC_HIDDEN;
+enum { OVC_GOT_STATUS = 1, OVC_GOT_STATM = 2 };
+/** Both at once from one read of /proc/self/status: ST as ovc_status_read
+ * gives it, and SM as ovc_statm_read would (VmSize, VmRSS, RssFile +
+ * RssShmem: the counters statm shows), statm itself read only where status
+ * lacks them. Returns what was read: OVC_GOT_STATUS | OVC_GOT_STATM.
+ * Same contract as ovc_status_read. */
+unsigned ovc_proc_now(struct ovc_statm *sm, struct ovc_status *st) OVC_HIDDEN;
 /** Private_Dirty of /proc/self/smaps_rollup in bytes: pages this process
  * alone maps and has written; -1 when unreadable or outside a fork child
  * (ovc_rollup_fork_child says it is one). The kernel
@@ -53,6 +60,10 @@ void ovc_rollup_fork_child(void) OVC_HIDDEN;
  * limit and OOM kill count (/proc/self/cgroup, then two files of its
  * directory). Hook-safe. */
 void ovc_host_read(struct ovc_host *out) OVC_HIDDEN;
+/** Reads again the one fact of H that must be the image's own: the
+ * cgroup's oom_kill count, which a report compares with the count after
+ * the image died. At start and in a fork child. */
+void ovc_host_refresh_oom(struct ovc_host *h) OVC_HIDDEN;
 /** Field 22 of /proc/self/stat (start time in clock ticks); 0 if unknown. */
 uint64_t ovc_proc_start_ticks(void) OVC_HIDDEN;
 /** Reads a whole small file into BUF (NUL-terminated); returns its length

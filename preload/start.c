@@ -114,9 +114,18 @@ bool ovc_img_log_path(char *dst, size_t cap, pid_t pid, unsigned k)
 }
 
 /* Writes the `proc` record. ORIGIN is "start", "fork" or "exec". */
-/* The machine's memory facts, read once when the image starts (and again
- * in a fork child): the header records them, budgets and limits use them. */
+/* The machine's memory facts, read once when the image starts (a fork
+ * child keeps its parent's unless they are a second old, the cgroup's
+ * oom_kill count read again): the header records them, budgets and limits
+ * use them. */
 static struct ovc_host host;
+static uint64_t host_ns; /* when it was read */
+
+static void host_read(void)
+{
+	ovc_host_read(&host);
+	host_ns = ovc_now_ns();
+}
 
 static void write_header(const char *origin, const char *parent_log,
 			 uint64_t start_ticks, const char *exe)
@@ -257,15 +266,15 @@ static void open_image_log(const char *origin, const char *parent_log)
 	ovc_img.start_ns = ovc_now_ns();
 	ovc_img.last_write_ns = ovc_img.start_ns;
 	memset(&ovc_img.last, 0, sizeof ovc_img.last);
-	if (!ovc_statm_read(&ovc_img.base))
+	struct ovc_status st;
+	unsigned got = ovc_proc_now(&ovc_img.base, &st);
+	if (!(got & OVC_GOT_STATM))
 		memset(&ovc_img.base, 0, sizeof ovc_img.base);
+	if (!(got & OVC_GOT_STATUS))
+		memset(&st, 0, sizeof st);
 	ovc_img.last_statm = ovc_img.base;
 	if (strcmp(origin, "fork") != 0)
 		ovc_img.dirty_base = -1;
-	/* Read once here so its descriptor is open before the sampler
-	 * copies ovc's descriptors. */
-	struct ovc_status st;
-	ovc_status_read(&st);
 	memset(&ovc_img.last_status, 0, sizeof ovc_img.last_status);
 	ovc_img.peak_rss = ovc_img.base.rss;
 	ovc_img.peak_anon = ovc_img.base.rss - ovc_img.base.shared;
@@ -395,7 +404,13 @@ static void fork_child(void)
 	char parent[128];
 	ovc_copy_str(parent, sizeof parent, ovc_img.logging ? ovc_img.name : "");
 	ovc_log_forget();
-	ovc_host_read(&host);
+	/* The parent's facts, unless they are older than a second: a shell
+	 * forks hundreds of children a second, and the six files were a
+	 * fifth of each one's start. */
+	if (ovc_now_ns() - host_ns > 1000000000u)
+		host_read();
+	else
+		ovc_host_refresh_oom(&host);
 	open_image_log("fork", parent);
 	ovc_blocks_fork_child();
 	/* Threads do not survive fork: the child's sampler starts as any
@@ -472,7 +487,7 @@ __attribute__((constructor)) static void ovc_start(void)
 	ovc_boot_check_chunks();
 	ovc_stack_init();
 	ovc_options_load(&ovc_cfg);
-	ovc_host_read(&host);
+	host_read();
 	ovc_honest_init(&host);
 	ovc_blocks_set_limits(host.commit_limit, host.mem_total);
 	ovc_account_init();
@@ -495,7 +510,7 @@ __attribute__((destructor)) static void ovc_stop(void)
 	ovc_log_lock();
 	if (ovc_img.logging && ovc_img.ended && ovc_img.pid == getpid()) {
 		struct ovc_moment m;
-		ovc_img_moment_take(&m, NULL);
+		ovc_img_moment_take(&m, NULL, NULL);
 		if (ovc_img_moment_changed(&m))
 			ovc_img_sample_at(ovc_now_ns(), &m);
 		ovc_log_flush_locked();
