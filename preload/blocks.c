@@ -6,6 +6,7 @@
 #include "blocks.h"
 #include "boot.h"
 #include "config.h"
+#include "lazyfree.h"
 #include "lock.h"
 #include "mapping.h"
 #include "procstat.h"
@@ -227,13 +228,16 @@ static bool whole_pages(const struct block *b, uintptr_t *lo, uintptr_t *hi)
 	return *lo < *hi;
 }
 
-/* Resident whole pages of [LO, HI), at most INT32_MAX (8 TiB). */
-static int32_t resident_pages(uintptr_t lo, uintptr_t hi)
+/* Resident whole pages of [LO, HI), at most INT32_MAX (8 TiB), less those
+ * freed with MADV_FREE (*LAZY_SHARED: shared out, an estimate). */
+static int32_t resident_pages(uintptr_t lo, uintptr_t hi, bool *lazy_shared)
 {
 	int64_t t = ovc_probe_range(lo, hi);
+	if (t > 0 && OVC_LOAD(ovc_lazy_active))
+		t -= ovc_lazy_bytes(lo, hi, lazy_shared);
 	if (t <= 0)
 		return 0;
-	t /= ovc_page_size();
+	t = (t + ovc_page_size() / 2) / ovc_page_size();
 	return t > INT32_MAX ? INT32_MAX : (int32_t)t;
 }
 
@@ -280,16 +284,20 @@ static struct probed split(const struct block *b, uintptr_t lo, uintptr_t hi,
 }
 
 /* Probes block B: the resident bytes of its whole pages, those resident at
- * its allocation counted apart as reused. A block with no whole page
- * counts as touched (the page it lies on is resident: the allocator
- * wrote its header there, so a probe, a syscall per free, would only say
- * so), and sets *SHARED: its site's figures are resident pages, which
- * cannot tell written bytes from others. */
-static struct probed probe(const struct block *b, bool *shared)
+ * its allocation counted apart as reused, those freed with MADV_FREE not
+ * at all. A block with no whole page counts as touched (the page it lies
+ * on is resident: the allocator wrote its header there, so a probe, a
+ * syscall per free, would only say so), and sets *SHARED: its site's
+ * figures are resident pages, which cannot tell written bytes from
+ * others. *LAZY_SHARED: its lazily freed pages are an estimate. */
+static struct probed probe(const struct block *b, bool *shared,
+			   bool *lazy_shared)
 {
 	uintptr_t lo, hi;
 	*shared = !whole_pages(b, &lo, &hi);
-	return split(b, lo, hi, *shared ? 0 : resident_pages(lo, hi));
+	*lazy_shared = false;
+	return split(b, lo, hi,
+		     *shared ? 0 : resident_pages(lo, hi, lazy_shared));
 }
 
 /* The figures of block B's last probe (zero before the first). */
@@ -321,15 +329,19 @@ static uint32_t reused_at_alloc(void *p, size_t n)
 static void site_probe(struct block *b)
 {
 	struct ovc_site *s = b->site;
-	bool shared;
+	bool shared, lazy_shared;
 	struct probed was = last_probe(b);
-	struct probed now = probe(b, &shared);
+	struct probed now = probe(b, &shared, &lazy_shared);
 	bool first = b->resident_pg < 0;
 	b->resident_pg = now.pages;
 	if (!s)
 		return;
 	if (shared)
 		s->flags |= OVC_SITE_SHARED;
+	if (lazy_shared && !(s->flags & OVC_SITE_LAZY_SHARED)) {
+		s->flags |= OVC_SITE_LAZY_SHARED;
+		ovc_site_dirty(s);
+	}
 	double w = ovc_sample_weight(b->size);
 	if (first)
 		s->probed_live += (double)b->size * w;
@@ -439,8 +451,15 @@ void ovc_track_alloc(struct ovc_tc *t, void *p, size_t n)
 static void forget(struct shard *sh, struct block *b, bool alone)
 {
 	struct ovc_site *s = b->site;
-	bool shared;
-	struct probed final = probe(b, &shared);
+	bool shared, lazy_shared;
+	uintptr_t ps = (uintptr_t)ovc_page_size();
+	uintptr_t lo = b->addr & ~(ps - 1);
+	uintptr_t hi = (b->addr + b->size + ps - 1) & ~(ps - 1);
+	ovc_lazy_sync(lo, hi);
+	struct probed final = probe(b, &shared, &lazy_shared);
+	/* glibc unmaps a chunk it mmap'd: what was freed lazily in it goes */
+	if (ovc_glibc_chunks && (((const size_t *)b->addr)[-1] & 2))
+		ovc_lazy_forget(lo, hi);
 	if (s) {
 		double w = ovc_sample_weight(b->size);
 		struct probed was = last_probe(b);
@@ -459,6 +478,8 @@ static void forget(struct shard *sh, struct block *b, bool alone)
 		ovc_site_dirty(s);
 		if (shared)
 			s->flags |= OVC_SITE_SHARED;
+		if (lazy_shared)
+			s->flags |= OVC_SITE_LAZY_SHARED;
 		if (!alone)
 			ovc_lock_give(&blocks_lock);
 	}
@@ -536,6 +557,11 @@ bool ovc_blocks_enabled(void)
 
 bool ovc_blocks_tick(uint64_t budget_ns, bool probe, uint64_t t_ns)
 {
+	/* Pages freed with MADV_FREE, or written again after it, move no
+	 * figure the ticker reads (statm, RssAnon): a fresh read of what the
+	 * kernel says of them calls for a probe. */
+	if (ovc_lazy_tick(false))
+		probe = true;
 	bool round_done = !probe || probe_some(budget_ns / 2);
 	ovc_lock_take(&blocks_lock);
 	if (probe)
@@ -549,6 +575,8 @@ void ovc_blocks_final(uint64_t budget_ns, uint64_t t_ns, bool nested)
 {
 	/* NESTED: ovc's own code on this thread was interrupted (a signal
 	 * handler calling _exit): the lock may be ours already. */
+	if (!nested)
+		ovc_lazy_tick(true); /* before the locks: it may take a while */
 	if (nested ? !try_all() : (lock_all(), false))
 		return;
 	ovc_probe_hold();
@@ -592,10 +620,12 @@ void ovc_blocks_init(void)
 void ovc_blocks_fork_prepare(void)
 {
 	lock_all();
+	ovc_lazy_fork_prepare();
 }
 
 void ovc_blocks_fork_parent(void)
 {
+	ovc_lazy_fork_parent();
 	unlock_all();
 }
 
@@ -633,6 +663,7 @@ void ovc_blocks_fork_child(void)
 		}
 	}
 	ovc_probe_fork_child();
+	ovc_lazy_fork_child();
 	ovc_stack_fork_child();
 	/* The sites of the inherited blocks go into the child's log now,
 	 * while the child has one thread (see ovc_sites_write). */

@@ -89,6 +89,7 @@ bool ovc_boot(void)
 	RESOLVE(munmap, "munmap");
 	RESOLVE(mremap, "mremap");
 	RESOLVE(mprotect, "mprotect");
+	RESOLVE(madvise, "madvise");
 	RESOLVE(pthread_create, "pthread_create");
 	RESOLVE(pthread_exit, "pthread_exit");
 #undef RESOLVE

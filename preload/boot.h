@@ -36,6 +36,7 @@ struct ovc_real {
 	int (*munmap)(void *, size_t);
 	void *(*mremap)(void *, size_t, size_t, int, ...);
 	int (*mprotect)(void *, size_t, int);
+	int (*madvise)(void *, size_t, int);
 	int (*pthread_create)(pthread_t *, const pthread_attr_t *,
 			      void *(*)(void *), void *);
 	void (*pthread_exit)(void *) __attribute__((noreturn));

@@ -9,6 +9,7 @@
 #include "boot.h"
 #include "follow.h"
 #include "hooks.h"
+#include "lazyfree.h"
 #include "lifecycle.h"
 #include "sys.h"
 
@@ -351,6 +352,11 @@ EXPORT long syscall(long nr, ...)
 		ovc_lifecycle_end((int)a, "exit_group");
 	ovc_hook_syscall_signal(nr, a, b, c);
 	long r = ovc_sys6(nr, a, b, c, d, e, f);
+	if (nr == SYS_madvise && r == 0 && !ovc_tls_guard) {
+		ovc_tls_guard++;
+		ovc_lazy_advised((void *)a, (size_t)b, (int)c);
+		ovc_tls_guard--;
+	}
 	if ((unsigned long)r > -4096ul) {
 		errno = (int)-r;
 		return -1;

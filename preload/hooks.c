@@ -13,6 +13,7 @@
 #include "budget.h"
 #include "config.h"
 #include "hooks.h"
+#include "lazyfree.h"
 #include "lifecycle.h"
 #include "mapping.h"
 #include "procstat.h"
@@ -466,6 +467,25 @@ EXPORT int mprotect(void *p, size_t len, int prot)
 		count_map(t, OVC_MFN_MPROTECT, r != 0, len);
 		if (r == 0 && mapping_on(t))
 			ovc_map_protected(p, len, prot);
+		errno = saved;
+	}
+	return r;
+}
+
+/* madvise: MADV_FREE'd pages stay resident until the kernel reclaims them;
+ * lazyfree.c keeps the ranges so that probes do not count them as
+ * touched. (posix_madvise cannot free lazily: glibc passes only the
+ * POSIX_MADV_* advice, and ignores POSIX_MADV_DONTNEED.) */
+EXPORT int madvise(void *p, size_t len, int advice)
+{
+	if (!ready())
+		return (int)syscall(SYS_madvise, p, len, advice);
+	int r = ovc_real.madvise(p, len, advice);
+	if (r == 0 && OVC_LIKELY(!ovc_tls_guard)) {
+		int saved = errno;
+		ovc_tls_guard++;
+		ovc_lazy_advised(p, len, advice);
+		ovc_tls_guard--;
 		errno = saved;
 	}
 	return r;

@@ -8,6 +8,7 @@
 #include "base.h"
 #include "blocks.h"
 #include "config.h"
+#include "lazyfree.h"
 #include "mapping.h"
 #include "procstat.h"
 #include "residency.h"
@@ -150,14 +151,32 @@ static void unprobe(struct mapping *m)
 	m->touched = -1;
 }
 
+/* Resident bytes of [LO, HI) less those freed with MADV_FREE (lazyfree.c);
+ * S (may be NULL) is marked when those were shared out. FINAL: the pages
+ * go now (unmapped), read what the kernel says of them first. */
+static int64_t resident(uintptr_t lo, uintptr_t hi, struct ovc_site *s,
+			bool final)
+{
+	int64_t t = ovc_probe_range(lo, hi);
+	if (t > 0 && OVC_LOAD(ovc_lazy_active)) {
+		bool shared = false;
+		if (final)
+			ovc_lazy_sync(lo, hi);
+		t -= ovc_lazy_bytes(lo, hi, &shared);
+		if (shared && s && !(s->flags & OVC_SITE_LAZY_SHARED)) {
+			s->flags |= OVC_SITE_LAZY_SHARED;
+			ovc_site_dirty(s);
+		}
+	}
+	return t > 0 ? t : 0;
+}
+
 static void probe_map(struct mapping *m)
 {
 	if (!m->probe)
 		return;
-	int64_t t = ovc_probe_range(m->start, m->end);
-	if (t < 0)
-		t = 0;
 	struct ovc_site *s = m->site;
+	int64_t t = resident(m->start, m->end, s, false);
 	if (s) {
 		if (m->touched < 0)
 			s->probed_live += (double)(m->end - m->start);
@@ -220,10 +239,8 @@ static void remove_range(uintptr_t a, uintptr_t b, bool probe)
 		uintptr_t x = m->start > a ? m->start : a;
 		uintptr_t y = m->end < b ? m->end : b;
 		struct ovc_site *s = m->site;
-		if (probe && m->probe && s) {
-			int64_t t = ovc_probe_range(x, y);
-			s->touched_freed += (double)(t > 0 ? t : 0);
-		}
+		if (probe && m->probe && s)
+			s->touched_freed += (double)resident(x, y, s, true);
 		uint64_t before = ranges_bytes(m);
 		ranges_cut(m, x - m->start, y - m->start);
 		site_add(s, -(int64_t)(y - x), (int64_t)ranges_bytes(m) - (int64_t)before);
@@ -286,6 +303,7 @@ void ovc_map_added(void *p, size_t len, int prot, int flags, int fd)
 	ovc_blocks_lock();
 	/* MAP_FIXED replaces what was there. */
 	remove_range(a, b, true);
+	ovc_lazy_forget(a, b);
 	if (track)
 		s = ovc_site_get(ips, nf, kind);
 	size_t i = first_ending_after(a);
@@ -316,6 +334,7 @@ void ovc_map_removed(void *p, size_t len)
 	ovc_tls_guard++;
 	ovc_blocks_lock();
 	remove_range(a, b, true);
+	ovc_lazy_forget(a, b);
 	ovc_blocks_unlock();
 	ovc_tls_guard--;
 }
@@ -334,10 +353,9 @@ void ovc_map_moved(void *old, size_t old_len, void *q, size_t new_len)
 		struct mapping m = maps[i];
 		uint64_t new_size = nb - (uintptr_t)q;
 		uint64_t old_size = old_b - a;
-		if (new_size < old_size && m.probe && m.site) {
-			int64_t t = ovc_probe_range(a + new_size, old_b);
-			m.site->touched_freed += (double)(t > 0 ? t : 0);
-		}
+		if (new_size < old_size && m.probe && m.site)
+			m.site->touched_freed +=
+				(double)resident(a + new_size, old_b, m.site, true);
 		uint64_t before = ranges_bytes(&m);
 		if (new_size < old_size) {
 			ranges_cut(&m, new_size, UINT64_MAX);
@@ -377,6 +395,9 @@ void ovc_map_moved(void *old, size_t old_len, void *q, size_t new_len)
 			site_add(s, (int64_t)(nb - (uintptr_t)q), (int64_t)(nb - (uintptr_t)q));
 		}
 	}
+	/* Pages freed lazily that move are counted as resident from now on. */
+	ovc_lazy_forget(a, old_b);
+	ovc_lazy_forget((uintptr_t)q, nb);
 	ovc_blocks_unlock();
 	ovc_tls_guard--;
 }

@@ -20,6 +20,7 @@ enum ovc_fd {
 	OVC_FD_PAGEMAP,
 	OVC_FD_STATUS,
 	OVC_FD_ROLLUP, /* fork children only */
+	OVC_FD_SMAPS,  /* while MADV_FREE'd ranges are kept (lazyfree.c) */
 	OVC_FD_COUNT_
 };
 

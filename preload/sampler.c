@@ -159,6 +159,8 @@ static bool sp_open(void)
 		ovc_sys_open("/proc/self/status", O_RDONLY | O_CLOEXEC, 0);
 	sp.fd[OVC_FD_ROLLUP] =
 		ovc_sys_open("/proc/self/smaps_rollup", O_RDONLY | O_CLOEXEC, 0);
+	sp.fd[OVC_FD_SMAPS] =
+		ovc_sys_open("/proc/self/smaps", O_RDONLY | O_CLOEXEC, 0);
 	return sp.fd[OVC_FD_LOG] >= 0 && sp.fd[OVC_FD_STATM] >= 0;
 }
 

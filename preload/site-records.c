@@ -153,6 +153,10 @@ static void write_stats(struct ovc_site *s, uint64_t now)
 	ovc_buf_raw(&b, (s->flags & OVC_SITE_SAMPLED) ? "true" : "false");
 	ovc_buf_key(&b, "shared_pages");
 	ovc_buf_raw(&b, (s->flags & OVC_SITE_SHARED) ? "true" : "false");
+	if (s->flags & OVC_SITE_LAZY_SHARED) {
+		ovc_buf_key(&b, "lazyfree_shared");
+		ovc_buf_raw(&b, "true");
+	}
 	ovc_buf_raw(&b, "}\n");
 	s->dirty = false;
 	s->ss_ns = now;

@@ -44,6 +44,8 @@ extern bool ovc_hash_oom OVC_HIDDEN;
 enum ovc_site_flags {
 	OVC_SITE_SAMPLED = 1, /**< holds sampled (small) allocations: estimated */
 	OVC_SITE_SHARED = 2,  /**< holds blocks smaller than their pages */
+	OVC_SITE_LAZY_SHARED = 4, /**< pages freed with MADV_FREE were shared out
+				     among its blocks and others (lazyfree.c) */
 };
 
 /** One call stack that reached an allocation function, and its figures.

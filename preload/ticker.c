@@ -21,7 +21,7 @@
  *   the program's descriptor table, closes all of it at once but the log
  *   (opened and locked for it by the program, which closes its own copy
  *   right after: a pipe the program closes must see its end), and opens
- *   ovc's others: the log, statm, status, smaps_rollup, pagemap, and the program's
+ *   ovc's others: the log, statm, status, smaps_rollup, smaps, pagemap, and the program's
  *   pidfd and stat (its exit status). The program itself keeps none of
  *   ovc's descriptors (log.c). Before its first tick it seals itself with
  *   a seccomp filter that allows I/O on those, futexes, clocks and the

@@ -45,7 +45,8 @@ void ovc_site_figures(const struct ovc_site *s, struct ovc_site_figures *f)
 	f->touched_ratio = req > 0 ? (double)touched / (double)req : 0.0;
 	if (f->touched_ratio > 1.0)
 		f->touched_ratio = 1.0;
-	f->estimated = s->sampled || s->shared_pages || unprobed > 0;
+	f->estimated = s->sampled || s->shared_pages || s->lazyfree_shared ||
+		       unprobed > 0;
 	/* A figure X estimated from a byte-weighted sample of mean S: each
 	 * block of n bytes (x of them counted) is taken with probability
 	 * p = 1 - exp(-n/S), and the variance of the sum, the sum of

@@ -83,6 +83,8 @@ struct ovc_site {
 				     apart from touched; 0 in older logs */
 	int64_t unprobed_bytes; /**< live bytes never probed */
 	bool sampled, shared_pages;
+	bool lazyfree_shared; /**< pages freed with MADV_FREE were shared out
+				   among its blocks and others: estimated */
 	int kind; /**< enum ovc_site_family: which family allocated */
 	int64_t committed_bytes, peak_committed_bytes; /**< mmap sites */
 	bool has_live_touched;      /**< the last `ss` had live_touched */

@@ -121,7 +121,7 @@ bool ovc_rd_site_stats(struct reader *r, json_t *o, struct ovc_proc *p)
 	int64_t ns = -1, id = -1, blocks = 0, req = 0, live = 0, peak = 0,
 		touched = 0, reused = 0, unprobed = 0, live_touched = -1, com = 0, pcom = 0,
 		live_blocks = -1, live_sd = 0;
-	bool sampled = false, shared = false;
+	bool sampled = false, shared = false, lazy_shared = false;
 	if (ovc_rd_int(r, o, "ns", 0, ABSURD_NS, &ns) == FLD_BAD ||
 	    ovc_rd_int(r, o, "id", 0, INT64_MAX, &id) == FLD_BAD ||
 	    ovc_rd_int(r, o, "blocks", 0, INT64_MAX, &blocks) == FLD_BAD ||
@@ -136,6 +136,7 @@ bool ovc_rd_site_stats(struct reader *r, json_t *o, struct ovc_proc *p)
 		    FLD_BAD ||
 	    ovc_rd_bool(r, o, "sampled", &sampled) == FLD_BAD ||
 	    ovc_rd_bool(r, o, "shared_pages", &shared) == FLD_BAD ||
+	    ovc_rd_bool(r, o, "lazyfree_shared", &lazy_shared) == FLD_BAD ||
 	    ovc_rd_int(r, o, "committed", 0, ABSURD_BYTES, &com) == FLD_BAD ||
 	    ovc_rd_int(r, o, "peak_committed", 0, ABSURD_BYTES, &pcom) ==
 		    FLD_BAD ||
@@ -171,6 +172,7 @@ bool ovc_rd_site_stats(struct reader *r, json_t *o, struct ovc_proc *p)
 	s->unprobed_bytes = unprobed;
 	s->sampled = sampled;
 	s->shared_pages = shared;
+	s->lazyfree_shared = lazy_shared;
 	s->has_live_touched = live_touched >= 0;
 	s->live_touched_bytes = live_touched;
 	s->committed_bytes = com;

@@ -166,6 +166,7 @@ static json_t *site_json(struct ovc_symbolizer *sym, const struct ovc_proc *p,
 			    json_integer(s->unprobed_bytes));
 	json_object_set_new(o, "sampled", json_boolean(s->sampled));
 	json_object_set_new(o, "shared_pages", json_boolean(s->shared_pages));
+	json_object_set_new(o, "lazyfree_shared", json_boolean(s->lazyfree_shared));
 	json_object_set_new(o, "family", str(ovc_family_name(s->kind)));
 	if (f.requested_err_bytes > 0 || f.touched_err_bytes > 0) {
 		json_object_set_new(o, "requested_err_bytes",

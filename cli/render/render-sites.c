@@ -89,6 +89,12 @@ static void put_figures_kind(FILE *out, const struct ovc_site *s,
 		fprintf(out, "%sresident pages", sep);
 		sep = ", ";
 	}
+	if (s->lazyfree_shared) {
+		/* the kernel counts MADV_FREE'd pages per VMA: shared out
+		 * among the blocks whose freed pages the VMA holds */
+		fprintf(out, "%sMADV_FREE pages shared out", sep);
+		sep = ", ";
+	}
 	if (s->unprobed_bytes > 0)
 		fprintf(out, "%s%s unprobed", sep, bytes(s->unprobed_bytes, b));
 	fputc(')', out);

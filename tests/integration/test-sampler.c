@@ -61,11 +61,13 @@ static void check(const char *sampler, const char *expect)
 	free(dir);
 }
 
+/* The sampler process's descriptors: the log, statm, pagemap, status,
+ * smaps_rollup, smaps, the program's pidfd and its stat. */
 START_TEST(test_sampler_process)
 {
 	check("process",
-	      "start: single=1 tasks=1 samplers=1 zombies=0 fds=7 std=0 sealed=1\n"
-	      "after-exec: single=1 tasks=1 samplers=1 zombies=0 fds=7 std=0 "
+	      "start: single=1 tasks=1 samplers=1 zombies=0 fds=8 std=0 sealed=1\n"
+	      "after-exec: single=1 tasks=1 samplers=1 zombies=0 fds=8 std=0 "
 	      "sealed=1\n");
 }
 END_TEST
@@ -90,7 +92,7 @@ START_TEST(test_sampler_failed_exec)
 	it_preload_run(dir, argv, 60, &r);
 	ck_assert_msg(r.code == 0, "exit %d\nstderr:\n%s", r.code, r.err);
 	ck_assert_str_eq(r.out, "failed-exec: single=1 tasks=1 samplers=1 "
-				"zombies=0 fds=7 std=0 sealed=1\n");
+				"zombies=0 fds=8 std=0 sealed=1\n");
 	json_t *logs = it_list_dir(dir, "ovc.");
 	ck_assert_int_eq(json_array_size(logs), 1);
 	int ends, execs;

@@ -15,6 +15,9 @@
  *               how much RssAnon grew while it read
  *   dontneed    a 64 MiB malloc block written, then MADV_DONTNEED
  *   madv-free   the same with MADV_FREE
+ *   madv-free-again  the same, then every page written again (they are
+ *               not lazily freed any more: touched 64 MiB again)
+ *   madv-free-map  a 64 MiB anonymous mapping written, then MADV_FREE
  *   cow         a 64 MiB malloc block written, then fork: the child
  *               writes 32 MiB of it (copy-on-write) and exits; the parent
  *               waits for it
@@ -227,14 +230,25 @@ int main(int argc, char **argv)
 		if (sum == 12345)
 			puts("unlikely");
 	} else if (strcmp(mode, "dontneed") == 0 ||
-		   strcmp(mode, "madv-free") == 0) {
-		char *p = block(64 * MIB);
+		   strncmp(mode, "madv-free", 9) == 0) {
+		bool map = strcmp(mode, "madv-free-map") == 0;
+		char *p = map ? mmap(NULL, 64 * MIB, PROT_READ | PROT_WRITE,
+				     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+			      : block(64 * MIB);
+		if (p == MAP_FAILED)
+			return 1;
 		memset(p, 1, 64 * MIB);
 		sleep_ms(150); /* probed while written */
 		char *a = (char *)(((uintptr_t)p + PAGE - 1) & ~(uintptr_t)(PAGE - 1));
 		size_t len = (64 * MIB - (size_t)(a - p)) & ~(size_t)(PAGE - 1);
 		madvise(a, len, mode[0] == 'd' ? MADV_DONTNEED : MADV_FREE);
 		sleep_ms(150); /* probed again; the block stays live to the end */
+		if (strcmp(mode, "madv-free-again") == 0) {
+			write_pages(a, len);
+			/* nothing the sampler reads moves: the next read of
+			 * smaps, at most 100 ms after the last, sees it */
+			sleep_ms(300);
+		}
 	} else if (strcmp(mode, "cow") == 0) {
 		char *p = block(64 * MIB);
 		memset(p, 1, 64 * MIB);
@@ -256,7 +270,8 @@ int main(int argc, char **argv)
 		half64k();
 	} else {
 		fprintf(stderr, "usage: kernel only-mmap|bss-half|burst|thp|"
-				"zero-read|dontneed|madv-free|cow|threads|reused|half64k\n");
+				"zero-read|dontneed|madv-free|madv-free-again|madv-free-map|"
+				"cow|threads|reused|half64k\n");
 		return 2;
 	}
 	return report();

@@ -23,7 +23,7 @@ declare -A layer=(
 	[account]=tracking [blocks]=tracking [stack]=tracking
 	[unwind]=tracking [mapping]=tracking [residency]=tracking
 	[budget]=tracking [sampling]=tracking [site-records]=tracking
-	[eh-frame]=tracking
+	[eh-frame]=tracking [lazyfree]=tracking
 	[ticker]=sampler [sampler]=sampler
 	[lifecycle]=lifecycle [image]=lifecycle [start]=lifecycle
 	[end]=lifecycle [env]=lifecycle [follow]=lifecycle
