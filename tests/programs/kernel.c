@@ -18,6 +18,12 @@
  *   madv-free-again  the same, then every page written again (they are
  *               not lazily freed any more: touched 64 MiB again)
  *   madv-free-map  a 64 MiB anonymous mapping written, then MADV_FREE
+ *   madv-free-two  anonymous mappings of 32 MiB and 48 MiB side by side
+ *               (the kernel merges them into one VMA) written, then freed
+ *               with MADV_FREE, then the first 16 MiB of the second
+ *               written again: touched 0 and 16 MiB; says "one vma" when
+ *               the kernel holds both in one VMA (smaps then gives their
+ *               lazily freed pages together)
  *   cow         a 64 MiB malloc block written, then fork: the child
  *               writes 32 MiB of it (copy-on-write) and exits; the parent
  *               waits for it
@@ -167,6 +173,55 @@ static int reused(void)
 	return 0;
 }
 
+/* Whether A and B lie in one VMA of /proc/self/maps. */
+static bool one_vma(const void *a, const void *b)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	char line[512];
+	bool one = false;
+	while (f && fgets(line, sizeof line, f)) {
+		uintptr_t lo, hi;
+		if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 &&
+		    lo <= (uintptr_t)a && (uintptr_t)a < hi)
+			one = lo <= (uintptr_t)b && (uintptr_t)b < hi;
+	}
+	if (f)
+		fclose(f);
+	return one;
+}
+
+/* Frees the whole pages of [P, P + N) with MADV_FREE. */
+static void free_lazily(char *p, size_t n)
+{
+	char *a = (char *)(((uintptr_t)p + PAGE - 1) & ~(uintptr_t)(PAGE - 1));
+	madvise(a, (n - (size_t)(a - p)) & ~(size_t)(PAGE - 1), MADV_FREE);
+}
+
+static int madv_free_two(void)
+{
+	char *a = mmap(NULL, 80 * MIB, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (a == MAP_FAILED)
+		return 1;
+	munmap(a, 80 * MIB); /* a place for both, taken at once */
+	char *b = a + 32 * MIB;
+	if (mmap(a, 32 * MIB, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED ||
+	    mmap(b, 48 * MIB, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED)
+		return 1;
+	memset(a, 1, 32 * MIB);
+	memset(b, 1, 48 * MIB);
+	sleep_ms(150);
+	free_lazily(a, 32 * MIB);
+	free_lazily(b, 48 * MIB);
+	write_pages(b, 16 * MIB);
+	sleep_ms(150);
+	if (one_vma(a, b))
+		puts("two: one vma");
+	return 0;
+}
+
 static int half64k(void)
 {
 	fresh_heap();
@@ -229,6 +284,8 @@ int main(int argc, char **argv)
 		free((void *)p);
 		if (sum == 12345)
 			puts("unlikely");
+	} else if (strcmp(mode, "madv-free-two") == 0) {
+		madv_free_two();
 	} else if (strcmp(mode, "dontneed") == 0 ||
 		   strncmp(mode, "madv-free", 9) == 0) {
 		bool map = strcmp(mode, "madv-free-map") == 0;
@@ -271,6 +328,7 @@ int main(int argc, char **argv)
 	} else {
 		fprintf(stderr, "usage: kernel only-mmap|bss-half|burst|thp|"
 				"zero-read|dontneed|madv-free|madv-free-again|madv-free-map|"
+				"madv-free-two|"
 				"cow|threads|reused|half64k\n");
 		return 2;
 	}
