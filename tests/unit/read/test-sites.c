@@ -112,6 +112,34 @@ START_TEST(test_sites_reused)
 }
 END_TEST
 
+/* `lazyfree_shared`: MADV_FREE'd pages shared out among the blocks of one
+ * VMA make the site's figures estimates; absent (older logs) or false,
+ * they stay exact; not a bool, the line is bad. */
+START_TEST(test_sites_lazyfree_shared)
+{
+	struct ovc_proc *p = read_log(
+		PROC MOD0
+		"{\"t\":\"site\",\"id\":1,\"frames\":[[0,4468]]}\n"
+		"{\"t\":\"site\",\"id\":2,\"frames\":[[0,4470]]}\n"
+		"{\"t\":\"ss\",\"ns\":5,\"id\":1,\"blocks\":1,"
+		"\"requested\":1048576,\"touched\":524288,"
+		"\"lazyfree_shared\":true}\n"
+		"{\"t\":\"ss\",\"ns\":5,\"id\":2,\"blocks\":1,"
+		"\"requested\":1048576,\"touched\":0}\n"
+		"{\"t\":\"ss\",\"ns\":6,\"id\":2,\"blocks\":1,"
+		"\"requested\":1048576,\"touched\":0,\"lazyfree_shared\":1}\n");
+	ck_assert_uint_eq(p->bad_lines, 1);
+	struct ovc_site_figures f;
+	ovc_site_figures(ovc_proc_site(p, 1), &f);
+	ck_assert(ovc_proc_site(p, 1)->lazyfree_shared);
+	ck_assert(f.estimated);
+	ck_assert_int_eq(f.touched_bytes, MIB / 2);
+	ovc_site_figures(ovc_proc_site(p, 2), &f);
+	ck_assert(!ovc_proc_site(p, 2)->lazyfree_shared);
+	ck_assert(!f.estimated);
+}
+END_TEST
+
 START_TEST(test_sites_unknown_ids_warn_once)
 {
 	struct ovc_proc *p = read_log(
@@ -382,6 +410,7 @@ static Suite *sites_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_sites_read_records);
 	tcase_add_test(tc, test_sites_reused);
+	tcase_add_test(tc, test_sites_lazyfree_shared);
 	tcase_add_test(tc, test_sites_unknown_ids_warn_once);
 	tcase_add_test(tc, test_sites_bad_records);
 	tcase_add_test(tc, test_sites_frame_cap);
