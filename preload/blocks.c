@@ -232,7 +232,7 @@ static bool whole_pages(const struct block *b, uintptr_t *lo, uintptr_t *hi)
  * freed with MADV_FREE (*LAZY_SHARED: shared out, an estimate). */
 static int32_t resident_pages(uintptr_t lo, uintptr_t hi, bool *lazy_shared)
 {
-	int64_t t = ovc_probe_range(lo, hi);
+	int64_t t = ovc_probe_block(lo, hi);
 	if (t > 0 && OVC_LOAD(ovc_lazy_active))
 		t -= ovc_lazy_bytes(lo, hi, lazy_shared);
 	if (t <= 0)

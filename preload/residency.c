@@ -1,6 +1,7 @@
 /* Touched bytes of an address range, asked of the kernel: PAGEMAP_SCAN on
  * /proc/self/pagemap (Linux 6.7+; it skips unpopulated page tables, so an
  * untouched GiB costs microseconds), else mincore(2). */
+#include "boot.h"
 #include "procstat.h"
 #include "residency.h"
 #include "sampler-link.h"
@@ -8,11 +9,22 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
 
 /* struct ovc_page_region and OVC_PAGE_IS_*: ovc/pagemap-scan.h (core.h). */
 
 static int scan_broken; /* the ioctl is not supported: use mincore */
+
+/* Pages of mincore's status bytes on the stack: one call's worth. Also the
+ * most a block may have for its probe to be mincore's (ovc_probe_block):
+ * mincore writes a byte for every page, mapped or not, where PAGEMAP_SCAN
+ * skips unpopulated page tables (the article's untouched GiB: 380 us with
+ * mincore, 16 us with the scan), and the scan's open and close cost about
+ * what mincore's walk of 4096 pages does. */
+#define QUICK_PAGES 4096
 
 /* The sampler process probes through a descriptor of its own. A program
  * thread opens /proc/self/pagemap for the moment of a probe (about a
@@ -100,7 +112,7 @@ static int64_t scan(uintptr_t lo, uintptr_t hi)
 
 static int64_t by_mincore(uintptr_t lo, uintptr_t hi, long ps)
 {
-	unsigned char vec[4096];
+	unsigned char vec[QUICK_PAGES];
 	int64_t total = 0;
 	while (lo < hi) {
 		size_t pages = (hi - lo) / (uintptr_t)ps;
@@ -132,6 +144,147 @@ int64_t ovc_probe_range(uintptr_t lo, uintptr_t hi)
 			r = by_mincore(lo, hi, ps);
 	}
 	return r;
+}
+
+/* ---- a block's probe with mincore, where it counts the same ----
+ *
+ * In a private anonymous range (glibc's heap and mapped chunks) the two
+ * differ only by pages that map the shared zero page (read, never
+ * written: mincore counts them, PAGEMAP_SCAN does not) and pages swapped
+ * out (PAGEMAP_SCAN counts them, mincore only those still in the swap
+ * cache). Where the kernel maps no zero page on a read fault, neither the
+ * small one nor the huge one (pvm_no_zero_page=1, or
+ * transparent_hugepage/use_zero_page 0 or THP never), and no swap is
+ * configured, they count the same, and a program thread's probe of a
+ * freed block is one system call, not three (open, PAGEMAP_SCAN, close:
+ * 20 us of ubench-large's blocks on the 2-core VM, two thirds of it the
+ * open and close). Decided at a program thread's first such probe, with
+ * one page (and, where THP could use the huge zero page, 2 MiB) mapped,
+ * read and scanned; swap looked at again every second. */
+
+enum { SAME_UNKNOWN, SAME_NO, SAME_YES };
+static int same_kind = SAME_UNKNOWN; /* zero pages: decided once */
+static uint64_t swap_seen_ns;	     /* when SwapTotal was last read */
+static int swap_none;		     /* SwapTotal was 0 then */
+
+/* Whether [P, P + LEN), just read, maps the zero page anywhere: PAGEMAP_SCAN
+ * on descriptor FD; true when that cannot be told. */
+static bool maps_zero(int fd, void *p, size_t len)
+{
+	struct ovc_page_region vec[4];
+	struct ovc_pm_scan_arg a = {
+		.size = sizeof a,
+		.start = (uintptr_t)p,
+		.end = (uintptr_t)p + len,
+		.vec = (uintptr_t)vec,
+		.vec_len = 4,
+		.category_anyof_mask = OVC_PAGE_IS_PFNZERO | OVC_PAGE_IS_PRESENT,
+		.return_mask = OVC_PAGE_IS_PFNZERO | OVC_PAGE_IS_PRESENT,
+	};
+	long n = ovc_sys_ioctl(fd, OVC_PAGEMAP_SCAN, &a);
+	if (n <= 0)
+		return true; /* not even the page read is there: unknown */
+	for (long i = 0; i < n; i++)
+		if (vec[i].categories & OVC_PAGE_IS_PFNZERO)
+			return true;
+	return false;
+}
+
+/* Maps LEN bytes (aligned to ALIGN within a mapping twice as large), with
+ * MADV_HUGEPAGE when HUGE, reads their first byte and says whether that
+ * mapped the zero page. */
+static bool read_maps_zero(int fd, size_t len, bool huge)
+{
+	size_t map = huge ? 2 * len : len;
+	long r = ovc_sys_mmap(NULL, map, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE);
+	if (r < 0 && r > -4096)
+		return true;
+	uintptr_t base = (uintptr_t)r;
+	uintptr_t p = huge ? (base + len - 1) & ~(uintptr_t)(len - 1) : base;
+	if (huge)
+		OVC_SYS_(SYS_madvise, p, len, MADV_HUGEPAGE, 0, 0, 0);
+	(void)*(volatile const char *)p;
+	bool zero = maps_zero(fd, (void *)p, len);
+	ovc_sys_munmap((void *)base, map);
+	return zero;
+}
+
+/* Whether the huge zero page may be mapped: transparent huge pages on and
+ * use_zero_page not 0. */
+static bool thp_zero_possible(void)
+{
+	char buf[128];
+	if (ovc_read_file("/sys/kernel/mm/transparent_hugepage/use_zero_page",
+			  buf, sizeof buf) > 0 && buf[0] == '0')
+		return false;
+	if (ovc_read_file("/sys/kernel/mm/transparent_hugepage/enabled", buf,
+			  sizeof buf) > 0 && strstr(buf, "[never]"))
+		return false;
+	return true;
+}
+
+static int decide_kind(void)
+{
+	if (__atomic_load_n(&scan_broken, __ATOMIC_RELAXED))
+		return SAME_YES; /* mincore is all there is */
+	int fd = ovc_sys_open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return SAME_UNKNOWN; /* out of descriptors: ask again later */
+	long ps = ovc_page_size();
+	bool zero = read_maps_zero(fd, (size_t)ps, false) ||
+		    (thp_zero_possible() &&
+		     read_maps_zero(fd, (size_t)512 * (size_t)ps, true));
+	ovc_sys_close(fd);
+	return zero ? SAME_NO : SAME_YES;
+}
+
+/* Whether no swap is configured (SwapTotal 0), read at most once a second. */
+static bool no_swap(void)
+{
+	uint64_t now = ovc_now_ns();
+	uint64_t seen = __atomic_load_n(&swap_seen_ns, __ATOMIC_RELAXED);
+	if (!seen || now - seen > 1000000000u) {
+		char buf[4096];
+		const char *s = NULL;
+		if (ovc_read_file("/proc/meminfo", buf, sizeof buf) > 0)
+			s = strstr(buf, "\nSwapTotal:");
+		bool none = false;
+		if (s) {
+			s += 11;
+			while (*s == ' ')
+				s++;
+			none = s[0] == '0' && s[1] == ' ';
+		}
+		__atomic_store_n(&swap_none, none, __ATOMIC_RELAXED);
+		__atomic_store_n(&swap_seen_ns, now ? now : 1, __ATOMIC_RELAXED);
+	}
+	return __atomic_load_n(&swap_none, __ATOMIC_RELAXED);
+}
+
+/* Whether this thread's probe of a block may be mincore's. */
+static bool mincore_same(void)
+{
+	if (ovc_in_sampler() || held_fd >= 0)
+		return false; /* a descriptor at hand: the scan is one call */
+	/* glibc's blocks are private anonymous memory; another allocator's
+	 * may be a file's */
+	if (!__atomic_load_n(&ovc_glibc_layout, __ATOMIC_RELAXED))
+		return false;
+	int k = __atomic_load_n(&same_kind, __ATOMIC_RELAXED);
+	if (k == SAME_UNKNOWN) {
+		k = decide_kind();
+		__atomic_store_n(&same_kind, k, __ATOMIC_RELAXED);
+	}
+	return k == SAME_YES && no_swap();
+}
+
+int64_t ovc_probe_block(uintptr_t lo, uintptr_t hi)
+{
+	if (hi - lo > (uintptr_t)QUICK_PAGES * (uintptr_t)ovc_page_size() ||
+	    !mincore_same())
+		return ovc_probe_range(lo, hi);
+	return ovc_probe_quick(lo, hi);
 }
 
 int64_t ovc_probe_quick(uintptr_t lo, uintptr_t hi)

@@ -20,6 +20,12 @@
 /** Resident (present or swapped, not the shared zero page) bytes of the
  * pages wholly inside [LO, HI). Hook-safe; errno untouched. */
 int64_t ovc_probe_range(uintptr_t lo, uintptr_t hi) OVC_HIDDEN;
+/** ovc_probe_range for a block of the malloc family: the same figure, with
+ * mincore(2) in a program thread where the kernel makes it count the same
+ * (no zero page mapped on a read fault, no swap: residency.c) and the block
+ * has at most 4096 pages, which needs no descriptor and one system call.
+ * Hook-safe; errno untouched; the sampler may call it (it scans). */
+int64_t ovc_probe_block(uintptr_t lo, uintptr_t hi) OVC_HIDDEN;
 /** Resident bytes of the pages wholly inside [LO, HI) as mincore(2) sees
  * them: one system call and no descriptor (a program thread's probe with
  * PAGEMAP_SCAN opens and closes /proc/self/pagemap: three), for the probe

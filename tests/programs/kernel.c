@@ -13,6 +13,9 @@
  *               one byte written: the kernel gives 2 MiB (if THP is on)
  *   zero-read   a 64 MiB malloc block, every page read, none written; says
  *               how much RssAnon grew while it read
+ *   zero-read-4m the same with a 4 MiB block (a program thread probes a
+ *               block of up to 16 MiB with mincore where the kernel maps
+ *               no zero page: residency.c)
  *   dontneed    a 64 MiB malloc block written, then MADV_DONTNEED
  *   madv-free   the same with MADV_FREE
  *   madv-free-again  the same, then every page written again (they are
@@ -272,11 +275,12 @@ int main(int argc, char **argv)
 		madvise(huge, 2 * MIB, MADV_HUGEPAGE);
 		huge[0] = 1;
 		free(p);
-	} else if (strcmp(mode, "zero-read") == 0) {
-		volatile char *p = block(64 * MIB);
+	} else if (strncmp(mode, "zero-read", 9) == 0) {
+		size_t n = strcmp(mode + 9, "-4m") == 0 ? 4 * MIB : 64 * MIB;
+		volatile char *p = block(n);
 		unsigned sum = 0;
 		unsigned long long before = rss_anon();
-		for (size_t i = 0; i < 64 * MIB; i += PAGE)
+		for (size_t i = 0; i < n; i += PAGE)
 			sum += (unsigned)p[i];
 		/* A kernel without the zero page (pvm_no_zero_page=1) gives
 		 * read faults pages of their own: it counts them resident. */
