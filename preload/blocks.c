@@ -92,7 +92,11 @@ static struct block *find(struct shard *sh, uintptr_t a)
 
 static bool grow(struct shard *sh)
 {
-	size_t cap = sh->cap, ncap = cap ? cap * 2 : 1024;
+	/* First a page of 128 slots: the sampler walks every slot of every
+	 * shard at each tick, and a program with a few large blocks live
+	 * (ubench-large: 64) left it 16 shards of 1024 mostly empty slots,
+	 * 512 KiB read every 10 ms. */
+	size_t cap = sh->cap, ncap = cap ? cap * 2 : 128;
 	struct block *n = ovc_pages_alloc(ncap * sizeof *n);
 	if (!n)
 		return false;
