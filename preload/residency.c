@@ -12,7 +12,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
 
 /* struct ovc_page_region and OVC_PAGE_IS_*: ovc/pagemap-scan.h (core.h). */
 
@@ -152,15 +151,18 @@ int64_t ovc_probe_range(uintptr_t lo, uintptr_t hi)
  * differ only by pages that map the shared zero page (read, never
  * written: mincore counts them, PAGEMAP_SCAN does not) and pages swapped
  * out (PAGEMAP_SCAN counts them, mincore only those still in the swap
- * cache). Where the kernel maps no zero page on a read fault, neither the
- * small one nor the huge one (pvm_no_zero_page=1, or
- * transparent_hugepage/use_zero_page 0 or THP never), and no swap is
- * configured, they count the same, and a program thread's probe of a
- * freed block is one system call, not three (open, PAGEMAP_SCAN, close:
- * 20 us of ubench-large's blocks on the 2-core VM, two thirds of it the
- * open and close). Decided at a program thread's first such probe, with
- * one page (and, where THP could use the huge zero page, 2 MiB) mapped,
- * read and scanned; swap looked at again every second. */
+ * cache). Where the kernel maps no zero page on a read fault
+ * (pvm_no_zero_page=1) and no swap is configured, they count the same, and
+ * a program thread's probe of a freed block is one system call, not three
+ * (open, PAGEMAP_SCAN, close: 20 us of ubench-large's blocks on the 2-core
+ * VM, two thirds of it the open and close). Decided at a program thread's
+ * first such probe, with one page mapped, read and scanned (40 us). The
+ * huge zero page needs no try of its own: the kernel maps it on a read
+ * fault only where it would map the small one (mm_forbids_zeropage gates
+ * both, do_anonymous_page and do_huge_pmd_anonymous_page; checked here
+ * with MADV_HUGEPAGE: 2 MiB read are a huge page of its own, and that try
+ * cost 250 us, too much for every short process). Swap is looked at again
+ * every second. */
 
 enum { SAME_UNKNOWN, SAME_NO, SAME_YES };
 static int same_kind = SAME_UNKNOWN; /* zero pages: decided once */
@@ -190,38 +192,17 @@ static bool maps_zero(int fd, void *p, size_t len)
 	return false;
 }
 
-/* Maps LEN bytes (aligned to ALIGN within a mapping twice as large), with
- * MADV_HUGEPAGE when HUGE, reads their first byte and says whether that
- * mapped the zero page. */
-static bool read_maps_zero(int fd, size_t len, bool huge)
+/* Maps a page, reads it and says whether that mapped the zero page. */
+static bool read_maps_zero(int fd, size_t len)
 {
-	size_t map = huge ? 2 * len : len;
-	long r = ovc_sys_mmap(NULL, map, PROT_READ | PROT_WRITE,
+	long r = ovc_sys_mmap(NULL, len, PROT_READ | PROT_WRITE,
 			      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE);
 	if (r < 0 && r > -4096)
 		return true;
-	uintptr_t base = (uintptr_t)r;
-	uintptr_t p = huge ? (base + len - 1) & ~(uintptr_t)(len - 1) : base;
-	if (huge)
-		OVC_SYS_(SYS_madvise, p, len, MADV_HUGEPAGE, 0, 0, 0);
-	(void)*(volatile const char *)p;
-	bool zero = maps_zero(fd, (void *)p, len);
-	ovc_sys_munmap((void *)base, map);
+	(void)*(volatile const char *)r;
+	bool zero = maps_zero(fd, (void *)r, len);
+	ovc_sys_munmap((void *)r, len);
 	return zero;
-}
-
-/* Whether the huge zero page may be mapped: transparent huge pages on and
- * use_zero_page not 0. */
-static bool thp_zero_possible(void)
-{
-	char buf[128];
-	if (ovc_read_file("/sys/kernel/mm/transparent_hugepage/use_zero_page",
-			  buf, sizeof buf) > 0 && buf[0] == '0')
-		return false;
-	if (ovc_read_file("/sys/kernel/mm/transparent_hugepage/enabled", buf,
-			  sizeof buf) > 0 && strstr(buf, "[never]"))
-		return false;
-	return true;
 }
 
 static int decide_kind(void)
@@ -231,10 +212,7 @@ static int decide_kind(void)
 	int fd = ovc_sys_open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC, 0);
 	if (fd < 0)
 		return SAME_UNKNOWN; /* out of descriptors: ask again later */
-	long ps = ovc_page_size();
-	bool zero = read_maps_zero(fd, (size_t)ps, false) ||
-		    (thp_zero_possible() &&
-		     read_maps_zero(fd, (size_t)512 * (size_t)ps, true));
+	bool zero = read_maps_zero(fd, (size_t)ovc_page_size());
 	ovc_sys_close(fd);
 	return zero ? SAME_NO : SAME_YES;
 }
