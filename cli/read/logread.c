@@ -185,7 +185,7 @@ static void run_line(struct reader *r, json_t *o, struct ovc_run *run)
 		ovc_rd_bad_line(r);
 }
 
-static enum ovc_read_status read_stream(struct ovc_model *m, const char *path,
+enum ovc_read_status ovc_logread_stream(struct ovc_model *m, const char *path,
 					FILE *f, const struct ovc_read_opts *o,
 					bool in_dir)
 {
@@ -354,7 +354,7 @@ static void settle(int fd)
 
 /* Opens PATH for reading without blocking on a FIFO and without following
  * it into a terminal; returns the stream or NULL (errno set). */
-static FILE *open_log(const char *path, struct stat *st, bool regular_only)
+FILE *ovc_logread_open(const char *path, struct stat *st, bool regular_only)
 {
 	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
@@ -381,13 +381,13 @@ enum ovc_read_status ovc_logread_file(struct ovc_model *m, const char *path,
 				      const struct ovc_read_opts *o)
 {
 	struct stat st;
-	FILE *f = open_log(path, &st, false);
+	FILE *f = ovc_logread_open(path, &st, false);
 	if (!f) {
 		ovc_rd_say(o && o->err ? o->err : stderr, "%s: cannot open: %s",
 			   path, strerror(errno));
 		return OVC_READ_ERROR;
 	}
-	enum ovc_read_status s = read_stream(m, path, f, o, false);
+	enum ovc_read_status s = ovc_logread_stream(m, path, f, o, false);
 	fclose(f);
 	return s;
 }
@@ -469,7 +469,7 @@ static void *read_job(void *arg)
 			continue;
 		sprintf(path, "%s%s%s", j->dir, slash ? "" : "/", j->names[i]);
 		struct stat st;
-		FILE *f = open_log(path, &st, true);
+		FILE *f = ovc_logread_open(path, &st, true);
 		if (!f) {
 			ovc_rd_say(j->err, "%s: cannot open: %s; skipped", path,
 				   strerror(errno));
@@ -482,7 +482,7 @@ static void *read_job(void *arg)
 			bool dup = seen_before(j->seen, &st);
 			if (j->seen_lock)
 				pthread_mutex_unlock(j->seen_lock);
-			if (!dup && read_stream(j->m, path, f, &ro, true) ==
+			if (!dup && ovc_logread_stream(j->m, path, f, &ro, true) ==
 					    OVC_READ_OK)
 				j->nlogs++;
 			fclose(f);
@@ -709,7 +709,7 @@ static int read_paths(struct ovc_model *m, char *const *paths, size_t n,
 				rc = 2;
 			continue;
 		}
-		FILE *f = open_log(paths[i], &st, false);
+		FILE *f = ovc_logread_open(paths[i], &st, false);
 		if (!f) {
 			ovc_rd_say(err, "%s: cannot open: %s", paths[i],
 				   strerror(errno));
@@ -718,7 +718,7 @@ static int read_paths(struct ovc_model *m, char *const *paths, size_t n,
 		}
 		if (!seen_before(&seen, &st)) {
 			enum ovc_read_status s =
-				read_stream(m, paths[i], f, o, false);
+				ovc_logread_stream(m, paths[i], f, o, false);
 			if (s == OVC_READ_OK)
 				count++;
 			else if (s != OVC_READ_FILTERED)

@@ -137,4 +137,20 @@ bool ovc_rd_site_stats(struct reader *r, json_t *o, struct ovc_proc *p);
 /* A `snapshot_end` record: why `ovc snapshot --watch` stopped. */
 bool ovc_rd_snapshot_end(struct reader *r, json_t *o, struct ovc_proc *p);
 
+struct ovc_read_opts;
+struct stat;
+
+/* Between the two files of the reader of logs: logread.c (one log, line by
+ * line) and logpaths.c (which files: paths, directories, run files). */
+
+/** Reads the log or run file F (named PATH) into M; IN_DIR: it was found
+ * in a directory, not named. */
+enum ovc_read_status ovc_logread_stream(struct ovc_model *m, const char *path,
+					FILE *f, const struct ovc_read_opts *o,
+					bool in_dir);
+/** Opens PATH for reading without blocking on a FIFO and without following
+ * it into a terminal; returns the stream or NULL (errno set). *ST: its
+ * status; REGULAR_ONLY: refuse anything but a regular file. */
+FILE *ovc_logread_open(const char *path, struct stat *st, bool regular_only);
+
 #endif

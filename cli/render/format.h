@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "ovc/options.h"
+
 /** Writes N with thousands separators ("1,234,567") into BUF (>= 32 bytes);
  * returns BUF. */
 char *ovc_render_count(int64_t n, char *buf, size_t size);
@@ -33,5 +35,12 @@ void ovc_put_xml(FILE *out, const char *s);
 /** The same, with the apostrophe written as APOS ("&apos;" in XML files
  * such as JUnit reports, where the HTML-safe "&#39;" is not needed). */
 void ovc_put_xml_apos(FILE *out, const char *s, const char *apos);
+
+/** N bytes in binary units ("1.5 MiB"; a negative N as 0) into BUF, of at
+ * least 24 bytes; returns BUF. */
+static inline const char *ovc_bytes(int64_t n, char *buf)
+{
+	return ovc_format_bytes(n > 0 ? (uint64_t)n : 0, buf, 24);
+}
 
 #endif

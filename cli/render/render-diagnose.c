@@ -11,17 +11,13 @@
 #include "ovc/options.h"
 #include "read/frames.h"
 #include "analyze/diagnose.h"
+#include "render/format.h"
 
 /** Refusals shown in the text and HTML reports. */
 #define OVC_REFUSE_SHOW 5
 /** Sites named as holding touched memory at the end of a killed process. */
 #define OVC_DIAG_SITES 3
 
-
-static const char *bytes(int64_t n, char *buf)
-{
-	return ovc_format_bytes(n > 0 ? (uint64_t)n : 0, buf, 24);
-}
 
 static const char *secs(int64_t ns, char *buf, size_t size)
 {
@@ -58,8 +54,8 @@ static void put_event(FILE *out, struct ovc_symbolizer *sym,
 	/* The reader saturates sizes past INT64_MAX (malloc(SIZE_MAX)). */
 	fprintf(out, "%s%s%s%s with %s live, in %s", e->fn[0] ? "(" : " of ",
 		e->size_bytes == INT64_MAX ? "at least " : "",
-		bytes(e->size_bytes, a), e->fn[0] ? ")" : "",
-		bytes(e->live_bytes, b),
+		ovc_bytes(e->size_bytes, a), e->fn[0] ? ")" : "",
+		ovc_bytes(e->live_bytes, b),
 		event_site(sym, p, e->site, site, sizeof site));
 }
 
@@ -70,13 +66,13 @@ static void put_killed(FILE *out, const struct ovc_proc *p,
 	char a[24], b[24], c[24], t[32], e[24], label[512];
 	fprintf(out, "  last moments       at %s: live %s, resident %s "
 		     "(anon %s)",
-		secs(d->last_t_ns, t, sizeof t), bytes(d->last_live_bytes, a),
-		bytes(d->last_rss_bytes, b), bytes(d->last_anon_bytes, c));
+		secs(d->last_t_ns, t, sizeof t), ovc_bytes(d->last_live_bytes, a),
+		ovc_bytes(d->last_rss_bytes, b), ovc_bytes(d->last_anon_bytes, c));
 	if (d->mem_total_bytes > 0)
-		fprintf(out, "; MemTotal %s", bytes(d->mem_total_bytes, e));
+		fprintf(out, "; MemTotal %s", ovc_bytes(d->mem_total_bytes, e));
 	if (d->mem_available_bytes > 0)
 		fprintf(out, ", MemAvailable at start %s",
-			bytes(d->mem_available_bytes, e));
+			ovc_bytes(d->mem_available_bytes, e));
 	fputc('\n', out);
 	if (d->killed && (d->cgroup_oom_kills > 0 || d->near_cgroup)) {
 		/* The limit that counts is the cgroup's, not the machine's. */
@@ -88,26 +84,26 @@ static void put_killed(FILE *out, const struct ovc_proc *p,
 		else
 			fprintf(out, "  ! likely killed by the OOM killer of its "
 				     "memory cgroup: resident memory reached %s",
-				bytes(d->peak_rss_bytes, a));
+				ovc_bytes(d->peak_rss_bytes, a));
 		if (d->cgroup_max_bytes > 0)
 			fprintf(out, "; the cgroup's limit is %s",
-				bytes(d->cgroup_max_bytes, b));
+				ovc_bytes(d->cgroup_max_bytes, b));
 		if (d->cgroup_peak_bytes >= 0)
-			fprintf(out, ", its peak %s", bytes(d->cgroup_peak_bytes, c));
+			fprintf(out, ", its peak %s", ovc_bytes(d->cgroup_peak_bytes, c));
 		fprintf(out, " (%s, cgroup v%d)\n", d->cgroup_dir, d->cgroup_version);
 	} else if (d->likely_oom) {
 		fprintf(out, "  ! likely killed by the OOM killer: ");
 		if (d->near_memory)
 			fprintf(out, "resident memory reached %s, near the "
 				     "machine's memory",
-				bytes(d->peak_rss_bytes, a));
+				ovc_bytes(d->peak_rss_bytes, a));
 		else
 			fprintf(out, "it died of SIGKILL, which is what the OOM "
 				     "killer sends (but its resident %s was far "
 				     "below the machine's memory: if the kernel "
 				     "log has no OOM entry, something else "
 				     "killed it)",
-				bytes(d->peak_rss_bytes, a));
+				ovc_bytes(d->peak_rss_bytes, a));
 		if (d->near_memory && d->sigkill)
 			fputs(", and it died of SIGKILL", out);
 		fputs("; confirm with `dmesg` or `journalctl -k` "
@@ -130,7 +126,7 @@ static void put_killed(FILE *out, const struct ovc_proc *p,
 		const struct ovc_site *s = &p->sites[order[i]];
 		fprintf(out, "  %-19s%*s in RAM at the end: %s\n",
 			i == 0 ? "held in RAM by" : "", 10,
-			bytes(ovc_site_live_touched(s), a),
+			ovc_bytes(ovc_site_live_touched(s), a),
 			ovc_site_label(sym, p, s, label, sizeof label));
 	}
 	free(order);
@@ -150,9 +146,9 @@ void ovc_diag_text(FILE *out, const struct ovc_model *m,
 	if (d.above_commit_limit_bytes > 0 || d.over_commit) {
 		fprintf(out, "  commit             peak live %s is %s above "
 			     "CommitLimit %s",
-			bytes(d.peak_live_bytes, a),
-			bytes(d.above_commit_limit_bytes, b),
-			bytes(d.commit_limit_bytes, c));
+			ovc_bytes(d.peak_live_bytes, a),
+			ovc_bytes(d.above_commit_limit_bytes, b),
+			ovc_bytes(d.commit_limit_bytes, c));
 		fputs(d.over_commit ? "; strict overcommit would have "
 				      "refused\n                     "
 				    : "\n",
@@ -165,10 +161,10 @@ void ovc_diag_text(FILE *out, const struct ovc_model *m,
 	if (d.above_mem_available_bytes > 0) {
 		fprintf(out, "  touching it all    would need %s more than "
 			     "MemAvailable at start",
-			bytes(d.above_mem_available_bytes, a));
+			ovc_bytes(d.above_mem_available_bytes, a));
 		if (d.above_mem_total_bytes > 0)
 			fprintf(out, ", %s more than MemTotal",
-				bytes(d.above_mem_total_bytes, b));
+				ovc_bytes(d.above_mem_total_bytes, b));
 		fputc('\n', out);
 		if (d.over_mem_total) {
 			fputs("  above MemTotal     ", out);
@@ -181,7 +177,7 @@ void ovc_diag_text(FILE *out, const struct ovc_model *m,
 	if (x && (x->budget_bytes >= 0 || x->prefault)) {
 		fputs("  budget             ", out);
 		if (x->budget_bytes >= 0) {
-			fprintf(out, "%s", bytes(x->budget_bytes, a));
+			fprintf(out, "%s", ovc_bytes(x->budget_bytes, a));
 			if (x->budget_mode[0]) {
 				fputs(" (", out);
 				for (const char *q = x->budget_mode; *q; q++)

@@ -17,11 +17,6 @@
 #define HTML_VERDICTS 10     /* verdicts shown before "more" */
 #define HTML_TREE_LINES 30   /* lines of the tree shown before "more" */
 
-static const char *bytes(int64_t n, char *buf)
-{
-	return ovc_format_bytes(n > 0 ? (uint64_t)n : 0, buf, 24);
-}
-
 /* One finding about process IDX: a link to it, its command, WHAT. */
 static void finding(FILE *out, const struct ovc_model *m, size_t idx,
 		    const bool *shown, const char *tag, const char *what)
@@ -64,8 +59,8 @@ static size_t proc_findings(FILE *out, const struct ovc_model *m, size_t idx,
 		    p->peak_live_bytes <= limits[i].limit_bytes)
 			continue;
 		snprintf(what, sizeof what, "peak live %s is more than %s %s: %s",
-			 bytes(p->peak_live_bytes, a), limits[i].name,
-			 bytes(limits[i].limit_bytes, b), limits[i].means);
+			 ovc_bytes(p->peak_live_bytes, a), limits[i].name,
+			 ovc_bytes(limits[i].limit_bytes, b), limits[i].means);
 		finding(out, m, idx, shown, limits[i].tag, what);
 		n++;
 	}
@@ -75,7 +70,7 @@ static size_t proc_findings(FILE *out, const struct ovc_model *m, size_t idx,
 			 dg.likely_oom ? "likely killed by the OOM killer "
 					 "(confirm with journalctl -k)"
 				       : "its log ended abruptly",
-			 bytes(dg.last_rss_bytes, a));
+			 ovc_bytes(dg.last_rss_bytes, a));
 		finding(out, m, idx, shown,
 			dg.likely_oom ? "likely_oom" : "killed", what);
 		n++;
@@ -119,10 +114,10 @@ static void put_verdicts(FILE *out, const struct ovc_model *m,
 			     "every process is within CommitLimit (%s) and "
 			     "MemTotal (%s), none was killed</p>\n",
 			m->host.commit_limit_bytes > 0
-				? bytes(m->host.commit_limit_bytes, a)
+				? ovc_bytes(m->host.commit_limit_bytes, a)
 				: "unknown",
 			m->host.mem_total_bytes > 0
-				? bytes(m->host.mem_total_bytes, b)
+				? ovc_bytes(m->host.mem_total_bytes, b)
 				: "unknown");
 		free(buf);
 		return;
@@ -170,22 +165,22 @@ static void put_totals(FILE *out, const struct ovc_model *m)
 		t.images == 1 ? "" : "s",
 		ovc_render_count((int64_t)t.processes, k, sizeof k),
 		t.processes == 1 ? "" : "es");
-	total_row(out, "overcommit gap, sum", bytes(t.gap_sum_bytes, a), m,
+	total_row(out, "overcommit gap, sum", ovc_bytes(t.gap_sum_bytes, a), m,
 		  SIZE_MAX, "live but never touched, at each one's peak");
-	total_row(out, "overcommit gap, largest", bytes(t.gap_max_bytes, a), m,
+	total_row(out, "overcommit gap, largest", ovc_bytes(t.gap_max_bytes, a), m,
 		  t.gap_max_bytes > 0 ? t.gap_max_proc : SIZE_MAX, "");
 	total_row(out, "touched ratio",
 		  t.has_ratio ? ovc_render_percent(t.touched_ratio, a, sizeof a)
 			      : "-",
 		  m, SIZE_MAX, "touched over peak live, summed");
-	total_row(out, "requested", bytes(t.requested_bytes, a), m, SIZE_MAX,
+	total_row(out, "requested", ovc_bytes(t.requested_bytes, a), m, SIZE_MAX,
 		  "over all processes");
-	total_row(out, "peak live, largest", bytes(t.peak_live_max_bytes, a), m,
+	total_row(out, "peak live, largest", ovc_bytes(t.peak_live_max_bytes, a), m,
 		  t.peak_live_max_proc, "");
-	total_row(out, "peak live, sum", bytes(t.peak_live_sum_bytes, a), m,
+	total_row(out, "peak live, sum", ovc_bytes(t.peak_live_sum_bytes, a), m,
 		  SIZE_MAX, "the most that can have been live at once");
 	total_row(out, "peak resident, largest",
-		  bytes(t.peak_rss_max_bytes, a), m, t.peak_rss_max_proc, "");
+		  ovc_bytes(t.peak_rss_max_bytes, a), m, t.peak_rss_max_proc, "");
 	total_row(out, "failed calls",
 		  ovc_render_count(t.failed_total, n, sizeof n), m, SIZE_MAX,
 		  "allocations that returned NULL");

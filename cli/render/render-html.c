@@ -45,12 +45,7 @@ static const char css[] =
 	".wide{overflow-x:auto}"
 	".chart{overflow-x:auto;margin:8px 0}";
 
-static const char *bytes(int64_t n, char *buf)
-{
-	return ovc_format_bytes(n > 0 ? (uint64_t)n : 0, buf, 24);
-}
-
-static void end_html(FILE *out, const struct ovc_proc *p)
+void ovc_html_end(FILE *out, const struct ovc_proc *p)
 {
 	switch (p->end_kind) {
 	case OVC_END_EXIT:
@@ -150,17 +145,17 @@ static void put_host(FILE *out, const struct ovc_host *h)
 	if (h->mem_total_bytes >= 0)
 		fprintf(out, "<tr><th class=\"l\">MemTotal</th><td>%s</td>"
 			     "<td class=\"l\">RAM</td></tr>\n",
-			bytes(h->mem_total_bytes, a));
+			ovc_bytes(h->mem_total_bytes, a));
 	if (h->mem_available_bytes >= 0)
 		fprintf(out, "<tr><th class=\"l\">MemAvailable</th><td>%s</td>"
 			     "<td class=\"l\">free for programs when the "
 			     "first process started</td></tr>\n",
-			bytes(h->mem_available_bytes, a));
+			ovc_bytes(h->mem_available_bytes, a));
 	if (h->commit_limit_bytes >= 0)
 		fprintf(out, "<tr><th class=\"l\">CommitLimit</th><td>%s</td>"
 			     "<td class=\"l\">what strict overcommit "
 			     "(vm.overcommit_memory=2) would allow</td></tr>\n",
-			bytes(h->commit_limit_bytes, a));
+			ovc_bytes(h->commit_limit_bytes, a));
 	fprintf(out, "<tr><th class=\"l\">overcommit mode</th><td>%" PRId64
 		     "</td><td class=\"l\">%s</td></tr>\n</table>\n",
 		h->overcommit_memory, ovc_overcommit_name(h->overcommit_memory));
@@ -202,7 +197,7 @@ static void figure_row(FILE *out, const char *name, int64_t v,
 	char a[24];
 	fprintf(out, "<tr><th class=\"l\">%s</th><td>%s</td><td class=\"l\">"
 		     "%s</td></tr>\n",
-		name, bytes(v, a), note);
+		name, ovc_bytes(v, a), note);
 }
 
 /* The frames of site S of P, innermost first, at most MAX of them. */
@@ -255,8 +250,8 @@ void ovc_html_site_cells(FILE *out, size_t r, const struct ovc_site_figures *f)
 	char a[24], b[24], c[24], d[24];
 	fprintf(out, "<tr><td>%zu</td><td>%s</td><td>%s</td><td>%s</td>"
 		     "<td>%s</td>",
-		r, bytes(f->untouched_bytes, a), bytes(f->requested_bytes, b),
-		bytes(f->touched_bytes, c),
+		r, ovc_bytes(f->untouched_bytes, a), ovc_bytes(f->requested_bytes, b),
+		ovc_bytes(f->touched_bytes, c),
 		f->has_ratio ? ovc_render_percent(f->touched_ratio, d, sizeof d)
 			     : "-");
 }
@@ -318,8 +313,8 @@ static void put_sites(FILE *out, const struct ovc_proc *p,
 		ovc_site_figures(s, &f);
 		ovc_html_site_cells(out, r + 1, &f);
 		fprintf(out, "<td>%s</td><td>%s</td><td>%s</td>",
-			bytes(f.peak_live_bytes, a),
-			bytes(ovc_site_live_touched(s), b),
+			ovc_bytes(f.peak_live_bytes, a),
+			ovc_bytes(ovc_site_live_touched(s), b),
 			ovc_render_count(f.blocks, n, sizeof n));
 		ovc_html_site_stack_cell(out, p, s, f.estimated, false, o, sym);
 	}
@@ -394,14 +389,14 @@ static void table_row(FILE *out, const struct ovc_model *m, size_t rank,
 	else
 		fprintf(out, "%" PRId64, p->pid);
 	fputs("</td><td class=\"l\">", out);
-	end_html(out, p);
+	ovc_html_end(out, p);
 	fprintf(out, "</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td>"
 		     "<td>%s</td><td>%s</td><td class=\"l\">",
-		bytes(p->peak_live_bytes, a), bytes(p->peak_vm_bytes, b),
-		bytes(p->peak_rss_bytes, c),
+		ovc_bytes(p->peak_live_bytes, a), ovc_bytes(p->peak_vm_bytes, b),
+		ovc_bytes(p->peak_rss_bytes, c),
 		ovc_proc_touched_ratio(p, &r) ? ovc_render_percent(r, e, sizeof e)
 					      : "-",
-		bytes(ovc_proc_gap_bytes(p), g),
+		ovc_bytes(ovc_proc_gap_bytes(p), g),
 		ovc_render_duration(ovc_proc_duration_ns(p), t, sizeof t));
 	ovc_html_put_cmd(out, p, OVC_HTML_CMD_CHARS);
 	fputs("</td>", out);
@@ -452,9 +447,9 @@ static void put_table(FILE *out, const struct ovc_model *m,
 	fputs("</section>\n", out);
 }
 
-static void put_proc(FILE *out, const struct ovc_model *m, size_t idx,
-		     const struct ovc_render_opts *o,
-		     struct ovc_symbolizer *sym)
+void ovc_html_put_proc(FILE *out, const struct ovc_model *m, size_t idx,
+		       const struct ovc_render_opts *o,
+		       struct ovc_symbolizer *sym)
 {
 	const struct ovc_proc *p = m->procs[idx];
 	char a[64], b[24], c[24];
@@ -470,7 +465,7 @@ static void put_proc(FILE *out, const struct ovc_model *m, size_t idx,
 		     ", %s, ended: ",
 		p->pid, p->ppid,
 		ovc_render_duration(ovc_proc_duration_ns(p), a, sizeof a));
-	end_html(out, p);
+	ovc_html_end(out, p);
 	fputs("</p>\n<table>\n", out);
 	figure_row(out, "requested", ovc_proc_total_requested(p),
 		   "bytes asked for over the whole run");
@@ -479,7 +474,7 @@ static void put_proc(FILE *out, const struct ovc_model *m, size_t idx,
 		snprintf(note, sizeof note,
 			 "to %s: threads; the highest seen to the sum of "
 			 "per-thread peaks",
-			 bytes(p->peak_live_bound_bytes, up));
+			 ovc_bytes(p->peak_live_bound_bytes, up));
 		figure_row(out, "peak live", p->peak_live_bytes, note);
 	} else {
 		figure_row(out, "peak live", p->peak_live_bytes,
@@ -527,8 +522,8 @@ static void put_proc(FILE *out, const struct ovc_model *m, size_t idx,
 			     "than CommitLimit %s: would have failed "
 			     "under strict overcommit "
 			     "(vm.overcommit_memory=2)</p>\n",
-			bytes(p->peak_live_bytes, b),
-			bytes(h->commit_limit_bytes, c));
+			ovc_bytes(p->peak_live_bytes, b),
+			ovc_bytes(h->commit_limit_bytes, c));
 		any = true;
 	}
 	if (h->mem_total_bytes > 0 &&
@@ -536,8 +531,8 @@ static void put_proc(FILE *out, const struct ovc_model *m, size_t idx,
 		fprintf(out, "<p class=\"verdict\">peak live %s is more "
 			     "than MemTotal %s: touching it all would "
 			     "invoke the OOM killer</p>\n",
-			bytes(p->peak_live_bytes, b),
-			bytes(h->mem_total_bytes, c));
+			ovc_bytes(p->peak_live_bytes, b),
+			ovc_bytes(h->mem_total_bytes, c));
 		any = true;
 	}
 	if (!any)
@@ -697,7 +692,7 @@ bool ovc_render_html(const struct ovc_model *m, FILE *out,
 				     "table only</p>\n");
 	}
 	for (size_t i = 0; i < detail; i++)
-		put_proc(out, m, order[i], o, sym);
+		ovc_html_put_proc(out, m, order[i], o, sym);
 	if (nmore)
 		fputs("<h2>charts of other processes with a course over "
 		      "time</h2>\n<p class=\"hint\">those with 5 samples or "

@@ -27,4 +27,16 @@ bool ovc_render_html(const struct ovc_model *m, FILE *out,
 		     const struct ovc_render_opts *o, bool charts_only,
 		     const char *only);
 
+/* Between the files of the HTML report: render-html.c (the page, the
+ * table of processes, the charts) and render-html-proc.c (a process's
+ * section). */
+
+/** How P ended, in words, into a table cell. */
+void ovc_html_end(FILE *out, const struct ovc_proc *p);
+/** The section of process IDX of M: its figures, sites, diagnosis and
+ * chart. */
+void ovc_html_put_proc(FILE *out, const struct ovc_model *m, size_t idx,
+		       const struct ovc_render_opts *o,
+		       struct ovc_symbolizer *sym);
+
 #endif

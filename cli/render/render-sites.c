@@ -23,11 +23,6 @@ static void put_safe(FILE *out, const char *s)
 		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, out);
 }
 
-static const char *bytes(int64_t n, char *buf)
-{
-	return ovc_format_bytes(n > 0 ? (uint64_t)n : 0, buf, 24);
-}
-
 /* FILE relative to the current directory when it lies below it, else its
  * last part: source paths in DWARF are long and absolute. */
 static const char *short_file(const char *file, const char *cwd)
@@ -96,15 +91,15 @@ static void put_figures_kind(FILE *out, const struct ovc_site *s,
 		sep = ", ";
 	}
 	if (s->unprobed_bytes > 0)
-		fprintf(out, "%s%s unprobed", sep, bytes(s->unprobed_bytes, b));
+		fprintf(out, "%s%s unprobed", sep, ovc_bytes(s->unprobed_bytes, b));
 	fputc(')', out);
 	if (f->touched_err_bytes > 0 || f->requested_err_bytes > 0) {
 		char x[24], e[24];
 		fprintf(out, ": touched ≈ %s ± %s",
-			bytes(f->touched_bytes, x), bytes(f->touched_err_bytes, e));
+			ovc_bytes(f->touched_bytes, x), ovc_bytes(f->touched_err_bytes, e));
 		fprintf(out, ", requested ≈ %s ± %s",
-			bytes(f->requested_bytes, x),
-			bytes(f->requested_err_bytes, e));
+			ovc_bytes(f->requested_bytes, x),
+			ovc_bytes(f->requested_err_bytes, e));
 	}
 }
 
@@ -148,13 +143,13 @@ void ovc_render_text_leaks(const struct ovc_proc *p, FILE *out,
 		fputs("nothing: every tracked block was freed\n", out);
 		return;
 	}
-	fprintf(out, "%s", bytes(total.bytes, a));
+	fprintf(out, "%s", ovc_bytes(total.bytes, a));
 	if (total.blocks >= 0)
 		fprintf(out, " in %s block%s",
 			ovc_render_count(total.blocks, n, sizeof n),
 			total.blocks == 1 ? "" : "s");
 	if (total.estimated)
-		fprintf(out, ", estimated ± %s", bytes(total.sd_bytes, b));
+		fprintf(out, ", estimated ± %s", ovc_bytes(total.sd_bytes, b));
 	fputs("  still live at exit, never freed\n", out);
 
 	size_t *order = malloc((p->nsites ? p->nsites : 1) * sizeof *order);
@@ -177,11 +172,11 @@ void ovc_render_text_leaks(const struct ovc_proc *p, FILE *out,
 		ovc_site_leak(s, &l);
 		char err[32];
 		if (l.estimated)
-			snprintf(err, sizeof err, "± %s", bytes(l.sd_bytes, b));
+			snprintf(err, sizeof err, "± %s", ovc_bytes(l.sd_bytes, b));
 		else
 			snprintf(err, sizeof err, "-");
 		fprintf(out, "  %4zu  %*s  %*s  %9s  %s\n", r + 1, BYTES_W,
-			bytes(l.bytes, a), BYTES_W + 2, err,
+			ovc_bytes(l.bytes, a), BYTES_W + 2, err,
 			l.blocks >= 0 ? ovc_render_count(l.blocks, n, sizeof n)
 				      : "?",
 			l.estimated ? "estimated (sampled)" : "exact");
@@ -250,25 +245,25 @@ void ovc_render_text_sites(const struct ovc_proc *p, FILE *out,
 		ovc_site_figures(s, &f);
 		fprintf(out, "  %4zu  %-6s  %*s  %*s  %*s  %6s  %*s  %9s  ",
 			r + 1, ovc_family_name(s->kind),
-			BYTES_W, bytes(f.untouched_bytes, a), BYTES_W,
-			bytes(f.requested_bytes, b), BYTES_W,
-			bytes(f.touched_bytes, e),
+			BYTES_W, ovc_bytes(f.untouched_bytes, a), BYTES_W,
+			ovc_bytes(f.requested_bytes, b), BYTES_W,
+			ovc_bytes(f.touched_bytes, e),
 			f.has_ratio ? ovc_render_percent(f.touched_ratio, c,
 							 sizeof c)
 				    : "-",
-			BYTES_W, bytes(f.peak_live_bytes, d),
+			BYTES_W, ovc_bytes(f.peak_live_bytes, d),
 			ovc_render_count(f.blocks, n, sizeof n));
 		put_figures_kind(out, s, &f);
 		if (f.reused_bytes > 0)
 			/* pages resident before the allocation (a reused heap
 			 * chunk): not this site's doing, not in touched */
 			fprintf(out, "; reused %s: resident when allocated",
-				bytes(f.reused_bytes, a));
+				ovc_bytes(f.reused_bytes, a));
 		if (s->kind != OVC_FAMILY_MALLOC)
 			/* mappings: what of the reserved address space was
 			 * made accessible (mprotect) */
 			fprintf(out, "; committed %s at peak",
-				bytes(s->peak_committed_bytes, a));
+				ovc_bytes(s->peak_committed_bytes, a));
 		fputc('\n', out);
 		put_stack(out, p, s, max_frames, sym, cwd);
 	}

@@ -15,11 +15,6 @@
 #define BYTES_W 10
 #define TOP_DEFAULT 20
 
-static const char *bytes(int64_t n, char *buf)
-{
-	return ovc_format_bytes(n > 0 ? (uint64_t)n : 0, buf, 24);
-}
-
 static void label(FILE *out, const char *l)
 {
 	fprintf(out, "  %-*s", LABEL_W, l);
@@ -82,11 +77,11 @@ static void put_group_row(FILE *out, const char *name,
 	char a[24], b[24], c[24], d[24], e[24];
 	int64_t untouched = g->committed_bytes - g->touched_bytes;
 	fprintf(out, "    %-14s %8" PRId64 " %*s %*s %*s %*s %*s\n", name,
-		g->mappings, BYTES_W, bytes(g->reserved_bytes, a), BYTES_W,
-		bytes(g->committed_bytes, b), BYTES_W,
-		bytes(g->resident_bytes, c), BYTES_W,
-		bytes(g->swapped_bytes, d), BYTES_W,
-		bytes(untouched > 0 ? untouched : 0, e));
+		g->mappings, BYTES_W, ovc_bytes(g->reserved_bytes, a), BYTES_W,
+		ovc_bytes(g->committed_bytes, b), BYTES_W,
+		ovc_bytes(g->resident_bytes, c), BYTES_W,
+		ovc_bytes(g->swapped_bytes, d), BYTES_W,
+		ovc_bytes(untouched > 0 ? untouched : 0, e));
 }
 
 static void put_map_name(FILE *out, const struct ovc_snap *s,
@@ -152,12 +147,12 @@ static void put_maps(FILE *out, const struct ovc_snap *s,
 		snprintf(addr, sizeof addr, "%" PRIx64 "-%" PRIx64, m->lo,
 			 m->hi);
 		fprintf(out, "    %-25s %-4s %*s %*s %*s %*s %*s  ", addr,
-			m->perms, BYTES_W, bytes((int64_t)(m->hi - m->lo), a),
+			m->perms, BYTES_W, ovc_bytes((int64_t)(m->hi - m->lo), a),
 			BYTES_W,
-			bytes(m->committed ? (int64_t)(m->hi - m->lo) : 0, b),
-			BYTES_W, bytes(m->rss_bytes, c), BYTES_W,
-			bytes(m->swap_bytes, d), BYTES_W,
-			bytes(map_untouched(m), e));
+			ovc_bytes(m->committed ? (int64_t)(m->hi - m->lo) : 0, b),
+			BYTES_W, ovc_bytes(m->rss_bytes, c), BYTES_W,
+			ovc_bytes(m->swap_bytes, d), BYTES_W,
+			ovc_bytes(map_untouched(m), e));
 		put_map_name(out, s, m);
 		fputc('\n', out);
 	}
@@ -225,8 +220,8 @@ bool ovc_snap_render_text(FILE *out, const struct ovc_snap *s,
 		 t->has_ratio ? ovc_render_percent(t->touched_ratio, pc,
 						   sizeof pc)
 			      : "nothing committed, none",
-		 bytes(t->anon.resident_bytes, a),
-		 bytes(t->anon.swapped_bytes, b),
+		 ovc_bytes(t->anon.resident_bytes, a),
+		 ovc_bytes(t->anon.swapped_bytes, b),
 		 s->pagemap_scanned ? "pages counted by PAGEMAP_SCAN"
 				    : "from smaps");
 	ovc_render_bytes_line(out, "touched", t->anon.touched_bytes, note);
@@ -240,7 +235,7 @@ bool ovc_snap_render_text(FILE *out, const struct ovc_snap *s,
 		  "committed but never touched");
 	ovc_render_bytes_line(out, "virtual", s->vm_bytes, "all of its address space (statm)");
 	snprintf(note, sizeof note, "in RAM (statm); anonymous %s",
-		 bytes(s->rss_bytes - s->shared_bytes, a));
+		 ovc_bytes(s->rss_bytes - s->shared_bytes, a));
 	ovc_render_bytes_line(out, "resident", s->rss_bytes, note);
 	if (!s->pagemap_scanned) {
 		label(out, "pagemap");
@@ -253,20 +248,20 @@ bool ovc_snap_render_text(FILE *out, const struct ovc_snap *s,
 			"  ! committed %s is more than CommitLimit %s: it "
 			"would have failed under strict overcommit "
 			"(vm.overcommit_memory=2)\n",
-			bytes(t->anon.committed_bytes, a),
-			bytes(h->commit_limit_bytes, b));
+			ovc_bytes(t->anon.committed_bytes, a),
+			ovc_bytes(h->commit_limit_bytes, b));
 	if (t->over_mem_total)
 		fprintf(out,
 			"  ! committed %s is more than MemTotal %s: touching "
 			"it all would invoke the OOM killer\n",
-			bytes(t->anon.committed_bytes, a),
-			bytes(h->mem_total_bytes, b));
+			ovc_bytes(t->anon.committed_bytes, a),
+			ovc_bytes(h->mem_total_bytes, b));
 	if (t->has_ratio && t->touched_ratio < 0.5 &&
 	    t->gap_bytes >= ((int64_t)64 << 20))
 		fprintf(out,
 			"  > %s of committed memory was never touched: the "
 			"process relies on overcommit\n",
-			bytes(t->gap_bytes, a));
+			ovc_bytes(t->gap_bytes, a));
 	fputs("  groups           mappings   reserved  committed   resident "
 	      "   swapped  untouched\n",
 	      out);

@@ -17,11 +17,6 @@
 #define SUITE_SITES 5      /* merged sites shown in text by default */
 #define SUITE_FRAMES 4     /* their frames, by default */
 
-static const char *bytes(int64_t n, char *buf)
-{
-	return ovc_format_bytes(n > 0 ? (uint64_t)n : 0, buf, 24);
-}
-
 /* Writes S with control characters replaced (names come from logs). */
 static void put_safe(FILE *out, const char *s)
 {
@@ -103,13 +98,13 @@ static void put_table(FILE *out, const struct ovc_model *m,
 		end_short(p, e, sizeof e);
 		fprintf(out, "  %-8" PRId64 " %-10s %*s %*s %*s %6s %*s %9s  ",
 			p->pid, e, BYTES_W,
-			bytes(ovc_proc_total_requested(p), a), BYTES_W,
-			bytes(p->peak_live_bytes, b), BYTES_W,
-			bytes(ovc_proc_own_rss_bytes(p), c),
+			ovc_bytes(ovc_proc_total_requested(p), a), BYTES_W,
+			ovc_bytes(p->peak_live_bytes, b), BYTES_W,
+			ovc_bytes(ovc_proc_own_rss_bytes(p), c),
 			ovc_proc_touched_ratio(p, &ratio)
 				? ovc_render_percent(ratio, r, sizeof r)
 				: "-",
-			BYTES_W, bytes(ovc_proc_gap_bytes(p), d),
+			BYTES_W, ovc_bytes(ovc_proc_gap_bytes(p), d),
 			ovc_render_duration(ovc_proc_duration_ns(p), tm,
 					    sizeof tm));
 		put_args(out, p, 50);
@@ -150,7 +145,7 @@ static void put_moment(FILE *out, int64_t ns, int64_t sum)
 			ovc_render_duration(ns, d, sizeof d));
 	else
 		fputs("  the largest of one process", out);
-	fprintf(out, "; sum of peaks %s\n", bytes(sum, a));
+	fprintf(out, "; sum of peaks %s\n", ovc_bytes(sum, a));
 }
 
 static void put_totals(FILE *out, const struct ovc_model *m)
@@ -163,25 +158,25 @@ static void put_totals(FILE *out, const struct ovc_model *m)
 		t.processes == 1 ? "" : "es");
 	label(out, "requested");
 	fprintf(out, "%*s  over all processes\n", BYTES_W,
-		bytes(t.requested_bytes, a));
+		ovc_bytes(t.requested_bytes, a));
 	label(out, "peak live, max");
-	fprintf(out, "%*s", BYTES_W, bytes(t.peak_live_max_bytes, a));
+	fprintf(out, "%*s", BYTES_W, ovc_bytes(t.peak_live_max_bytes, a));
 	put_who(out, m, t.peak_live_max_proc);
 	fputc('\n', out);
 	label(out, "peak live, at once");
-	fprintf(out, "%*s", BYTES_W, bytes(t.peak_live_at_once_bytes, a));
+	fprintf(out, "%*s", BYTES_W, ovc_bytes(t.peak_live_at_once_bytes, a));
 	put_moment(out, t.at_once_live_ns, t.peak_live_sum_bytes);
 	label(out, "peak resident, max");
-	fprintf(out, "%*s", BYTES_W, bytes(t.peak_rss_max_bytes, a));
+	fprintf(out, "%*s", BYTES_W, ovc_bytes(t.peak_rss_max_bytes, a));
 	put_who(out, m, t.peak_rss_max_proc);
 	fputc('\n', out);
 	label(out, "peak resident, at once");
-	fprintf(out, "%*s", BYTES_W, bytes(t.peak_rss_at_once_bytes, a));
+	fprintf(out, "%*s", BYTES_W, ovc_bytes(t.peak_rss_at_once_bytes, a));
 	put_moment(out, t.at_once_rss_ns, t.peak_rss_sum_bytes);
 	label(out, "overcommit gap, sum");
-	fprintf(out, "%*s", BYTES_W, bytes(t.gap_sum_bytes, a));
+	fprintf(out, "%*s", BYTES_W, ovc_bytes(t.gap_sum_bytes, a));
 	if (t.gap_max_bytes > 0) {
-		fprintf(out, "  largest %s", bytes(t.gap_max_bytes, a));
+		fprintf(out, "  largest %s", ovc_bytes(t.gap_max_bytes, a));
 		put_who(out, m, t.gap_max_proc);
 	}
 	fputc('\n', out);
@@ -245,9 +240,9 @@ static void put_sites(FILE *out, const struct ovc_model *m,
 		const struct ovc_proc *p = m->procs[s->proc];
 		const struct ovc_site *site = &p->sites[s->site];
 		fprintf(out, "  %4zu  %*s  %*s  %*s  %6s  %6s  ", i + 1, BYTES_W,
-			bytes(s->f.untouched_bytes, a), BYTES_W,
-			bytes(s->f.requested_bytes, b), BYTES_W,
-			bytes(s->f.touched_bytes, c),
+			ovc_bytes(s->f.untouched_bytes, a), BYTES_W,
+			ovc_bytes(s->f.requested_bytes, b), BYTES_W,
+			ovc_bytes(s->f.touched_bytes, c),
 			s->f.has_ratio ? ovc_render_percent(s->f.touched_ratio,
 							    d, sizeof d)
 				       : "-",

@@ -40,11 +40,6 @@ static const char *const dashes[OVC_SER_COUNT] = {
 	[OVC_SER_RSS] = "", [OVC_SER_ANON] = " stroke-dasharray=\"2 2\"",
 };
 
-static const char *bytes(int64_t n, char *buf)
-{
-	return ovc_format_bytes(n > 0 ? (uint64_t)n : 0, buf, 24);
-}
-
 /* Advance widths of the printable ASCII characters (32 to 126) in DejaVu
  * Sans Bold, the widest face of the charts' font-family, in thousandths of
  * an em, as Chromium measures them; any other character counts as a whole
@@ -77,8 +72,8 @@ static double text_width(const char *s, double px)
 /* S in BUF (SIZE bytes), cut where it would be wider than MAX_PX at font
  * size PX: at a space near the end if there is one, else at a character
  * boundary, and ended with an ellipsis. Returns BUF. */
-static const char *fit_text(const char *s, double px, double max_px,
-			    char *buf, size_t size)
+const char *ovc_svg_fit_text(const char *s, double px, double max_px,
+			     char *buf, size_t size)
 {
 	snprintf(buf, size, "%s", s);
 	size_t n = strlen(buf);
@@ -107,16 +102,16 @@ static const char *fit_text(const char *s, double px, double max_px,
 }
 
 /* The whole command line of P (at most SIZE - 1 bytes) in BUF. */
-static const char *command_line(const struct ovc_proc *p, char *buf,
-				size_t size)
+const char *ovc_svg_command_line(const struct ovc_proc *p, char *buf,
+				 size_t size)
 {
 	return ovc_render_command(p->argc, p->argv, p->exe, buf, size);
 }
 
 /* The command line of P with its program's name, not its path, in BUF:
  * how a list names a process. */
-static const char *short_command(const struct ovc_proc *p, char *buf,
-				 size_t size)
+const char *ovc_svg_short_command(const struct ovc_proc *p, char *buf,
+				  size_t size)
 {
 	const char *prog = p->argc ? p->argv[0] : p->exe;
 	int n = snprintf(buf, size, "%s%s",
@@ -413,14 +408,14 @@ void ovc_render_svg_chart(FILE *out, const struct ovc_model *m,
 	/* Title: the process, its command line cut to the width with an
 	 * ellipsis (all of it on hover); under it how long, how it ended. */
 	char cmd[4096], title[4200];
-	command_line(p, cmd, sizeof cmd);
+	ovc_svg_command_line(p, cmd, sizeof cmd);
 	snprintf(title, sizeof title, "process %" PRId64 ": %s", p->pid, cmd);
 	fputs("<text class=\"title\" x=\"12\" y=\"22\" font-size=\"15\" "
 	      "font-weight=\"bold\" fill=\"#212529\"><title>",
 	      out);
 	ovc_put_xml(out, title);
 	fputs("</title>", out);
-	ovc_put_xml(out, fit_text(title, 15, W - 24, text, sizeof text));
+	ovc_put_xml(out, ovc_svg_fit_text(title, 15, W - 24, text, sizeof text));
 	fputs("</text>\n", out);
 	char end[48];
 	end_text(p, end, sizeof end);
@@ -438,7 +433,7 @@ void ovc_render_svg_chart(FILE *out, const struct ovc_model *m,
 	double sub_w = W - 24 - (killed ? text_width(killed, 12) + 16 : 0);
 	fprintf(out, "<text class=\"subtitle\" x=\"12\" y=\"41\" "
 		     "font-size=\"12\" fill=\"#495057\">%s</text>\n",
-		fit_text(text, 12, sub_w, cmd, sizeof cmd));
+		ovc_svg_fit_text(text, 12, sub_w, cmd, sizeof cmd));
 	if (killed)
 		fprintf(out, "<text x=\"%d\" y=\"41\" font-size=\"12\" "
 			     "font-weight=\"bold\" fill=\"#c92a2a\" "
@@ -451,7 +446,7 @@ void ovc_render_svg_chart(FILE *out, const struct ovc_model *m,
 	for (int i = 0; i < OVC_SER_COUNT; i++) {
 		snprintf(text, sizeof text, "%s (peak %s)",
 			 ovc_series_label((enum ovc_series_id)i),
-			 peaks[i] >= 0 ? bytes(peaks[i], b) : "none");
+			 peaks[i] >= 0 ? ovc_bytes(peaks[i], b) : "none");
 		double w = 27 + text_width(text, 12);
 		if (lx > 12 && lx + w > W - 12) {
 			lx = 12;
@@ -476,12 +471,12 @@ void ovc_render_svg_chart(FILE *out, const struct ovc_model *m,
 		for (int e = e0; e <= ys.hi_e; e += ys.step_e) {
 			grid_line(out, ypos(&ys, ldexp(1, e)),
 				  e >= 63 ? "8.0 EiB"
-					  : bytes((int64_t)1 << (e < 0 ? 0 : e),
+					  : ovc_bytes((int64_t)1 << (e < 0 ? 0 : e),
 						  b));
 		}
 	} else {
 		for (double v = 0; v <= ys.hi + 0.5; v += ys.step) {
-			grid_line(out, ypos(&ys, v), bytes((int64_t)v, b));
+			grid_line(out, ypos(&ys, v), ovc_bytes((int64_t)v, b));
 		}
 	}
 	fprintf(out, "<text transform=\"translate(14 %d) rotate(-90)\" "
@@ -529,13 +524,13 @@ void ovc_render_svg_chart(FILE *out, const struct ovc_model *m,
 				ML, y, ML + PW, y, l->color, ref_names[i],
 				refs[i]);
 			snprintf(l->text, sizeof l->text, "%s %s",
-				 ref_names[i], bytes(refs[i], b));
+				 ref_names[i], ovc_bytes(refs[i], b));
 		} else {
 			bool above = (double)refs[i] > ys.hi;
 			l->at = -1;
 			l->want = above ? PT + 4 : PT + PH;
 			snprintf(l->text, sizeof l->text, "%s %s %s",
-				 ref_names[i], bytes(refs[i], b),
+				 ref_names[i], ovc_bytes(refs[i], b),
 				 above ? "\xe2\x86\x91" : "\xe2\x86\x93");
 		}
 	}
@@ -627,12 +622,12 @@ void ovc_render_svg_chart(FILE *out, const struct ovc_model *m,
 			"s</title></circle>\n",
 			ovc_series_name((enum ovc_series_id)i), peaks[i], t, x, y,
 			colors[i], ovc_series_label((enum ovc_series_id)i),
-			bytes(peaks[i], b), (double)t / 1e9);
+			ovc_bytes(peaks[i], b), (double)t / 1e9);
 		bool merged = false;
 		for (size_t j = 0; j < nml && !merged; j++) {
 			struct mlabel *o = &ml[j];
 			if (o->series < 0 || fabs(o->at - y) > 3 ||
-			    strcmp(o->text, bytes(peaks[i], c)) != 0)
+			    strcmp(o->text, ovc_bytes(peaks[i], c)) != 0)
 				continue;
 			merged = true;
 		}
@@ -645,7 +640,7 @@ void ovc_render_svg_chart(FILE *out, const struct ovc_model *m,
 		l->at = y;
 		l->want = y + 4;
 		l->color = colors[i];
-		snprintf(l->text, sizeof l->text, "%s", bytes(peaks[i], b));
+		snprintf(l->text, sizeof l->text, "%s", ovc_bytes(peaks[i], b));
 	}
 	place_labels(ml, nml, PT + 4, PT + PH + 4);
 	for (size_t i = 0; i < nml; i++) {
@@ -701,8 +696,8 @@ void ovc_render_svg_chart(FILE *out, const struct ovc_model *m,
 		snprintf(line, sizeof line,
 			 "%zu. %s: %s untouched of %s requested (%s touched)%s",
 			 i + 1, ovc_site_label(sym, p, site, label, sizeof label),
-			 bytes(f.untouched_bytes, c),
-			 bytes(f.requested_bytes, d),
+			 ovc_bytes(f.untouched_bytes, c),
+			 ovc_bytes(f.requested_bytes, d),
 			 f.has_ratio ? ovc_render_percent(f.touched_ratio, a,
 							  sizeof a)
 				     : "-",
@@ -712,7 +707,7 @@ void ovc_render_svg_chart(FILE *out, const struct ovc_model *m,
 			y);
 		ovc_put_xml(out, line);
 		fputs("</title>", out);
-		ovc_put_xml(out, fit_text(line, 12, W - 36, text, sizeof text));
+		ovc_put_xml(out, ovc_svg_fit_text(line, 12, W - 36, text, sizeof text));
 		fputs("</text>\n", out);
 	}
 	free(order);
@@ -733,7 +728,7 @@ static bool picked(const struct ovc_proc *p, const char *only)
 	if (!only || !only[0] || ovc_proc_matches(p, only))
 		return true;
 	char cmd[4096], pats[1024], *save = NULL;
-	command_line(p, cmd, sizeof cmd);
+	ovc_svg_command_line(p, cmd, sizeof cmd);
 	snprintf(pats, sizeof pats, "%s", only);
 	for (char *pat = strtok_r(pats, ",", &save); pat;
 	     pat = strtok_r(NULL, ",", &save))
@@ -824,7 +819,7 @@ size_t ovc_svg_pick_lines(const struct ovc_model *m, const size_t *order,
 		for (size_t i = 0; i < w->brief; i++) {
 			const struct ovc_proc *p = m->procs[order[w->brief_first + i]];
 			char cmd[96];
-			short_command(p, cmd, sizeof cmd);
+			ovc_svg_short_command(p, cmd, sizeof cmd);
 			size_t k = 0;
 			while (k < kinds && strcmp(names[k], cmd) != 0)
 				k++;
@@ -841,7 +836,7 @@ size_t ovc_svg_pick_lines(const struct ovc_model *m, const size_t *order,
 			char fit[128];
 			o += snprintf(lines[n] + o, OVC_SVG_LINE_SIZE - (size_t)o,
 				      "%s%s", k ? ", " : "",
-				      fit_text(names[k], 12, 220, fit, sizeof fit));
+				      ovc_svg_fit_text(names[k], 12, 220, fit, sizeof fit));
 			if (counts[k] > 1 && o > 0 && (size_t)o < OVC_SVG_LINE_SIZE)
 				o += snprintf(lines[n] + o,
 					      OVC_SVG_LINE_SIZE - (size_t)o,
@@ -902,7 +897,7 @@ bool ovc_render_svg(const struct ovc_model *m, FILE *out, size_t max,
 			18 + 17 * i);
 		ovc_put_xml(out, lines[i]);
 		fputs("</title>", out);
-		ovc_put_xml(out, fit_text(lines[i], 12, W - 24, text, sizeof text));
+		ovc_put_xml(out, ovc_svg_fit_text(lines[i], 12, W - 24, text, sizeof text));
 		fputs("</text>\n", out);
 	}
 	int y = head;

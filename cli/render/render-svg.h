@@ -74,4 +74,19 @@ size_t ovc_svg_pick_lines(const struct ovc_model *m, const size_t *order,
 bool ovc_render_svg(const struct ovc_model *m, FILE *out, size_t max,
 		    const char *only, struct ovc_symbolizer *sym);
 
+/* Between render-svg.c (a chart) and render-svg-pick.c (which processes
+ * get one, and a document of several). */
+
+/** S in BUF (SIZE bytes), cut where it would be wider than MAX_PX at font
+ * size PX, ended with an ellipsis. Returns BUF. */
+const char *ovc_svg_fit_text(const char *s, double px, double max_px,
+			     char *buf, size_t size);
+/** The whole command line of P (at most SIZE - 1 bytes) in BUF. */
+const char *ovc_svg_command_line(const struct ovc_proc *p, char *buf,
+				 size_t size);
+/** The command line of P with its program's name, not its path, in BUF:
+ * how a list names a process. */
+const char *ovc_svg_short_command(const struct ovc_proc *p, char *buf,
+				  size_t size);
+
 #endif

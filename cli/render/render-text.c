@@ -11,21 +11,13 @@
 #include "analyze/diagnose.h"
 #include "analyze/leaks.h"
 #include "render/format.h"
+#include "render/render-text.h"
 
-#define LABEL_W 19 /* width of the label column */
-#define BYTES_W 10 /* "1023.9 KiB" */
-#define CMD_MAX 160 /* longest command line shown before "..." */
-#define TABLE_CMD_MAX 60 /* the same in the table of processes */
-
-static const char *bytes(int64_t n, char *buf)
-{
-	return ovc_format_bytes(n > 0 ? (uint64_t)n : 0, buf, 24);
-}
 
 /* The command line, quoted for a shell where needed, cut at about MAX
  * columns. */
-static void put_command(FILE *out, char *const *argv, size_t argc,
-			const char *fallback, size_t max)
+void ovc_text_command(FILE *out, char *const *argv, size_t argc,
+		      const char *fallback, size_t max)
 {
 	size_t w = 0;
 	if (argc == 0) {
@@ -66,18 +58,18 @@ static void put_command(FILE *out, char *const *argv, size_t argc,
 
 /* Writes S with control characters replaced, so a log cannot drive the
  * terminal. */
-static void put_safe(FILE *out, const char *s)
+void ovc_text_safe(FILE *out, const char *s)
 {
 	for (; *s; s++)
 		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, out);
 }
 
-static void label(FILE *out, const char *l)
+void ovc_text_label(FILE *out, const char *l)
 {
 	fprintf(out, "  %-*s", LABEL_W, l);
 }
 
-static void signal_text(int64_t sig, char *buf, size_t size)
+void ovc_text_signal(int64_t sig, char *buf, size_t size)
 {
 	const char *abbrev = sig > 0 && sig < 65 ? sigabbrev_np((int)sig) : NULL;
 	if (abbrev)
@@ -87,7 +79,7 @@ static void signal_text(int64_t sig, char *buf, size_t size)
 }
 
 /* How P ended, in words. */
-static void put_end(FILE *out, const struct ovc_proc *p)
+void ovc_text_end(FILE *out, const struct ovc_proc *p)
 {
 	char sig[48];
 	switch (p->end_kind) {
@@ -99,16 +91,16 @@ static void put_end(FILE *out, const struct ovc_proc *p)
 			fputs(" (via _exit)", out);
 		break;
 	case OVC_END_SIGNAL:
-		signal_text(p->end_signal, sig, sizeof sig);
+		ovc_text_signal(p->end_signal, sig, sizeof sig);
 		fprintf(out, "killed by %s", sig);
 		break;
 	case OVC_END_EXEC:
 		fputs("replaced by exec of ", out);
 		if (p->successor)
-			put_safe(out, p->successor->exe[0] ? p->successor->exe
+			ovc_text_safe(out, p->successor->exe[0] ? p->successor->exe
 							   : "?");
 		else {
-			put_safe(out, p->exec_path ? p->exec_path : "?");
+			ovc_text_safe(out, p->exec_path ? p->exec_path : "?");
 			fputs(" (not traced)", out);
 		}
 		break;
@@ -133,7 +125,7 @@ static void put_calls(FILE *out, const struct ovc_proc *p)
 {
 	char n[32];
 	bool any = false;
-	label(out, "calls");
+	ovc_text_label(out, "calls");
 	for (int f = 0; f < OVC_FN_COUNT; f++) {
 		if (p->calls[f] <= 0)
 			continue;
@@ -143,7 +135,7 @@ static void put_calls(FILE *out, const struct ovc_proc *p)
 	}
 	fputs(any ? "\n" : "none\n", out);
 	int64_t failed = ovc_proc_total_failed(p);
-	label(out, "failed");
+	ovc_text_label(out, "failed");
 	if (failed <= 0) {
 		fputs("none\n", out);
 		return;
@@ -164,8 +156,8 @@ static void put_bytes_line(FILE *out, const char *l, int64_t v,
 			   const char *note)
 {
 	char b[24];
-	label(out, l);
-	fprintf(out, "%*s", BYTES_W, bytes(v, b));
+	ovc_text_label(out, l);
+	fprintf(out, "%*s", BYTES_W, ovc_bytes(v, b));
 	if (note && note[0])
 		fprintf(out, "  %s", note);
 	fputc('\n', out);
@@ -193,7 +185,7 @@ static void put_requested(FILE *out, const struct ovc_proc *p)
 		}
 		o += (size_t)snprintf(note + o, sizeof note - o, "%s%s %s",
 				      shown ? ", " : "by ", ovc_func_name(f),
-				      bytes(p->requested[f], b));
+				      ovc_bytes(p->requested[f], b));
 		shown++;
 		if (o >= sizeof note)
 			break;
@@ -210,7 +202,7 @@ static void put_maps(FILE *out, const struct ovc_proc *p)
 		any |= p->map_calls[f] > 0;
 	if (!p->has_maps || !any)
 		return;
-	label(out, "mmap calls");
+	ovc_text_label(out, "mmap calls");
 	any = false;
 	for (int f = 0; f < OVC_MFN_COUNT; f++) {
 		if (p->map_calls[f] <= 0)
@@ -232,36 +224,36 @@ static void put_maps(FILE *out, const struct ovc_proc *p)
 }
 
 /* The process block, then its sites. */
-static void put_proc(FILE *out, const struct ovc_model *m,
-		     const struct ovc_proc *p, const struct ovc_render_opts *o,
-		     struct ovc_symbolizer *sym)
+void ovc_text_proc(FILE *out, const struct ovc_model *m,
+		   const struct ovc_proc *p, const struct ovc_render_opts *o,
+		   struct ovc_symbolizer *sym)
 {
 	char a[64], b[24], c[24], note[160];
 	const struct ovc_host *h = &m->host;
 
 	fprintf(out, "process %" PRId64 ": ", p->pid);
-	put_command(out, p->argv, p->argc, p->exe, CMD_MAX);
+	ovc_text_command(out, p->argv, p->argc, p->exe, CMD_MAX);
 	fputc('\n', out);
-	label(out, "exe");
-	put_safe(out, p->exe[0] ? p->exe : "(unknown)");
+	ovc_text_label(out, "exe");
+	ovc_text_safe(out, p->exe[0] ? p->exe : "(unknown)");
 	fputc('\n', out);
-	label(out, "pid, ppid");
+	ovc_text_label(out, "pid, ppid");
 	fprintf(out, "%" PRId64 ", %" PRId64, p->pid, p->ppid);
 	if (strcmp(p->origin, "fork") == 0)
 		fputs("  (forked)", out);
 	else if (strcmp(p->origin, "exec") == 0)
 		fputs("  (image started by exec)", out);
 	fputc('\n', out);
-	label(out, "duration");
+	ovc_text_label(out, "duration");
 	fprintf(out, "%s\n", ovc_render_duration(ovc_proc_duration_ns(p), a,
 						 sizeof a));
-	label(out, "ended");
-	put_end(out, p);
+	ovc_text_label(out, "ended");
+	ovc_text_end(out, p);
 	/* A log of `ovc snapshot --watch` has no malloc counters: its live
 	 * bytes are the committed anonymous memory (log-format.md). */
 	bool snap = p->end_kind == OVC_END_SNAPSHOT;
 	if (snap) {
-		label(out, "seen");
+		ovc_text_label(out, "seen");
 		fputs("from /proc by ovc snapshot: no malloc counters\n", out);
 	} else {
 		put_calls(out, p);
@@ -272,7 +264,7 @@ static void put_proc(FILE *out, const struct ovc_model *m,
 		snprintf(note, sizeof note,
 			 "to %s: threads; requested and not yet freed, the "
 			 "highest seen to the sum of per-thread peaks",
-			 bytes(p->peak_live_bound_bytes, b));
+			 ovc_bytes(p->peak_live_bound_bytes, b));
 		put_bytes_line(out, "peak live", p->peak_live_bytes, note);
 	} else {
 		put_bytes_line(out, "peak live", p->peak_live_bytes,
@@ -285,7 +277,7 @@ static void put_proc(FILE *out, const struct ovc_model *m,
 		snprintf(note, sizeof note,
 			 "to %s: threads; live (malloc) + committed (mmap) at "
 			 "their joint peak",
-			 bytes(ovc_proc_asked_bound_bytes(p), b));
+			 ovc_bytes(ovc_proc_asked_bound_bytes(p), b));
 		put_bytes_line(out, "peak asked for", ovc_proc_asked_bytes(p),
 			       note);
 	} else if (joint) {
@@ -368,13 +360,13 @@ static void put_proc(FILE *out, const struct ovc_model *m,
 					      : "still live at exit "
 						"(`ovc report --leaks`)");
 	if (p->samples == 0) {
-		label(out, "note");
+		ovc_text_label(out, "note");
 		fputs("no samples: the process ended before its first one\n",
 		      out);
 	}
 	if (p->bad_lines || p->torn_tail || p->warn_records) {
-		label(out, "log");
-		put_safe(out, p->log);
+		ovc_text_label(out, "log");
+		ovc_text_safe(out, p->log);
 		if (p->bad_lines)
 			fprintf(out, "  %" PRIu64 " bad line%s skipped",
 				p->bad_lines, p->bad_lines == 1 ? "" : "s");
@@ -382,7 +374,7 @@ static void put_proc(FILE *out, const struct ovc_model *m,
 			fputs("  last line torn", out);
 		if (p->first_warn) {
 			fputs("  ovc warned: ", out);
-			put_safe(out, p->first_warn);
+			ovc_text_safe(out, p->first_warn);
 		}
 		fputc('\n', out);
 	}
@@ -394,21 +386,21 @@ static void put_proc(FILE *out, const struct ovc_model *m,
 			"  ! peak live %s is more than CommitLimit %s: would "
 			"have failed under strict overcommit "
 			"(vm.overcommit_memory=2)\n",
-			bytes(p->peak_live_bytes, b),
-			bytes(h->commit_limit_bytes, c));
+			ovc_bytes(p->peak_live_bytes, b),
+			ovc_bytes(h->commit_limit_bytes, c));
 	if (h->mem_total_bytes > 0 && p->peak_live_bytes > h->mem_total_bytes)
 		fprintf(out,
 			"  ! peak live %s is more than MemTotal %s: touching "
 			"it all would invoke the OOM killer\n",
-			bytes(p->peak_live_bytes, b),
-			bytes(h->mem_total_bytes, c));
+			ovc_bytes(p->peak_live_bytes, b),
+			ovc_bytes(h->mem_total_bytes, c));
 	if (ovc_proc_touched_ratio(p, &r) && r < 0.5 &&
 	    gap >= ((int64_t)64 << 20))
 		fprintf(out,
 			"  > %s of the memory asked for was never touched: allocate "
 			"what you use (smaller or growing buffers), or know "
 			"that this program relies on overcommit\n",
-			bytes(gap, b));
+			ovc_bytes(gap, b));
 	if (ovc_proc_total_failed(p) > 0)
 		fputs("  > some allocations returned NULL: check that the "
 		      "program handles it, and see ovc's 'machine' figures\n",
@@ -439,10 +431,10 @@ static void put_leaks(FILE *out, const struct ovc_model *m,
 		ovc_proc_leak(p, &l);
 		sampled |= l.estimated;
 		fprintf(out, "process %" PRId64 ": ", p->pid);
-		put_command(out, p->argv, p->argc, p->exe, CMD_MAX);
+		ovc_text_command(out, p->argv, p->argc, p->exe, CMD_MAX);
 		fputc('\n', out);
-		label(out, "ended");
-		put_end(out, p);
+		ovc_text_label(out, "ended");
+		ovc_text_end(out, p);
 		ovc_render_text_leaks(p, out, o, sym);
 		fputc('\n', out);
 	}
@@ -463,13 +455,13 @@ static void put_run(FILE *out, const struct ovc_model *m,
 		if (strcmp(m->procs[i]->run, r->run) == 0)
 			traced++;
 	fputs("run ", out);
-	put_command(out, r->argv, r->argc, "(unknown command)", CMD_MAX);
+	ovc_text_command(out, r->argv, r->argc, "(unknown command)", CMD_MAX);
 	fputc('\n', out);
-	label(out, "ended");
+	ovc_text_label(out, "ended");
 	if (!r->has_end)
 		fputs("unknown (no run_end record)", out);
 	else if (r->end_kind == OVC_END_SIGNAL) {
-		signal_text(r->end_signal, sig, sizeof sig);
+		ovc_text_signal(r->end_signal, sig, sizeof sig);
 		fprintf(out, "killed by %s", sig);
 	} else
 		fprintf(out, "exit %" PRId64, r->end_code);
@@ -477,7 +469,7 @@ static void put_run(FILE *out, const struct ovc_model *m,
 		fprintf(out, " after %s",
 			ovc_render_duration(r->duration_ns, a, sizeof a));
 	fputc('\n', out);
-	label(out, "traced");
+	ovc_text_label(out, "traced");
 	if (traced == 0)
 		fputs("no process: was the command statically linked, "
 		      "setuid, or did it clear LD_PRELOAD?\n",
@@ -486,20 +478,20 @@ static void put_run(FILE *out, const struct ovc_model *m,
 		fprintf(out, "%zu process image%s\n", traced,
 			traced == 1 ? "" : "s");
 	if (r->nside) {
-		label(out, "untraced");
+		ovc_text_label(out, "untraced");
 		fprintf(out, "%zu process%s wrote no log:\n",
 			r->nside + (size_t)r->side_dropped,
 			r->nside + r->side_dropped == 1 ? "" : "es");
 		for (size_t i = 0; i < r->nside; i++) {
 			fputs("                     ", out);
-			put_safe(out, r->side[i].exe[0] ? r->side[i].exe : "?");
+			ovc_text_safe(out, r->side[i].exe[0] ? r->side[i].exe : "?");
 			fprintf(out, " (pid %" PRId64 "): ", r->side[i].pid);
-			put_safe(out, r->side[i].msg);
+			ovc_text_safe(out, r->side[i].msg);
 			fputc('\n', out);
 		}
 	}
-	label(out, "run id");
-	put_safe(out, r->run);
+	ovc_text_label(out, "run id");
+	ovc_text_safe(out, r->run);
 	fputc('\n', out);
 }
 
@@ -518,14 +510,14 @@ void ovc_render_text_machine(FILE *out, const struct ovc_host *h,
 {
 	char b[24];
 	if (h->mem_total_bytes >= 0)
-		put_bytes_line(out, "MemTotal", h->mem_total_bytes, "RAM");
+		ovc_render_bytes_line(out, "MemTotal", h->mem_total_bytes, "RAM");
 	if (h->commit_limit_bytes >= 0)
-		put_bytes_line(out, "CommitLimit", h->commit_limit_bytes,
+		ovc_render_bytes_line(out, "CommitLimit", h->commit_limit_bytes,
 			       "what strict overcommit would allow");
 	if (h->committed_as_bytes >= 0)
-		put_bytes_line(out, "Committed_AS", h->committed_as_bytes,
+		ovc_render_bytes_line(out, "Committed_AS", h->committed_as_bytes,
 			       committed_as_note);
-	label(out, "overcommit mode");
+	ovc_text_label(out, "overcommit mode");
 	switch (h->overcommit_memory) {
 	case 0:
 		fputs("0 heuristic: only obviously excessive requests fail\n",
@@ -537,7 +529,7 @@ void ovc_render_text_machine(FILE *out, const struct ovc_host *h,
 	case 2:
 		fprintf(out, "2 never (strict): requests beyond CommitLimit "
 			     "(%s) fail\n",
-			bytes(h->commit_limit_bytes, b));
+			ovc_bytes(h->commit_limit_bytes, b));
 		break;
 	default:
 		fputs("unknown\n", out);
@@ -562,7 +554,7 @@ static void put_runs_seen(FILE *out, const struct ovc_runs_seen *rs,
 	enum { LISTED = 10 };
 	fprintf(out, "%s holds %zu runs: this report is of the newest, run ",
 		dir ? dir : "the logs read", rs->n);
-	put_safe(out, rs->kept->run[0] ? rs->kept->run : "(no run id)");
+	ovc_text_safe(out, rs->kept->run[0] ? rs->kept->run : "(no run id)");
 	fputs(" (`--run ID` for another, `--all-runs` for every one)\n", out);
 	const struct ovc_run_seen **v = malloc(rs->n * sizeof *v);
 	if (!v)
@@ -578,10 +570,10 @@ static void put_runs_seen(FILE *out, const struct ovc_runs_seen *rs,
 		if (r->start_unix_ns >= 0 && localtime_r(&t, &tm))
 			strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
 		fprintf(out, "%s ", r == rs->kept ? "*" : " ");
-		put_safe(out, r->run[0] ? r->run : "(no run id)");
+		ovc_text_safe(out, r->run[0] ? r->run : "(no run id)");
 		fprintf(out, "  %s  %6zu log%s  ", when, r->logs,
 			r->logs == 1 ? " " : "s");
-		put_safe(out, r->command ? r->command
+		ovc_text_safe(out, r->command ? r->command
 					 : r->has_file ? "" : "(no run file)");
 		fputc('\n', out);
 	}
@@ -620,7 +612,7 @@ bool ovc_render_text(const struct ovc_model *m, FILE *out,
 		fputs("no process logs", out);
 		if (o && o->dir) {
 			fputs(" in ", out);
-			put_safe(out, o->dir);
+			ovc_text_safe(out, o->dir);
 		}
 		fputs("\n", out);
 		return !ferror(out);
@@ -655,7 +647,7 @@ bool ovc_render_text(const struct ovc_model *m, FILE *out,
 		shown = m->nprocs < max_detail ? m->nprocs : max_detail;
 	}
 	for (size_t i = 0; i < shown; i++) {
-		put_proc(out, m, m->procs[order ? order[i] : i], o, sym);
+		ovc_text_proc(out, m, m->procs[order ? order[i] : i], o, sym);
 		fputc('\n', out);
 	}
 	if (!o || sym != o->sym)

@@ -9,17 +9,13 @@
 
 #include "ovc/options.h"
 #include "read/frames.h"
+#include "render/format.h"
 
 #define BYTES_W 10
 #define TREE_LABEL_W 52    /* columns of the tree before its figures */
 #define TREE_MAX_KIDS 12   /* kinds of children shown per node */
 #define TREE_MAX_DEPTH 48  /* deeper processes are counted, not shown */
 #define CHAIN_MAX 6        /* images named in one chain line */
-
-static const char *bytes(int64_t n, char *buf)
-{
-	return ovc_format_bytes(n > 0 ? (uint64_t)n : 0, buf, 24);
-}
 
 /* Writes S with control characters replaced (names come from logs). */
 static void put_safe(FILE *out, const char *s)
@@ -272,8 +268,8 @@ static void put_dnode(FILE *out, const struct dnode *d, const char *prefix,
 			snprintf(pid, sizeof pid, "%" PRId64, d->pid);
 		fprintf(out, "%*s%8s  %*s  %*s",
 			w < TREE_LABEL_W ? (int)(TREE_LABEL_W - w) : 1, "", pid,
-			BYTES_W, bytes(d->live_max, a), BYTES_W,
-			bytes(d->gap_max, b));
+			BYTES_W, ovc_bytes(d->live_max, a), BYTES_W,
+			ovc_bytes(d->gap_max, b));
 	}
 	fputc('\n', out);
 
