@@ -49,6 +49,23 @@ static bool digits(const char **p, uint64_t *out)
 	return true;
 }
 
+/* TEXT as a number and the unit after it: *V the number, *UNIT the rest
+ * of TEXT (N bytes). False when TEXT does not start with digits or the
+ * number does not fit. */
+static bool number_unit(const char *text, uint64_t *v, const char **unit,
+			size_t *n)
+{
+	const char *s = text;
+	if (!s || !digits(&s, v))
+		return false;
+	size_t len = 0;
+	while (s[len])
+		len++;
+	*unit = s;
+	*n = len;
+	return true;
+}
+
 bool ovc_parse_size(const char *text, uint64_t *out)
 {
 	static const struct {
@@ -60,13 +77,11 @@ bool ovc_parse_size(const char *text, uint64_t *out)
 		{"g", 30},    {"gb", 30},   {"gib", 30},  {"t", 40},
 		{"tb", 40},   {"tib", 40},
 	};
-	const char *s = text;
+	const char *s;
+	size_t n;
 	uint64_t v;
-	if (!s || !digits(&s, &v))
+	if (!number_unit(text, &v, &s, &n))
 		return false;
-	size_t n = 0;
-	while (s[n])
-		n++;
 	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
 		if (!word_eq(s, units[i].word, n))
 			continue;
@@ -80,13 +95,11 @@ bool ovc_parse_size(const char *text, uint64_t *out)
 
 bool ovc_parse_ms(const char *text, uint64_t *out)
 {
-	const char *s = text;
+	const char *s;
+	size_t n;
 	uint64_t v;
-	if (!s || !digits(&s, &v))
+	if (!number_unit(text, &v, &s, &n))
 		return false;
-	size_t n = 0;
-	while (s[n])
-		n++;
 	if (word_eq(s, "", n) || word_eq(s, "ms", n)) {
 		*out = v;
 		return true;

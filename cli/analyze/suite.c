@@ -19,20 +19,15 @@ static const char *const psort_names[] = {
 
 bool ovc_proc_sort_parse(const char *name, enum ovc_proc_sort *out)
 {
-	for (size_t i = 0; i < sizeof psort_names / sizeof *psort_names; i++) {
-		if (strcmp(name, psort_names[i]) == 0) {
-			*out = (enum ovc_proc_sort)i;
-			return true;
-		}
-	}
-	return false;
+	int i = ovc_name_index(psort_names, OVC_NAMES(psort_names), name);
+	if (i >= 0)
+		*out = (enum ovc_proc_sort)i;
+	return i >= 0;
 }
 
 const char *ovc_proc_sort_name(enum ovc_proc_sort key)
 {
-	if ((size_t)key < sizeof psort_names / sizeof *psort_names)
-		return psort_names[key];
-	return "?";
+	return ovc_name_at(psort_names, OVC_NAMES(psort_names), (size_t)key);
 }
 
 static int64_t proc_key(const struct ovc_proc *p, enum ovc_proc_sort key)

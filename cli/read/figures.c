@@ -146,22 +146,30 @@ static const char *const sort_names[] = {
 	[OVC_SORT_RATIO] = "ratio",
 };
 
+int ovc_name_index(const char *const *names, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (names[i] && strcmp(name, names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+const char *ovc_name_at(const char *const *names, size_t n, size_t i)
+{
+	return i < n && names[i] ? names[i] : "?";
+}
+
 bool ovc_site_sort_parse(const char *name, enum ovc_site_sort *out)
 {
-	for (size_t i = 0; i < sizeof sort_names / sizeof *sort_names; i++) {
-		if (strcmp(name, sort_names[i]) == 0) {
-			*out = (enum ovc_site_sort)i;
-			return true;
-		}
-	}
-	return false;
+	int i = ovc_name_index(sort_names, OVC_NAMES(sort_names), name);
+	if (i >= 0)
+		*out = (enum ovc_site_sort)i;
+	return i >= 0;
 }
 
 const char *ovc_site_sort_name(enum ovc_site_sort key)
 {
-	if ((size_t)key < sizeof sort_names / sizeof *sort_names)
-		return sort_names[key];
-	return "?";
+	return ovc_name_at(sort_names, OVC_NAMES(sort_names), (size_t)key);
 }
 
 int64_t ovc_proc_baseline_anon_bytes(const struct ovc_proc *p)

@@ -442,6 +442,12 @@ size_t ovc_proc_rank_sites(const struct ovc_proc *p, enum ovc_site_sort key,
 /** Parses a sort key name ("untouched", "requested", "touched", "ratio");
  * false when NAME is none of them. */
 bool ovc_site_sort_parse(const char *name, enum ovc_site_sort *out);
+/** The index of NAME among the N names of a table of an enum's names
+ * (NULL entries skipped), or -1; for the parsers of sort keys. */
+#define OVC_NAMES(a) (sizeof(a) / sizeof *(a))
+int ovc_name_index(const char *const *names, size_t n, const char *name);
+/** Entry I of the table of N names, or "?" past its end. */
+const char *ovc_name_at(const char *const *names, size_t n, size_t i);
 
 /** Name of a sort key. */
 const char *ovc_site_sort_name(enum ovc_site_sort key);
