@@ -1,4 +1,4 @@
-/* The slow paths of ovc_lock (core.h): spin a little, then sleep on a
+/* The slow paths of ovc_lock (lock.h): spin a little, then sleep on a
  * futex, in the manner of Drepper's "Futexes Are Tricky" (mutex 2). */
 #include "lock.h"
 #include "sampler-link.h"

@@ -13,7 +13,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 
-/* struct ovc_page_region and OVC_PAGE_IS_*: ovc/pagemap-scan.h (core.h). */
+/* struct ovc_page_region and OVC_PAGE_IS_*: ovc/pagemap-scan.h (residency.h). */
 
 static int scan_broken; /* the ioctl is not supported: use mincore */
 

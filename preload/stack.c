@@ -44,7 +44,7 @@
 #define OVC_STR(x) OVC_STR_(x)
 #endif
 
-/* uthash's memory is ovc's own (core.h); a failed allocation leaves the
+/* uthash's memory is ovc's own (stack.h); a failed allocation leaves the
  * table as it was and the caller goes without a site. */
 bool ovc_hash_oom;
 

@@ -1,7 +1,7 @@
 /* SVG charts of a process's memory over time: live requested, virtual,
  * resident and anonymous resident bytes against MemTotal and CommitLimit,
- * drawn from the reduced series the reader kept (series.h), and which
- * processes of a run get one. */
+ * drawn from the reduced series the reader kept (series.h); which
+ * processes of a run get one: render-svg-pick.c. */
 #include "render/render-svg.h"
 
 #include <inttypes.h>
