@@ -11,6 +11,7 @@
 #include "mapping.h"
 #include "procstat.h"
 #include "residency.h"
+#include "sampling.h"
 #include "stack.h"
 
 #include <errno.h>

@@ -87,20 +87,9 @@ void ovc_blocks_unlock(void) OVC_HIDDEN;
 /** Whether tracking runs (the constructor ran and ovc has its memory). */
 bool ovc_blocks_enabled(void) OVC_HIDDEN;
 
-/* Between the files of the tracked blocks (blocks.c, sampling.c,
- * site-records.c); not for other parts. */
+/* Between the files of the tracked blocks (blocks.c, site-records.c; the
+ * sampling's are sampling.h); not for other parts. */
 
-/** Mean bytes between sampled allocations (OVC_SAMPLE): 0, no sampling; 1,
- * every allocation. Set by ovc_blocks_init. */
-extern uint64_t ovc_sample_mean OVC_HIDDEN;
-/** Bytes to thread T's next sampled allocation (sampling.c). Under the
- * guard; no lock. */
-int64_t ovc_sample_draw(struct ovc_tc *t) OVC_HIDDEN;
-/** The weight of a tracked block of N bytes (the inverse of the chance it
- * was sampled) and the sampling variance it adds to its site's live bytes
- * (sampling.c). Pure arithmetic: no lock, no allocation. */
-double ovc_sample_weight(uint64_t n) OVC_HIDDEN;
-double ovc_sample_variance(uint64_t n) OVC_HIDDEN;
 /** After a large allocation of SIZE at site S: writes an `over` record the
  * first time live bytes pass a machine limit (site-records.c). Under the
  * blocks lock. */
