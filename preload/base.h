@@ -20,6 +20,12 @@
 #define OVC_HIDDEN __attribute__((visibility("hidden")))
 #define OVC_LIKELY(x) __builtin_expect(!!(x), 1)
 #define OVC_UNLIKELY(x) __builtin_expect(!!(x), 0)
+/* A table of a page or more that most processes never use, or use only
+ * part of: put in `.lbss` (zeroed like .bss, placed after it), so the
+ * small variables every process touches at start share a few pages of
+ * .bss instead of one page each between the tables (an anonymous page
+ * fault costs about 12 us on a VM; docs/performance.md). */
+#define OVC_TABLE(tag) __attribute__((section(".lbss." tag)))
 #define OVC_LOAD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
 #define OVC_STORE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
 /* A counter only its own thread writes: a plain add, readable by the ticker

@@ -14,7 +14,7 @@ bool ovc_booted;
 /* dlsym calls calloc for its error buffer (glibc's dlerror machinery) and
  * libc may allocate during the first lookups: 64 KiB covers them many times
  * over. Blocks carry their size in a 16-byte header; they are never freed. */
-char ovc_boot_buf[OVC_BOOT_BYTES] __attribute__((aligned(64)));
+char ovc_boot_buf[OVC_BOOT_BYTES] __attribute__((aligned(64))) OVC_TABLE("boot");
 #define boot_buf ovc_boot_buf
 static size_t boot_used;
 static __thread int boot_busy;

@@ -47,10 +47,10 @@ struct vma {
  * under it (it is the last in every order: the blocks and shard locks
  * come first), and no read of smaps is made holding it. */
 static struct ovc_lock lazy_lock = OVC_LOCK_INIT;
-static struct range ranges[MAX_RANGES];
+static struct range ranges[MAX_RANGES] OVC_TABLE("lazyfree");
 static int n_ranges;
 static uint64_t gen_now;
-static struct vma snap[MAX_VMAS];
+static struct vma snap[MAX_VMAS] OVC_TABLE("lazyfree");
 static int n_snap;
 static uint64_t snap_gen; /* ranges up to this generation were read */
 /* When the next read may be made: for a range not read yet, and to see
@@ -63,7 +63,7 @@ int ovc_lazy_active;
 /* One reader of smaps at a time (the sampler, or a thread freeing a block):
  * its buffer is this file's. */
 static int reading;
-static char rbuf[16384];
+static char rbuf[16384] OVC_TABLE("lazyfree");
 
 /* A read of smaps must not cost the program more than 1/READ_SHARE of the
  * time (a 128 MiB resident process: 3 ms here; 1 GiB: 12 ms); pages
@@ -365,8 +365,8 @@ static bool refresh(void)
 {
 	if (__atomic_exchange_n(&reading, 1, __ATOMIC_ACQUIRE))
 		return false;
-	static struct gather g; /* the reader's, like rbuf */
-	static struct range copy[MAX_RANGES];
+	static struct gather g OVC_TABLE("lazyfree"); /* the reader's, like rbuf */
+	static struct range copy[MAX_RANGES] OVC_TABLE("lazyfree");
 	uint64_t start = ovc_now_ns();
 	ovc_lock_take(&lazy_lock);
 	memcpy(copy, ranges, (size_t)n_ranges * sizeof *ranges);

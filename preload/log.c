@@ -21,12 +21,12 @@
 uint64_t (*ovc_log_clock)(void);
 
 static struct ovc_lock log_lock = OVC_LOCK_INIT;
-static char log_path[4096 + 64];
+static char log_path[4096 + 64] OVC_TABLE("log");
 static dev_t log_dev;
 static ino_t log_ino;
 static bool log_on;
 #define BUF_CAP (128 * 1024)
-static char buf[BUF_CAP];
+static char buf[BUF_CAP] OVC_TABLE("log");
 /* Bytes of whole lines in buf; under log_lock, stored with release after
  * the bytes, so the sampler can write out what a dead program left. */
 static size_t buf_len;
@@ -92,7 +92,7 @@ void ovc_say(const char *msg)
 /* Warnings waiting to become `warn` records: one may be given while the
  * log lock is held, in the sampler, or before the log is open. */
 #define PENDING 8
-static char pending[PENDING][512];
+static char pending[PENDING][512] OVC_TABLE("log");
 static int pending_state[PENDING]; /* 0 free, 1 being filled, 2 ready for
 				    * the log, 3 ready for stderr (given in
 				    * the sampler, which has none) */

@@ -96,7 +96,7 @@ static bool ss_due(const struct ovc_site *s, uint64_t now)
 
 /* The `ss` records of one tick, written with one write(2). Under the
  * blocks lock; empty between ticks. */
-static char batch[32768];
+static char batch[32768] OVC_TABLE("sites");
 static size_t batch_len;
 
 static void batch_flush(void)

@@ -54,7 +54,7 @@ struct ovc_module {
 };
 
 #define MAX_MODULES 4096
-static struct ovc_module mods[MAX_MODULES]; /* sorted by lo */
+static struct ovc_module mods[MAX_MODULES] OVC_TABLE("stack"); /* sorted by lo */
 static int n_mods;
 static int next_mod_id;
 static uintptr_t self_lo, self_hi;
@@ -126,7 +126,7 @@ struct scan_ctx {
 	int n;
 };
 
-static struct scan_ctx scan_buf; /* under the site lock */
+static struct scan_ctx scan_buf OVC_TABLE("stack"); /* under the site lock */
 
 /* The address range [*LO, *HI) of a loaded object's PT_LOAD segments
  * (empty, LO >= HI, when it has none). */

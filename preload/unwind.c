@@ -46,7 +46,7 @@ struct utab {
 static struct utab *utab; /* published with release; never freed */
 static unsigned utab_gen; /* bumped with each new table */
 static struct ovc_lock utab_lock;
-static struct umod scratch[MAX_UMODS]; /* under utab_lock */
+static struct umod scratch[MAX_UMODS] OVC_TABLE("unwind"); /* under utab_lock */
 static int n_scratch;
 static unsigned long long scratch_adds, scratch_subs;
 static int fast_off;   /* process_vm_readv refused: libunwind only */
