@@ -127,19 +127,17 @@ static void host_read(void)
 	host_ns = ovc_now_ns();
 }
 
-static void write_header(const char *origin, const char *parent_log,
-			 uint64_t start_ticks, const char *exe)
+/* Makes the `proc` record in REC (CAP bytes) from the command line CMD
+ * (CMD_LEN bytes, -1 when unread) and writes it; false when it did not
+ * fit (nothing written). */
+static bool header_into(char *rec, size_t cap, const char *cmd,
+			ssize_t cmd_len, const char *origin,
+			const char *parent_log, uint64_t start_ticks,
+			const char *exe)
 {
-	const size_t cap = 256 * 1024;
-	char *mem = ovc_pages_alloc(cap);
-	if (!mem)
-		return;
-	char *cmd = mem + 160 * 1024; /* argv, up to 64 KiB */
-	ssize_t cmd_len = ovc_read_file("/proc/self/cmdline", cmd, 64 * 1024);
 	size_t exe_len = strlen(exe);
-
 	struct ovc_buf b;
-	ovc_buf_init(&b, mem, 160 * 1024);
+	ovc_buf_init(&b, rec, cap);
 	ovc_buf_raw(&b, "{\"t\":\"" OVC_REC_PROC "\"");
 	ovc_buf_key(&b, "format");
 	ovc_buf_raw(&b, "\"" OVC_LOG_FORMAT "\"");
@@ -253,7 +251,93 @@ static void write_header(const char *origin, const char *parent_log,
 	ovc_buf_raw(&b, "]");
 	ovc_img_line_end(&b);
 	ovc_img_write_line(&b);
+	return !b.overflow;
+}
+
+/* Room for the usual header: the command line, then the record. */
+static char header_room[16384] OVC_TABLE("start");
+#define SHORT_CMD 2048
+
+static void write_header(const char *origin, const char *parent_log,
+			 uint64_t start_ticks, const char *exe)
+{
+	/* A command line under 2 KiB (nearly every one) and its record are
+	 * made in a table of ovc's: a page or two of it touched, no mapping
+	 * made and unmade. A longer one, as many as 64 KiB of arguments, in
+	 * pages mapped for it. */
+	ssize_t cmd_len = ovc_read_file("/proc/self/cmdline", header_room, SHORT_CMD);
+	if (cmd_len < SHORT_CMD - 1) {
+		size_t at = cmd_len > 0 ? ((size_t)cmd_len + 64) & ~(size_t)63 : 0;
+		if (header_into(header_room + at, sizeof header_room - at,
+				header_room, cmd_len, origin, parent_log,
+				start_ticks, exe))
+			return;
+	}
+	const size_t cap = 256 * 1024;
+	char *mem = ovc_pages_alloc(cap);
+	if (!mem)
+		return;
+	char *cmd = mem + 160 * 1024; /* argv, up to 64 KiB */
+	cmd_len = ovc_read_file("/proc/self/cmdline", cmd, 64 * 1024);
+	header_into(mem, 160 * 1024, cmd, cmd_len, origin, parent_log,
+		    start_ticks, exe);
 	ovc_pages_free(mem, cap);
+}
+
+/* The rare paths of open_image_log, each a function of its own (not
+ * inlined): their buffers would deepen its frame, and each page of stack
+ * the start goes deeper than the loader did is a page fault (about 12 us
+ * on a VM, docs/performance.md). */
+
+/* Says once that this process runs untracked: its log cannot be made. */
+static __attribute__((noinline)) void warn_no_log(int err)
+{
+	char msg[4300];
+	struct ovc_buf b;
+	ovc_buf_init(&b, msg, sizeof msg - 1);
+	ovc_buf_raw(&b, "cannot write logs to ");
+	ovc_buf_raw(&b, ovc_cfg.output);
+	ovc_buf_raw(&b, " (");
+	ovc_buf_raw(&b, errno_text(err));
+	ovc_buf_raw(&b, "); this process runs untracked: set OVC_OUTPUT "
+			"to a writable directory");
+	msg[b.overflow ? sizeof msg - 1 : b.len] = '\0';
+	ovc_warn_once(OVC_WARN_OUTPUT, msg);
+}
+
+/* Whether the log before ours (number K - 1) has our pid and start time
+ * (TICKS): then the process exec'd, and that log, named in PREV (CAP
+ * bytes), is the image this one replaces. */
+static __attribute__((noinline)) bool replaces(unsigned k, uint64_t ticks,
+					       char *prev, size_t cap)
+{
+	char path[4400], head[512];
+	ovc_img_log_name(prev, cap, ovc_img.pid, k - 1);
+	uint64_t pid = 0, t = 0;
+	/* its header, read once: the first line */
+	if (ovc_img_log_path(path, sizeof path, ovc_img.pid, k - 1) &&
+	    ovc_read_file(path, head, sizeof head) > 0) {
+		char *nl = strchr(head, '\n');
+		if (nl)
+			*nl = '\0';
+	} else {
+		head[0] = '\0';
+	}
+	return ovc_img_number_after(head, "\"pid\":", &pid) &&
+	       ovc_img_number_after(head, "\"proc_start_ticks\":", &t) &&
+	       pid == (uint64_t)ovc_img.pid && t == ticks && ticks != 0;
+}
+
+/* OVC_VERBOSE=1: says which log this process writes. */
+static __attribute__((noinline)) void say_logging(void)
+{
+	char msg[4400];
+	struct ovc_buf b;
+	ovc_buf_init(&b, msg, sizeof msg - 1);
+	ovc_buf_raw(&b, "logging to ");
+	ovc_buf_raw(&b, ovc_log_path());
+	msg[b.overflow ? sizeof msg - 1 : b.len] = '\0';
+	ovc_say(msg);
 }
 
 /* Opens this image's log and writes its header. ORIGIN is "start" (may turn
@@ -293,44 +377,16 @@ static void open_image_log(const char *origin, const char *parent_log)
 		opened = make_dirs(ovc_cfg.output) == 0 &&
 			 ovc_log_open(ovc_cfg.output, ovc_img.pid, &k);
 	if (!opened) {
-		char msg[4300];
-		struct ovc_buf b;
-		ovc_buf_init(&b, msg, sizeof msg - 1);
-		ovc_buf_raw(&b, "cannot write logs to ");
-		ovc_buf_raw(&b, ovc_cfg.output);
-		ovc_buf_raw(&b, " (");
-		ovc_buf_raw(&b, errno_text(errno));
-		ovc_buf_raw(&b, "); this process runs untracked: set OVC_OUTPUT "
-				"to a writable directory");
-		msg[b.overflow ? sizeof msg - 1 : b.len] = '\0';
-		ovc_warn_once(OVC_WARN_OUTPUT, msg);
+		warn_no_log(errno);
 		return;
 	}
 	ovc_img_log_name(ovc_img.name, sizeof ovc_img.name, ovc_img.pid, k);
 
 	uint64_t ticks = ovc_proc_start_ticks();
 	char prev[128] = "";
-	if (k > 0 && strcmp(origin, "start") == 0) {
-		/* Same pid and start time as the log before ours: the process
-		 * exec'd, and that log is the image we replace. */
-		char path[4400], head[512];
-		ovc_img_log_name(prev, sizeof prev, ovc_img.pid, k - 1);
-		uint64_t pid = 0, t = 0;
-		/* its header, read once: the first line */
-		if (ovc_img_log_path(path, sizeof path, ovc_img.pid, k - 1) &&
-		    ovc_read_file(path, head, sizeof head) > 0) {
-			char *nl = strchr(head, '\n');
-			if (nl)
-				*nl = '\0';
-		} else {
-			head[0] = '\0';
-		}
-		if (ovc_img_number_after(head, "\"pid\":", &pid) &&
-		    ovc_img_number_after(head, "\"proc_start_ticks\":", &t) &&
-		    pid == (uint64_t)ovc_img.pid && t == ticks && ticks != 0) {
-			origin = "exec";
-			parent_log = prev;
-		}
+	if (k > 0 && strcmp(origin, "start") == 0 && replaces(k, ticks, prev, sizeof prev)) {
+		origin = "exec";
+		parent_log = prev;
 	}
 	ovc_img.logging = true;
 	write_header(origin, parent_log, ticks, exe);
@@ -355,15 +411,8 @@ static void open_image_log(const char *origin, const char *parent_log)
 		ovc_img.logging = false;
 		return;
 	}
-	if (ovc_cfg.verbose >= 1) {
-		char msg[4400];
-		struct ovc_buf b;
-		ovc_buf_init(&b, msg, sizeof msg - 1);
-		ovc_buf_raw(&b, "logging to ");
-		ovc_buf_raw(&b, ovc_log_path());
-		msg[b.overflow ? sizeof msg - 1 : b.len] = '\0';
-		ovc_say(msg);
-	}
+	if (ovc_cfg.verbose >= 1)
+		say_logging();
 }
 
 /* ---- fork ---- */
