@@ -19,6 +19,10 @@
 
 size_t ovc_large_bytes = SIZE_MAX;
 uint8_t *ovc_block_filter;
+/* The filter's counters: a table, not pages mapped at start (one system
+ * call less for every process); a page of it is touched only where a
+ * tracked block is. */
+static uint8_t filter_table[(size_t)1 << OVC_FILTER_BITS] OVC_TABLE("blocks");
 
 /* The blocks lock guards the sites, their figures and the mapping table;
  * each shard's lock guards its part of the block table. Order: shards (in
@@ -613,9 +617,7 @@ void ovc_blocks_init(void)
 {
 	frames = (int)ovc_cfg.frames;
 	ovc_sample_mean = ovc_cfg.sample_bytes;
-	ovc_block_filter = ovc_pages_alloc((size_t)1 << OVC_FILTER_BITS);
-	if (!ovc_block_filter)
-		return;
+	ovc_block_filter = filter_table;
 	ovc_probe_init();
 	enabled = true;
 	__atomic_store_n(&ovc_large_bytes, (size_t)ovc_cfg.large_bytes,

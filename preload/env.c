@@ -16,9 +16,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Environment entries that keep ovc loaded across exec (see exec_env). */
-static char env_preload[4096 + 32];
-static char lib_path[4096];
+/* Environment entries that keep ovc loaded across exec (see exec_env), in
+ * one table: "LD_PRELOAD=" and the path of libovc.so first (env_preload;
+ * the path alone is lib_path), then the OVC_* entries (keep_entry). A few
+ * hundred bytes of it are used: one page touched at start, not one for
+ * each entry's buffer. */
+#define PRELOAD_KEY "LD_PRELOAD="
+#define PRELOAD_CAP (4096 + 32)
+static char env_store[PRELOAD_CAP + 8192] OVC_TABLE("env");
+static size_t env_used;
+#define env_preload env_store
+#define lib_path (env_store + sizeof PRELOAD_KEY - 1)
 static char *env_keep[OVC_OPT_COUNT_]; /* "OVC_NAME=value" */
 static size_t env_keep_n;
 
@@ -132,20 +140,18 @@ char *const *ovc_lifecycle_exec_env(char *const *envp)
  * fit (then it is not added back: a value that long is refused anyway). */
 static bool keep_entry(const char *name, const char *value)
 {
-	static char store[8192];
-	static size_t used;
 	size_t need = strlen(name) + 1 + strlen(value) + 1;
 	if (env_keep_n >= sizeof env_keep / sizeof env_keep[0] ||
-	    need > sizeof store - used)
+	    need > sizeof env_store - env_used)
 		return false;
-	char *s = store + used;
+	char *s = env_store + env_used;
 	struct ovc_buf b;
 	ovc_buf_init(&b, s, need);
 	ovc_buf_raw(&b, name);
 	ovc_buf_raw(&b, "=");
 	ovc_buf_raw(&b, value);
 	s[need - 1] = '\0';
-	used += need;
+	env_used += need;
 	env_keep[env_keep_n++] = s;
 	return true;
 }
@@ -154,14 +160,14 @@ void ovc_env_remember(void)
 {
 	const char *self;
 	const void *base;
+	/* "LD_PRELOAD=" and the path; an empty path where it is unknown
+	 * (or longer than any path) */
+	memcpy(env_preload, PRELOAD_KEY, sizeof PRELOAD_KEY - 1);
+	lib_path[0] = '\0';
 	if (ovc_module_of((void *)ovc_lifecycle_exec_env, &self, &base) &&
 	    self[0] == '/')
-		ovc_copy_str(lib_path, sizeof lib_path, self);
-	struct ovc_buf b;
-	ovc_buf_init(&b, env_preload, sizeof env_preload - 1);
-	ovc_buf_raw(&b, "LD_PRELOAD=");
-	ovc_buf_raw(&b, lib_path);
-	env_preload[b.overflow ? 0 : b.len] = '\0';
+		ovc_copy_str(lib_path, PRELOAD_CAP - (sizeof PRELOAD_KEY - 1), self);
+	env_used = strlen(env_preload) + 1;
 	/* The settings this process started with, to be added back where an
 	 * exec's environment lacks them: OVC_OUTPUT made absolute (a later
 	 * chdir does not move the logs), OVC_RUN as cut, the others as
