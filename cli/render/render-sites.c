@@ -188,6 +188,19 @@ void ovc_render_text_leaks(const struct ovc_proc *p, FILE *out,
 	free(order);
 }
 
+size_t *ovc_render_rank_sites(const struct ovc_proc *p,
+			      const struct ovc_render_opts *o,
+			      size_t default_top, size_t *ranked, size_t *shown)
+{
+	size_t top = o && o->top_set ? o->top_sites : default_top;
+	size_t *order = malloc((p->nsites ? p->nsites : 1) * sizeof *order);
+	*ranked = order ? ovc_proc_rank_sites(
+				  p, o ? o->sort : OVC_SORT_UNTOUCHED, order)
+			: 0;
+	*shown = *ranked < top ? *ranked : top;
+	return order;
+}
+
 void ovc_render_text_sites(const struct ovc_proc *p, FILE *out,
 			   const struct ovc_render_opts *o,
 			   struct ovc_symbolizer *sym)
