@@ -1,8 +1,10 @@
 /* SVG charts of a process's memory over time: live requested, virtual,
  * resident and anonymous resident bytes against MemTotal and CommitLimit,
  * drawn from the reduced series the reader kept (series.h); which
- * processes of a run get one: render-svg-pick.c. */
+ * processes of a run get one: render-svg-pick.c; its axes:
+ * render-svg-axes.c; the width of its text: render-svg-text.c. */
 #include "render/render-svg.h"
+#include "render/render-svg-axes.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -16,13 +18,6 @@
 #include "render/format.h"
 #include "render/render.h"
 
-/* Layout, in user units. */
-#define W OVC_SVG_WIDTH
-#define ML 84   /* left margin: y labels */
-#define MR 170  /* right margin: labels of peaks and reference lines */
-#define PT 78   /* top of the plot area */
-#define PH 300  /* plot height */
-#define PW (W - ML - MR)
 #define SITE_LINE 17
 #define SITES_SHOWN 3
 
@@ -36,193 +31,6 @@ static const char *const dashes[OVC_SER_COUNT] = {
 	[OVC_SER_LIVE] = "", [OVC_SER_VM] = " stroke-dasharray=\"7 3\"",
 	[OVC_SER_RSS] = "", [OVC_SER_ANON] = " stroke-dasharray=\"2 2\"",
 };
-
-/* Advance widths of the printable ASCII characters (32 to 126) in DejaVu
- * Sans Bold, the widest face of the charts' font-family, in thousandths of
- * an em, as Chromium measures them; any other character counts as a whole
- * em. Text laid out with them stays where it is put in any of the listed
- * fonts, bold or not. */
-static const unsigned short glyph_w[95] = {
-	348, 456,  521, 838, 696, 1002, 872, 306, 457, 457, 523, 838,
-	380, 415,  380, 365, 696, 696,  696, 696, 696, 696, 696, 696,
-	696, 696,  400, 400, 838, 838,  838, 580, 1000, 774, 762, 734,
-	830, 683,  683, 821, 837, 372,  372, 775, 637, 995, 837, 850,
-	733, 850,  770, 720, 682, 812,  774, 1103, 771, 724, 725, 457,
-	365, 457,  838, 500, 500, 675,  716, 593, 716, 678, 435, 716,
-	712, 343,  343, 665, 343, 1042, 712, 687, 716, 716, 493, 595,
-	478, 712,  652, 924, 645, 652,  582, 712, 365, 712, 838,
-};
-
-/* The width of S (UTF-8) at font size PX, at most (glyph_w). */
-static double text_width(const char *s, double px)
-{
-	double w = 0;
-	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-		if (*c >= 32 && *c < 127)
-			w += glyph_w[*c - 32];
-		else if ((*c & 0xc0) != 0x80)
-			w += 1000;
-	}
-	return w * px / 1000;
-}
-
-/* S in BUF (SIZE bytes), cut where it would be wider than MAX_PX at font
- * size PX: at a space near the end if there is one, else at a character
- * boundary, and ended with an ellipsis. Returns BUF. */
-const char *ovc_svg_fit_text(const char *s, double px, double max_px,
-			     char *buf, size_t size)
-{
-	snprintf(buf, size, "%s", s);
-	size_t n = strlen(buf);
-	if (n + 1 < size && text_width(buf, px) <= max_px)
-		return buf;
-	if (size < 4)
-		return buf;
-	if (n > size - 4)
-		n = size - 4;
-	buf[n] = '\0';
-	while (n > 0 && text_width(buf, px) + px > max_px) {
-		n--;
-		while (n > 0 && ((unsigned char)buf[n] & 0xc0) == 0x80)
-			n--;
-		buf[n] = '\0';
-	}
-	/* A word boundary within the last 16 bytes reads better. */
-	for (size_t k = n; k > 0 && n - k < 16; k--) {
-		if (buf[k - 1] == ' ') {
-			n = k - 1;
-			break;
-		}
-	}
-	strcpy(buf + n, "\xe2\x80\xa6"); /* … */
-	return buf;
-}
-
-/* The whole command line of P (at most SIZE - 1 bytes) in BUF. */
-const char *ovc_svg_command_line(const struct ovc_proc *p, char *buf,
-				 size_t size)
-{
-	return ovc_render_command(p->argc, p->argv, p->exe, buf, size);
-}
-
-/* The command line of P with its program's name, not its path, in BUF:
- * how a list names a process. */
-const char *ovc_svg_short_command(const struct ovc_proc *p, char *buf,
-				  size_t size)
-{
-	const char *prog = p->argc ? p->argv[0] : p->exe;
-	int n = snprintf(buf, size, "%s%s",
-			 prog && prog[0] ? ovc_path_base(prog) : "(unknown)",
-			 p->argc > 1 ? " " : "");
-	if (p->argc > 1 && n > 0 && (size_t)n < size)
-		ovc_render_command(p->argc - 1, p->argv + 1, NULL, buf + n,
-				   size - (size_t)n);
-	return buf;
-}
-
-/* The y scale: linear from 0, or log2 from LO. */
-struct yscale {
-	bool log;
-	double lo, hi; /* bytes at the bottom and the top */
-	int lo_e, hi_e, step_e; /* log: exponents of 2 of the ends, the
-				 * octaves between ticks */
-	double step;   /* linear: bytes between ticks */
-};
-
-static double ypos(const struct yscale *s, double v)
-{
-	double f;
-	if (s->log) {
-		if (v <= s->lo)
-			f = 0;
-		else
-			f = (log2(v) - s->lo_e) / (double)(s->hi_e - s->lo_e);
-	} else {
-		f = v / s->hi;
-	}
-	if (f < 0)
-		f = 0;
-	if (f > 1)
-		f = 1;
-	return PT + PH - f * PH;
-}
-
-static double xpos(int64_t t_ns, double dur_ns)
-{
-	double f = dur_ns > 0 ? (double)t_ns / dur_ns : 0;
-	if (f < 0)
-		f = 0;
-	if (f > 1)
-		f = 1;
-	return ML + f * PW;
-}
-
-/* Chooses the scale for what is drawn: PEAK_LO and PEAK_HI the smallest
- * and largest positive peaks (of the series and of the reference lines
- * drawn), MINPOS the smallest positive value, MAX the largest. Log when
- * the largest peak is 8 times the smallest or more (a linear axis would
- * squash the small ones into the bottom eighth); its bottom then is the
- * smallest value, but not more than 64 times below the smallest peak, so
- * a process's first kilobytes do not squash its course into a band. */
-static void choose_scale(struct yscale *s, double peak_lo, double peak_hi,
-			 double minpos, double max)
-{
-	memset(s, 0, sizeof *s);
-	if (max < 1024)
-		max = 1024;
-	s->log = peak_lo > 0 && peak_hi / peak_lo >= 8;
-	if (s->log) {
-		double bottom = peak_lo / 64;
-		if (minpos >= 1 && minpos > bottom)
-			bottom = minpos;
-		if (bottom < 1)
-			bottom = 1;
-		int lo_e = (int)floor(log2(bottom));
-		int hi_e = (int)ceil(log2(max));
-		if (hi_e <= lo_e)
-			hi_e = lo_e + 1;
-		/* Ticks every K octaves, K the smallest that makes at most 8;
-		 * the axis ends at the powers of 2 around the data. */
-		static const int steps[] = {1, 2, 3, 5, 10};
-		int k = 10;
-		for (size_t i = 0; i < sizeof steps / sizeof *steps; i++) {
-			k = steps[i];
-			if ((hi_e - lo_e) / k + 1 <= 8)
-				break;
-		}
-		s->lo_e = lo_e;
-		s->hi_e = hi_e;
-		s->step_e = k;
-		s->lo = ldexp(1, s->lo_e);
-		s->hi = ldexp(1, s->hi_e);
-		return;
-	}
-	double step = ldexp(1, (int)ceil(log2(max / 5)));
-	s->step = step;
-	s->lo = 0;
-	s->hi = ceil(max / step) * step;
-}
-
-/* A horizontal grid line of the plot area at Y, LABEL at its left (the
- * lowest one raised off the time axis's labels). */
-static void grid_line(FILE *out, double y, const char *label)
-{
-	fprintf(out,
-		"<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" "
-		"stroke=\"#dee2e6\"/><text x=\"%d\" y=\"%.1f\" "
-		"font-size=\"11\" fill=\"#495057\" "
-		"text-anchor=\"end\">%s</text>\n",
-		ML, y, ML + PW, y, ML - 6, y + 4 > PT + PH ? PT + PH : y + 4,
-		label);
-}
-
-/* A round step in seconds for an axis of DUR seconds: 1, 2 or 5 x 10^k. */
-static double time_step(double dur)
-{
-	double raw = dur / 6, p = pow(10, floor(log10(raw)));
-	double m = raw / p;
-	return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * p;
-}
 
 static void end_text(const struct ovc_proc *p, char *buf, size_t size)
 {
@@ -334,7 +142,7 @@ struct chart {
 	/* MemTotal and CommitLimit, and whether each is drawn as a line. */
 	int64_t refs[2];
 	bool ref_drawn[2];
-	struct yscale ys;
+	struct ovc_svg_scale ys;
 	/* The labels of the right margin: reference lines and peaks. */
 	struct mlabel ml[2 + OVC_SER_COUNT];
 	size_t nml;
@@ -400,7 +208,7 @@ static void chart_data(struct chart *c, const struct ovc_host *h)
 	if (dur < 1000000)
 		dur = 1000000; /* at least 1 ms wide */
 	c->dur = dur;
-	choose_scale(&c->ys, peak_lo, peak_hi, minpos, max);
+	ovc_svg_choose_scale(&c->ys, peak_lo, peak_hi, minpos, max);
 	for (int i = 0; i < 2; i++)
 		if (c->ref_drawn[i] && (double)c->refs[i] < c->ys.lo)
 			c->ref_drawn[i] = false;
@@ -450,7 +258,7 @@ static void put_head(const struct chart *c, int x0, int y0, int height)
 			 ? c->npts[OVC_SER_LIVE]
 			 : c->npts[OVC_SER_RSS],
 		 end, c->ys.log ? "log" : "linear");
-	double sub_w = W - 24 - (killed ? text_width(killed, 12) + 16 : 0);
+	double sub_w = W - 24 - (killed ? ovc_svg_text_width(killed, 12) + 16 : 0);
 	fprintf(out, "<text class=\"subtitle\" x=\"12\" y=\"41\" "
 		     "font-size=\"12\" fill=\"#495057\">%s</text>\n",
 		ovc_svg_fit_text(text, 12, sub_w, cmd, sizeof cmd));
@@ -471,7 +279,7 @@ static void put_legend(const struct chart *c)
 		snprintf(text, sizeof text, "%s (peak %s)",
 			 ovc_series_label((enum ovc_series_id)i),
 			 c->peaks[i] >= 0 ? ovc_bytes(c->peaks[i], b) : "none");
-		double w = 27 + text_width(text, 12);
+		double w = 27 + ovc_svg_text_width(text, 12);
 		if (lx > 12 && lx + w > W - 12) {
 			lx = 12;
 			ly += 16;
@@ -485,50 +293,6 @@ static void put_legend(const struct chart *c)
 			lx + 27, ly, text);
 		lx += w + 18;
 	}
-}
-
-/* The plot frame, the y grid and the time axis (seconds). */
-static void put_axes(const struct chart *c)
-{
-	FILE *out = c->out;
-	const struct yscale *ys = &c->ys;
-	char b[24];
-	fprintf(out, "<rect class=\"plot\" x=\"%d\" y=\"%d\" width=\"%d\" "
-		     "height=\"%d\" fill=\"#f8f9fa\" stroke=\"#adb5bd\"/>\n",
-		ML, PT, PW, PH);
-	if (ys->log) {
-		int e0 = (int)ceil((double)ys->lo_e / ys->step_e) * ys->step_e;
-		for (int e = e0; e <= ys->hi_e; e += ys->step_e) {
-			grid_line(out, ypos(ys, ldexp(1, e)),
-				  e >= 63 ? "8.0 EiB"
-					  : ovc_bytes((int64_t)1 << (e < 0 ? 0 : e),
-						  b));
-		}
-	} else {
-		for (double v = 0; v <= ys->hi + 0.5; v += ys->step) {
-			grid_line(out, ypos(ys, v), ovc_bytes((int64_t)v, b));
-		}
-	}
-	fprintf(out, "<text transform=\"translate(14 %d) rotate(-90)\" "
-		     "font-size=\"12\" fill=\"#495057\" "
-		     "text-anchor=\"middle\">bytes (%s)</text>\n",
-		PT + PH / 2, ys->log ? "log scale" : "linear");
-
-	double dur_s = (double)c->dur / 1e9, step = time_step(dur_s);
-	for (double t = 0; t <= dur_s * 1.0001; t += step) {
-		double x = xpos((int64_t)(t * 1e9), (double)c->dur);
-		fprintf(out,
-			"<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" "
-			"stroke=\"#dee2e6\"/><text x=\"%.1f\" y=\"%d\" "
-			"font-size=\"11\" fill=\"#495057\" "
-			"text-anchor=\"middle\">%g s</text>\n",
-			x, PT, x, PT + PH, x, PT + PH + 16,
-			fabs(t) < step / 1e6 ? 0.0 : t);
-	}
-	fprintf(out, "<text x=\"%d\" y=\"%d\" font-size=\"12\" "
-		     "fill=\"#495057\" text-anchor=\"middle\">time since the "
-		     "process started (s)</text>\n",
-		ML + PW / 2, PT + PH + 32);
 }
 
 /* The reference lines drawn, and a margin label for each (with an arrow
@@ -545,7 +309,7 @@ static void put_refs(struct chart *c)
 		l->series = -1;
 		l->ref = i;
 		if (c->ref_drawn[i]) {
-			double y = ypos(&c->ys, (double)c->refs[i]);
+			double y = ovc_svg_ypos(&c->ys, (double)c->refs[i]);
 			l->at = y;
 			l->want = y + 4;
 			fprintf(c->out,
@@ -575,7 +339,7 @@ static void put_events(const struct chart *c)
 	FILE *out = c->out;
 	double dur = (double)c->dur;
 	if (c->dg.over_commit) {
-		double x = xpos(c->dg.over_commit->t_ns, dur);
+		double x = ovc_svg_xpos(c->dg.over_commit->t_ns, dur);
 		fprintf(out,
 			"<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" "
 			"stroke=\"#f08c00\" stroke-dasharray=\"3 3\"/>"
@@ -587,7 +351,7 @@ static void put_events(const struct chart *c)
 			x > ML + PW * 0.7 ? " text-anchor=\"end\"" : "");
 	}
 	if (c->dg.killed) {
-		double x = xpos(c->dg.last_t_ns, dur);
+		double x = ovc_svg_xpos(c->dg.last_t_ns, dur);
 		fprintf(out,
 			"<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" "
 			"stroke=\"#c92a2a\" stroke-width=\"1.5\"/>"
@@ -598,7 +362,7 @@ static void put_events(const struct chart *c)
 	const struct ovc_proc_extra *xe = c->p->extra;
 	if (xe && xe->nrefuse) {
 		for (uint64_t i = 0; i < xe->nrefuse && i < OVC_REFUSE_KEEP; i++) {
-			double x = xpos(xe->refuse[i].t_ns, dur);
+			double x = ovc_svg_xpos(xe->refuse[i].t_ns, dur);
 			fprintf(out, "<path d=\"M%.1f %d l-4 8 h8 z\" "
 				     "fill=\"#c92a2a\"/>\n",
 				x, PT + PH - 8);
@@ -635,11 +399,11 @@ static void put_curves(const struct chart *c)
 			colors[i], i == OVC_SER_LIVE ? "2.5" : "1.8", dashes[i]);
 		for (size_t j = 0; j < n; j++)
 			fprintf(out, "%s%.1f,%.1f", j ? " " : "",
-				xpos(pt[j].t_ns, dur),
-				ypos(&c->ys, (double)pt[j].bytes));
+				ovc_svg_xpos(pt[j].t_ns, dur),
+				ovc_svg_ypos(&c->ys, (double)pt[j].bytes));
 		if (n == 1) /* one sample: a short flat line */
-			fprintf(out, " %.1f,%.1f", xpos(pt[0].t_ns, dur) + 3,
-				ypos(&c->ys, (double)pt[0].bytes));
+			fprintf(out, " %.1f,%.1f", ovc_svg_xpos(pt[0].t_ns, dur) + 3,
+				ovc_svg_ypos(&c->ys, (double)pt[0].bytes));
 		fputs("\"/>\n", out);
 	}
 }
@@ -660,7 +424,7 @@ static void put_peaks(struct chart *c)
 		int64_t t = s && s->peak[i].bytes == peak ? s->peak[i].t_ns
 			    : s && s->last_t_ns >= 0	   ? s->last_t_ns
 							   : 0;
-		double x = xpos(t, (double)c->dur), y = ypos(&c->ys, (double)peak);
+		double x = ovc_svg_xpos(t, (double)c->dur), y = ovc_svg_ypos(&c->ys, (double)peak);
 		fprintf(c->out,
 			"<circle class=\"peak\" data-series=\"%s\" "
 			"data-peak-bytes=\"%" PRId64 "\" data-t-ns=\"%" PRId64
@@ -790,7 +554,7 @@ void ovc_render_svg_chart(FILE *out, const struct ovc_model *m,
 	chart_data(&c, p->host.known ? &p->host : &m->host);
 	put_head(&c, x0, y0, ovc_svg_chart_height(p));
 	put_legend(&c);
-	put_axes(&c);
+	ovc_svg_put_axes(out, &c.ys, c.dur);
 	put_refs(&c);
 	put_events(&c);
 	put_curves(&c);
