@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -90,23 +91,34 @@ static uint64_t number_option(enum ovc_opt_id id)
 	return v;
 }
 
+/* The numeric options and the field of struct ovc_config each sets (all
+ * uint64_t), in the order they are read (and warned about). */
+static const struct {
+	enum ovc_opt_id id;
+	size_t offset;
+} numbers[] = {
+	{OVC_OPT_WARN, offsetof(struct ovc_config, warn)},
+	{OVC_OPT_INTERVAL, offsetof(struct ovc_config, interval_ms)},
+	{OVC_OPT_VERBOSE, offsetof(struct ovc_config, verbose)},
+	{OVC_OPT_SUMMARY, offsetof(struct ovc_config, summary)},
+	{OVC_OPT_FRAMES, offsetof(struct ovc_config, frames)},
+	{OVC_OPT_LARGE, offsetof(struct ovc_config, large_bytes)},
+	{OVC_OPT_SAMPLE, offsetof(struct ovc_config, sample_bytes)},
+	{OVC_OPT_FOLLOW, offsetof(struct ovc_config, follow)},
+	{OVC_OPT_MMAP, offsetof(struct ovc_config, mmap_mode)},
+	{OVC_OPT_SAMPLER, offsetof(struct ovc_config, sampler)},
+	{OVC_OPT_PREFAULT, offsetof(struct ovc_config, prefault)},
+	{OVC_OPT_SEED, offsetof(struct ovc_config, seed)},
+};
+
 void ovc_options_load(struct ovc_config *cfg)
 {
 	/* First: they say where the warnings about the others go. */
 	const char *run = getenv(ovc_opt_defs[OVC_OPT_RUN].env);
 	ovc_copy_str(cfg->run, sizeof cfg->run, run ? run : "");
-	cfg->warn = number_option(OVC_OPT_WARN);
-	cfg->interval_ms = number_option(OVC_OPT_INTERVAL);
-	cfg->verbose = number_option(OVC_OPT_VERBOSE);
-	cfg->summary = number_option(OVC_OPT_SUMMARY);
-	cfg->frames = number_option(OVC_OPT_FRAMES);
-	cfg->large_bytes = number_option(OVC_OPT_LARGE);
-	cfg->sample_bytes = number_option(OVC_OPT_SAMPLE);
-	cfg->follow = number_option(OVC_OPT_FOLLOW);
-	cfg->mmap_mode = number_option(OVC_OPT_MMAP);
-	cfg->sampler = number_option(OVC_OPT_SAMPLER);
-	cfg->prefault = number_option(OVC_OPT_PREFAULT);
-	cfg->seed = number_option(OVC_OPT_SEED);
+	for (size_t i = 0; i < sizeof numbers / sizeof *numbers; i++)
+		*(uint64_t *)((char *)cfg + numbers[i].offset) =
+			number_option(numbers[i].id);
 	if (!cfg->seed) /* drawn, and logged so the run can be done again */
 		cfg->seed = (ovc_now_ns() ^ ((uint64_t)getpid() << 32) ^
 			     (uintptr_t)cfg) | 1;

@@ -155,34 +155,26 @@ void ovc_snap_analyze(struct ovc_snap *s, struct ovc_snap_totals *t)
 		sums[i]->zero_page_bytes = scanned ? 0 : -1;
 	/* File and shared mappings are never scanned. */
 	t->file.zero_page_bytes = t->shared.zero_page_bytes = -1;
+	/* Where a mapping of each kind is summed (special ones: nowhere). */
+	struct ovc_snap_sum *const by_kind[] = {
+		[OVC_SNAP_ANON] = &t->other_anon,
+		[OVC_SNAP_HEAP] = &t->heap,
+		[OVC_SNAP_STACK] = &t->stack,
+		[OVC_SNAP_THREAD_STACK] = &t->thread_stacks,
+		[OVC_SNAP_FILE] = &t->file,
+		[OVC_SNAP_SHARED] = &t->shared,
+		[OVC_SNAP_SPECIAL] = NULL,
+	};
 	for (size_t i = 0; i < s->nmaps; i++) {
 		const struct ovc_snap_map *m = &s->maps[i];
-		switch (m->kind) {
-		case OVC_SNAP_ANON:
-			add(&t->other_anon, m, scanned);
-			break;
-		case OVC_SNAP_HEAP:
-			add(&t->heap, m, scanned);
-			break;
-		case OVC_SNAP_STACK:
-			add(&t->stack, m, scanned);
-			break;
-		case OVC_SNAP_THREAD_STACK:
-			add(&t->thread_stacks, m, scanned);
-			break;
-		case OVC_SNAP_FILE:
-			add(&t->file, m, false);
-			break;
-		case OVC_SNAP_SHARED:
-			add(&t->shared, m, false);
-			break;
-		case OVC_SNAP_SPECIAL:
-			break;
-		}
+		bool anon = m->kind != OVC_SNAP_FILE &&
+			    m->kind != OVC_SNAP_SHARED &&
+			    m->kind != OVC_SNAP_SPECIAL;
+		if (by_kind[m->kind])
+			add(by_kind[m->kind], m, scanned && anon);
 		if (m->guessed)
 			t->stacks_guessed++;
-		if (m->kind == OVC_SNAP_FILE || m->kind == OVC_SNAP_SHARED ||
-		    m->kind == OVC_SNAP_SPECIAL)
+		if (!anon)
 			continue;
 		add(&t->anon, m, scanned);
 		if (!m->committed)

@@ -283,6 +283,15 @@ static json_t *leaks_json(struct ovc_symbolizer *sym, const struct ovc_proc *p,
 	return o;
 }
 
+#define PROC(name, member) {name, offsetof(struct ovc_proc, member), OVC_JSON_I64}
+static const struct ovc_json_field mapping_fields[] = {
+	PROC("live_mapped_bytes", mapped_bytes),
+	PROC("peak_mapped_bytes", peak_mapped_bytes),
+	PROC("committed_bytes", committed_bytes),
+	PROC("peak_committed_bytes", peak_committed_bytes),
+};
+#undef PROC
+
 static json_t *proc_json(const struct ovc_model *m, const struct ovc_proc *p,
 			 const struct ovc_render_opts *ro,
 			 struct ovc_symbolizer *sym)
@@ -334,13 +343,8 @@ static json_t *proc_json(const struct ovc_model *m, const struct ovc_proc *p,
 	json_object_set_new(o, "map_bytes", map_bytes);
 	json_object_set_new(o, "mapped_bytes",
 			    json_integer(p->map_bytes[OVC_MFN_MMAP]));
-	json_object_set_new(o, "live_mapped_bytes", json_integer(p->mapped_bytes));
-	json_object_set_new(o, "peak_mapped_bytes",
-			    json_integer(p->peak_mapped_bytes));
-	json_object_set_new(o, "committed_bytes",
-			    json_integer(p->committed_bytes));
-	json_object_set_new(o, "peak_committed_bytes",
-			    json_integer(p->peak_committed_bytes));
+	ovc_json_set_fields(o, p, mapping_fields,
+			    sizeof mapping_fields / sizeof *mapping_fields);
 	json_object_set_new(o, "failed", per_func(p->failed));
 	json_object_set_new(o, "requested", per_func(p->requested));
 	json_object_set_new(o, "requested_bytes",
