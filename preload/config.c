@@ -93,23 +93,25 @@ static uint64_t number_option(enum ovc_opt_id id)
 
 /* The numeric options and the field of struct ovc_config each sets (all
  * uint64_t), in the order they are read (and warned about). */
+#define NUMBER(id, field) {id, offsetof(struct ovc_config, field)}
 static const struct {
 	enum ovc_opt_id id;
 	size_t offset;
 } numbers[] = {
-	{OVC_OPT_WARN, offsetof(struct ovc_config, warn)},
-	{OVC_OPT_INTERVAL, offsetof(struct ovc_config, interval_ms)},
-	{OVC_OPT_VERBOSE, offsetof(struct ovc_config, verbose)},
-	{OVC_OPT_SUMMARY, offsetof(struct ovc_config, summary)},
-	{OVC_OPT_FRAMES, offsetof(struct ovc_config, frames)},
-	{OVC_OPT_LARGE, offsetof(struct ovc_config, large_bytes)},
-	{OVC_OPT_SAMPLE, offsetof(struct ovc_config, sample_bytes)},
-	{OVC_OPT_FOLLOW, offsetof(struct ovc_config, follow)},
-	{OVC_OPT_MMAP, offsetof(struct ovc_config, mmap_mode)},
-	{OVC_OPT_SAMPLER, offsetof(struct ovc_config, sampler)},
-	{OVC_OPT_PREFAULT, offsetof(struct ovc_config, prefault)},
-	{OVC_OPT_SEED, offsetof(struct ovc_config, seed)},
+	NUMBER(OVC_OPT_WARN, warn),
+	NUMBER(OVC_OPT_INTERVAL, interval_ms),
+	NUMBER(OVC_OPT_VERBOSE, verbose),
+	NUMBER(OVC_OPT_SUMMARY, summary),
+	NUMBER(OVC_OPT_FRAMES, frames),
+	NUMBER(OVC_OPT_LARGE, large_bytes),
+	NUMBER(OVC_OPT_SAMPLE, sample_bytes),
+	NUMBER(OVC_OPT_FOLLOW, follow),
+	NUMBER(OVC_OPT_MMAP, mmap_mode),
+	NUMBER(OVC_OPT_SAMPLER, sampler),
+	NUMBER(OVC_OPT_PREFAULT, prefault),
+	NUMBER(OVC_OPT_SEED, seed),
 };
+#undef NUMBER
 
 void ovc_options_load(struct ovc_config *cfg)
 {
