@@ -54,14 +54,8 @@ static struct ovc_diff_row *row_get(struct ovc_diff_table *t, const char *key,
 	size_t *slot = slot_of(t, key);
 	if (*slot)
 		return &t->v[*slot - 1];
-	if (t->n == t->cap) {
-		size_t ncap = t->cap ? t->cap * 2 : 64;
-		struct ovc_diff_row *nv = realloc(t->v, ncap * sizeof *nv);
-		if (!nv)
-			return NULL;
-		t->v = nv;
-		t->cap = ncap;
-	}
+	if (!ovc_grow(&t->v, &t->cap, t->n, sizeof *t->v, 64))
+		return NULL;
 	struct ovc_diff_row *r = &t->v[t->n];
 	memset(r, 0, sizeof *r);
 	r->key = strdup(key);

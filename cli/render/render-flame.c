@@ -95,15 +95,9 @@ static bool add_proc(struct stacks *st, const struct ovc_proc *p,
 			free(b.s);
 			return false;
 		}
-		if (st->n == st->cap) {
-			size_t ncap = st->cap ? st->cap * 2 : 256;
-			struct stack *nv = realloc(st->v, ncap * sizeof *nv);
-			if (!nv) {
-				free(b.s);
-				return false;
-			}
-			st->v = nv;
-			st->cap = ncap;
+		if (!ovc_grow(&st->v, &st->cap, st->n, sizeof *st->v, 256)) {
+			free(b.s);
+			return false;
 		}
 		st->v[st->n++] = (struct stack){b.s, count};
 	}
