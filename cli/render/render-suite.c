@@ -12,6 +12,7 @@
 #include "render/format.h"
 #include "render/render-tree.h"
 #include "render/render.h"
+#include "render/render-text.h"
 
 #define BYTES_W 10
 #define SUITE_SITES 5      /* merged sites shown in text by default */
@@ -25,30 +26,6 @@ static void put_safe(FILE *out, const char *s)
 }
 
 /* ---- the table of processes ---- */
-
-static void end_short(const struct ovc_proc *p, char *e, size_t size)
-{
-	switch (p->end_kind) {
-	case OVC_END_EXIT:
-		snprintf(e, size, "exit %" PRId64, p->end_code);
-		break;
-	case OVC_END_SIGNAL: {
-		const char *s = p->end_signal > 0 && p->end_signal < 65
-					? sigabbrev_np((int)p->end_signal)
-					: NULL;
-		snprintf(e, size, "SIG%s", s ? s : "?");
-		break;
-	}
-	case OVC_END_EXEC:
-		snprintf(e, size, "exec");
-		break;
-	case OVC_END_SNAPSHOT:
-		snprintf(e, size, "snapshot");
-		break;
-	default:
-		snprintf(e, size, "abrupt");
-	}
-}
 
 static void put_args(FILE *out, const struct ovc_proc *p, size_t max)
 {
@@ -95,7 +72,7 @@ static void put_table(FILE *out, const struct ovc_model *m,
 	for (size_t i = 0; i < shown; i++) {
 		const struct ovc_proc *p = m->procs[order[i]];
 		double ratio;
-		end_short(p, e, sizeof e);
+		ovc_text_end_words(p, true, e, sizeof e);
 		fprintf(out, "  %-8" PRId64 " %-10s %*s %*s %*s %6s %*s %9s  ",
 			p->pid, e, BYTES_W,
 			ovc_bytes(ovc_proc_total_requested(p), a), BYTES_W,

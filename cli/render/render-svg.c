@@ -17,6 +17,7 @@
 #include "analyze/diagnose.h"
 #include "render/format.h"
 #include "render/render.h"
+#include "render/render-text.h"
 
 #define SITE_LINE 17
 #define SITES_SHOWN 3
@@ -31,30 +32,6 @@ static const char *const dashes[OVC_SER_COUNT] = {
 	[OVC_SER_LIVE] = "", [OVC_SER_VM] = " stroke-dasharray=\"7 3\"",
 	[OVC_SER_RSS] = "", [OVC_SER_ANON] = " stroke-dasharray=\"2 2\"",
 };
-
-static void end_text(const struct ovc_proc *p, char *buf, size_t size)
-{
-	switch (p->end_kind) {
-	case OVC_END_EXIT:
-		snprintf(buf, size, "exit %" PRId64, p->end_code);
-		break;
-	case OVC_END_SIGNAL: {
-		const char *a = p->end_signal > 0 && p->end_signal < 65
-					? sigabbrev_np((int)p->end_signal)
-					: NULL;
-		snprintf(buf, size, "killed by SIG%s", a ? a : "?");
-		break;
-	}
-	case OVC_END_EXEC:
-		snprintf(buf, size, "replaced by exec");
-		break;
-	case OVC_END_SNAPSHOT:
-		snprintf(buf, size, "watched by ovc snapshot");
-		break;
-	default:
-		snprintf(buf, size, "log ended abruptly");
-	}
-}
 
 static size_t sites_to_name(const struct ovc_proc *p, size_t *order)
 {
@@ -245,7 +222,7 @@ static void put_head(const struct chart *c, int x0, int y0, int height)
 	ovc_put_xml(out, ovc_svg_fit_text(title, 15, W - 24, text, sizeof text));
 	fputs("</text>\n", out);
 	char end[48];
-	end_text(p, end, sizeof end);
+	ovc_text_end_words(p, false, end, sizeof end);
 	const char *killed = !c->dg.killed ? NULL
 			     : c->dg.likely_oom ? "likely killed by the OOM killer"
 						: "killed or crashed";
