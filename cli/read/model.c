@@ -232,6 +232,18 @@ bool ovc_grow(void *arrp, size_t *cap, size_t n, size_t size, size_t first)
 	return true;
 }
 
+bool ovc_grow_text(char **s, size_t *cap, size_t need)
+{
+	if (need <= *cap)
+		return true;
+	char *ns = realloc(*s, need * 2);
+	if (!ns)
+		return false;
+	*s = ns;
+	*cap = need * 2;
+	return true;
+}
+
 int ovc_proc_add_module(struct ovc_proc *p, const struct ovc_module *mod)
 {
 	if (index_find(p->module_index, mod->id) != SIZE_MAX ||

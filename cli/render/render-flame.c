@@ -27,15 +27,9 @@ struct buf {
 static void buf_name(struct buf *b, const char *name)
 {
 	size_t len = strlen(name);
-	if (b->n + len + 2 > b->cap) {
-		size_t ncap = (b->n + len + 2) * 2;
-		char *ns = realloc(b->s, ncap);
-		if (!ns) {
-			b->ok = false;
-			return;
-		}
-		b->s = ns;
-		b->cap = ncap;
+	if (!ovc_grow_text(&b->s, &b->cap, b->n + len + 2)) {
+		b->ok = false;
+		return;
 	}
 	if (b->n)
 		b->s[b->n++] = ';';
