@@ -16,6 +16,18 @@ void ovc_rd_note_ns(struct ovc_proc *p, int64_t ns)
 		p->last_ns = ns;
 }
 
+bool ovc_rd_ns_str(struct reader *r, json_t *o, struct ovc_proc *p,
+		   const char *key, const char **s)
+{
+	int64_t ns = -1;
+	if (ovc_rd_int(r, o, "ns", 0, ABSURD_NS, &ns) == FLD_BAD ||
+	    ovc_rd_str(r, o, key, s) == FLD_BAD)
+		return false;
+	if (ns >= 0)
+		ovc_rd_note_ns(p, ns);
+	return true;
+}
+
 static void read_funcs(struct reader *r, json_t *o, struct ovc_proc *p)
 {
 	json_t *a = json_object_get(o, "funcs");
@@ -191,13 +203,9 @@ void ovc_rd_proc_header(struct reader *r, json_t *o, struct ovc_proc *p)
 
 bool ovc_rd_exec(struct reader *r, json_t *o, struct ovc_proc *p)
 {
-	int64_t ns = -1;
 	const char *path = "";
-	if (ovc_rd_int(r, o, "ns", 0, ABSURD_NS, &ns) == FLD_BAD ||
-	    ovc_rd_str(r, o, "path", &path) == FLD_BAD)
+	if (!ovc_rd_ns_str(r, o, p, "path", &path))
 		return false;
-	if (ns >= 0)
-		ovc_rd_note_ns(p, ns);
 	ovc_rd_set_string(&p->exec_path, path);
 	p->exec_last = true;
 	return true;
@@ -232,13 +240,9 @@ bool ovc_rd_end(struct reader *r, json_t *o, struct ovc_proc *p)
 
 bool ovc_rd_warn(struct reader *r, json_t *o, struct ovc_proc *p)
 {
-	int64_t ns = -1;
 	const char *msg = "";
-	if (ovc_rd_int(r, o, "ns", 0, ABSURD_NS, &ns) == FLD_BAD ||
-	    ovc_rd_str(r, o, "msg", &msg) == FLD_BAD)
+	if (!ovc_rd_ns_str(r, o, p, "msg", &msg))
 		return false;
-	if (ns >= 0)
-		ovc_rd_note_ns(p, ns);
 	p->warn_records++;
 	if (!p->first_warn)
 		p->first_warn = ovc_rd_dup(msg, 200);
