@@ -7,23 +7,16 @@
 
 const char *ovc_snap_kind_name(enum ovc_snap_kind k)
 {
-	switch (k) {
-	case OVC_SNAP_ANON:
-		return "anon";
-	case OVC_SNAP_HEAP:
-		return "heap";
-	case OVC_SNAP_STACK:
-		return "stack";
-	case OVC_SNAP_THREAD_STACK:
-		return "thread_stack";
-	case OVC_SNAP_FILE:
-		return "file";
-	case OVC_SNAP_SHARED:
-		return "shared";
-	case OVC_SNAP_SPECIAL:
-		return "special";
-	}
-	return "?";
+	static const char *const names[] = {
+		[OVC_SNAP_ANON] = "anon",
+		[OVC_SNAP_HEAP] = "heap",
+		[OVC_SNAP_STACK] = "stack",
+		[OVC_SNAP_THREAD_STACK] = "thread_stack",
+		[OVC_SNAP_FILE] = "file",
+		[OVC_SNAP_SHARED] = "shared",
+		[OVC_SNAP_SPECIAL] = "special",
+	};
+	return ovc_name_at(names, OVC_NAMES(names), (size_t)k);
 }
 
 /* Index of the mapping of S holding ADDR (maps are sorted by address, as

@@ -87,21 +87,12 @@ static void usage(FILE *out)
 
 static const char *kind_name(enum ovc_opt_kind k)
 {
-	switch (k) {
-	case OVC_OPT_PATH:
-		return "path";
-	case OVC_OPT_MS:
-		return "ms";
-	case OVC_OPT_SIZE:
-		return "bytes";
-	case OVC_OPT_COUNT:
-		return "count";
-	case OVC_OPT_CHOICE:
-		return "choice";
-	case OVC_OPT_STRING:
-		return "text";
-	}
-	return "?";
+	static const char *const names[] = {
+		[OVC_OPT_PATH] = "path",     [OVC_OPT_MS] = "ms",
+		[OVC_OPT_SIZE] = "bytes",    [OVC_OPT_COUNT] = "count",
+		[OVC_OPT_CHOICE] = "choice", [OVC_OPT_STRING] = "text",
+	};
+	return k < sizeof names / sizeof *names ? names[k] : "?";
 }
 
 /* Writes TEXT wrapped at WIDTH columns, every line indented by INDENT. */

@@ -24,19 +24,12 @@ const char *ovc_func_name(int fn)
 
 const char *ovc_end_kind_name(enum ovc_end_kind k)
 {
-	switch (k) {
-	case OVC_END_EXIT:
-		return "exit";
-	case OVC_END_SIGNAL:
-		return "signal";
-	case OVC_END_EXEC:
-		return "exec";
-	case OVC_END_SNAPSHOT:
-		return "snapshot";
-	case OVC_END_ABRUPT:
-		break;
-	}
-	return "abrupt";
+	static const char *const names[] = {
+		[OVC_END_ABRUPT] = "abrupt", [OVC_END_EXIT] = "exit",
+		[OVC_END_SIGNAL] = "signal", [OVC_END_EXEC] = "exec",
+		[OVC_END_SNAPSHOT] = "snapshot",
+	};
+	return ovc_name_at(names, OVC_NAMES(names), (size_t)k);
 }
 
 const char *ovc_overcommit_name(int64_t mode)

@@ -91,17 +91,11 @@ static json_t *end_json(enum ovc_end_kind kind, int64_t code, int64_t sig,
 
 static const char *source_name(enum ovc_end_source s)
 {
-	switch (s) {
-	case OVC_SRC_LOG:
-		return "log";
-	case OVC_SRC_SUCCESSOR:
-		return "successor";
-	case OVC_SRC_RUN:
-		return "run";
-	case OVC_SRC_NONE:
-		break;
-	}
-	return "none";
+	static const char *const names[] = {
+		[OVC_SRC_NONE] = "none", [OVC_SRC_LOG] = "log",
+		[OVC_SRC_SUCCESSOR] = "successor", [OVC_SRC_RUN] = "run",
+	};
+	return ovc_name_at(names, OVC_NAMES(names), (size_t)s);
 }
 
 /* {"malloc": N, "calloc": N, ...} over every hooked function. */
