@@ -8,12 +8,9 @@
 const char *ovc_snap_kind_name(enum ovc_snap_kind k)
 {
 	static const char *const names[] = {
-		[OVC_SNAP_ANON] = "anon",
-		[OVC_SNAP_HEAP] = "heap",
-		[OVC_SNAP_STACK] = "stack",
-		[OVC_SNAP_THREAD_STACK] = "thread_stack",
-		[OVC_SNAP_FILE] = "file",
-		[OVC_SNAP_SHARED] = "shared",
+		[OVC_SNAP_ANON] = "anon",   [OVC_SNAP_HEAP] = "heap",
+		[OVC_SNAP_STACK] = "stack", [OVC_SNAP_THREAD_STACK] = "thread_stack",
+		[OVC_SNAP_FILE] = "file",   [OVC_SNAP_SHARED] = "shared",
 		[OVC_SNAP_SPECIAL] = "special",
 	};
 	return ovc_name_at(names, OVC_NAMES(names), (size_t)k);
