@@ -28,6 +28,22 @@ bool ovc_rd_ns_str(struct reader *r, json_t *o, struct ovc_proc *p,
 	return true;
 }
 
+/* For each of the N NAMES whose POS is still -1, its first index in the
+ * array A of names (it stays -1 where A does not name it). */
+static void find_positions(json_t *a, const char *const *names, int n,
+			   int *pos)
+{
+	for (size_t i = 0; i < json_array_size(a); i++) {
+		json_t *e = json_array_get(a, i);
+		if (!json_is_string(e))
+			continue;
+		for (int f = 0; f < n; f++)
+			if (pos[f] < 0 &&
+			    strcmp(json_string_value(e), names[f]) == 0)
+				pos[f] = (int)i;
+	}
+}
+
 static void read_funcs(struct reader *r, json_t *o, struct ovc_proc *p)
 {
 	json_t *a = json_object_get(o, "funcs");
@@ -48,15 +64,7 @@ static void read_funcs(struct reader *r, json_t *o, struct ovc_proc *p)
 		return;
 	}
 	p->nfuncs = json_array_size(a);
-	for (size_t i = 0; i < p->nfuncs; i++) {
-		json_t *e = json_array_get(a, i);
-		if (!json_is_string(e))
-			continue;
-		for (int f = 0; f < OVC_FN_COUNT; f++)
-			if (p->func_pos[f] < 0 &&
-			    strcmp(json_string_value(e), ovc_func_name(f)) == 0)
-				p->func_pos[f] = (int)i;
-	}
+	find_positions(a, ovc_func_names, OVC_FN_COUNT, p->func_pos);
 }
 
 /* "map_funcs": the order of the map_* arrays of the samples. */
@@ -75,16 +83,7 @@ static void read_map_funcs(struct reader *r, json_t *o, struct ovc_proc *p)
 	p->nmap_funcs = json_array_size(a);
 	for (int f = 0; f < OVC_MFN_COUNT; f++)
 		p->map_pos[f] = -1;
-	for (size_t i = 0; i < p->nmap_funcs; i++) {
-		json_t *e = json_array_get(a, i);
-		if (!json_is_string(e))
-			continue;
-		for (int f = 0; f < OVC_MFN_COUNT; f++)
-			if (p->map_pos[f] < 0 &&
-			    strcmp(json_string_value(e),
-				   ovc_map_func_names[f]) == 0)
-				p->map_pos[f] = (int)i;
-	}
+	find_positions(a, ovc_map_func_names, OVC_MFN_COUNT, p->map_pos);
 }
 
 void ovc_rd_proc_header(struct reader *r, json_t *o, struct ovc_proc *p)
