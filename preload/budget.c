@@ -254,23 +254,17 @@ void ovc_honest_refused(enum ovc_func fn, size_t n, uint64_t t_ns)
 	int64_t site = ovc_site_id_here();
 	char line[512];
 	struct ovc_buf b;
-	ovc_buf_init(&b, line, sizeof line);
-	ovc_buf_raw(&b, "{\"t\":\"" OVC_REC_REFUSE "\"");
-	ovc_buf_key(&b, "ns");
-	ovc_buf_u64(&b, t_ns);
+	ovc_buf_record(&b, line, sizeof line, OVC_REC_REFUSE);
+	ovc_buf_key_u64(&b, "ns", t_ns);
 	ovc_buf_key(&b, "fn");
 	ovc_buf_jstr(&b, ovc_func_names[fn], strlen(ovc_func_names[fn]));
-	ovc_buf_key(&b, "size");
-	ovc_buf_u64(&b, n);
+	ovc_buf_key_u64(&b, "size", n);
 	/* A failed call's reservation is given back after it: never below 0
 	 * in the log (the reader takes sizes from 0 up). */
 	int64_t live = __atomic_load_n(&live_req, __ATOMIC_RELAXED);
-	ovc_buf_key(&b, "live");
-	ovc_buf_u64(&b, live > 0 ? (uint64_t)live : 0);
-	ovc_buf_key(&b, "budget");
-	ovc_buf_u64(&b, budget);
-	ovc_buf_key(&b, "site");
-	ovc_buf_i64(&b, site);
+	ovc_buf_key_u64(&b, "live", live > 0 ? (uint64_t)live : 0);
+	ovc_buf_key_u64(&b, "budget", budget);
+	ovc_buf_key_i64(&b, "site", site);
 	ovc_buf_raw(&b, "}\n");
 	ovc_record_write(&b);
 }

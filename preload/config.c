@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -90,23 +91,36 @@ static uint64_t number_option(enum ovc_opt_id id)
 	return v;
 }
 
+/* The numeric options and the field of struct ovc_config each sets (all
+ * uint64_t), in the order they are read (and warned about). */
+#define NUMBER(id, field) {id, offsetof(struct ovc_config, field)}
+static const struct {
+	enum ovc_opt_id id;
+	size_t offset;
+} numbers[] = {
+	NUMBER(OVC_OPT_WARN, warn),
+	NUMBER(OVC_OPT_INTERVAL, interval_ms),
+	NUMBER(OVC_OPT_VERBOSE, verbose),
+	NUMBER(OVC_OPT_SUMMARY, summary),
+	NUMBER(OVC_OPT_FRAMES, frames),
+	NUMBER(OVC_OPT_LARGE, large_bytes),
+	NUMBER(OVC_OPT_SAMPLE, sample_bytes),
+	NUMBER(OVC_OPT_FOLLOW, follow),
+	NUMBER(OVC_OPT_MMAP, mmap_mode),
+	NUMBER(OVC_OPT_SAMPLER, sampler),
+	NUMBER(OVC_OPT_PREFAULT, prefault),
+	NUMBER(OVC_OPT_SEED, seed),
+};
+#undef NUMBER
+
 void ovc_options_load(struct ovc_config *cfg)
 {
 	/* First: they say where the warnings about the others go. */
 	const char *run = getenv(ovc_opt_defs[OVC_OPT_RUN].env);
 	ovc_copy_str(cfg->run, sizeof cfg->run, run ? run : "");
-	cfg->warn = number_option(OVC_OPT_WARN);
-	cfg->interval_ms = number_option(OVC_OPT_INTERVAL);
-	cfg->verbose = number_option(OVC_OPT_VERBOSE);
-	cfg->summary = number_option(OVC_OPT_SUMMARY);
-	cfg->frames = number_option(OVC_OPT_FRAMES);
-	cfg->large_bytes = number_option(OVC_OPT_LARGE);
-	cfg->sample_bytes = number_option(OVC_OPT_SAMPLE);
-	cfg->follow = number_option(OVC_OPT_FOLLOW);
-	cfg->mmap_mode = number_option(OVC_OPT_MMAP);
-	cfg->sampler = number_option(OVC_OPT_SAMPLER);
-	cfg->prefault = number_option(OVC_OPT_PREFAULT);
-	cfg->seed = number_option(OVC_OPT_SEED);
+	for (size_t i = 0; i < sizeof numbers / sizeof *numbers; i++)
+		*(uint64_t *)((char *)cfg + numbers[i].offset) =
+			number_option(numbers[i].id);
 	if (!cfg->seed) /* drawn, and logged so the run can be done again */
 		cfg->seed = (ovc_now_ns() ^ ((uint64_t)getpid() << 32) ^
 			     (uintptr_t)cfg) | 1;

@@ -163,6 +163,16 @@ static bool parse_cie(const uint8_t *p, const uint8_t *seg_end, struct cie *out)
 /* Runs the CFA instructions of C on ROW up to code address TARGET (LOC is
  * the address the instructions start at; INIT the row after the CIE's
  * instructions, for DW_CFA_restore). False on anything not handled. */
+/* REG (rbp or the return address; others are not followed) has a rule
+ * the unwinder cannot follow: "other". */
+static void other_rule(struct row *row, uint64_t reg)
+{
+	if (reg == REG_RBP)
+		row->bp = 2;
+	else if (reg == REG_RA)
+		row->ra = 2;
+}
+
 static bool run_cfa(struct cur c, const struct cie *cie, uintptr_t loc,
 		    uintptr_t target, struct row *row, const struct row *init)
 {
@@ -222,10 +232,7 @@ static bool run_cfa(struct cur c, const struct cie *cie, uintptr_t loc,
 		case 0x09: /* register */
 			reg = rd_uleb(&c);
 			rd_uleb(&c);
-			if (reg == REG_RBP)
-				row->bp = 2;
-			else if (reg == REG_RA)
-				row->ra = 2;
+			other_rule(row, reg);
 			break;
 		case 0x0a: /* remember_state */
 			if (depth == 8)
@@ -272,10 +279,7 @@ static bool run_cfa(struct cur c, const struct cie *cie, uintptr_t loc,
 			if (delta > (uint64_t)(c.end - c.p))
 				return false;
 			c.p += delta;
-			if (reg == REG_RBP)
-				row->bp = 2;
-			else if (reg == REG_RA)
-				row->ra = 2;
+			other_rule(row, reg);
 			break;
 		case 0x14: /* val_offset */
 		case 0x15: /* val_offset_sf */
@@ -284,10 +288,7 @@ static bool run_cfa(struct cur c, const struct cie *cie, uintptr_t loc,
 				rd_uleb(&c);
 			else
 				rd_sleb(&c);
-			if (reg == REG_RBP)
-				row->bp = 2;
-			else if (reg == REG_RA)
-				row->ra = 2;
+			other_rule(row, reg);
 			break;
 		case 0x2e: /* GNU_args_size */
 			rd_uleb(&c);

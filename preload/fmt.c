@@ -129,6 +129,15 @@ void ovc_buf_key(struct ovc_buf *b, const char *key)
 	ovc_buf_raw(b, "\":");
 }
 
+void ovc_buf_record(struct ovc_buf *b, char *mem, size_t cap,
+		    const char *type)
+{
+	ovc_buf_init(b, mem, cap);
+	ovc_buf_raw(b, "{\"t\":\"");
+	ovc_buf_raw(b, type);
+	ovc_buf_raw(b, "\"");
+}
+
 void ovc_buf_u64s(struct ovc_buf *b, const uint64_t *v, size_t n)
 {
 	ovc_buf_raw(b, "[");

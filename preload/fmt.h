@@ -26,6 +26,24 @@ void ovc_buf_i64(struct ovc_buf *b, int64_t v) OVC_HIDDEN;
 void ovc_buf_jstr(struct ovc_buf *b, const char *s, size_t n) OVC_HIDDEN;
 /** Appends `,"KEY":` (without the comma when the object just opened). */
 void ovc_buf_key(struct ovc_buf *b, const char *key) OVC_HIDDEN;
+/** Starts a log record of TYPE (an OVC_REC_*) over MEM of CAP bytes:
+ * `{"t":"TYPE"`. */
+void ovc_buf_record(struct ovc_buf *b, char *mem, size_t cap,
+		    const char *type) OVC_HIDDEN;
+/** Appends `,"KEY":V`. */
+static inline void ovc_buf_key_u64(struct ovc_buf *b, const char *key,
+				   uint64_t v)
+{
+	ovc_buf_key(b, key);
+	ovc_buf_u64(b, v);
+}
+/** Appends `,"KEY":V`. */
+static inline void ovc_buf_key_i64(struct ovc_buf *b, const char *key,
+				   int64_t v)
+{
+	ovc_buf_key(b, key);
+	ovc_buf_i64(b, v);
+}
 /** Appends an array of N unsigned numbers. */
 void ovc_buf_u64s(struct ovc_buf *b, const uint64_t *v, size_t n) OVC_HIDDEN;
 /** Appends an array of N strings (NUL-terminated). */

@@ -128,26 +128,28 @@ void ovc_img_sample_at(uint64_t now, const struct ovc_moment *m)
 	ovc_buf_i64(&b, t.live);
 	ovc_buf_key(&b, "peak_live");
 	ovc_buf_i64(&b, t.peak_live);
-	ovc_buf_key(&b, "calls");
-	ovc_buf_u64s(&b, t.calls, OVC_FN_COUNT);
-	ovc_buf_key(&b, "failed");
-	ovc_buf_u64s(&b, t.failed, OVC_FN_COUNT);
-	ovc_buf_key(&b, "requested");
-	ovc_buf_u64s(&b, t.requested, OVC_FN_COUNT);
-	ovc_buf_key(&b, "map_calls");
-	ovc_buf_u64s(&b, t.map_calls, OVC_MFN_COUNT);
-	ovc_buf_key(&b, "map_failed");
-	ovc_buf_u64s(&b, t.map_failed, OVC_MFN_COUNT);
-	ovc_buf_key(&b, "map_bytes");
-	ovc_buf_u64s(&b, t.map_bytes, OVC_MFN_COUNT);
-	ovc_buf_key(&b, "mapped");
-	ovc_buf_i64(&b, t.maps[0]);
-	ovc_buf_key(&b, "peak_mapped");
-	ovc_buf_i64(&b, t.maps[1]);
-	ovc_buf_key(&b, "committed");
-	ovc_buf_i64(&b, t.maps[2]);
-	ovc_buf_key(&b, "peak_committed");
-	ovc_buf_i64(&b, t.maps[3]);
+	const struct {
+		const char *key;
+		const uint64_t *v;
+		size_t n;
+	} per_func[] = {
+		{"calls", t.calls, OVC_FN_COUNT},
+		{"failed", t.failed, OVC_FN_COUNT},
+		{"requested", t.requested, OVC_FN_COUNT},
+		{"map_calls", t.map_calls, OVC_MFN_COUNT},
+		{"map_failed", t.map_failed, OVC_MFN_COUNT},
+		{"map_bytes", t.map_bytes, OVC_MFN_COUNT},
+	};
+	for (size_t i = 0; i < sizeof per_func / sizeof *per_func; i++) {
+		ovc_buf_key(&b, per_func[i].key);
+		ovc_buf_u64s(&b, per_func[i].v, per_func[i].n);
+	}
+	static const char *const map_keys[4] = {"mapped", "peak_mapped",
+						 "committed", "peak_committed"};
+	for (int i = 0; i < 4; i++) {
+		ovc_buf_key(&b, map_keys[i]);
+		ovc_buf_i64(&b, t.maps[i]);
+	}
 	ovc_buf_key(&b, "peak_asked");
 	ovc_buf_i64(&b, t.peak_asked);
 	fork_written_field(&b, now, m == &final_moment);

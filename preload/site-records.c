@@ -27,20 +27,14 @@ static void write_over(const char *limit, uint64_t limit_bytes, int64_t live,
 {
 	char line[512];
 	struct ovc_buf b;
-	ovc_buf_init(&b, line, sizeof line);
-	ovc_buf_raw(&b, "{\"t\":\"" OVC_REC_OVER "\"");
-	ovc_buf_key(&b, "ns");
-	ovc_buf_u64(&b, ovc_log_ns());
+	ovc_buf_record(&b, line, sizeof line, OVC_REC_OVER);
+	ovc_buf_key_u64(&b, "ns", ovc_log_ns());
 	ovc_buf_key(&b, "limit");
 	ovc_buf_jstr(&b, limit, strlen(limit));
-	ovc_buf_key(&b, "limit_bytes");
-	ovc_buf_u64(&b, limit_bytes);
-	ovc_buf_key(&b, "live");
-	ovc_buf_i64(&b, live);
-	ovc_buf_key(&b, "size");
-	ovc_buf_u64(&b, size);
-	ovc_buf_key(&b, "site");
-	ovc_buf_i64(&b, s ? (int64_t)s->id : -1);
+	ovc_buf_key_u64(&b, "limit_bytes", limit_bytes);
+	ovc_buf_key_i64(&b, "live", live);
+	ovc_buf_key_u64(&b, "size", size);
+	ovc_buf_key_i64(&b, "site", s ? (int64_t)s->id : -1);
 	ovc_buf_raw(&b, "}\n");
 	ovc_record_write(&b);
 }
@@ -113,41 +107,27 @@ static void write_stats(struct ovc_site *s, uint64_t now)
 {
 	char line[512];
 	struct ovc_buf b;
-	ovc_buf_init(&b, line, sizeof line);
-	ovc_buf_raw(&b, "{\"t\":\"" OVC_REC_SITE_STATS "\"");
-	ovc_buf_key(&b, "ns");
-	ovc_buf_u64(&b, now);
-	ovc_buf_key(&b, "id");
-	ovc_buf_u64(&b, s->id);
-	ovc_buf_key(&b, "blocks");
-	ovc_buf_u64(&b, rounded(s->blocks));
-	ovc_buf_key(&b, "requested");
-	ovc_buf_u64(&b, rounded(s->requested));
-	ovc_buf_key(&b, "live");
-	ovc_buf_u64(&b, rounded(s->live));
-	ovc_buf_key(&b, "peak_live");
-	ovc_buf_u64(&b, rounded(s->peak_live));
-	ovc_buf_key(&b, "touched");
-	ovc_buf_u64(&b, rounded(s->touched_freed + s->touched_live));
-	ovc_buf_key(&b, "live_touched");
-	ovc_buf_u64(&b, rounded(s->touched_live));
-	ovc_buf_key(&b, "reused");
-	ovc_buf_u64(&b, rounded(s->reused_freed + s->reused_live));
-	ovc_buf_key(&b, "unprobed");
-	ovc_buf_u64(&b, rounded(s->live - s->probed_live));
+	ovc_buf_record(&b, line, sizeof line, OVC_REC_SITE_STATS);
+	ovc_buf_key_u64(&b, "ns", now);
+	ovc_buf_key_u64(&b, "id", s->id);
+	ovc_buf_key_u64(&b, "blocks", rounded(s->blocks));
+	ovc_buf_key_u64(&b, "requested", rounded(s->requested));
+	ovc_buf_key_u64(&b, "live", rounded(s->live));
+	ovc_buf_key_u64(&b, "peak_live", rounded(s->peak_live));
+	ovc_buf_key_u64(&b, "touched", rounded(s->touched_freed + s->touched_live));
+	ovc_buf_key_u64(&b, "live_touched", rounded(s->touched_live));
+	ovc_buf_key_u64(&b, "reused", rounded(s->reused_freed + s->reused_live));
+	ovc_buf_key_u64(&b, "unprobed", rounded(s->live - s->probed_live));
 	if (s->kind == OVC_KIND_MALLOC) {
 		/* what is still live at the end is what leaked */
 		bool none = s->live_blocks < 0.5;
-		ovc_buf_key(&b, "live_blocks");
-		ovc_buf_u64(&b, none ? 0 : rounded(s->live_blocks));
+		ovc_buf_key_u64(&b, "live_blocks", none ? 0 : rounded(s->live_blocks));
 		ovc_buf_key(&b, "live_sd");
 		ovc_buf_u64(&b, none || s->live_var <= 0 ? 0
 						       : rounded(__builtin_sqrt(s->live_var)));
 	} else {
-		ovc_buf_key(&b, "committed");
-		ovc_buf_u64(&b, rounded(s->committed));
-		ovc_buf_key(&b, "peak_committed");
-		ovc_buf_u64(&b, rounded(s->peak_committed));
+		ovc_buf_key_u64(&b, "committed", rounded(s->committed));
+		ovc_buf_key_u64(&b, "peak_committed", rounded(s->peak_committed));
 	}
 	ovc_buf_key(&b, "sampled");
 	ovc_buf_raw(&b, (s->flags & OVC_SITE_SAMPLED) ? "true" : "false");

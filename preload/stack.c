@@ -71,18 +71,13 @@ static void write_module(int id, const char *path, uintptr_t base,
 	static const char hex[] = "0123456789abcdef";
 	char line[4096 + 512];
 	struct ovc_buf b;
-	ovc_buf_init(&b, line, sizeof line);
-	ovc_buf_raw(&b, "{\"t\":\"" OVC_REC_MODULE "\"");
-	ovc_buf_key(&b, "id");
-	ovc_buf_u64(&b, (uint64_t)id);
+	ovc_buf_record(&b, line, sizeof line, OVC_REC_MODULE);
+	ovc_buf_key_u64(&b, "id", (uint64_t)id);
 	ovc_buf_key(&b, "path");
 	ovc_buf_jstr(&b, path, strnlen(path, 4096));
-	ovc_buf_key(&b, "base");
-	ovc_buf_u64(&b, base);
-	ovc_buf_key(&b, "lo");
-	ovc_buf_u64(&b, lo);
-	ovc_buf_key(&b, "hi");
-	ovc_buf_u64(&b, hi);
+	ovc_buf_key_u64(&b, "base", base);
+	ovc_buf_key_u64(&b, "lo", lo);
+	ovc_buf_key_u64(&b, "hi", hi);
 	ovc_buf_key(&b, "build_id");
 	ovc_buf_raw(&b, "\"");
 	for (size_t i = 0; i < bid_len && i < 64; i++) {
@@ -416,10 +411,8 @@ static void write_site(const struct ovc_site *s)
 {
 	char line[OVC_MAX_FRAMES * 48 + 128];
 	struct ovc_buf b;
-	ovc_buf_init(&b, line, sizeof line);
-	ovc_buf_raw(&b, "{\"t\":\"" OVC_REC_SITE "\"");
-	ovc_buf_key(&b, "id");
-	ovc_buf_u64(&b, s->id);
+	ovc_buf_record(&b, line, sizeof line, OVC_REC_SITE);
+	ovc_buf_key_u64(&b, "id", s->id);
 	ovc_buf_key(&b, "frames");
 	ovc_buf_raw(&b, "[");
 	for (int i = 0; i < s->n; i++) {

@@ -36,15 +36,9 @@ static void push(struct changes *c, int64_t t, int64_t live, int64_t rss)
 {
 	if (c->oom)
 		return;
-	if (c->n == c->cap) {
-		size_t ncap = c->cap ? c->cap * 2 : 256;
-		struct change *nv = realloc(c->v, ncap * sizeof *nv);
-		if (!nv) {
-			c->oom = true;
-			return;
-		}
-		c->v = nv;
-		c->cap = ncap;
+	if (!ovc_grow(&c->v, &c->cap, c->n, sizeof *c->v, 256)) {
+		c->oom = true;
+		return;
 	}
 	c->v[c->n++] = (struct change){t, {live, rss}};
 }

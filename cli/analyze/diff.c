@@ -54,14 +54,8 @@ static struct ovc_diff_row *row_get(struct ovc_diff_table *t, const char *key,
 	size_t *slot = slot_of(t, key);
 	if (*slot)
 		return &t->v[*slot - 1];
-	if (t->n == t->cap) {
-		size_t ncap = t->cap ? t->cap * 2 : 64;
-		struct ovc_diff_row *nv = realloc(t->v, ncap * sizeof *nv);
-		if (!nv)
-			return NULL;
-		t->v = nv;
-		t->cap = ncap;
-	}
+	if (!ovc_grow(&t->v, &t->cap, t->n, sizeof *t->v, 64))
+		return NULL;
 	struct ovc_diff_row *r = &t->v[t->n];
 	memset(r, 0, sizeof *r);
 	r->key = strdup(key);
@@ -197,21 +191,9 @@ static bool key_start(struct stack_key *k, const char *exe)
 static bool key_add(struct stack_key *k, const char *name)
 {
 	size_t nl = strlen(name);
-	if (k->len + nl + 2 > k->cap) {
-		size_t cap = (k->len + nl + 2) * 2;
-		char *nk = realloc(k->key, cap);
-		if (!nk)
-			return false;
-		k->key = nk;
-		k->cap = cap;
-	}
-	if (k->n == k->lcap) {
-		uint16_t *nl2 = realloc(k->lens, 2 * k->lcap * sizeof *nl2);
-		if (!nl2)
-			return false;
-		k->lens = nl2;
-		k->lcap *= 2;
-	}
+	if (!ovc_grow_text(&k->key, &k->cap, k->len + nl + 2) ||
+	    !ovc_grow(&k->lens, &k->lcap, k->n, sizeof *k->lens, 64))
+		return false;
 	k->lens[k->n] = (uint16_t)nl; /* names are under 400 bytes */
 	k->key[k->len++] = '\x1e';
 	memcpy(k->key + k->len, name, nl + 1);

@@ -270,15 +270,9 @@ void ovc_gate_cases_add(struct ovc_gate_cases *c, struct ovc_gate_case *g)
 {
 	if (c->oom)
 		goto drop;
-	if (c->n == c->cap) {
-		size_t ncap = c->cap ? c->cap * 2 : 16;
-		struct ovc_gate_case *nv = realloc(c->v, ncap * sizeof *nv);
-		if (!nv) {
-			c->oom = true;
-			goto drop;
-		}
-		c->v = nv;
-		c->cap = ncap;
+	if (!ovc_grow(&c->v, &c->cap, c->n, sizeof *c->v, 16)) {
+		c->oom = true;
+		goto drop;
 	}
 	c->v[c->n++] = *g;
 	return;

@@ -7,23 +7,13 @@
 
 const char *ovc_snap_kind_name(enum ovc_snap_kind k)
 {
-	switch (k) {
-	case OVC_SNAP_ANON:
-		return "anon";
-	case OVC_SNAP_HEAP:
-		return "heap";
-	case OVC_SNAP_STACK:
-		return "stack";
-	case OVC_SNAP_THREAD_STACK:
-		return "thread_stack";
-	case OVC_SNAP_FILE:
-		return "file";
-	case OVC_SNAP_SHARED:
-		return "shared";
-	case OVC_SNAP_SPECIAL:
-		return "special";
-	}
-	return "?";
+	static const char *const names[] = {
+		[OVC_SNAP_ANON] = "anon",   [OVC_SNAP_HEAP] = "heap",
+		[OVC_SNAP_STACK] = "stack", [OVC_SNAP_THREAD_STACK] = "thread_stack",
+		[OVC_SNAP_FILE] = "file",   [OVC_SNAP_SHARED] = "shared",
+		[OVC_SNAP_SPECIAL] = "special",
+	};
+	return ovc_name_at(names, OVC_NAMES(names), (size_t)k);
 }
 
 /* Index of the mapping of S holding ADDR (maps are sorted by address, as
@@ -155,34 +145,26 @@ void ovc_snap_analyze(struct ovc_snap *s, struct ovc_snap_totals *t)
 		sums[i]->zero_page_bytes = scanned ? 0 : -1;
 	/* File and shared mappings are never scanned. */
 	t->file.zero_page_bytes = t->shared.zero_page_bytes = -1;
+	/* Where a mapping of each kind is summed (special ones: nowhere). */
+	struct ovc_snap_sum *const by_kind[] = {
+		[OVC_SNAP_ANON] = &t->other_anon,
+		[OVC_SNAP_HEAP] = &t->heap,
+		[OVC_SNAP_STACK] = &t->stack,
+		[OVC_SNAP_THREAD_STACK] = &t->thread_stacks,
+		[OVC_SNAP_FILE] = &t->file,
+		[OVC_SNAP_SHARED] = &t->shared,
+		[OVC_SNAP_SPECIAL] = NULL,
+	};
 	for (size_t i = 0; i < s->nmaps; i++) {
 		const struct ovc_snap_map *m = &s->maps[i];
-		switch (m->kind) {
-		case OVC_SNAP_ANON:
-			add(&t->other_anon, m, scanned);
-			break;
-		case OVC_SNAP_HEAP:
-			add(&t->heap, m, scanned);
-			break;
-		case OVC_SNAP_STACK:
-			add(&t->stack, m, scanned);
-			break;
-		case OVC_SNAP_THREAD_STACK:
-			add(&t->thread_stacks, m, scanned);
-			break;
-		case OVC_SNAP_FILE:
-			add(&t->file, m, false);
-			break;
-		case OVC_SNAP_SHARED:
-			add(&t->shared, m, false);
-			break;
-		case OVC_SNAP_SPECIAL:
-			break;
-		}
+		bool anon = m->kind != OVC_SNAP_FILE &&
+			    m->kind != OVC_SNAP_SHARED &&
+			    m->kind != OVC_SNAP_SPECIAL;
+		if (by_kind[m->kind])
+			add(by_kind[m->kind], m, scanned && anon);
 		if (m->guessed)
 			t->stacks_guessed++;
-		if (m->kind == OVC_SNAP_FILE || m->kind == OVC_SNAP_SHARED ||
-		    m->kind == OVC_SNAP_SPECIAL)
+		if (!anon)
 			continue;
 		add(&t->anon, m, scanned);
 		if (!m->committed)

@@ -386,15 +386,9 @@ static void kb_put(struct keybuf *k, const char *s)
 	size_t n = strlen(s);
 	if (k->oom)
 		return;
-	if (k->len + n + 1 > k->cap) {
-		size_t ncap = (k->len + n + 1) * 2;
-		char *ns = realloc(k->s, ncap);
-		if (!ns) {
-			k->oom = true;
-			return;
-		}
-		k->s = ns;
-		k->cap = ncap;
+	if (!ovc_grow_text(&k->s, &k->cap, k->len + n + 1)) {
+		k->oom = true;
+		return;
 	}
 	memcpy(k->s + k->len, s, n + 1);
 	k->len += n;

@@ -117,30 +117,22 @@ int ovc_cmd_diff(int argc, char **argv)
 	int i = 1;
 	for (; (a = ovc_opt_next(argc, argv, &i, diff_usage, &help)); i++) {
 		const char *v = NULL;
+		bool missing = false; /* the value is said to be missing below */
 		if (strcmp(a, "--json") == 0) {
 			o.json = true;
 		} else if (strcmp(a, "--all") == 0) {
 			o.all = true;
-		} else if (strcmp(a, "--fail-over") == 0 ||
-			   strncmp(a, "--fail-over=", 12) == 0) {
-			v = a[11] == '='   ? a + 12
-			    : i + 1 < argc ? argv[++i]
-					   : NULL;
+		} else if ((v = ovc_opt_value(argc, argv, &i, "--fail-over",
+					      &missing)) || missing) {
 			if (!percent("--fail-over", v, &o.fail_over))
 				return OVC_EXIT_USAGE;
 			o.fail_set = true;
-		} else if (strcmp(a, "--min-percent") == 0 ||
-			   strncmp(a, "--min-percent=", 14) == 0) {
-			v = a[13] == '='   ? a + 14
-			    : i + 1 < argc ? argv[++i]
-					   : NULL;
+		} else if ((v = ovc_opt_value(argc, argv, &i, "--min-percent",
+					      &missing)) || missing) {
 			if (!percent("--min-percent", v, &o.min_percent))
 				return OVC_EXIT_USAGE;
-		} else if (strcmp(a, "--min-bytes") == 0 ||
-			   strncmp(a, "--min-bytes=", 12) == 0) {
-			v = a[11] == '='   ? a + 12
-			    : i + 1 < argc ? argv[++i]
-					   : NULL;
+		} else if ((v = ovc_opt_value(argc, argv, &i, "--min-bytes",
+					      &missing)) || missing) {
 			uint64_t mb;
 			if (!v || !ovc_parse_size(v, &mb) || mb > INT64_MAX) {
 				fprintf(stderr,

@@ -76,13 +76,9 @@ int ovc_cmd_plot(int argc, char **argv)
 			only = v;
 		} else if ((v = ovc_opt_value(argc, argv, &i, "--max",
 					      &missing))) {
-			if (!ovc_parse_limit(v, &max) || max == 0) {
-				fprintf(stderr, "ovc: plot: --max wants a "
-						"positive number or 'all', not "
-						"'%s'\n",
-					v);
+			if (!ovc_opt_limit("plot", "--max", v, 1,
+					   "a positive number", &max))
 				return OVC_EXIT_USAGE;
-			}
 		} else {
 			return ovc_opt_bad("plot", a, missing, plot_usage);
 		}

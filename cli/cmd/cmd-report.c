@@ -153,21 +153,15 @@ int ovc_cmd_report(int argc, char **argv)
 		} else if ((v = ovc_opt_value(argc, argv, &i, "--html", &missing))) {
 			html = v;
 		} else if ((v = ovc_opt_value(argc, argv, &i, "--top", &missing))) {
-			if (!ovc_parse_limit(v, &ro.top_sites)) {
-				fprintf(stderr, "ovc: report: --top wants a "
-						"number or 'all', not '%s'\n",
-					v);
+			if (!ovc_opt_limit("report", "--top", v, 0, "a number",
+					   &ro.top_sites))
 				return OVC_EXIT_USAGE;
-			}
 			ro.top_set = true;
 		} else if ((v = ovc_opt_value(argc, argv, &i, "--frames",
 					  &missing))) {
-			if (!ovc_parse_limit(v, &ro.max_frames)) {
-				fprintf(stderr, "ovc: report: --frames wants a "
-						"number or 'all', not '%s'\n",
-					v);
+			if (!ovc_opt_limit("report", "--frames", v, 0,
+					   "a number", &ro.max_frames))
 				return OVC_EXIT_USAGE;
-			}
 			ro.frames_set = true;
 		} else if ((v = ovc_opt_value(argc, argv, &i, "--sort", &missing))) {
 			if (!ovc_render_parse_sort(v, &ro)) {
@@ -182,13 +176,9 @@ int ovc_cmd_report(int argc, char **argv)
 			}
 		} else if ((v = ovc_opt_value(argc, argv, &i, "--processes",
 					  &missing))) {
-			if (!ovc_parse_limit(v, &ro.max_rows) || !ro.max_rows) {
-				fprintf(stderr, "ovc: report: --processes wants "
-						"a number above 0 or 'all', "
-						"not '%s'\n",
-					v);
+			if (!ovc_opt_limit("report", "--processes", v, 1,
+					   "a number above 0", &ro.max_rows))
 				return OVC_EXIT_USAGE;
-			}
 		} else {
 			return ovc_opt_bad("report", a, missing, report_usage);
 		}

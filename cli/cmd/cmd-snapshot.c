@@ -302,13 +302,9 @@ int ovc_cmd_snapshot(int argc, char **argv)
 			quiet = true;
 		} else if ((v = ovc_opt_value(argc, argv, &i, "--top",
 					      &missing))) {
-			if (!ovc_parse_limit(v, &ro.top) || ro.top == 0) {
-				fprintf(stderr, "ovc: snapshot: --top wants a "
-						"positive number or 'all', not "
-						"'%s'\n",
-					v);
+			if (!ovc_opt_limit("snapshot", "--top", v, 1,
+					   "a positive number", &ro.top))
 				return OVC_EXIT_USAGE;
-			}
 		} else if ((v = ovc_opt_value(argc, argv, &i, "--watch",
 					      &missing))) {
 			char *end;

@@ -87,21 +87,12 @@ static void usage(FILE *out)
 
 static const char *kind_name(enum ovc_opt_kind k)
 {
-	switch (k) {
-	case OVC_OPT_PATH:
-		return "path";
-	case OVC_OPT_MS:
-		return "ms";
-	case OVC_OPT_SIZE:
-		return "bytes";
-	case OVC_OPT_COUNT:
-		return "count";
-	case OVC_OPT_CHOICE:
-		return "choice";
-	case OVC_OPT_STRING:
-		return "text";
-	}
-	return "?";
+	static const char *const names[] = {
+		[OVC_OPT_PATH] = "path",     [OVC_OPT_MS] = "ms",
+		[OVC_OPT_SIZE] = "bytes",    [OVC_OPT_COUNT] = "count",
+		[OVC_OPT_CHOICE] = "choice", [OVC_OPT_STRING] = "text",
+	};
+	return k < sizeof names / sizeof *names ? names[k] : "?";
 }
 
 /* Writes TEXT wrapped at WIDTH columns, every line indented by INDENT. */
@@ -145,6 +136,18 @@ static void help_options(void)
 	     "(default: the\nbuild tree's, then the installed one).");
 }
 
+/* The commands, by the name that calls them. */
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+} commands[] = {
+	{"run", ovc_cmd_run},	  {"report", ovc_cmd_report},
+	{"flame", ovc_cmd_flame}, {"check", ovc_cmd_check},
+	{"diff", ovc_cmd_diff},	  {"plot", ovc_cmd_plot},
+	{"pprof", ovc_cmd_pprof}, {"snapshot", ovc_cmd_snapshot},
+	{"demo", ovc_cmd_demo},	  {"__demo", ovc_cmd_demo_child},
+};
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -152,26 +155,9 @@ int main(int argc, char **argv)
 		return OVC_EXIT_USAGE;
 	}
 	const char *cmd = argv[1];
-	if (strcmp(cmd, "run") == 0)
-		return ovc_cmd_run(argc - 1, argv + 1);
-	if (strcmp(cmd, "report") == 0)
-		return ovc_cmd_report(argc - 1, argv + 1);
-	if (strcmp(cmd, "flame") == 0)
-		return ovc_cmd_flame(argc - 1, argv + 1);
-	if (strcmp(cmd, "check") == 0)
-		return ovc_cmd_check(argc - 1, argv + 1);
-	if (strcmp(cmd, "diff") == 0)
-		return ovc_cmd_diff(argc - 1, argv + 1);
-	if (strcmp(cmd, "plot") == 0)
-		return ovc_cmd_plot(argc - 1, argv + 1);
-	if (strcmp(cmd, "pprof") == 0)
-		return ovc_cmd_pprof(argc - 1, argv + 1);
-	if (strcmp(cmd, "snapshot") == 0)
-		return ovc_cmd_snapshot(argc - 1, argv + 1);
-	if (strcmp(cmd, "demo") == 0)
-		return ovc_cmd_demo(argc - 1, argv + 1);
-	if (strcmp(cmd, "__demo") == 0)
-		return ovc_cmd_demo_child(argc - 1, argv + 1);
+	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+		if (strcmp(cmd, commands[i].name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
 	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
 		printf("ovc %s (log format version 1)\n", OVC_VERSION);
 		return OVC_EXIT_OK;

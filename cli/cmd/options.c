@@ -27,6 +27,16 @@ bool ovc_parse_limit(const char *text, size_t *out)
 	return true;
 }
 
+bool ovc_opt_limit(const char *cmd, const char *opt, const char *v,
+		   size_t min, const char *wants, size_t *out)
+{
+	if (ovc_parse_limit(v, out) && *out >= min)
+		return true;
+	fprintf(stderr, "ovc: %s: %s wants %s or 'all', not '%s'\n", cmd, opt,
+		wants, v);
+	return false;
+}
+
 int ovc_opt_bad(const char *cmd, const char *arg, bool missing,
 		void (*usage)(FILE *))
 {

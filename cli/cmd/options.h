@@ -40,6 +40,12 @@ int ovc_opt_bad(const char *cmd, const char *arg, bool missing,
  * "all" (OVC_ALL). Returns false on anything else. */
 bool ovc_parse_limit(const char *text, size_t *out);
 
+/** Parses V, the value of option OPT of command CMD, as a count of at
+ * least MIN into *OUT (ovc_parse_limit). Otherwise says "ovc: CMD: OPT
+ * wants WANTS or 'all', not 'V'" on stderr and returns false. */
+bool ovc_opt_limit(const char *cmd, const char *opt, const char *v,
+		   size_t min, const char *wants, size_t *out);
+
 /** The paths ARGV[I..ARGC), or the default log directory "ovc-out" when
  * there are none; their number in *N. */
 char *const *ovc_paths_or_default(int argc, char **argv, int i, size_t *n);

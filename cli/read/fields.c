@@ -148,11 +148,25 @@ static bool json_big(json_t *v, uint64_t *out)
 	       big_digits(json_string_value(v), json_string_length(v), out);
 }
 
+/* The member KEY of O in *V; FLD_MISSING when it is absent or null. */
+static enum field member(json_t *o, const char *key, json_t **v)
+{
+	*v = json_object_get(o, key);
+	return !*v || json_is_null(*v) ? FLD_MISSING : FLD_OK;
+}
+
+/* Says that member KEY is not WHAT; returns FLD_BAD. */
+static enum field not_a(struct reader *r, const char *key, const char *what)
+{
+	ovc_rd_why(r, "\"%s\" is not %s", key, what);
+	return FLD_BAD;
+}
+
 enum field ovc_rd_int(struct reader *r, json_t *o, const char *key,
 		      int64_t min, int64_t max, int64_t *out)
 {
-	json_t *v = json_object_get(o, key);
-	if (!v || json_is_null(v))
+	json_t *v;
+	if (member(o, key, &v) == FLD_MISSING)
 		return FLD_MISSING;
 	uint64_t big;
 	if (json_big(v, &big)) {
@@ -182,13 +196,11 @@ enum field ovc_rd_int(struct reader *r, json_t *o, const char *key,
 enum field ovc_rd_str(struct reader *r, json_t *o, const char *key,
 		      const char **out)
 {
-	json_t *v = json_object_get(o, key);
-	if (!v || json_is_null(v))
+	json_t *v;
+	if (member(o, key, &v) == FLD_MISSING)
 		return FLD_MISSING;
-	if (!json_is_string(v)) {
-		ovc_rd_why(r, "\"%s\" is not a string", key);
-		return FLD_BAD;
-	}
+	if (!json_is_string(v))
+		return not_a(r, key, "a string");
 	*out = json_string_value(v);
 	return FLD_OK;
 }
@@ -220,13 +232,11 @@ bool ovc_rd_set_string(char **dst, const char *src)
 enum field ovc_rd_argv(struct reader *r, json_t *o, const char *key,
 		       char ***argv, size_t *argc)
 {
-	json_t *a = json_object_get(o, key);
-	if (!a || json_is_null(a))
+	json_t *a;
+	if (member(o, key, &a) == FLD_MISSING)
 		return FLD_MISSING;
-	if (!json_is_array(a)) {
-		ovc_rd_why(r, "\"%s\" is not an array", key);
-		return FLD_BAD;
-	}
+	if (!json_is_array(a))
+		return not_a(r, key, "an array");
 	size_t n = json_array_size(a);
 	if (n > MAX_ARGC)
 		n = MAX_ARGC;
@@ -257,8 +267,8 @@ enum field ovc_rd_argv(struct reader *r, json_t *o, const char *key,
 enum field ovc_rd_counts(struct reader *r, json_t *o, const char *key,
 			 size_t nfuncs, int64_t *out)
 {
-	json_t *a = json_object_get(o, key);
-	if (!a || json_is_null(a))
+	json_t *a;
+	if (member(o, key, &a) == FLD_MISSING)
 		return FLD_MISSING;
 	if (!json_is_array(a) || json_array_size(a) != nfuncs) {
 		ovc_rd_why(r, "\"%s\" is not an array of %zu integers", key,
@@ -303,13 +313,11 @@ void ovc_rd_header_field(struct reader *r, enum field f)
 enum field ovc_rd_bool(struct reader *r, json_t *o, const char *key,
 		       bool *out)
 {
-	json_t *v = json_object_get(o, key);
-	if (!v || json_is_null(v))
+	json_t *v;
+	if (member(o, key, &v) == FLD_MISSING)
 		return FLD_MISSING;
-	if (!json_is_boolean(v)) {
-		ovc_rd_why(r, "\"%s\" is not true or false", key);
-		return FLD_BAD;
-	}
+	if (!json_is_boolean(v))
+		return not_a(r, key, "true or false");
 	*out = json_is_true(v);
 	return FLD_OK;
 }

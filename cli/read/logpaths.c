@@ -33,14 +33,8 @@ static bool seen_before(struct seen_set *s, const struct stat *st)
 	for (size_t i = 0; i < s->n; i++)
 		if (s->v[i].dev == st->st_dev && s->v[i].ino == st->st_ino)
 			return true;
-	if (s->n == s->cap) {
-		size_t nc = s->cap ? s->cap * 2 : 64;
-		struct seen *nv = realloc(s->v, nc * sizeof *nv);
-		if (!nv)
-			return false;
-		s->v = nv;
-		s->cap = nc;
-	}
+	if (!ovc_grow(&s->v, &s->cap, s->n, sizeof *s->v, 64))
+		return false;
 	s->v[s->n++] = (struct seen){st->st_dev, st->st_ino};
 	return false;
 }

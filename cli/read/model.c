@@ -24,19 +24,12 @@ const char *ovc_func_name(int fn)
 
 const char *ovc_end_kind_name(enum ovc_end_kind k)
 {
-	switch (k) {
-	case OVC_END_EXIT:
-		return "exit";
-	case OVC_END_SIGNAL:
-		return "signal";
-	case OVC_END_EXEC:
-		return "exec";
-	case OVC_END_SNAPSHOT:
-		return "snapshot";
-	case OVC_END_ABRUPT:
-		break;
-	}
-	return "abrupt";
+	static const char *const names[] = {
+		[OVC_END_ABRUPT] = "abrupt", [OVC_END_EXIT] = "exit",
+		[OVC_END_SIGNAL] = "signal", [OVC_END_EXEC] = "exec",
+		[OVC_END_SNAPSHOT] = "snapshot",
+	};
+	return ovc_name_at(names, OVC_NAMES(names), (size_t)k);
 }
 
 const char *ovc_overcommit_name(int64_t mode)
@@ -218,12 +211,12 @@ static bool index_add(struct ovc_id_index **xp, int64_t id, size_t pos)
 	return true;
 }
 
-/* Grows the array *ARR of *CAP elements of SIZE bytes to hold N + 1. */
-static bool grow_array(void **arr, size_t *cap, size_t n, size_t size)
+bool ovc_grow(void *arrp, size_t *cap, size_t n, size_t size, size_t first)
 {
+	void **arr = arrp;
 	if (n < *cap)
 		return true;
-	size_t ncap = *cap ? *cap * 2 : 16;
+	size_t ncap = *cap ? *cap * 2 : first;
 	void *na = realloc(*arr, ncap * size);
 	if (!na)
 		return false;
@@ -232,15 +225,26 @@ static bool grow_array(void **arr, size_t *cap, size_t n, size_t size)
 	return true;
 }
 
+bool ovc_grow_text(char **s, size_t *cap, size_t need)
+{
+	if (need <= *cap)
+		return true;
+	char *ns = realloc(*s, need * 2);
+	if (!ns)
+		return false;
+	*s = ns;
+	*cap = need * 2;
+	return true;
+}
+
 int ovc_proc_add_module(struct ovc_proc *p, const struct ovc_module *mod)
 {
 	if (index_find(p->module_index, mod->id) != SIZE_MAX ||
 	    p->nmodules >= OVC_MAX_MODULES)
 		return 0;
-	void *arr = p->modules;
-	if (!grow_array(&arr, &p->modules_cap, p->nmodules, sizeof *p->modules))
+	if (!ovc_grow(&p->modules, &p->modules_cap, p->nmodules,
+		      sizeof *p->modules, 16))
 		return -1;
-	p->modules = arr;
 	struct ovc_module *m = &p->modules[p->nmodules];
 	m->id = mod->id;
 	m->base = mod->base;
@@ -295,10 +299,8 @@ struct ovc_site *ovc_proc_add_site(struct ovc_proc *p, int64_t id,
 		p->sites_dropped++;
 		return NULL;
 	}
-	void *arr = p->sites;
-	if (!grow_array(&arr, &p->sites_cap, p->nsites, sizeof *p->sites))
+	if (!ovc_grow(&p->sites, &p->sites_cap, p->nsites, sizeof *p->sites, 16))
 		return NULL;
-	p->sites = arr;
 	size_t keep = n < OVC_MAX_FRAMES ? n : OVC_MAX_FRAMES;
 	if (keep > OVC_MAX_FRAMES_TOTAL - p->nframes_total)
 		keep = OVC_MAX_FRAMES_TOTAL - p->nframes_total;
@@ -419,28 +421,13 @@ void ovc_model_destroy(struct ovc_model *m)
 	free(m);
 }
 
-/* Grows *ARR (of *CAP pointers) to hold at least N + 1. */
-static bool grow(void ***arr, size_t *cap, size_t n)
-{
-	if (n < *cap)
-		return true;
-	size_t ncap = *cap ? *cap * 2 : 16;
-	void **na = realloc(*arr, ncap * sizeof *na);
-	if (!na)
-		return false;
-	*arr = na;
-	*cap = ncap;
-	return true;
-}
-
 bool ovc_model_add_proc(struct ovc_model *m, struct ovc_proc *p)
 {
-	void **arr = (void **)m->procs;
-	if (!grow(&arr, &m->procs_cap, m->nprocs)) {
+	if (!ovc_grow(&m->procs, &m->procs_cap, m->nprocs, sizeof *m->procs,
+		      16)) {
 		ovc_proc_destroy(p);
 		return false;
 	}
-	m->procs = (struct ovc_proc **)arr;
 	p->read_index = m->nprocs;
 	m->procs[m->nprocs++] = p;
 	return true;
@@ -448,12 +435,10 @@ bool ovc_model_add_proc(struct ovc_model *m, struct ovc_proc *p)
 
 bool ovc_model_add_run(struct ovc_model *m, struct ovc_run *r)
 {
-	void **arr = (void **)m->runs;
-	if (!grow(&arr, &m->runs_cap, m->nruns)) {
+	if (!ovc_grow(&m->runs, &m->runs_cap, m->nruns, sizeof *m->runs, 16)) {
 		ovc_run_destroy(r);
 		return false;
 	}
-	m->runs = (struct ovc_run **)arr;
 	m->runs[m->nruns++] = r;
 	return true;
 }

@@ -442,6 +442,16 @@ size_t ovc_proc_rank_sites(const struct ovc_proc *p, enum ovc_site_sort key,
 /** Parses a sort key name ("untouched", "requested", "touched", "ratio");
  * false when NAME is none of them. */
 bool ovc_site_sort_parse(const char *name, enum ovc_site_sort *out);
+/** Makes room for element N + 1 in the array at *ARRP (the address of
+ * its pointer) of *CAP elements of SIZE bytes: doubles it when full, to
+ * FIRST elements when empty. False when out of memory (the array kept). */
+bool ovc_grow(void *arrp, size_t *cap, size_t n, size_t size, size_t first);
+
+/** Makes the text at *S (of *CAP bytes) hold NEED bytes: grows it to
+ * twice NEED when it is smaller. False when out of memory (the text
+ * kept). */
+bool ovc_grow_text(char **s, size_t *cap, size_t need);
+
 /** The index of NAME among the N names of a table of an enum's names
  * (NULL entries skipped), or -1; for the parsers of sort keys. */
 #define OVC_NAMES(a) (sizeof(a) / sizeof *(a))

@@ -101,6 +101,10 @@ bool ovc_rd_set_string(char **dst, const char *src);
 /* rec-proc.c: a process's life and a run file. */
 /* Widens P's time span to NS. */
 void ovc_rd_note_ns(struct ovc_proc *p, int64_t ns);
+/* Of a record O of P with one string: its "ns" (noted) and its string
+ * KEY into *S (left as it is when absent); false when either is bad. */
+bool ovc_rd_ns_str(struct reader *r, json_t *o, struct ovc_proc *p,
+		   const char *key, const char **s);
 /* The `proc` record that opens a process log (bad fields: defaults). */
 void ovc_rd_proc_header(struct reader *r, json_t *o, struct ovc_proc *p);
 /* An `exec` record: the image is replaced. */

@@ -16,6 +16,34 @@ void ovc_rd_note_ns(struct ovc_proc *p, int64_t ns)
 		p->last_ns = ns;
 }
 
+bool ovc_rd_ns_str(struct reader *r, json_t *o, struct ovc_proc *p,
+		   const char *key, const char **s)
+{
+	int64_t ns = -1;
+	if (ovc_rd_int(r, o, "ns", 0, ABSURD_NS, &ns) == FLD_BAD ||
+	    ovc_rd_str(r, o, key, s) == FLD_BAD)
+		return false;
+	if (ns >= 0)
+		ovc_rd_note_ns(p, ns);
+	return true;
+}
+
+/* For each of the N NAMES whose POS is still -1, its first index in the
+ * array A of names (it stays -1 where A does not name it). */
+static void find_positions(json_t *a, const char *const *names, int n,
+			   int *pos)
+{
+	for (size_t i = 0; i < json_array_size(a); i++) {
+		json_t *e = json_array_get(a, i);
+		if (!json_is_string(e))
+			continue;
+		for (int f = 0; f < n; f++)
+			if (pos[f] < 0 &&
+			    strcmp(json_string_value(e), names[f]) == 0)
+				pos[f] = (int)i;
+	}
+}
+
 static void read_funcs(struct reader *r, json_t *o, struct ovc_proc *p)
 {
 	json_t *a = json_object_get(o, "funcs");
@@ -36,15 +64,7 @@ static void read_funcs(struct reader *r, json_t *o, struct ovc_proc *p)
 		return;
 	}
 	p->nfuncs = json_array_size(a);
-	for (size_t i = 0; i < p->nfuncs; i++) {
-		json_t *e = json_array_get(a, i);
-		if (!json_is_string(e))
-			continue;
-		for (int f = 0; f < OVC_FN_COUNT; f++)
-			if (p->func_pos[f] < 0 &&
-			    strcmp(json_string_value(e), ovc_func_name(f)) == 0)
-				p->func_pos[f] = (int)i;
-	}
+	find_positions(a, ovc_func_names, OVC_FN_COUNT, p->func_pos);
 }
 
 /* "map_funcs": the order of the map_* arrays of the samples. */
@@ -63,16 +83,7 @@ static void read_map_funcs(struct reader *r, json_t *o, struct ovc_proc *p)
 	p->nmap_funcs = json_array_size(a);
 	for (int f = 0; f < OVC_MFN_COUNT; f++)
 		p->map_pos[f] = -1;
-	for (size_t i = 0; i < p->nmap_funcs; i++) {
-		json_t *e = json_array_get(a, i);
-		if (!json_is_string(e))
-			continue;
-		for (int f = 0; f < OVC_MFN_COUNT; f++)
-			if (p->map_pos[f] < 0 &&
-			    strcmp(json_string_value(e),
-				   ovc_map_func_names[f]) == 0)
-				p->map_pos[f] = (int)i;
-	}
+	find_positions(a, ovc_map_func_names, OVC_MFN_COUNT, p->map_pos);
 }
 
 void ovc_rd_proc_header(struct reader *r, json_t *o, struct ovc_proc *p)
@@ -191,13 +202,9 @@ void ovc_rd_proc_header(struct reader *r, json_t *o, struct ovc_proc *p)
 
 bool ovc_rd_exec(struct reader *r, json_t *o, struct ovc_proc *p)
 {
-	int64_t ns = -1;
 	const char *path = "";
-	if (ovc_rd_int(r, o, "ns", 0, ABSURD_NS, &ns) == FLD_BAD ||
-	    ovc_rd_str(r, o, "path", &path) == FLD_BAD)
+	if (!ovc_rd_ns_str(r, o, p, "path", &path))
 		return false;
-	if (ns >= 0)
-		ovc_rd_note_ns(p, ns);
 	ovc_rd_set_string(&p->exec_path, path);
 	p->exec_last = true;
 	return true;
@@ -232,13 +239,9 @@ bool ovc_rd_end(struct reader *r, json_t *o, struct ovc_proc *p)
 
 bool ovc_rd_warn(struct reader *r, json_t *o, struct ovc_proc *p)
 {
-	int64_t ns = -1;
 	const char *msg = "";
-	if (ovc_rd_int(r, o, "ns", 0, ABSURD_NS, &ns) == FLD_BAD ||
-	    ovc_rd_str(r, o, "msg", &msg) == FLD_BAD)
+	if (!ovc_rd_ns_str(r, o, p, "msg", &msg))
 		return false;
-	if (ns >= 0)
-		ovc_rd_note_ns(p, ns);
 	p->warn_records++;
 	if (!p->first_warn)
 		p->first_warn = ovc_rd_dup(msg, 200);

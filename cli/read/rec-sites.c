@@ -186,13 +186,9 @@ bool ovc_rd_site_stats(struct reader *r, json_t *o, struct ovc_proc *p)
 /* A `snapshot_end` record: why `ovc snapshot --watch` stopped. */
 bool ovc_rd_snapshot_end(struct reader *r, json_t *o, struct ovc_proc *p)
 {
-	int64_t ns = -1;
 	const char *why = "";
-	if (ovc_rd_int(r, o, "ns", 0, ABSURD_NS, &ns) == FLD_BAD ||
-	    ovc_rd_str(r, o, "why", &why) == FLD_BAD)
+	if (!ovc_rd_ns_str(r, o, p, "why", &why))
 		return false;
-	if (ns >= 0)
-		ovc_rd_note_ns(p, ns);
 	if (!ovc_rd_set_string(&p->snapshot_end, why))
 		ovc_rd_say_once(r, &r->said_oom, "out of memory");
 	return true;

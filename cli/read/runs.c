@@ -34,14 +34,8 @@ static struct ovc_run_seen *find_or_add(struct ovc_runs_seen *s,
 	for (size_t i = s->n; i-- > 0;)
 		if (strcmp(s->v[i].run, run) == 0)
 			return &s->v[i];
-	if (s->n == s->cap) {
-		size_t nc = s->cap ? s->cap * 2 : 8;
-		struct ovc_run_seen *nv = realloc(s->v, nc * sizeof *nv);
-		if (!nv)
-			return NULL;
-		s->v = nv;
-		s->cap = nc;
-	}
+	if (!ovc_grow(&s->v, &s->cap, s->n, sizeof *s->v, 8))
+		return NULL;
 	char *id = strdup(run);
 	if (!id)
 		return NULL;

@@ -82,14 +82,8 @@ static struct entry *find(struct ovc_status *s, const char *name)
 
 static struct entry *add(struct ovc_status *s, const char *name)
 {
-	if (s->n == s->cap) {
-		size_t ncap = s->cap ? s->cap * 2 : 64;
-		struct entry *nv = realloc(s->v, ncap * sizeof *nv);
-		if (!nv)
-			return NULL;
-		s->v = nv;
-		s->cap = ncap;
-	}
+	if (!ovc_grow(&s->v, &s->cap, s->n, sizeof *s->v, 64))
+		return NULL;
 	struct entry *e = &s->v[s->n];
 	memset(e, 0, sizeof *e);
 	e->name = strdup(name);

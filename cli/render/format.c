@@ -112,39 +112,26 @@ void ovc_put_xml(FILE *out, const char *str)
 
 void ovc_put_xml_apos(FILE *out, const char *str, const char *apos)
 {
+	static const char *const entity[128] = {
+		['&'] = "&amp;", ['<'] = "&lt;", ['>'] = "&gt;", ['"'] = "&quot;",
+	};
 	const unsigned char *s = (const unsigned char *)str;
 	while (*s) {
-		switch (*s) {
-		case '&':
-			fputs("&amp;", out);
-			break;
-		case '<':
-			fputs("&lt;", out);
-			break;
-		case '>':
-			fputs("&gt;", out);
-			break;
-		case '"':
-			fputs("&quot;", out);
-			break;
-		case '\'':
-			fputs(apos, out);
-			break;
-		default:
-			if (*s < 0x20 || *s == 0x7f) {
-				fputc('?', out);
-			} else if (*s >= 0x80) {
-				size_t n = utf8_len(s);
-				if (!n) {
-					fputc('?', out);
-					break;
-				}
+		const char *e = *s == '\'' ? apos : *s < 0x80 ? entity[*s] : NULL;
+		if (e) {
+			fputs(e, out);
+		} else if (*s < 0x20 || *s == 0x7f) {
+			fputc('?', out);
+		} else if (*s >= 0x80) {
+			size_t n = utf8_len(s);
+			if (n) {
 				fwrite(s, 1, n, out);
 				s += n;
 				continue;
-			} else {
-				fputc(*s, out);
 			}
+			fputc('?', out);
+		} else {
+			fputc(*s, out);
 		}
 		s++;
 	}

@@ -27,15 +27,9 @@ struct buf {
 static void buf_name(struct buf *b, const char *name)
 {
 	size_t len = strlen(name);
-	if (b->n + len + 2 > b->cap) {
-		size_t ncap = (b->n + len + 2) * 2;
-		char *ns = realloc(b->s, ncap);
-		if (!ns) {
-			b->ok = false;
-			return;
-		}
-		b->s = ns;
-		b->cap = ncap;
+	if (!ovc_grow_text(&b->s, &b->cap, b->n + len + 2)) {
+		b->ok = false;
+		return;
 	}
 	if (b->n)
 		b->s[b->n++] = ';';
@@ -95,15 +89,9 @@ static bool add_proc(struct stacks *st, const struct ovc_proc *p,
 			free(b.s);
 			return false;
 		}
-		if (st->n == st->cap) {
-			size_t ncap = st->cap ? st->cap * 2 : 256;
-			struct stack *nv = realloc(st->v, ncap * sizeof *nv);
-			if (!nv) {
-				free(b.s);
-				return false;
-			}
-			st->v = nv;
-			st->cap = ncap;
+		if (!ovc_grow(&st->v, &st->cap, st->n, sizeof *st->v, 256)) {
+			free(b.s);
+			return false;
 		}
 		st->v[st->n++] = (struct stack){b.s, count};
 	}

@@ -108,13 +108,9 @@ static void put_sites(FILE *out, const struct ovc_proc *p,
 		      struct ovc_symbolizer *sym)
 {
 	char a[24], b[24];
-	size_t top = o && o->top_set ? o->top_sites : HTML_SITES_DEFAULT;
-	size_t *order = malloc((p->nsites ? p->nsites : 1) * sizeof *order);
-	size_t ranked = order ? ovc_proc_rank_sites(
-					p, o ? o->sort : OVC_SORT_UNTOUCHED,
-					order)
-			      : 0;
-	size_t shown = ranked < top ? ranked : top;
+	size_t ranked, shown;
+	size_t *order = ovc_render_rank_sites(p, o, HTML_SITES_DEFAULT, &ranked,
+					      &shown);
 	fprintf(out, "<h3>sites: %zu of %zu, most %s first</h3>\n", shown,
 		ranked, o && o->sort == OVC_SORT_RATIO
 				? "untouched ratio"

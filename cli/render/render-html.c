@@ -13,6 +13,7 @@
 #include "render/format.h"
 #include "render/render-html-findings.h"
 #include "render/render-svg.h"
+#include "render/render-text.h"
 
 #define HTML_PAGE_ROWS 200   /* rows of each collapsed page of processes */
 #define HTML_RUN_CHARS 80    /* characters of a run's command, shortened */
@@ -44,26 +45,8 @@ static const char css[] =
 
 void ovc_html_end(FILE *out, const struct ovc_proc *p)
 {
-	switch (p->end_kind) {
-	case OVC_END_EXIT:
-		fprintf(out, "exit %" PRId64, p->end_code);
-		break;
-	case OVC_END_SIGNAL: {
-		const char *a = p->end_signal > 0 && p->end_signal < 65
-					? sigabbrev_np((int)p->end_signal)
-					: NULL;
-		fprintf(out, "SIG%s", a ? a : "?");
-		break;
-	}
-	case OVC_END_EXEC:
-		fputs("exec", out);
-		break;
-	case OVC_END_SNAPSHOT:
-		fputs("snapshot", out);
-		break;
-	default:
-		fputs("abrupt", out);
-	}
+	char e[64];
+	fputs(ovc_text_end_words(p, true, e, sizeof e), out);
 }
 
 /* The command line ARGV[ARGC] as <code>: its program's name (not the

@@ -2,6 +2,7 @@
 #include "render/render.h"
 
 #include <jansson.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,21 +32,44 @@ static json_t *str(const char *s)
 	return j ? j : json_null();
 }
 
+void ovc_json_set_fields(json_t *o, const void *base,
+			 const struct ovc_json_field *fields, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *at = (const char *)base + fields[i].offset;
+		json_t *v = NULL;
+		switch (fields[i].kind) {
+		case OVC_JSON_I64:
+			v = json_integer(*(const int64_t *)at);
+			break;
+		case OVC_JSON_I64_OR_NULL:
+			v = int_or_null(*(const int64_t *)at);
+			break;
+		case OVC_JSON_SIZE:
+			v = json_integer((json_int_t)*(const size_t *)at);
+			break;
+		case OVC_JSON_BOOL:
+			v = json_boolean(*(const bool *)at);
+			break;
+		}
+		json_object_set_new(o, fields[i].name, v);
+	}
+}
+
+#define HOST(name) {#name, offsetof(struct ovc_host, name), OVC_JSON_I64_OR_NULL}
+static const struct ovc_json_field host_fields[] = {
+	HOST(mem_total_bytes),	  HOST(mem_available_bytes),
+	HOST(commit_limit_bytes), HOST(committed_as_bytes),
+	HOST(overcommit_memory),  HOST(overcommit_ratio),
+	HOST(page_size),
+};
+#undef HOST
+
 json_t *ovc_render_host_json(const struct ovc_host *h)
 {
 	json_t *o = json_object();
-	json_object_set_new(o, "mem_total_bytes", int_or_null(h->mem_total_bytes));
-	json_object_set_new(o, "mem_available_bytes",
-			    int_or_null(h->mem_available_bytes));
-	json_object_set_new(o, "commit_limit_bytes",
-			    int_or_null(h->commit_limit_bytes));
-	json_object_set_new(o, "committed_as_bytes",
-			    int_or_null(h->committed_as_bytes));
-	json_object_set_new(o, "overcommit_memory",
-			    int_or_null(h->overcommit_memory));
-	json_object_set_new(o, "overcommit_ratio",
-			    int_or_null(h->overcommit_ratio));
-	json_object_set_new(o, "page_size", int_or_null(h->page_size));
+	ovc_json_set_fields(o, h, host_fields,
+			    sizeof host_fields / sizeof *host_fields);
 	return o;
 }
 
@@ -67,17 +91,11 @@ static json_t *end_json(enum ovc_end_kind kind, int64_t code, int64_t sig,
 
 static const char *source_name(enum ovc_end_source s)
 {
-	switch (s) {
-	case OVC_SRC_LOG:
-		return "log";
-	case OVC_SRC_SUCCESSOR:
-		return "successor";
-	case OVC_SRC_RUN:
-		return "run";
-	case OVC_SRC_NONE:
-		break;
-	}
-	return "none";
+	static const char *const names[] = {
+		[OVC_SRC_NONE] = "none", [OVC_SRC_LOG] = "log",
+		[OVC_SRC_SUCCESSOR] = "successor", [OVC_SRC_RUN] = "run",
+	};
+	return ovc_name_at(names, OVC_NAMES(names), (size_t)s);
 }
 
 /* {"malloc": N, "calloc": N, ...} over every hooked function. */
@@ -138,6 +156,23 @@ static json_t *interval(int64_t x, int64_t err)
 			 (json_int_t)(x + 2 * err));
 }
 
+#define FIG(name) {#name, offsetof(struct ovc_site_figures, name), OVC_JSON_I64}
+static const struct ovc_json_field figure_fields[] = {
+	FIG(requested_bytes), FIG(live_bytes),	    FIG(peak_live_bytes),
+	FIG(blocks),	      FIG(touched_bytes), FIG(untouched_bytes),
+};
+#undef FIG
+
+static const struct ovc_json_field site_fields[] = {
+	{"measured_touched_bytes", offsetof(struct ovc_site, touched_bytes),
+	 OVC_JSON_I64},
+	{"unprobed_bytes", offsetof(struct ovc_site, unprobed_bytes), OVC_JSON_I64},
+	{"sampled", offsetof(struct ovc_site, sampled), OVC_JSON_BOOL},
+	{"shared_pages", offsetof(struct ovc_site, shared_pages), OVC_JSON_BOOL},
+	{"lazyfree_shared", offsetof(struct ovc_site, lazyfree_shared),
+	 OVC_JSON_BOOL},
+};
+
 static json_t *site_json(struct ovc_symbolizer *sym, const struct ovc_proc *p,
 			 const struct ovc_site *s,
 			 const struct ovc_render_opts *ro)
@@ -146,27 +181,15 @@ static json_t *site_json(struct ovc_symbolizer *sym, const struct ovc_proc *p,
 	ovc_site_figures(s, &f);
 	json_t *o = json_object();
 	stack_json(o, sym, p, s, ro);
-	json_object_set_new(o, "requested_bytes",
-			    json_integer(f.requested_bytes));
-	json_object_set_new(o, "live_bytes", json_integer(f.live_bytes));
-	json_object_set_new(o, "peak_live_bytes",
-			    json_integer(f.peak_live_bytes));
-	json_object_set_new(o, "blocks", json_integer(f.blocks));
-	json_object_set_new(o, "touched_bytes", json_integer(f.touched_bytes));
-	json_object_set_new(o, "untouched_bytes",
-			    json_integer(f.untouched_bytes));
+	ovc_json_set_fields(o, &f, figure_fields,
+			    sizeof figure_fields / sizeof *figure_fields);
 	json_object_set_new(o, "touched_ratio", f.has_ratio
 							? json_real(f.touched_ratio)
 							: json_null());
 	json_object_set_new(o, "estimated", json_boolean(f.estimated));
 	json_object_set_new(o, "reused_bytes", json_integer(f.reused_bytes));
-	json_object_set_new(o, "measured_touched_bytes",
-			    json_integer(s->touched_bytes));
-	json_object_set_new(o, "unprobed_bytes",
-			    json_integer(s->unprobed_bytes));
-	json_object_set_new(o, "sampled", json_boolean(s->sampled));
-	json_object_set_new(o, "shared_pages", json_boolean(s->shared_pages));
-	json_object_set_new(o, "lazyfree_shared", json_boolean(s->lazyfree_shared));
+	ovc_json_set_fields(o, s, site_fields,
+			    sizeof site_fields / sizeof *site_fields);
 	json_object_set_new(o, "family", str(ovc_family_name(s->kind)));
 	if (f.requested_err_bytes > 0 || f.touched_err_bytes > 0) {
 		json_object_set_new(o, "requested_err_bytes",
@@ -192,13 +215,9 @@ static json_t *site_json(struct ovc_symbolizer *sym, const struct ovc_proc *p,
 static void sites_json(json_t *o, struct ovc_symbolizer *sym,
 		       const struct ovc_proc *p, const struct ovc_render_opts *ro)
 {
-	size_t top = ro && ro->top_set ? ro->top_sites : OVC_TOP_JSON_DEFAULT;
-	size_t *order = malloc((p->nsites ? p->nsites : 1) * sizeof *order);
-	size_t ranked = order ? ovc_proc_rank_sites(
-					p, ro ? ro->sort : OVC_SORT_UNTOUCHED,
-					order)
-			      : 0;
-	size_t shown = ranked < top ? ranked : top;
+	size_t ranked, shown;
+	size_t *order = ovc_render_rank_sites(p, ro, OVC_TOP_JSON_DEFAULT,
+					      &ranked, &shown);
 	json_t *a = json_array();
 	for (size_t i = 0; i < shown; i++)
 		json_array_append_new(a, site_json(sym, p, &p->sites[order[i]], ro));
@@ -211,13 +230,18 @@ static void sites_json(json_t *o, struct ovc_symbolizer *sym,
 						      p->sites_dropped)));
 }
 
+static const struct ovc_json_field leak_fields[] = {
+	{"leaked_bytes", offsetof(struct ovc_leak, bytes), OVC_JSON_I64},
+	{"leaked_blocks", offsetof(struct ovc_leak, blocks), OVC_JSON_I64_OR_NULL},
+	{"sd_bytes", offsetof(struct ovc_leak, sd_bytes), OVC_JSON_I64},
+	{"estimated", offsetof(struct ovc_leak, estimated), OVC_JSON_BOOL},
+};
+
 static json_t *leak_json(const struct ovc_leak *l)
 {
 	json_t *o = json_object();
-	json_object_set_new(o, "leaked_bytes", json_integer(l->bytes));
-	json_object_set_new(o, "leaked_blocks", int_or_null(l->blocks));
-	json_object_set_new(o, "sd_bytes", json_integer(l->sd_bytes));
-	json_object_set_new(o, "estimated", json_boolean(l->estimated));
+	ovc_json_set_fields(o, l, leak_fields,
+			    sizeof leak_fields / sizeof *leak_fields);
 	return o;
 }
 
@@ -252,6 +276,15 @@ static json_t *leaks_json(struct ovc_symbolizer *sym, const struct ovc_proc *p,
 			    json_integer((json_int_t)(ranked - shown)));
 	return o;
 }
+
+#define PROC(name, member) {name, offsetof(struct ovc_proc, member), OVC_JSON_I64}
+static const struct ovc_json_field mapping_fields[] = {
+	PROC("live_mapped_bytes", mapped_bytes),
+	PROC("peak_mapped_bytes", peak_mapped_bytes),
+	PROC("committed_bytes", committed_bytes),
+	PROC("peak_committed_bytes", peak_committed_bytes),
+};
+#undef PROC
 
 static json_t *proc_json(const struct ovc_model *m, const struct ovc_proc *p,
 			 const struct ovc_render_opts *ro,
@@ -304,13 +337,8 @@ static json_t *proc_json(const struct ovc_model *m, const struct ovc_proc *p,
 	json_object_set_new(o, "map_bytes", map_bytes);
 	json_object_set_new(o, "mapped_bytes",
 			    json_integer(p->map_bytes[OVC_MFN_MMAP]));
-	json_object_set_new(o, "live_mapped_bytes", json_integer(p->mapped_bytes));
-	json_object_set_new(o, "peak_mapped_bytes",
-			    json_integer(p->peak_mapped_bytes));
-	json_object_set_new(o, "committed_bytes",
-			    json_integer(p->committed_bytes));
-	json_object_set_new(o, "peak_committed_bytes",
-			    json_integer(p->peak_committed_bytes));
+	ovc_json_set_fields(o, p, mapping_fields,
+			    sizeof mapping_fields / sizeof *mapping_fields);
 	json_object_set_new(o, "failed", per_func(p->failed));
 	json_object_set_new(o, "requested", per_func(p->requested));
 	json_object_set_new(o, "requested_bytes",

@@ -76,15 +76,28 @@ static bool map_grow(struct map *m)
 }
 
 /* The slot of key (A, B): holding it, or the empty one where it goes;
- * NULL when out of memory. */
-static struct slot *map_slot(struct map *m, uint64_t a, uint64_t b)
+ * NULL when out of memory (*OOM set). */
+static struct slot *map_slot(struct map *m, uint64_t a, uint64_t b, bool *oom)
 {
-	if ((m->n + 1) * 2 > m->cap && !map_grow(m))
+	if ((m->n + 1) * 2 > m->cap && !map_grow(m)) {
+		*oom = true;
 		return NULL;
+	}
 	size_t i = mix(a, b) & (m->cap - 1);
 	while (m->t[i].v && (m->t[i].a != a || m->t[i].b != b))
 		i = (i + 1) & (m->cap - 1);
 	return &m->t[i];
+}
+
+/* Fills SL, the empty slot of key (A, B) in M, with V (not 0); returns V. */
+static uint64_t map_fill(struct map *m, struct slot *sl, uint64_t a,
+			 uint64_t b, uint64_t v)
+{
+	sl->a = a;
+	sl->b = b;
+	sl->v = v;
+	m->n++;
+	return v;
 }
 
 /* ---- the profile being built ---- */
@@ -120,18 +133,24 @@ static bool vec_push(struct ovc_pprof *b, struct vec *v, void *x)
 		b->oom = true;
 		return false;
 	}
-	if (v->n == v->cap) {
-		size_t ncap = v->cap ? v->cap * 2 : 64;
-		void **nv = realloc(v->v, ncap * sizeof *nv);
-		if (!nv) {
-			b->oom = true;
-			return false;
-		}
-		v->v = nv;
-		v->cap = ncap;
+	if (!ovc_grow(&v->v, &v->cap, v->n, sizeof *v->v, 64)) {
+		b->oom = true;
+		return false;
 	}
 	v->v[v->n++] = x;
 	return true;
+}
+
+/* A new message of SIZE bytes, pushed on V; NULL when out of memory
+ * (noted). */
+static void *new_message(struct ovc_pprof *b, struct vec *v, size_t size)
+{
+	void *x = malloc(size);
+	if (!vec_push(b, v, x)) {
+		free(x);
+		return NULL;
+	}
+	return x;
 }
 
 static uint64_t str_hash(const char *s)
@@ -152,22 +171,18 @@ static int64_t str_index(struct ovc_pprof *b, const char *s)
 	/* Strings of one hash are told apart by their index (b of the key):
 	 * walk 0, 1, ... until the string or a free slot is found. */
 	for (uint64_t k = 0;; k++) {
-		struct slot *sl = map_slot(&b->string_map, h, k);
-		if (!sl) {
-			b->oom = true;
+		struct slot *sl = map_slot(&b->string_map, h, k, &b->oom);
+		if (!sl)
 			return 0;
-		}
 		if (!sl->v) {
 			char *copy = strdup(s);
 			if (!vec_push(b, &b->strings, copy)) {
 				free(copy);
 				return 0;
 			}
-			sl->a = h;
-			sl->b = k;
-			sl->v = b->strings.n; /* index + 1 */
-			b->string_map.n++;
-			return (int64_t)b->strings.n - 1;
+			/* the value: index + 1 */
+			return (int64_t)map_fill(&b->string_map, sl, h, k,
+						 b->strings.n) - 1;
 		}
 		if (strcmp(b->strings.v[sl->v - 1], s) == 0)
 			return (int64_t)sl->v - 1;
@@ -246,22 +261,14 @@ void ovc_pprof_free(struct ovc_pprof *b)
  * memory. */
 static uint64_t add_mapping(struct ovc_pprof *b, const struct ovc_module *mod)
 {
-	Mapping *m = malloc(sizeof *m);
-	if (!m || !vec_push(b, &b->mappings, m)) {
-		free(m);
+	Mapping *m = new_message(b, &b->mappings, sizeof *m);
+	if (!m)
 		return 0;
-	}
 	perftools__profiles__mapping__init(m);
 	m->id = b->mappings.n;
-	if (b->info_cap < b->mappings.n) {
-		size_t ncap = b->info_cap ? b->info_cap * 2 : 64;
-		struct mapinfo *ni = realloc(b->info, ncap * sizeof *ni);
-		if (!ni) {
-			b->oom = true;
-			return 0;
-		}
-		b->info = ni;
-		b->info_cap = ncap;
+	if (!ovc_grow(&b->info, &b->info_cap, m->id - 1, sizeof *b->info, 64)) {
+		b->oom = true;
+		return 0;
 	}
 	struct mapinfo *mi = &b->info[m->id - 1];
 	*mi = (struct mapinfo){true, true, true, false};
@@ -288,28 +295,19 @@ static uint64_t function_id(struct ovc_pprof *b, const char *name,
 {
 	int64_t ni = str_index(b, name), fi = str_index(b, file);
 	struct slot *sl = map_slot(&b->function_map, (uint64_t)ni,
-				   (uint64_t)fi);
-	if (!sl) {
-		b->oom = true;
+				   (uint64_t)fi, &b->oom);
+	if (!sl || sl->v)
+		return sl ? sl->v : 0;
+	Function *f = new_message(b, &b->functions, sizeof *f);
+	if (!f)
 		return 0;
-	}
-	if (sl->v)
-		return sl->v;
-	Function *f = malloc(sizeof *f);
-	if (!f || !vec_push(b, &b->functions, f)) {
-		free(f);
-		return 0;
-	}
 	perftools__profiles__function__init(f);
 	f->id = b->functions.n;
 	f->name = ni;
 	f->system_name = ni;
 	f->filename = fi;
-	sl->a = (uint64_t)ni;
-	sl->b = (uint64_t)fi;
-	sl->v = f->id;
-	b->function_map.n++;
-	return f->id;
+	return map_fill(&b->function_map, sl, (uint64_t)ni, (uint64_t)fi,
+			f->id);
 }
 
 /* The location of frame F of P, whose modules' mappings are MAP_IDS (by
@@ -337,26 +335,17 @@ static uint64_t add_location(struct ovc_pprof *b, const struct ovc_proc *p,
 		 * per (module, offset), named module+offset */
 		key = f->offset ^ ((uint64_t)f->mod << 48) ^ (1ull << 63);
 	}
-	struct slot *sl = map_slot(&b->location_map, mapping, key);
-	if (!sl) {
-		b->oom = true;
+	struct slot *sl = map_slot(&b->location_map, mapping, key, &b->oom);
+	if (!sl || sl->v)
+		return sl ? sl->v : 0;
+	Location *l = new_message(b, &b->locations, sizeof *l);
+	if (!l)
 		return 0;
-	}
-	if (sl->v)
-		return sl->v;
-	Location *l = malloc(sizeof *l);
-	if (!l || !vec_push(b, &b->locations, l)) {
-		free(l);
-		return 0;
-	}
 	perftools__profiles__location__init(l);
 	l->id = b->locations.n;
 	l->mapping_id = mapping;
 	l->address = address;
-	sl->a = mapping;
-	sl->b = key;
-	sl->v = l->id;
-	b->location_map.n++;
+	map_fill(&b->location_map, sl, mapping, key, l->id);
 
 	char label[256];
 	const char *name = fi.function;

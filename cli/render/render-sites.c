@@ -122,13 +122,21 @@ static void put_stack(FILE *out, const struct ovc_proc *p,
 		fputs(FRAME_INDENT "(no frames recorded)\n", out);
 }
 
+/* How many sites the text lists (TOP) and frames of each (MAX_FRAMES):
+ * O's --top and --frames, or the text's defaults. */
+static void text_limits(const struct ovc_render_opts *o, size_t *top,
+			size_t *max_frames)
+{
+	*top = o && o->top_set ? o->top_sites : OVC_TOP_TEXT_DEFAULT;
+	*max_frames = o && o->frames_set ? o->max_frames : OVC_FRAMES_DEFAULT;
+}
+
 void ovc_render_text_leaks(const struct ovc_proc *p, FILE *out,
 			   const struct ovc_render_opts *o,
 			   struct ovc_symbolizer *sym)
 {
-	size_t top = o && o->top_set ? o->top_sites : OVC_TOP_TEXT_DEFAULT;
-	size_t max_frames = o && o->frames_set ? o->max_frames
-					       : OVC_FRAMES_DEFAULT;
+	size_t top, max_frames;
+	text_limits(o, &top, &max_frames);
 	char a[24], b[24], n[32];
 	const char *why;
 
@@ -188,13 +196,25 @@ void ovc_render_text_leaks(const struct ovc_proc *p, FILE *out,
 	free(order);
 }
 
+size_t *ovc_render_rank_sites(const struct ovc_proc *p,
+			      const struct ovc_render_opts *o,
+			      size_t default_top, size_t *ranked, size_t *shown)
+{
+	size_t top = o && o->top_set ? o->top_sites : default_top;
+	size_t *order = malloc((p->nsites ? p->nsites : 1) * sizeof *order);
+	*ranked = order ? ovc_proc_rank_sites(
+				  p, o ? o->sort : OVC_SORT_UNTOUCHED, order)
+			: 0;
+	*shown = *ranked < top ? *ranked : top;
+	return order;
+}
+
 void ovc_render_text_sites(const struct ovc_proc *p, FILE *out,
 			   const struct ovc_render_opts *o,
 			   struct ovc_symbolizer *sym)
 {
-	size_t top = o && o->top_set ? o->top_sites : OVC_TOP_TEXT_DEFAULT;
-	size_t max_frames = o && o->frames_set ? o->max_frames
-					       : OVC_FRAMES_DEFAULT;
+	size_t top, max_frames;
+	text_limits(o, &top, &max_frames);
 	enum ovc_site_sort key = o ? o->sort : OVC_SORT_UNTOUCHED;
 	char a[24], b[24], c[24], d[24], e[24], n[32];
 

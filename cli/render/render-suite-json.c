@@ -2,6 +2,7 @@
  * (docs/report-json.md): the process tree, totals, untraced programs and
  * the sites merged over all processes. */
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,42 +18,33 @@ static json_t *str(const char *s)
 	return j ? j : json_null();
 }
 
+#define TOT(name, member, kind) {name, offsetof(struct ovc_totals, member), kind}
+static const struct ovc_json_field totals_fields[] = {
+	TOT("images", images, OVC_JSON_SIZE),
+	TOT("processes", processes, OVC_JSON_SIZE),
+	TOT("untraced", untraced, OVC_JSON_SIZE),
+	TOT("abrupt", abrupt, OVC_JSON_SIZE),
+	TOT("requested_bytes", requested_bytes, OVC_JSON_I64),
+	TOT("peak_live_max_bytes", peak_live_max_bytes, OVC_JSON_I64),
+	TOT("peak_live_sum_bytes", peak_live_sum_bytes, OVC_JSON_I64),
+	TOT("peak_rss_max_bytes", peak_rss_max_bytes, OVC_JSON_I64),
+	TOT("peak_rss_sum_bytes", peak_rss_sum_bytes, OVC_JSON_I64),
+	TOT("peak_live_at_once_bytes", peak_live_at_once_bytes, OVC_JSON_I64),
+	TOT("peak_rss_at_once_bytes", peak_rss_at_once_bytes, OVC_JSON_I64),
+	/* -1: when is not known */
+	TOT("peak_live_at_once_ns", at_once_live_ns, OVC_JSON_I64_OR_NULL),
+	TOT("peak_rss_at_once_ns", at_once_rss_ns, OVC_JSON_I64_OR_NULL),
+	TOT("overcommit_gap_max_bytes", gap_max_bytes, OVC_JSON_I64),
+	TOT("overcommit_gap_sum_bytes", gap_sum_bytes, OVC_JSON_I64),
+	TOT("touched_sum_bytes", touched_sum_bytes, OVC_JSON_I64),
+};
+#undef TOT
+
 json_t *ovc_totals_json(const struct ovc_model *m, const struct ovc_totals *t)
 {
 	json_t *o = json_object();
-	json_object_set_new(o, "images", json_integer((json_int_t)t->images));
-	json_object_set_new(o, "processes",
-			    json_integer((json_int_t)t->processes));
-	json_object_set_new(o, "untraced", json_integer((json_int_t)t->untraced));
-	json_object_set_new(o, "abrupt", json_integer((json_int_t)t->abrupt));
-	json_object_set_new(o, "requested_bytes",
-			    json_integer(t->requested_bytes));
-	json_object_set_new(o, "peak_live_max_bytes",
-			    json_integer(t->peak_live_max_bytes));
-	json_object_set_new(o, "peak_live_sum_bytes",
-			    json_integer(t->peak_live_sum_bytes));
-	json_object_set_new(o, "peak_rss_max_bytes",
-			    json_integer(t->peak_rss_max_bytes));
-	json_object_set_new(o, "peak_rss_sum_bytes",
-			    json_integer(t->peak_rss_sum_bytes));
-	json_object_set_new(o, "peak_live_at_once_bytes",
-			    json_integer(t->peak_live_at_once_bytes));
-	json_object_set_new(o, "peak_rss_at_once_bytes",
-			    json_integer(t->peak_rss_at_once_bytes));
-	json_object_set_new(o, "peak_live_at_once_ns",
-			    t->at_once_live_ns >= 0
-				    ? json_integer(t->at_once_live_ns)
-				    : json_null());
-	json_object_set_new(o, "peak_rss_at_once_ns",
-			    t->at_once_rss_ns >= 0
-				    ? json_integer(t->at_once_rss_ns)
-				    : json_null());
-	json_object_set_new(o, "overcommit_gap_max_bytes",
-			    json_integer(t->gap_max_bytes));
-	json_object_set_new(o, "overcommit_gap_sum_bytes",
-			    json_integer(t->gap_sum_bytes));
-	json_object_set_new(o, "touched_sum_bytes",
-			    json_integer(t->touched_sum_bytes));
+	ovc_json_set_fields(o, t, totals_fields,
+			    sizeof totals_fields / sizeof *totals_fields);
 	json_object_set_new(o, "touched_ratio",
 			    t->has_ratio ? json_real(t->touched_ratio)
 					 : json_null());

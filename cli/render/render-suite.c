@@ -12,6 +12,7 @@
 #include "render/format.h"
 #include "render/render-tree.h"
 #include "render/render.h"
+#include "render/render-text.h"
 
 #define BYTES_W 10
 #define SUITE_SITES 5      /* merged sites shown in text by default */
@@ -25,30 +26,6 @@ static void put_safe(FILE *out, const char *s)
 }
 
 /* ---- the table of processes ---- */
-
-static void end_short(const struct ovc_proc *p, char *e, size_t size)
-{
-	switch (p->end_kind) {
-	case OVC_END_EXIT:
-		snprintf(e, size, "exit %" PRId64, p->end_code);
-		break;
-	case OVC_END_SIGNAL: {
-		const char *s = p->end_signal > 0 && p->end_signal < 65
-					? sigabbrev_np((int)p->end_signal)
-					: NULL;
-		snprintf(e, size, "SIG%s", s ? s : "?");
-		break;
-	}
-	case OVC_END_EXEC:
-		snprintf(e, size, "exec");
-		break;
-	case OVC_END_SNAPSHOT:
-		snprintf(e, size, "snapshot");
-		break;
-	default:
-		snprintf(e, size, "abrupt");
-	}
-}
 
 static void put_args(FILE *out, const struct ovc_proc *p, size_t max)
 {
@@ -95,7 +72,7 @@ static void put_table(FILE *out, const struct ovc_model *m,
 	for (size_t i = 0; i < shown; i++) {
 		const struct ovc_proc *p = m->procs[order[i]];
 		double ratio;
-		end_short(p, e, sizeof e);
+		ovc_text_end_words(p, true, e, sizeof e);
 		fprintf(out, "  %-8" PRId64 " %-10s %*s %*s %*s %6s %*s %9s  ",
 			p->pid, e, BYTES_W,
 			ovc_bytes(ovc_proc_total_requested(p), a), BYTES_W,
@@ -135,6 +112,23 @@ static void put_who(FILE *out, const struct ovc_model *m, size_t i)
 	fprintf(out, " (pid %" PRId64 ")", p->pid);
 }
 
+/* LABEL and V bytes: the start of a line of the totals. */
+static void label_bytes(FILE *out, const char *l, int64_t v)
+{
+	char a[24];
+	label(out, l);
+	fprintf(out, "%*s", BYTES_W, ovc_bytes(v, a));
+}
+
+/* A line of a largest figure V: LABEL, V and the process of index I. */
+static void put_max(FILE *out, const struct ovc_model *m, const char *l,
+		    int64_t v, size_t i)
+{
+	label_bytes(out, l, v);
+	put_who(out, m, i);
+	fputc('\n', out);
+}
+
 /* The rest of an at-once line: when (NS after the first process began),
  * and the sum of the peaks (SUM) it is not. */
 static void put_moment(FILE *out, int64_t ns, int64_t sum)
@@ -159,22 +153,15 @@ static void put_totals(FILE *out, const struct ovc_model *m)
 	label(out, "requested");
 	fprintf(out, "%*s  over all processes\n", BYTES_W,
 		ovc_bytes(t.requested_bytes, a));
-	label(out, "peak live, max");
-	fprintf(out, "%*s", BYTES_W, ovc_bytes(t.peak_live_max_bytes, a));
-	put_who(out, m, t.peak_live_max_proc);
-	fputc('\n', out);
-	label(out, "peak live, at once");
-	fprintf(out, "%*s", BYTES_W, ovc_bytes(t.peak_live_at_once_bytes, a));
+	put_max(out, m, "peak live, max", t.peak_live_max_bytes,
+		t.peak_live_max_proc);
+	label_bytes(out, "peak live, at once", t.peak_live_at_once_bytes);
 	put_moment(out, t.at_once_live_ns, t.peak_live_sum_bytes);
-	label(out, "peak resident, max");
-	fprintf(out, "%*s", BYTES_W, ovc_bytes(t.peak_rss_max_bytes, a));
-	put_who(out, m, t.peak_rss_max_proc);
-	fputc('\n', out);
-	label(out, "peak resident, at once");
-	fprintf(out, "%*s", BYTES_W, ovc_bytes(t.peak_rss_at_once_bytes, a));
+	put_max(out, m, "peak resident, max", t.peak_rss_max_bytes,
+		t.peak_rss_max_proc);
+	label_bytes(out, "peak resident, at once", t.peak_rss_at_once_bytes);
 	put_moment(out, t.at_once_rss_ns, t.peak_rss_sum_bytes);
-	label(out, "overcommit gap, sum");
-	fprintf(out, "%*s", BYTES_W, ovc_bytes(t.gap_sum_bytes, a));
+	label_bytes(out, "overcommit gap, sum", t.gap_sum_bytes);
 	if (t.gap_max_bytes > 0) {
 		fprintf(out, "  largest %s", ovc_bytes(t.gap_max_bytes, a));
 		put_who(out, m, t.gap_max_proc);

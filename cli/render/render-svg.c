@@ -1,8 +1,10 @@
 /* SVG charts of a process's memory over time: live requested, virtual,
  * resident and anonymous resident bytes against MemTotal and CommitLimit,
  * drawn from the reduced series the reader kept (series.h); which
- * processes of a run get one: render-svg-pick.c. */
+ * processes of a run get one: render-svg-pick.c; its axes:
+ * render-svg-axes.c; the width of its text: render-svg-text.c. */
 #include "render/render-svg.h"
+#include "render/render-svg-axes.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -15,14 +17,8 @@
 #include "analyze/diagnose.h"
 #include "render/format.h"
 #include "render/render.h"
+#include "render/render-text.h"
 
-/* Layout, in user units. */
-#define W OVC_SVG_WIDTH
-#define ML 84   /* left margin: y labels */
-#define MR 170  /* right margin: labels of peaks and reference lines */
-#define PT 78   /* top of the plot area */
-#define PH 300  /* plot height */
-#define PW (W - ML - MR)
 #define SITE_LINE 17
 #define SITES_SHOWN 3
 
@@ -36,217 +32,6 @@ static const char *const dashes[OVC_SER_COUNT] = {
 	[OVC_SER_LIVE] = "", [OVC_SER_VM] = " stroke-dasharray=\"7 3\"",
 	[OVC_SER_RSS] = "", [OVC_SER_ANON] = " stroke-dasharray=\"2 2\"",
 };
-
-/* Advance widths of the printable ASCII characters (32 to 126) in DejaVu
- * Sans Bold, the widest face of the charts' font-family, in thousandths of
- * an em, as Chromium measures them; any other character counts as a whole
- * em. Text laid out with them stays where it is put in any of the listed
- * fonts, bold or not. */
-static const unsigned short glyph_w[95] = {
-	348, 456,  521, 838, 696, 1002, 872, 306, 457, 457, 523, 838,
-	380, 415,  380, 365, 696, 696,  696, 696, 696, 696, 696, 696,
-	696, 696,  400, 400, 838, 838,  838, 580, 1000, 774, 762, 734,
-	830, 683,  683, 821, 837, 372,  372, 775, 637, 995, 837, 850,
-	733, 850,  770, 720, 682, 812,  774, 1103, 771, 724, 725, 457,
-	365, 457,  838, 500, 500, 675,  716, 593, 716, 678, 435, 716,
-	712, 343,  343, 665, 343, 1042, 712, 687, 716, 716, 493, 595,
-	478, 712,  652, 924, 645, 652,  582, 712, 365, 712, 838,
-};
-
-/* The width of S (UTF-8) at font size PX, at most (glyph_w). */
-static double text_width(const char *s, double px)
-{
-	double w = 0;
-	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-		if (*c >= 32 && *c < 127)
-			w += glyph_w[*c - 32];
-		else if ((*c & 0xc0) != 0x80)
-			w += 1000;
-	}
-	return w * px / 1000;
-}
-
-/* S in BUF (SIZE bytes), cut where it would be wider than MAX_PX at font
- * size PX: at a space near the end if there is one, else at a character
- * boundary, and ended with an ellipsis. Returns BUF. */
-const char *ovc_svg_fit_text(const char *s, double px, double max_px,
-			     char *buf, size_t size)
-{
-	snprintf(buf, size, "%s", s);
-	size_t n = strlen(buf);
-	if (n + 1 < size && text_width(buf, px) <= max_px)
-		return buf;
-	if (size < 4)
-		return buf;
-	if (n > size - 4)
-		n = size - 4;
-	buf[n] = '\0';
-	while (n > 0 && text_width(buf, px) + px > max_px) {
-		n--;
-		while (n > 0 && ((unsigned char)buf[n] & 0xc0) == 0x80)
-			n--;
-		buf[n] = '\0';
-	}
-	/* A word boundary within the last 16 bytes reads better. */
-	for (size_t k = n; k > 0 && n - k < 16; k--) {
-		if (buf[k - 1] == ' ') {
-			n = k - 1;
-			break;
-		}
-	}
-	strcpy(buf + n, "\xe2\x80\xa6"); /* … */
-	return buf;
-}
-
-/* The whole command line of P (at most SIZE - 1 bytes) in BUF. */
-const char *ovc_svg_command_line(const struct ovc_proc *p, char *buf,
-				 size_t size)
-{
-	return ovc_render_command(p->argc, p->argv, p->exe, buf, size);
-}
-
-/* The command line of P with its program's name, not its path, in BUF:
- * how a list names a process. */
-const char *ovc_svg_short_command(const struct ovc_proc *p, char *buf,
-				  size_t size)
-{
-	const char *prog = p->argc ? p->argv[0] : p->exe;
-	int n = snprintf(buf, size, "%s%s",
-			 prog && prog[0] ? ovc_path_base(prog) : "(unknown)",
-			 p->argc > 1 ? " " : "");
-	if (p->argc > 1 && n > 0 && (size_t)n < size)
-		ovc_render_command(p->argc - 1, p->argv + 1, NULL, buf + n,
-				   size - (size_t)n);
-	return buf;
-}
-
-/* The y scale: linear from 0, or log2 from LO. */
-struct yscale {
-	bool log;
-	double lo, hi; /* bytes at the bottom and the top */
-	int lo_e, hi_e, step_e; /* log: exponents of 2 of the ends, the
-				 * octaves between ticks */
-	double step;   /* linear: bytes between ticks */
-};
-
-static double ypos(const struct yscale *s, double v)
-{
-	double f;
-	if (s->log) {
-		if (v <= s->lo)
-			f = 0;
-		else
-			f = (log2(v) - s->lo_e) / (double)(s->hi_e - s->lo_e);
-	} else {
-		f = v / s->hi;
-	}
-	if (f < 0)
-		f = 0;
-	if (f > 1)
-		f = 1;
-	return PT + PH - f * PH;
-}
-
-static double xpos(int64_t t_ns, double dur_ns)
-{
-	double f = dur_ns > 0 ? (double)t_ns / dur_ns : 0;
-	if (f < 0)
-		f = 0;
-	if (f > 1)
-		f = 1;
-	return ML + f * PW;
-}
-
-/* Chooses the scale for what is drawn: PEAK_LO and PEAK_HI the smallest
- * and largest positive peaks (of the series and of the reference lines
- * drawn), MINPOS the smallest positive value, MAX the largest. Log when
- * the largest peak is 8 times the smallest or more (a linear axis would
- * squash the small ones into the bottom eighth); its bottom then is the
- * smallest value, but not more than 64 times below the smallest peak, so
- * a process's first kilobytes do not squash its course into a band. */
-static void choose_scale(struct yscale *s, double peak_lo, double peak_hi,
-			 double minpos, double max)
-{
-	memset(s, 0, sizeof *s);
-	if (max < 1024)
-		max = 1024;
-	s->log = peak_lo > 0 && peak_hi / peak_lo >= 8;
-	if (s->log) {
-		double bottom = peak_lo / 64;
-		if (minpos >= 1 && minpos > bottom)
-			bottom = minpos;
-		if (bottom < 1)
-			bottom = 1;
-		int lo_e = (int)floor(log2(bottom));
-		int hi_e = (int)ceil(log2(max));
-		if (hi_e <= lo_e)
-			hi_e = lo_e + 1;
-		/* Ticks every K octaves, K the smallest that makes at most 8;
-		 * the axis ends at the powers of 2 around the data. */
-		static const int steps[] = {1, 2, 3, 5, 10};
-		int k = 10;
-		for (size_t i = 0; i < sizeof steps / sizeof *steps; i++) {
-			k = steps[i];
-			if ((hi_e - lo_e) / k + 1 <= 8)
-				break;
-		}
-		s->lo_e = lo_e;
-		s->hi_e = hi_e;
-		s->step_e = k;
-		s->lo = ldexp(1, s->lo_e);
-		s->hi = ldexp(1, s->hi_e);
-		return;
-	}
-	double step = ldexp(1, (int)ceil(log2(max / 5)));
-	s->step = step;
-	s->lo = 0;
-	s->hi = ceil(max / step) * step;
-}
-
-/* A horizontal grid line of the plot area at Y, LABEL at its left (the
- * lowest one raised off the time axis's labels). */
-static void grid_line(FILE *out, double y, const char *label)
-{
-	fprintf(out,
-		"<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" "
-		"stroke=\"#dee2e6\"/><text x=\"%d\" y=\"%.1f\" "
-		"font-size=\"11\" fill=\"#495057\" "
-		"text-anchor=\"end\">%s</text>\n",
-		ML, y, ML + PW, y, ML - 6, y + 4 > PT + PH ? PT + PH : y + 4,
-		label);
-}
-
-/* A round step in seconds for an axis of DUR seconds: 1, 2 or 5 x 10^k. */
-static double time_step(double dur)
-{
-	double raw = dur / 6, p = pow(10, floor(log10(raw)));
-	double m = raw / p;
-	return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * p;
-}
-
-static void end_text(const struct ovc_proc *p, char *buf, size_t size)
-{
-	switch (p->end_kind) {
-	case OVC_END_EXIT:
-		snprintf(buf, size, "exit %" PRId64, p->end_code);
-		break;
-	case OVC_END_SIGNAL: {
-		const char *a = p->end_signal > 0 && p->end_signal < 65
-					? sigabbrev_np((int)p->end_signal)
-					: NULL;
-		snprintf(buf, size, "killed by SIG%s", a ? a : "?");
-		break;
-	}
-	case OVC_END_EXEC:
-		snprintf(buf, size, "replaced by exec");
-		break;
-	case OVC_END_SNAPSHOT:
-		snprintf(buf, size, "watched by ovc snapshot");
-		break;
-	default:
-		snprintf(buf, size, "log ended abruptly");
-	}
-}
 
 static size_t sites_to_name(const struct ovc_proc *p, size_t *order)
 {
@@ -320,39 +105,56 @@ static void proc_peaks(const struct ovc_proc *p, int64_t peaks[OVC_SER_COUNT])
 	peaks[OVC_SER_ANON] = p->peak_anon_rss_bytes;
 }
 
-void ovc_render_svg_chart(FILE *out, const struct ovc_model *m,
-			  const struct ovc_proc *p, struct ovc_symbolizer *sym,
-			  int x0, int y0)
-{
-	const struct ovc_series *s = p->extra ? p->extra->series : NULL;
-	const struct ovc_host *h = p->host.known ? &p->host : &m->host;
-	int height = ovc_svg_chart_height(p);
-	char a[64], b[24], c[24], d[24], text[512];
+/* What one chart draws, and where it is drawing it. */
+struct chart {
+	FILE *out;
+	const struct ovc_proc *p;
+	const struct ovc_series *s; /* NULL: no samples */
 	struct ovc_diagnosis dg;
-	ovc_diagnose(m, p, &dg);
-
-	/* What is drawn: the series' points and the peaks the tables print. */
+	/* The series' points and the peaks the tables print. */
 	int64_t peaks[OVC_SER_COUNT];
-	proc_peaks(p, peaks);
-	struct ovc_point *pts[OVC_SER_COUNT] = {0};
-	size_t npts[OVC_SER_COUNT] = {0};
+	struct ovc_point *pts[OVC_SER_COUNT];
+	size_t npts[OVC_SER_COUNT];
+	int64_t dur; /* ns, the width of the time axis */
+	/* MemTotal and CommitLimit, and whether each is drawn as a line. */
+	int64_t refs[2];
+	bool ref_drawn[2];
+	struct ovc_svg_scale ys;
+	/* The labels of the right margin: reference lines and peaks. */
+	struct mlabel ml[2 + OVC_SER_COUNT];
+	size_t nml;
+};
+
+static const char *const ref_names[2] = {"MemTotal", "CommitLimit"};
+static const char *const ref_colors[2] = {"#212529", "#868e96"};
+/* The series; live requested last, on top: it is what the program asked
+ * for. */
+static const int draw_order[OVC_SER_COUNT] = {OVC_SER_VM, OVC_SER_RSS,
+					       OVC_SER_ANON, OVC_SER_LIVE};
+
+/* Reads the points of C's series (C->pts to free) and chooses the axes
+ * for them, their peaks and the reference lines of host H. */
+static void chart_data(struct chart *c, const struct ovc_host *h)
+{
+	const struct ovc_series *s = c->s;
+	proc_peaks(c->p, c->peaks);
 	double minpos = 0, max = 0, peak_lo = 0, peak_hi = 0;
 	int64_t dur = 0;
 	for (int i = 0; i < OVC_SER_COUNT; i++) {
-		if (s && (pts[i] = malloc(2 * OVC_SERIES_MAX_BUCKETS *
-					  sizeof *pts[i])))
-			npts[i] = ovc_series_points(s, (enum ovc_series_id)i,
-						    pts[i]);
-		for (size_t j = 0; j < npts[i]; j++) {
-			double v = (double)pts[i][j].bytes;
+		if (s && (c->pts[i] = malloc(2 * OVC_SERIES_MAX_BUCKETS *
+					     sizeof *c->pts[i])))
+			c->npts[i] = ovc_series_points(s, (enum ovc_series_id)i,
+						       c->pts[i]);
+		for (size_t j = 0; j < c->npts[i]; j++) {
+			double v = (double)c->pts[i][j].bytes;
 			if (v > 0 && (minpos == 0 || v < minpos))
 				minpos = v;
 			if (v > max)
 				max = v;
-			if (pts[i][j].t_ns > dur)
-				dur = pts[i][j].t_ns;
+			if (c->pts[i][j].t_ns > dur)
+				dur = c->pts[i][j].t_ns;
 		}
-		double pk = (double)peaks[i];
+		double pk = (double)c->peaks[i];
 		if (pk > 0) {
 			if (peak_lo == 0 || pk < peak_lo)
 				peak_lo = pk;
@@ -365,16 +167,14 @@ void ovc_render_svg_chart(FILE *out, const struct ovc_model *m,
 	/* MemTotal and CommitLimit are drawn where the data comes within a
 	 * factor 2 of them; far above it, they would squash the data into a
 	 * band at the bottom, so they are only named, with an arrow. */
-	static const char *const ref_names[2] = {"MemTotal", "CommitLimit"};
-	static const char *const ref_colors[2] = {"#212529", "#868e96"};
-	int64_t refs[2] = {h->mem_total_bytes, h->commit_limit_bytes};
-	bool ref_drawn[2] = {false, false};
+	c->refs[0] = h->mem_total_bytes;
+	c->refs[1] = h->commit_limit_bytes;
 	double data_max = max;
 	for (int i = 0; i < 2; i++) {
-		double v = (double)refs[i];
+		double v = (double)c->refs[i];
 		if (v <= 0 || v > 2 * data_max)
 			continue;
-		ref_drawn[i] = true;
+		c->ref_drawn[i] = true;
 		if (v > max)
 			max = v;
 		if (peak_lo == 0 || v < peak_lo)
@@ -384,26 +184,33 @@ void ovc_render_svg_chart(FILE *out, const struct ovc_model *m,
 	}
 	if (dur < 1000000)
 		dur = 1000000; /* at least 1 ms wide */
-	struct yscale ys;
-	choose_scale(&ys, peak_lo, peak_hi, minpos, max);
+	c->dur = dur;
+	ovc_svg_choose_scale(&c->ys, peak_lo, peak_hi, minpos, max);
 	for (int i = 0; i < 2; i++)
-		if (ref_drawn[i] && (double)refs[i] < ys.lo)
-			ref_drawn[i] = false;
+		if (c->ref_drawn[i] && (double)c->refs[i] < c->ys.lo)
+			c->ref_drawn[i] = false;
+}
 
+/* The <svg> element's start at (X0, Y0), HEIGHT high, and the title: the
+ * process, its command line cut to the width with an ellipsis (all of it
+ * on hover); under it how long, how it ended. */
+static void put_head(const struct chart *c, int x0, int y0, int height)
+{
+	FILE *out = c->out;
+	const struct ovc_proc *p = c->p;
+	char a[64], text[512];
 	fprintf(out,
 		"<svg xmlns=\"http://www.w3.org/2000/svg\" x=\"%d\" y=\"%d\" "
 		"width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
 		"font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\" "
 		"class=\"ovc-chart\" data-pid=\"%" PRId64 "\" data-scale=\"%s\" "
 		"data-y-lo=\"%.0f\" data-y-hi=\"%.0f\" data-log=\"",
-		x0, y0, W, height, W, height, p->pid, ys.log ? "log" : "linear",
-		ys.lo, ys.hi);
+		x0, y0, W, height, W, height, p->pid,
+		c->ys.log ? "log" : "linear", c->ys.lo, c->ys.hi);
 	ovc_put_xml(out, p->log_name ? p->log_name : "");
 	fputs("\">\n", out);
 	fprintf(out, "<rect width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n", W,
 		height);
-	/* Title: the process, its command line cut to the width with an
-	 * ellipsis (all of it on hover); under it how long, how it ended. */
 	char cmd[4096], title[4200];
 	ovc_svg_command_line(p, cmd, sizeof cmd);
 	snprintf(title, sizeof title, "process %" PRId64 ": %s", p->pid, cmd);
@@ -415,19 +222,20 @@ void ovc_render_svg_chart(FILE *out, const struct ovc_model *m,
 	ovc_put_xml(out, ovc_svg_fit_text(title, 15, W - 24, text, sizeof text));
 	fputs("</text>\n", out);
 	char end[48];
-	end_text(p, end, sizeof end);
-	const char *killed = !dg.killed ? NULL
-			     : dg.likely_oom ? "likely killed by the OOM killer"
-					     : "killed or crashed";
+	ovc_text_end_words(p, false, end, sizeof end);
+	const char *killed = !c->dg.killed ? NULL
+			     : c->dg.likely_oom ? "likely killed by the OOM killer"
+						: "killed or crashed";
 	snprintf(text, sizeof text,
 		 "%s, %" PRIu64 " samples (%zu points drawn per series at "
 		 "most), %s; y: %s scale",
 		 ovc_render_duration(ovc_proc_duration_ns(p), a, sizeof a),
 		 p->samples,
-		 npts[OVC_SER_LIVE] > npts[OVC_SER_RSS] ? npts[OVC_SER_LIVE]
-							: npts[OVC_SER_RSS],
-		 end, ys.log ? "log" : "linear");
-	double sub_w = W - 24 - (killed ? text_width(killed, 12) + 16 : 0);
+		 c->npts[OVC_SER_LIVE] > c->npts[OVC_SER_RSS]
+			 ? c->npts[OVC_SER_LIVE]
+			 : c->npts[OVC_SER_RSS],
+		 end, c->ys.log ? "log" : "linear");
+	double sub_w = W - 24 - (killed ? ovc_svg_text_width(killed, 12) + 16 : 0);
 	fprintf(out, "<text class=\"subtitle\" x=\"12\" y=\"41\" "
 		     "font-size=\"12\" fill=\"#495057\">%s</text>\n",
 		ovc_svg_fit_text(text, 12, sub_w, cmd, sizeof cmd));
@@ -436,20 +244,24 @@ void ovc_render_svg_chart(FILE *out, const struct ovc_model *m,
 			     "font-weight=\"bold\" fill=\"#c92a2a\" "
 			     "text-anchor=\"end\">%s</text>\n",
 			W - 12, killed);
+}
 
-	/* Legend, on a second row where one is too narrow. */
+/* The legend, on a second row where one is too narrow. */
+static void put_legend(const struct chart *c)
+{
+	char b[24], text[512];
 	double lx = 12;
 	int ly = 58;
 	for (int i = 0; i < OVC_SER_COUNT; i++) {
 		snprintf(text, sizeof text, "%s (peak %s)",
 			 ovc_series_label((enum ovc_series_id)i),
-			 peaks[i] >= 0 ? ovc_bytes(peaks[i], b) : "none");
-		double w = 27 + text_width(text, 12);
+			 c->peaks[i] >= 0 ? ovc_bytes(c->peaks[i], b) : "none");
+		double w = 27 + ovc_svg_text_width(text, 12);
 		if (lx > 12 && lx + w > W - 12) {
 			lx = 12;
 			ly += 16;
 		}
-		fprintf(out,
+		fprintf(c->out,
 			"<line x1=\"%.0f\" y1=\"%d\" x2=\"%.0f\" y2=\"%d\" "
 			"stroke=\"%s\" stroke-width=\"2.5\"%s/>"
 			"<text class=\"legend\" x=\"%.0f\" y=\"%d\" "
@@ -458,84 +270,53 @@ void ovc_render_svg_chart(FILE *out, const struct ovc_model *m,
 			lx + 27, ly, text);
 		lx += w + 18;
 	}
+}
 
-	/* Plot frame and y grid. */
-	fprintf(out, "<rect class=\"plot\" x=\"%d\" y=\"%d\" width=\"%d\" "
-		     "height=\"%d\" fill=\"#f8f9fa\" stroke=\"#adb5bd\"/>\n",
-		ML, PT, PW, PH);
-	if (ys.log) {
-		int e0 = (int)ceil((double)ys.lo_e / ys.step_e) * ys.step_e;
-		for (int e = e0; e <= ys.hi_e; e += ys.step_e) {
-			grid_line(out, ypos(&ys, ldexp(1, e)),
-				  e >= 63 ? "8.0 EiB"
-					  : ovc_bytes((int64_t)1 << (e < 0 ? 0 : e),
-						  b));
-		}
-	} else {
-		for (double v = 0; v <= ys.hi + 0.5; v += ys.step) {
-			grid_line(out, ypos(&ys, v), ovc_bytes((int64_t)v, b));
-		}
-	}
-	fprintf(out, "<text transform=\"translate(14 %d) rotate(-90)\" "
-		     "font-size=\"12\" fill=\"#495057\" "
-		     "text-anchor=\"middle\">bytes (%s)</text>\n",
-		PT + PH / 2, ys.log ? "log scale" : "linear");
-
-	/* x axis: seconds. */
-	double dur_s = (double)dur / 1e9, step = time_step(dur_s);
-	for (double t = 0; t <= dur_s * 1.0001; t += step) {
-		double x = xpos((int64_t)(t * 1e9), (double)dur);
-		fprintf(out,
-			"<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" "
-			"stroke=\"#dee2e6\"/><text x=\"%.1f\" y=\"%d\" "
-			"font-size=\"11\" fill=\"#495057\" "
-			"text-anchor=\"middle\">%g s</text>\n",
-			x, PT, x, PT + PH, x, PT + PH + 16,
-			fabs(t) < step / 1e6 ? 0.0 : t);
-	}
-	fprintf(out, "<text x=\"%d\" y=\"%d\" font-size=\"12\" "
-		     "fill=\"#495057\" text-anchor=\"middle\">time since the "
-		     "process started (s)</text>\n",
-		ML + PW / 2, PT + PH + 32);
-
-	/* The labels of the right margin: reference lines and peaks. */
-	struct mlabel ml[2 + OVC_SER_COUNT];
-	size_t nml = 0;
+/* The reference lines drawn, and a margin label for each (with an arrow
+ * for one off the axis). */
+static void put_refs(struct chart *c)
+{
+	char b[24];
 	for (int i = 0; i < 2; i++) {
-		if (refs[i] <= 0)
+		if (c->refs[i] <= 0)
 			continue;
-		struct mlabel *l = &ml[nml++];
+		struct mlabel *l = &c->ml[c->nml++];
 		memset(l, 0, sizeof *l);
 		l->color = ref_colors[i];
 		l->series = -1;
 		l->ref = i;
-		if (ref_drawn[i]) {
-			double y = ypos(&ys, (double)refs[i]);
+		if (c->ref_drawn[i]) {
+			double y = ovc_svg_ypos(&c->ys, (double)c->refs[i]);
 			l->at = y;
 			l->want = y + 4;
-			fprintf(out,
+			fprintf(c->out,
 				"<line class=\"ref\" x1=\"%d\" y1=\"%.1f\" "
 				"x2=\"%d\" y2=\"%.1f\" stroke=\"%s\" "
 				"stroke-width=\"1.2\" stroke-dasharray=\"9 4\" "
 				"data-ref=\"%s\" data-bytes=\"%" PRId64 "\"/>\n",
 				ML, y, ML + PW, y, l->color, ref_names[i],
-				refs[i]);
+				c->refs[i]);
 			snprintf(l->text, sizeof l->text, "%s %s",
-				 ref_names[i], ovc_bytes(refs[i], b));
+				 ref_names[i], ovc_bytes(c->refs[i], b));
 		} else {
-			bool above = (double)refs[i] > ys.hi;
+			bool above = (double)c->refs[i] > c->ys.hi;
 			l->at = -1;
 			l->want = above ? PT + 4 : PT + PH;
 			snprintf(l->text, sizeof l->text, "%s %s %s",
-				 ref_names[i], ovc_bytes(refs[i], b),
+				 ref_names[i], ovc_bytes(c->refs[i], b),
 				 above ? "\xe2\x86\x91" : "\xe2\x86\x93");
 		}
 	}
+}
 
-	/* Events: where strict overcommit would have refused, where the
-	 * log ends for a killed process. */
-	if (dg.over_commit) {
-		double x = xpos(dg.over_commit->t_ns, (double)dur);
+/* Events: where strict overcommit would have refused, where the log ends
+ * for a killed process, where the budget refused. */
+static void put_events(const struct chart *c)
+{
+	FILE *out = c->out;
+	double dur = (double)c->dur;
+	if (c->dg.over_commit) {
+		double x = ovc_svg_xpos(c->dg.over_commit->t_ns, dur);
 		fprintf(out,
 			"<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" "
 			"stroke=\"#f08c00\" stroke-dasharray=\"3 3\"/>"
@@ -546,8 +327,8 @@ void ovc_render_svg_chart(FILE *out, const struct ovc_model *m,
 			PT + 12,
 			x > ML + PW * 0.7 ? " text-anchor=\"end\"" : "");
 	}
-	if (dg.killed) {
-		double x = xpos(dg.last_t_ns, (double)dur);
+	if (c->dg.killed) {
+		double x = ovc_svg_xpos(c->dg.last_t_ns, dur);
 		fprintf(out,
 			"<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" "
 			"stroke=\"#c92a2a\" stroke-width=\"1.5\"/>"
@@ -555,10 +336,10 @@ void ovc_render_svg_chart(FILE *out, const struct ovc_model *m,
 			"fill=\"#c92a2a\" text-anchor=\"end\">log ends</text>\n",
 			x, PT, x, PT + PH, x - 4, PT + PH - 6);
 	}
-	if (p->extra && p->extra->nrefuse) {
-		const struct ovc_proc_extra *xe = p->extra;
+	const struct ovc_proc_extra *xe = c->p->extra;
+	if (xe && xe->nrefuse) {
 		for (uint64_t i = 0; i < xe->nrefuse && i < OVC_REFUSE_KEEP; i++) {
-			double x = xpos(xe->refuse[i].t_ns, (double)dur);
+			double x = ovc_svg_xpos(xe->refuse[i].t_ns, dur);
 			fprintf(out, "<path d=\"M%.1f %d l-4 8 h8 z\" "
 				     "fill=\"#c92a2a\"/>\n",
 				x, PT + PH - 8);
@@ -569,79 +350,96 @@ void ovc_render_svg_chart(FILE *out, const struct ovc_model *m,
 			ML + 6, PT + PH - 12, xe->nrefuse,
 			xe->nrefuse == 1 ? "" : "s");
 	}
+}
 
-	/* The series; live requested last, on top: it is what the program
-	 * asked for. */
-	static const int draw_order[OVC_SER_COUNT] = {
-		OVC_SER_VM, OVC_SER_RSS, OVC_SER_ANON, OVC_SER_LIVE};
+/* The curves of the series, in draw_order. */
+static void put_curves(const struct chart *c)
+{
+	FILE *out = c->out;
+	double dur = (double)c->dur;
 	for (int k = 0; k < OVC_SER_COUNT; k++) {
 		int i = draw_order[k];
-		if (!npts[i])
+		const struct ovc_point *pt = c->pts[i];
+		size_t n = c->npts[i];
+		if (!n)
 			continue;
 		int64_t mx = 0;
-		for (size_t j = 0; j < npts[i]; j++)
-			if (pts[i][j].bytes > mx)
-				mx = pts[i][j].bytes;
+		for (size_t j = 0; j < n; j++)
+			if (pt[j].bytes > mx)
+				mx = pt[j].bytes;
 		fprintf(out,
 			"<polyline class=\"series\" data-series=\"%s\" "
 			"data-points=\"%zu\" data-max-bytes=\"%" PRId64 "\" "
 			"fill=\"none\" stroke=\"%s\" stroke-width=\"%s\" "
 			"stroke-linejoin=\"round\"%s points=\"",
-			ovc_series_name((enum ovc_series_id)i), npts[i], mx,
+			ovc_series_name((enum ovc_series_id)i), n, mx,
 			colors[i], i == OVC_SER_LIVE ? "2.5" : "1.8", dashes[i]);
-		for (size_t j = 0; j < npts[i]; j++)
+		for (size_t j = 0; j < n; j++)
 			fprintf(out, "%s%.1f,%.1f", j ? " " : "",
-				xpos(pts[i][j].t_ns, (double)dur),
-				ypos(&ys, (double)pts[i][j].bytes));
-		if (npts[i] == 1) /* one sample: a short flat line */
-			fprintf(out, " %.1f,%.1f",
-				xpos(pts[i][0].t_ns, (double)dur) + 3,
-				ypos(&ys, (double)pts[i][0].bytes));
+				ovc_svg_xpos(pt[j].t_ns, dur),
+				ovc_svg_ypos(&c->ys, (double)pt[j].bytes));
+		if (n == 1) /* one sample: a short flat line */
+			fprintf(out, " %.1f,%.1f", ovc_svg_xpos(pt[0].t_ns, dur) + 3,
+				ovc_svg_ypos(&c->ys, (double)pt[0].bytes));
 		fputs("\"/>\n", out);
 	}
-	/* The peaks: a dot where each series reached the figure the table
-	 * prints (one that rose between two samples, at the sample that
-	 * found it), its value in the right margin; the same value of
-	 * several series at about the same height is one label. */
+}
+
+/* The peaks: a dot where each series reached the figure the table prints
+ * (one that rose between two samples, at the sample that found it), its
+ * value a margin label; the same value of several series at about the
+ * same height is one label. */
+static void put_peaks(struct chart *c)
+{
+	const struct ovc_series *s = c->s;
+	char b[24], cb[24];
 	for (int k = 0; k < OVC_SER_COUNT; k++) {
 		int i = draw_order[k];
-		if (peaks[i] <= 0)
+		int64_t peak = c->peaks[i];
+		if (peak <= 0)
 			continue;
-		int64_t t = s && s->peak[i].bytes == peaks[i] ? s->peak[i].t_ns
-			    : s && s->last_t_ns >= 0	      ? s->last_t_ns
-							      : 0;
-		double x = xpos(t, (double)dur), y = ypos(&ys, (double)peaks[i]);
-		fprintf(out,
+		int64_t t = s && s->peak[i].bytes == peak ? s->peak[i].t_ns
+			    : s && s->last_t_ns >= 0	   ? s->last_t_ns
+							   : 0;
+		double x = ovc_svg_xpos(t, (double)c->dur), y = ovc_svg_ypos(&c->ys, (double)peak);
+		fprintf(c->out,
 			"<circle class=\"peak\" data-series=\"%s\" "
 			"data-peak-bytes=\"%" PRId64 "\" data-t-ns=\"%" PRId64
 			"\" cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\" "
 			"stroke=\"#ffffff\"><title>peak %s %s at %.2f "
 			"s</title></circle>\n",
-			ovc_series_name((enum ovc_series_id)i), peaks[i], t, x, y,
+			ovc_series_name((enum ovc_series_id)i), peak, t, x, y,
 			colors[i], ovc_series_label((enum ovc_series_id)i),
-			ovc_bytes(peaks[i], b), (double)t / 1e9);
+			ovc_bytes(peak, b), (double)t / 1e9);
 		bool merged = false;
-		for (size_t j = 0; j < nml && !merged; j++) {
-			struct mlabel *o = &ml[j];
+		for (size_t j = 0; j < c->nml && !merged; j++) {
+			const struct mlabel *o = &c->ml[j];
 			if (o->series < 0 || fabs(o->at - y) > 3 ||
-			    strcmp(o->text, ovc_bytes(peaks[i], c)) != 0)
+			    strcmp(o->text, ovc_bytes(peak, cb)) != 0)
 				continue;
 			merged = true;
 		}
 		if (merged)
 			continue;
-		struct mlabel *l = &ml[nml++];
+		struct mlabel *l = &c->ml[c->nml++];
 		memset(l, 0, sizeof *l);
 		l->series = i;
 		l->ref = -1;
 		l->at = y;
 		l->want = y + 4;
 		l->color = colors[i];
-		snprintf(l->text, sizeof l->text, "%s", ovc_bytes(peaks[i], b));
+		snprintf(l->text, sizeof l->text, "%s", ovc_bytes(peak, b));
 	}
-	place_labels(ml, nml, PT + 4, PT + PH + 4);
-	for (size_t i = 0; i < nml; i++) {
-		const struct mlabel *l = &ml[i];
+}
+
+/* The labels of the right margin, stacked apart, each with a leader line
+ * to its value's height where that is on the axis. */
+static void put_margin(struct chart *c)
+{
+	FILE *out = c->out;
+	place_labels(c->ml, c->nml, PT + 4, PT + PH + 4);
+	for (size_t i = 0; i < c->nml; i++) {
+		const struct mlabel *l = &c->ml[i];
 		if (l->at >= 0)
 			fprintf(out,
 				"<polyline fill=\"none\" stroke=\"%s\" "
@@ -657,25 +455,38 @@ void ovc_render_svg_chart(FILE *out, const struct ovc_model *m,
 		if (l->series < 0 && l->at < 0) /* off the axis */
 			fprintf(out, " data-ref=\"%s\" data-bytes=\"%" PRId64
 				     "\" data-off=\"%s\"",
-				ref_names[l->ref], refs[l->ref],
+				ref_names[l->ref], c->refs[l->ref],
 				l->want <= PT + 4 ? "above" : "below");
 		fprintf(out, ">%s%s</text>\n", l->series >= 0 ? "peak " : "",
 			l->text);
 	}
-	if (!s || !p->samples)
-		fprintf(out, "<text x=\"%d\" y=\"%d\" font-size=\"14\" "
-			     "fill=\"#868e96\" text-anchor=\"middle\">no "
-			     "samples: the process ended before its first "
-			     "one</text>\n",
-			ML + PW / 2, PT + PH / 2);
-	else if (!p->kernel_peaks && peaks[OVC_SER_LIVE] > peaks[OVC_SER_VM])
-		fprintf(out, "<text x=\"%d\" y=\"%d\" font-size=\"11\" "
-			     "fill=\"#495057\">peak live above peak virtual: "
-			     "virtual was sampled and missed its peak (the "
-			     "log has no VmPeak)</text>\n",
-			ML + 6, PT + 14);
+}
 
-	/* The sites that left the most untouched. */
+/* A note in the plot where there is nothing to draw, or where the peaks
+ * disagree. */
+static void put_notes(const struct chart *c)
+{
+	if (!c->s || !c->p->samples)
+		fprintf(c->out, "<text x=\"%d\" y=\"%d\" font-size=\"14\" "
+				"fill=\"#868e96\" text-anchor=\"middle\">no "
+				"samples: the process ended before its first "
+				"one</text>\n",
+			ML + PW / 2, PT + PH / 2);
+	else if (!c->p->kernel_peaks &&
+		 c->peaks[OVC_SER_LIVE] > c->peaks[OVC_SER_VM])
+		fprintf(c->out, "<text x=\"%d\" y=\"%d\" font-size=\"11\" "
+				"fill=\"#495057\">peak live above peak virtual: "
+				"virtual was sampled and missed its peak (the "
+				"log has no VmPeak)</text>\n",
+			ML + 6, PT + 14);
+}
+
+/* The sites that left the most untouched, under the plot. */
+static void put_sites(const struct chart *c, struct ovc_symbolizer *sym)
+{
+	FILE *out = c->out;
+	const struct ovc_proc *p = c->p;
+	char a[64], cb[24], d[24], text[512];
 	size_t *order = malloc((p->nsites ? p->nsites : 1) * sizeof *order);
 	size_t ns = order ? sites_to_name(p, order) : 0;
 	int y = PT + PH + 56;
@@ -693,7 +504,7 @@ void ovc_render_svg_chart(FILE *out, const struct ovc_model *m,
 		snprintf(line, sizeof line,
 			 "%zu. %s: %s untouched of %s requested (%s touched)%s",
 			 i + 1, ovc_site_label(sym, p, site, label, sizeof label),
-			 ovc_bytes(f.untouched_bytes, c),
+			 ovc_bytes(f.untouched_bytes, cb),
 			 ovc_bytes(f.requested_bytes, d),
 			 f.has_ratio ? ovc_render_percent(f.touched_ratio, a,
 							  sizeof a)
@@ -708,9 +519,29 @@ void ovc_render_svg_chart(FILE *out, const struct ovc_model *m,
 		fputs("</text>\n", out);
 	}
 	free(order);
+}
+
+void ovc_render_svg_chart(FILE *out, const struct ovc_model *m,
+			  const struct ovc_proc *p, struct ovc_symbolizer *sym,
+			  int x0, int y0)
+{
+	struct chart c = {.out = out, .p = p};
+	c.s = p->extra ? p->extra->series : NULL;
+	ovc_diagnose(m, p, &c.dg);
+	chart_data(&c, p->host.known ? &p->host : &m->host);
+	put_head(&c, x0, y0, ovc_svg_chart_height(p));
+	put_legend(&c);
+	ovc_svg_put_axes(out, &c.ys, c.dur);
+	put_refs(&c);
+	put_events(&c);
+	put_curves(&c);
+	put_peaks(&c);
+	put_margin(&c);
+	put_notes(&c);
+	put_sites(&c, sym);
 	fputs("</svg>\n", out);
 	for (int i = 0; i < OVC_SER_COUNT; i++)
-		free(pts[i]);
+		free(c.pts[i]);
 }
 
 bool ovc_svg_chartable(const struct ovc_proc *p)

@@ -77,6 +77,9 @@ bool ovc_render_svg(const struct ovc_model *m, FILE *out, size_t max,
 /* Between render-svg.c (a chart) and render-svg-pick.c (which processes
  * get one, and a document of several). */
 
+/** The width of S (UTF-8) at font size PX in the charts' font, at most
+ * (render-svg-text.c). */
+double ovc_svg_text_width(const char *s, double px);
 /** S in BUF (SIZE bytes), cut where it would be wider than MAX_PX at font
  * size PX, ended with an ellipsis. Returns BUF. */
 const char *ovc_svg_fit_text(const char *s, double px, double max_px,

@@ -56,19 +56,27 @@ void ovc_text_end(FILE *out, const struct ovc_proc *p)
 	fputc('\n', out);
 }
 
-static void put_calls(FILE *out, const struct ovc_proc *p)
+/* The functions of the malloc family with a count in V above 0, "NAME
+ * COUNT" apart by SEP; whether there was one. */
+static bool put_per_func(FILE *out, const int64_t *v, const char *sep)
 {
 	char n[32];
 	bool any = false;
-	ovc_text_label(out, "calls");
 	for (int f = 0; f < OVC_FN_COUNT; f++) {
-		if (p->calls[f] <= 0)
+		if (v[f] <= 0)
 			continue;
-		fprintf(out, "%s%s %s", any ? "  " : "", ovc_func_name(f),
-			ovc_render_count(p->calls[f], n, sizeof n));
+		fprintf(out, "%s%s %s", any ? sep : "", ovc_func_name(f),
+			ovc_render_count(v[f], n, sizeof n));
 		any = true;
 	}
-	fputs(any ? "\n" : "none\n", out);
+	return any;
+}
+
+static void put_calls(FILE *out, const struct ovc_proc *p)
+{
+	char n[32];
+	ovc_text_label(out, "calls");
+	fputs(put_per_func(out, p->calls, "  ") ? "\n" : "none\n", out);
 	int64_t failed = ovc_proc_total_failed(p);
 	ovc_text_label(out, "failed");
 	if (failed <= 0) {
@@ -76,14 +84,7 @@ static void put_calls(FILE *out, const struct ovc_proc *p)
 		return;
 	}
 	fprintf(out, "%s returned NULL (", ovc_render_count(failed, n, sizeof n));
-	any = false;
-	for (int f = 0; f < OVC_FN_COUNT; f++) {
-		if (p->failed[f] <= 0)
-			continue;
-		fprintf(out, "%s%s %s", any ? ", " : "", ovc_func_name(f),
-			ovc_render_count(p->failed[f], n, sizeof n));
-		any = true;
-	}
+	put_per_func(out, p->failed, ", ");
 	fputs(")\n", out);
 }
 

@@ -77,6 +77,34 @@ void ovc_text_signal(int64_t sig, char *buf, size_t size)
 		snprintf(buf, size, "signal %" PRId64, sig);
 }
 
+const char *ovc_text_end_words(const struct ovc_proc *p, bool brief,
+			       char *buf, size_t size)
+{
+	switch (p->end_kind) {
+	case OVC_END_EXIT:
+		snprintf(buf, size, "exit %" PRId64, p->end_code);
+		break;
+	case OVC_END_SIGNAL: {
+		const char *a = p->end_signal > 0 && p->end_signal < 65
+					? sigabbrev_np((int)p->end_signal)
+					: NULL;
+		snprintf(buf, size, "%sSIG%s", brief ? "" : "killed by ",
+			 a ? a : "?");
+		break;
+	}
+	case OVC_END_EXEC:
+		snprintf(buf, size, "%s", brief ? "exec" : "replaced by exec");
+		break;
+	case OVC_END_SNAPSHOT:
+		snprintf(buf, size, "%s",
+			 brief ? "snapshot" : "watched by ovc snapshot");
+		break;
+	default:
+		snprintf(buf, size, "%s", brief ? "abrupt" : "log ended abruptly");
+	}
+	return buf;
+}
+
 /* The leak view (`ovc report --leaks`): per process image, what it still
  * held at exit, by site. */
 static void put_leaks(FILE *out, const struct ovc_model *m,

@@ -26,6 +26,11 @@ void ovc_text_safe(FILE *out, const char *s);
 void ovc_text_label(FILE *out, const char *l);
 /** Signal SIG in words ("SIGKILL (signal 9)") into BUF (SIZE bytes). */
 void ovc_text_signal(int64_t sig, char *buf, size_t size);
+/** How P ended, in a few words into BUF (SIZE bytes): BRIEF for a table
+ * ("exit 0", "SIGKILL", "exec", "snapshot", "abrupt"), else for a title
+ * ("killed by SIGKILL", "replaced by exec", ...). Returns BUF. */
+const char *ovc_text_end_words(const struct ovc_proc *p, bool brief,
+			       char *buf, size_t size);
 /** How P ended, in words. */
 void ovc_text_end(FILE *out, const struct ovc_proc *p);
 /** The process block, then its sites. */

@@ -119,6 +119,35 @@ bool ovc_render_parse_sort(const char *keys, struct ovc_render_opts *o);
 void ovc_render_bytes_line(FILE *out, const char *label_text, int64_t v,
 			   const char *note);
 
+/** The sites of P to list, best first by O's sort key (untouched when O
+ * is NULL): a malloc'd array of site indexes (NULL when out of memory) to
+ * free, *RANKED how many sites have figures, *SHOWN how many of them to
+ * list (O's --top, else DEFAULT_TOP). */
+size_t *ovc_render_rank_sites(const struct ovc_proc *p,
+			      const struct ovc_render_opts *o,
+			      size_t default_top, size_t *ranked,
+			      size_t *shown);
+
+/** How ovc_json_set_fields writes a field of a struct. */
+enum ovc_json_kind {
+	OVC_JSON_I64,         /**< int64_t: an integer */
+	OVC_JSON_I64_OR_NULL, /**< int64_t: an integer, null when negative */
+	OVC_JSON_SIZE,        /**< size_t: an integer */
+	OVC_JSON_BOOL,        /**< bool: true or false */
+};
+
+/** One member of a JSON object, read from a field of a struct. */
+struct ovc_json_field {
+	const char *name;
+	size_t offset; /**< offsetof() the field */
+	enum ovc_json_kind kind;
+};
+
+/** Sets in O the N members FIELDS, in their order, from the struct at
+ * BASE: one table where a run of json_object_set_new calls would do. */
+void ovc_json_set_fields(json_t *o, const void *base,
+			 const struct ovc_json_field *fields, size_t n);
+
 /** The "host" object of H (docs/report-json.md; unknown figures null). */
 json_t *ovc_render_host_json(const struct ovc_host *h);
 
