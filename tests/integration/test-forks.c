@@ -178,6 +178,80 @@ START_TEST(test_forks_one_complete_log_per_image)
 }
 END_TEST
 
+/* The report of ARGV run under the preload, which must exit 0. */
+static json_t *argv_report(char *argv[])
+{
+	char *dir = it_tempdir("argv");
+	struct it_result r;
+
+	it_preload_run(dir, argv, 60, &r);
+	ck_assert_msg(r.code == 0, "exit %d, stderr:\n%s", r.code, r.err);
+	json_t *report = it_report(dir, NULL);
+	it_result_free(&r);
+	it_rmtree(dir);
+	free(dir);
+	return report;
+}
+
+/* Argument I of process P's argv. */
+static const char *arg(json_t *p, size_t i)
+{
+	return json_string_value(json_array_get(json_object_get(p, "argv"), i));
+}
+
+/* The header's argv: at start, the arguments the program was started
+ * with (from the constructor's arguments, not /proc); in a fork child, what
+ * the program had rewritten them to by then. */
+START_TEST(test_forks_argv_rewritten)
+{
+	char *argv[] = { (char *)it_program("argv"), "rewrite", NULL };
+	json_t *report = argv_report(argv);
+	json_t *all = it_processes(report, "argv");
+	ck_assert_int_eq(json_array_size(all), 2);
+	int starts = 0, forks = 0;
+	json_t *p;
+	size_t i;
+	json_array_foreach(all, i, p) {
+		ck_assert_str_eq(arg(p, 0), argv[0]);
+		ck_assert_ptr_nonnull(arg(p, 1));
+		if (strcmp(it_str(p, "origin"), "start") == 0) {
+			ck_assert_str_eq(arg(p, 1), "rewrite");
+			starts++;
+		} else {
+			ck_assert_str_eq(it_str(p, "origin"), "fork");
+			ck_assert_str_eq(arg(p, 1), "REWRITE");
+			forks++;
+		}
+	}
+	ck_assert_int_eq(starts, 1);
+	ck_assert_int_eq(forks, 1);
+	json_decref(all);
+	json_decref(report);
+}
+END_TEST
+
+/* A command line over 64 KiB is cut where /proc/self/cmdline reading
+ * stopped before: its first 65,535 bytes, the last argument cut short.
+ * Arguments over 2 KiB take the header's other path. */
+START_TEST(test_forks_argv_long)
+{
+	static char mid[3001], big[70001];
+	memset(mid, 'a', sizeof mid - 1);
+	memset(big, 'b', sizeof big - 1);
+	char *argv[] = { (char *)it_program("argv"), "", mid, big, NULL };
+	json_t *report = argv_report(argv);
+	json_t *p = it_process(report, "argv");
+	ck_assert_int_eq(json_array_size(json_object_get(p, "argv")), 4);
+	ck_assert_str_eq(arg(p, 0), argv[0]);
+	ck_assert_str_eq(arg(p, 1), "");
+	ck_assert_str_eq(arg(p, 2), mid);
+	size_t before = strlen(argv[0]) + 1 + 1 + sizeof mid;
+	ck_assert_uint_eq(strlen(arg(p, 3)), 65535 - before);
+	ck_assert_uint_eq(strspn(arg(p, 3), "b"), strlen(arg(p, 3)));
+	json_decref(report);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("forks");
@@ -185,6 +259,8 @@ int main(void)
 
 	tcase_set_timeout(tc, 90);
 	tcase_add_test(tc, test_forks_one_complete_log_per_image);
+	tcase_add_test(tc, test_forks_argv_rewritten);
+	tcase_add_test(tc, test_forks_argv_long);
 	suite_add_tcase(s, tc);
 	return it_main(s);
 }
