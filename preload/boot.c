@@ -131,6 +131,49 @@ bool ovc_module_of(const void *addr, const char **name, const void **base)
 	return *name != NULL;
 }
 
+/* The names of the loaded objects after the program, in load order (the
+ * order of the global scope at start). */
+struct objects {
+	const char *name[64];
+	int n;
+};
+
+static int list_object(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	(void)size;
+	struct objects *o = arg;
+	if (info->dlpi_name && info->dlpi_name[0] &&
+	    o->n < (int)(sizeof o->name / sizeof o->name[0]))
+		o->name[o->n++] = info->dlpi_name;
+	return 0;
+}
+
+/* The malloc a call through the program's PLT reaches when the program's
+ * own "malloc" is an undefined symbol with an address (a program built
+ * without PIE that takes malloc's address, as python3 does: the address
+ * of its PLT stub). dlsym(RTLD_DEFAULT) answers that stub; the loader
+ * binds the calls to the first object after the program that defines
+ * malloc itself. dlopen and dlsym run outside dl_iterate_phdr, which
+ * holds a lock of the loader's. */
+static void *past_plt_stub(void)
+{
+	struct objects o = {.n = 0};
+	dl_iterate_phdr(list_object, &o);
+	for (int i = 0; i < o.n; i++) {
+		void *h = dlopen(o.name[i], RTLD_LAZY | RTLD_NOLOAD);
+		if (!h)
+			continue; /* the vDSO */
+		void *fn = dlsym(h, "malloc");
+		dlclose(h);
+		const char *name;
+		const void *base;
+		if (fn && ovc_module_of(fn, &name, &base) &&
+		    strcmp(name, o.name[i]) == 0)
+			return fn; /* its own, not a dependency's */
+	}
+	return NULL;
+}
+
 bool ovc_boot_glibc_malloc(void)
 {
 	if (!ovc_booted)
@@ -139,9 +182,18 @@ bool ovc_boot_glibc_malloc(void)
 	memcpy(&next_fn, &ovc_real.malloc, sizeof next_fn);
 	const char *next, *first, *self;
 	const void *next_base, *first_base, *self_base;
+	if (!first_fn || !ovc_module_of(first_fn, &first, &first_base))
+		return false;
+	Dl_info info;
+	const ElfW(Sym) *sym = NULL;
+	if (!first[0] && dladdr1(first_fn, &info, (void **)&sym, RTLD_DL_SYMENT) &&
+	    sym && sym->st_shndx == SHN_UNDEF) {
+		first_fn = past_plt_stub();
+		if (!first_fn || !ovc_module_of(first_fn, &first, &first_base))
+			return false;
+	}
 	return ovc_module_of(next_fn, &next, &next_base) &&
-	       strstr(next, "/libc.so.") && first_fn &&
-	       ovc_module_of(first_fn, &first, &first_base) &&
+	       strstr(next, "/libc.so.") &&
 	       ovc_module_of((void *)ovc_boot, &self, &self_base) &&
 	       first_base == self_base;
 }

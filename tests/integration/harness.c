@@ -278,6 +278,19 @@ void it_preload_run(const char *dir, char *const argv[], int timeout_s,
 	it_preload_run_with(dir, argv, NULL, timeout_s, r);
 }
 
+json_t *it_preload_report(char *const argv[], struct it_result *r)
+{
+	char *dir = it_tempdir("report");
+
+	it_preload_run(dir, argv, 60, r);
+	ck_assert_msg(r->code == 0, "%s: exit %d, stderr:\n%s", argv[0],
+		      r->code, r->err);
+	json_t *report = it_report(dir, NULL);
+	it_rmtree(dir);
+	free(dir);
+	return report;
+}
+
 void it_result_free(struct it_result *r)
 {
 	free(r->out), free(r->err);

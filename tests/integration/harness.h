@@ -62,6 +62,11 @@ void it_preload_run(const char *dir, char *const argv[], int timeout_s,
 void it_preload_run_with(const char *dir, char *const argv[],
 			 const char *setting, int timeout_s, struct it_result *r);
 
+/** it_preload_run of ARGV (for at most 60 s) in a directory of its own,
+ * which must exit 0: the report of its logs (`ovc report --json`); the
+ * directory is removed, R keeps what ARGV printed. */
+json_t *it_preload_report(char *const argv[], struct it_result *r);
+
 /** Frees what R holds. */
 void it_result_free(struct it_result *r);
 

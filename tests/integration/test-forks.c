@@ -178,21 +178,6 @@ START_TEST(test_forks_one_complete_log_per_image)
 }
 END_TEST
 
-/* The report of ARGV run under the preload, which must exit 0. */
-static json_t *argv_report(char *argv[])
-{
-	char *dir = it_tempdir("argv");
-	struct it_result r;
-
-	it_preload_run(dir, argv, 60, &r);
-	ck_assert_msg(r.code == 0, "exit %d, stderr:\n%s", r.code, r.err);
-	json_t *report = it_report(dir, NULL);
-	it_result_free(&r);
-	it_rmtree(dir);
-	free(dir);
-	return report;
-}
-
 /* Argument I of process P's argv. */
 static const char *arg(json_t *p, size_t i)
 {
@@ -205,7 +190,8 @@ static const char *arg(json_t *p, size_t i)
 START_TEST(test_forks_argv_rewritten)
 {
 	char *argv[] = { (char *)it_program("argv"), "rewrite", NULL };
-	json_t *report = argv_report(argv);
+	struct it_result r;
+	json_t *report = it_preload_report(argv, &r);
 	json_t *all = it_processes(report, "argv");
 	ck_assert_int_eq(json_array_size(all), 2);
 	int starts = 0, forks = 0;
@@ -227,6 +213,7 @@ START_TEST(test_forks_argv_rewritten)
 	ck_assert_int_eq(forks, 1);
 	json_decref(all);
 	json_decref(report);
+	it_result_free(&r);
 }
 END_TEST
 
@@ -239,7 +226,8 @@ START_TEST(test_forks_argv_long)
 	memset(mid, 'a', sizeof mid - 1);
 	memset(big, 'b', sizeof big - 1);
 	char *argv[] = { (char *)it_program("argv"), "", mid, big, NULL };
-	json_t *report = argv_report(argv);
+	struct it_result r;
+	json_t *report = it_preload_report(argv, &r);
 	json_t *p = it_process(report, "argv");
 	ck_assert_int_eq(json_array_size(json_object_get(p, "argv")), 4);
 	ck_assert_str_eq(arg(p, 0), argv[0]);
@@ -249,6 +237,7 @@ START_TEST(test_forks_argv_long)
 	ck_assert_uint_eq(strlen(arg(p, 3)), 65535 - before);
 	ck_assert_uint_eq(strspn(arg(p, 3), "b"), strlen(arg(p, 3)));
 	json_decref(report);
+	it_result_free(&r);
 }
 END_TEST
 
