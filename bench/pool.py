@@ -13,7 +13,8 @@ import sys
 # (tool, the tool it is divided by)
 PAIRS = [("ovc", "plain"), ("thread", "plain"), ("memusage", "plain"),
          ("ovc", "memusage"), ("ovc-s1", "plain"), ("heaptrack", "plain"),
-         ("ovc-s1", "heaptrack")]
+         ("ovc-s1", "heaptrack"), ("ovc-tmpfs", "plain"),
+         ("ovc-tmpfs", "memusage")]
 
 
 def main(paths):

@@ -18,7 +18,8 @@ import subprocess
 import sys
 
 MIB = 1024 * 1024
-TOOLS = ["plain", "thread", "ovc", "ovc-s1", "memusage", "heaptrack", "jemalloc"]
+TOOLS = ["plain", "thread", "ovc", "ovc-s1", "memusage", "heaptrack", "jemalloc",
+         "ovc-tmpfs"]
 TOOL_LABEL = {
     "plain": "plain",
     "thread": "an idle thread",
@@ -27,6 +28,7 @@ TOOL_LABEL = {
     "memusage": "memusage",
     "heaptrack": "heaptrack",
     "jemalloc": "jemalloc prof:true",
+    "ovc-tmpfs": "ovc, logs on tmpfs",
 }
 # Tools that write no file of their own: log growth is n/a.
 NO_OUTPUT = {"plain", "thread", "memusage"}
