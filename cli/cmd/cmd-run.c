@@ -26,13 +26,14 @@
 #include "analyze/gate.h"
 #include "render/render-gate.h"
 #include "cmd/commands.h"
+#include "cmd/run-signals.h"
 #include "cmd/run-target.h"
 
 extern char **environ;
 
 static volatile sig_atomic_t child_pid;
 /* A stop signal sent to ovc alone was passed on: when the command stops,
- * ovc stops with it (wait_child). */
+ * ovc stops with it (ovc_run_stopped_with). */
 static volatile sig_atomic_t stop_forwarded;
 
 static int64_t now_ns(clockid_t clk)
@@ -71,12 +72,6 @@ static const int forwarded_fixed[] = {
 	SIGHUP,  SIGINT,  SIGQUIT, SIGTERM,   SIGUSR1, SIGUSR2, SIGALRM,
 	SIGPIPE, SIGWINCH, SIGCONT, SIGTSTP,  SIGTTIN, SIGTTOU, SIGURG,
 	SIGVTALRM, SIGPROF, SIGXCPU, SIGXFSZ, SIGIO,  SIGPWR,  SIGSTKFLT,
-};
-
-struct forwarding {
-	int sig[64];
-	struct sigaction saved[64];
-	size_t n;
 };
 
 static bool stops(int sig)
@@ -128,14 +123,13 @@ static void forward(int sig, siginfo_t *si, void *uc)
 	errno = e;
 	/* A stop signal from the terminal stops ovc with the job, as it
 	 * would without the handler. One sent to ovc alone is the command's
-	 * to take or not: ovc stops when the command does (wait_child). */
+	 * to take or not: ovc stops when the command does
+	 * (ovc_run_stopped_with). */
 	if (stops(sig) && kernel)
 		stop_self(sig);
 }
 
-/* The signals to forward: the fixed ones and SIGRTMIN..SIGRTMAX, minus
- * those ignored now. */
-static void forwarding_list(struct forwarding *f)
+void ovc_run_forwarding_list(struct ovc_forwarding *f)
 {
 	f->n = 0;
 	int rt = SIGRTMAX - SIGRTMIN + 1;
@@ -149,6 +143,23 @@ static void forwarding_list(struct forwarding *f)
 		if (f->n < sizeof f->sig / sizeof f->sig[0])
 			f->sig[f->n++] = sig;
 	}
+}
+
+void ovc_run_forward_to(struct ovc_forwarding *f, pid_t pid)
+{
+	child_pid = pid;
+	struct sigaction sa = {.sa_sigaction = forward,
+			       .sa_flags = SA_SIGINFO | SA_RESTART};
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < f->n; i++)
+		sigaction(f->sig[i], &sa, &f->saved[i]);
+}
+
+void ovc_run_forward_end(const struct ovc_forwarding *f)
+{
+	child_pid = 0;
+	for (size_t i = 0; i < f->n; i++)
+		sigaction(f->sig[i], &f->saved[i], NULL);
 }
 
 /* Whether the LD_PRELOAD value LIST names LIB already (an `ovc run` under
@@ -209,12 +220,7 @@ static void child(const char *path, char **cmd, const char *lib,
 	_exit(127);
 }
 
-/* The command stopped with SIG. After a stop signal ovc passed on, ovc
- * stops too (its shell sees the job stopped) and continues the command
- * when it is continued itself. A stop from elsewhere (a debugger, `kill
- * -STOP` of the command) is not ovc's: it waits on, so that whoever
- * continues the command finds ovc running. */
-static void stopped_with(pid_t pid, int sig)
+void ovc_run_stopped_with(pid_t pid, int sig)
 {
 	if (!stop_forwarded)
 		return;
@@ -237,7 +243,7 @@ static pid_t wait_child(pid_t pid, int *wst, struct ovc_status *live)
 			if (w < 0 && errno == EINTR)
 				continue;
 			if (w == pid && WIFSTOPPED(*wst)) {
-				stopped_with(pid, WSTOPSIG(*wst));
+				ovc_run_stopped_with(pid, WSTOPSIG(*wst));
 				continue;
 			}
 			return w;
@@ -252,7 +258,7 @@ static pid_t wait_child(pid_t pid, int *wst, struct ovc_status *live)
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w == pid && WIFSTOPPED(*wst)) {
-			stopped_with(pid, WSTOPSIG(*wst));
+			ovc_run_stopped_with(pid, WSTOPSIG(*wst));
 			continue;
 		}
 		if (w != 0)
@@ -397,9 +403,9 @@ int ovc_run_command(const struct ovc_run_opts *o)
 		fprintf(stderr, "ovc: pipe: %s\n", strerror(errno));
 		goto out;
 	}
-	/* Block the forwarded signals until child_pid is known. */
-	struct forwarding fw;
-	forwarding_list(&fw);
+	/* Block the forwarded signals until the command's pid is known. */
+	struct ovc_forwarding fw;
+	ovc_run_forwarding_list(&fw);
 	sigset_t block, old_mask;
 	sigemptyset(&block);
 	for (size_t i = 0; i < fw.n; i++)
@@ -419,12 +425,7 @@ int ovc_run_command(const struct ovc_run_opts *o)
 		close(errpipe[0]);
 		goto out;
 	}
-	child_pid = pid;
-	struct sigaction sa = {.sa_sigaction = forward,
-			       .sa_flags = SA_SIGINFO | SA_RESTART};
-	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < fw.n; i++)
-		sigaction(fw.sig[i], &sa, &fw.saved[i]);
+	ovc_run_forward_to(&fw, pid);
 	sigprocmask(SIG_SETMASK, &old_mask, NULL);
 
 	json_t *rec = json_pack("{s:s, s:s, s:i, s:s, s:I, s:I, s:o, s:I}",
@@ -452,9 +453,7 @@ int ovc_run_command(const struct ovc_run_opts *o)
 	ovc_status_clear(live);
 	ovc_status_free(live);
 	int64_t dur = now_ns(CLOCK_MONOTONIC) - start_mono;
-	child_pid = 0;
-	for (size_t i = 0; i < fw.n; i++)
-		sigaction(fw.sig[i], &fw.saved[i], NULL);
+	ovc_run_forward_end(&fw);
 
 	if (got == (ssize_t)sizeof exec_errno) {
 		fprintf(stderr, "ovc: %s: cannot execute: %s\n", cmd0,
