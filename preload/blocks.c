@@ -12,6 +12,7 @@
 #include "procstat.h"
 #include "residency.h"
 #include "sampling.h"
+#include "slots.h"
 #include "stack.h"
 
 #include <errno.h>
@@ -136,26 +137,10 @@ static struct block *insert(struct shard *sh, uintptr_t a)
 	return &table[i];
 }
 
-/* Backward-shift deletion keeps every probe chain unbroken. */
 static void erase(struct shard *sh, struct block *b)
 {
-	struct block *table = sh->table;
-	size_t cap = sh->cap, m = cap - 1;
-	size_t i = (size_t)(b - table);
-	size_t j = i;
-	for (;;) {
-		j = (j + 1) & m;
-		if (!table[j].addr)
-			break;
-		size_t h = home(table[j].addr, cap);
-		/* move j to i when its home is not in (i, j] cyclically */
-		if ((j > i && (h <= i || h > j)) ||
-		    (j < i && (h <= i && h > j))) {
-			table[i] = table[j];
-			i = j;
-		}
-	}
-	table[i].addr = 0;
+	ovc_slots_erase(sh->table, sizeof *sh->table, sh->cap,
+			(size_t)(b - sh->table), home);
 	sh->used--;
 }
 
