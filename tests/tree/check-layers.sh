@@ -20,8 +20,8 @@ declare -A layer=(
 	[options]=base [slots]=base
 	[procstat]=services [config]=services [log]=services
 	[arena]=memory [boot]=memory
-	[account]=tracking [blocks]=tracking [stack]=tracking
-	[unwind]=tracking [mapping]=tracking [residency]=tracking
+	[account]=tracking [blocks]=tracking [block-probe]=tracking
+	[stack]=tracking [unwind]=tracking [mapping]=tracking [residency]=tracking
 	[budget]=tracking [sampling]=tracking [site-records]=tracking
 	[eh-frame]=tracking [lazyfree]=tracking
 	[ticker]=sampler [sampler]=sampler
