@@ -1,6 +1,6 @@
 /* Tracked blocks: every large allocation and a byte-weighted sample of the
- * small ones, kept (address, size, site) until freed, with the touched
- * bytes the kernel reports for them, summed per site. */
+ * small ones, kept (address, size, site) until freed, their figures summed
+ * per site (the touched bytes of one block: block-probe.c). */
 #include "account.h"
 #include "arena.h"
 #include "block-probe.h"
