@@ -1,8 +1,9 @@
 /* Tracked blocks: every large allocation and a byte-weighted sample of the
- * small ones, kept (address, size, site) until freed, with the touched
- * bytes the kernel reports for them, summed per site. */
+ * small ones, kept (address, size, site) until freed, their figures summed
+ * per site (the touched bytes of one block: block-probe.c). */
 #include "account.h"
 #include "arena.h"
+#include "block-probe.h"
 #include "blocks.h"
 #include "boot.h"
 #include "config.h"
@@ -12,6 +13,7 @@
 #include "procstat.h"
 #include "residency.h"
 #include "sampling.h"
+#include "slots.h"
 #include "stack.h"
 
 #include <errno.h>
@@ -39,18 +41,6 @@ static struct {
 static bool enabled;
 static int frames = 32;
 
-/* Open addressing with linear probing, keyed by address (0 = empty). 32
- * bytes, two to a cache line: with OVC_SAMPLE=1 every free looks one up,
- * and the table is larger than the cache. */
-struct block {
-	uintptr_t addr;
-	uint64_t size;
-	struct ovc_site *site;
-	int32_t resident_pg; /* resident whole pages at the last probe; -1
-				before the first */
-	uint32_t reused_pg;  /* resident whole pages when it was allocated */
-};
-
 /* The block table, in shards by page number: threads freeing blocks of
  * different pages do not wait for each other, and every block of a page
  * (and of the pages that share its filter slot) is in one shard, so the
@@ -58,7 +48,7 @@ struct block {
 #define SHARDS 16
 static struct shard {
 	struct ovc_lock lock;
-	struct block *table;
+	struct ovc_block *table;
 	size_t cap, used;
 	size_t cursor; /* where the ticker's probing goes on */
 } __attribute__((aligned(64))) shards[SHARDS];
@@ -81,9 +71,9 @@ static size_t home(uintptr_t a, size_t cap_)
 	return (size_t)h & (cap_ - 1);
 }
 
-static struct block *find(struct shard *sh, uintptr_t a)
+static struct ovc_block *find(struct shard *sh, uintptr_t a)
 {
-	struct block *table = sh->table;
+	struct ovc_block *table = sh->table;
 	if (!table)
 		return NULL;
 	size_t m = sh->cap - 1;
@@ -102,7 +92,7 @@ static bool grow(struct shard *sh)
 	 * (ubench-large: 64) left it 16 shards of 1024 mostly empty slots,
 	 * 512 KiB read every 10 ms. */
 	size_t cap = sh->cap, ncap = cap ? cap * 2 : 128;
-	struct block *n = ovc_pages_alloc(ncap * sizeof *n);
+	struct ovc_block *n = ovc_pages_alloc(ncap * sizeof *n);
 	if (!n)
 		return false;
 	for (size_t i = 0; i < cap; i++) {
@@ -121,11 +111,11 @@ static bool grow(struct shard *sh)
 	return true;
 }
 
-static struct block *insert(struct shard *sh, uintptr_t a)
+static struct ovc_block *insert(struct shard *sh, uintptr_t a)
 {
 	if ((sh->used + 1) * 2 > sh->cap && !grow(sh))
 		return NULL;
-	struct block *table = sh->table;
+	struct ovc_block *table = sh->table;
 	size_t m = sh->cap - 1;
 	size_t i = home(a, sh->cap);
 	while (table[i].addr && table[i].addr != a)
@@ -136,26 +126,10 @@ static struct block *insert(struct shard *sh, uintptr_t a)
 	return &table[i];
 }
 
-/* Backward-shift deletion keeps every probe chain unbroken. */
-static void erase(struct shard *sh, struct block *b)
+static void erase(struct shard *sh, struct ovc_block *b)
 {
-	struct block *table = sh->table;
-	size_t cap = sh->cap, m = cap - 1;
-	size_t i = (size_t)(b - table);
-	size_t j = i;
-	for (;;) {
-		j = (j + 1) & m;
-		if (!table[j].addr)
-			break;
-		size_t h = home(table[j].addr, cap);
-		/* move j to i when its home is not in (i, j] cyclically */
-		if ((j > i && (h <= i || h > j)) ||
-		    (j < i && (h <= i && h > j))) {
-			table[i] = table[j];
-			i = j;
-		}
-	}
-	table[i].addr = 0;
+	ovc_slots_erase(sh->table, sizeof *sh->table, sh->cap,
+			(size_t)(b - sh->table), home);
 	sh->used--;
 }
 
@@ -226,97 +200,6 @@ static void filter_add(uintptr_t a, int d)
 		__atomic_store_n(f, (uint8_t)(*f + d), __ATOMIC_RELAXED);
 }
 
-/* ---- touched bytes ---- */
-
-/* The whole pages of block B, [*LO, *HI): false when it has none. */
-static bool whole_pages(const struct block *b, uintptr_t *lo, uintptr_t *hi)
-{
-	uintptr_t ps = (uintptr_t)ovc_page_size();
-	*lo = (b->addr + ps - 1) & ~(ps - 1);
-	*hi = (b->addr + b->size) & ~(ps - 1);
-	return *lo < *hi;
-}
-
-/* Resident whole pages of [LO, HI), at most INT32_MAX (8 TiB), less those
- * freed with MADV_FREE (*LAZY_SHARED: shared out, an estimate). */
-static int32_t resident_pages(uintptr_t lo, uintptr_t hi, bool *lazy_shared)
-{
-	int64_t t = ovc_probe_block(lo, hi);
-	if (t > 0 && OVC_LOAD(ovc_lazy_active))
-		t -= ovc_lazy_bytes(lo, hi, lazy_shared);
-	if (t <= 0)
-		return 0;
-	t = (t + ovc_page_size() / 2) / ovc_page_size();
-	return t > INT32_MAX ? INT32_MAX : (int32_t)t;
-}
-
-/* Bytes of PAGES whole pages of block B. A large block's are scaled to its
- * size (its first and last pages, shared with malloc's headers, are not
- * probed: at most 2 pages of 32 or more). A small one's are not scaled
- * past what was measured: a 64 KiB block half written is 32 KiB of its
- * 15 whole pages, not 8/15 of 64 KiB. */
-static double pages_bytes(const struct block *b, uintptr_t lo, uintptr_t hi,
-			  int64_t pages)
-{
-	double t = (double)pages * (double)ovc_page_size();
-	if (b->size < ovc_large_bytes || hi - lo == b->size)
-		return t;
-	return t * (double)b->size / (double)(hi - lo);
-}
-
-/* The figures of one probe of a block: its touched bytes (resident pages
- * that were not resident when it was allocated) and its reused ones
- * (resident then: a reused heap chunk, written by its last owner). */
-struct probed {
-	double touched, reused;
-	int32_t pages;
-};
-
-/* The figures of block B with PAGES of its whole pages [LO, HI) resident
- * (-1: not probed yet, all zero); a block with no whole page (LO == HI)
- * counts as touched. */
-static struct probed split(const struct block *b, uintptr_t lo, uintptr_t hi,
-			   int32_t pages)
-{
-	struct probed r = {0, 0, pages};
-	if (pages < 0)
-		return r;
-	if (lo >= hi) {
-		r.touched = (double)b->size;
-		return r;
-	}
-	int64_t reused = (int64_t)b->reused_pg < pages ? (int64_t)b->reused_pg
-						       : pages;
-	r.touched = pages_bytes(b, lo, hi, pages - reused);
-	r.reused = pages_bytes(b, lo, hi, reused);
-	return r;
-}
-
-/* Probes block B: the resident bytes of its whole pages, those resident at
- * its allocation counted apart as reused, those freed with MADV_FREE not
- * at all. A block with no whole page counts as touched (the page it lies
- * on is resident: the allocator wrote its header there, so a probe, a
- * syscall per free, would only say so), and sets *SHARED: its site's
- * figures are resident pages, which cannot tell written bytes from
- * others. *LAZY_SHARED: its lazily freed pages are an estimate. */
-static struct probed probe(const struct block *b, bool *shared,
-			   bool *lazy_shared)
-{
-	uintptr_t lo, hi;
-	*shared = !whole_pages(b, &lo, &hi);
-	*lazy_shared = false;
-	return split(b, lo, hi,
-		     *shared ? 0 : resident_pages(lo, hi, lazy_shared));
-}
-
-/* The figures of block B's last probe (zero before the first). */
-static struct probed last_probe(const struct block *b)
-{
-	uintptr_t lo, hi;
-	whole_pages(b, &lo, &hi);
-	return split(b, lo, hi, b->resident_pg);
-}
-
 /* Resident whole pages of the block at P of N bytes as it is allocated,
  * the reused part of a heap chunk. Not probed where none can be: glibc's
  * mmap'd chunks are fresh from the kernel, blocks with no whole page are
@@ -333,31 +216,6 @@ static uint32_t reused_at_alloc(void *p, size_t n)
 		return 0; /* IS_MMAPPED */
 	int64_t t = ovc_probe_quick(lo, hi) / ovc_page_size();
 	return t > INT32_MAX ? INT32_MAX : (uint32_t)t;
-}
-
-static void site_probe(struct block *b)
-{
-	struct ovc_site *s = b->site;
-	bool shared, lazy_shared;
-	struct probed was = last_probe(b);
-	struct probed now = probe(b, &shared, &lazy_shared);
-	bool first = b->resident_pg < 0;
-	b->resident_pg = now.pages;
-	if (!s)
-		return;
-	if (shared)
-		s->flags |= OVC_SITE_SHARED;
-	if (lazy_shared && !(s->flags & OVC_SITE_LAZY_SHARED)) {
-		s->flags |= OVC_SITE_LAZY_SHARED;
-		ovc_site_dirty(s);
-	}
-	double w = ovc_sample_weight(b->size);
-	if (first)
-		s->probed_live += (double)b->size * w;
-	s->touched_live += (now.touched - was.touched) * w;
-	s->reused_live += (now.reused - was.reused) * w;
-	if (first || now.touched != was.touched || now.reused != was.reused)
-		ovc_site_dirty(s);
 }
 
 int64_t ovc_site_id_here(void)
@@ -420,7 +278,7 @@ void ovc_track_alloc(struct ovc_tc *t, void *p, size_t n)
 		if (!alone)
 			ovc_lock_give(&blocks_lock);
 	}
-	struct block *b = insert(sh, (uintptr_t)p);
+	struct ovc_block *b = insert(sh, (uintptr_t)p);
 	if (b) {
 		filter_add((uintptr_t)p, 1);
 		b->size = n;
@@ -457,7 +315,7 @@ void ovc_track_alloc(struct ovc_tc *t, void *p, size_t n)
  * leaves the table. Under the shard's lock; takes the blocks lock for the
  * site's figures only (the probe, a system call, runs outside it), unless
  * ALONE: the blocks lock is held already (take_table). */
-static void forget(struct shard *sh, struct block *b, bool alone)
+static void forget(struct shard *sh, struct ovc_block *b, bool alone)
 {
 	struct ovc_site *s = b->site;
 	bool shared, lazy_shared;
@@ -465,13 +323,13 @@ static void forget(struct shard *sh, struct block *b, bool alone)
 	uintptr_t lo = b->addr & ~(ps - 1);
 	uintptr_t hi = (b->addr + b->size + ps - 1) & ~(ps - 1);
 	ovc_lazy_sync(lo, hi);
-	struct probed final = probe(b, &shared, &lazy_shared);
+	struct ovc_probed final = ovc_block_probe(b, &shared, &lazy_shared);
 	/* glibc unmaps a chunk it mmap'd: what was freed lazily in it goes */
 	if (ovc_glibc_chunks && (((const size_t *)b->addr)[-1] & 2))
 		ovc_lazy_forget(lo, hi);
 	if (s) {
 		double w = ovc_sample_weight(b->size);
-		struct probed was = last_probe(b);
+		struct ovc_probed was = ovc_block_last_probe(b);
 		if (!alone)
 			ovc_lock_take(&blocks_lock);
 		if (b->resident_pg >= 0) {
@@ -502,7 +360,7 @@ void ovc_track_free(void *p)
 	int saved = errno;
 	struct shard *sh = shard_of((uintptr_t)p);
 	bool alone = take_table(sh);
-	struct block *b = find(sh, (uintptr_t)p);
+	struct ovc_block *b = find(sh, (uintptr_t)p);
 	if (b)
 		forget(sh, b, alone);
 	ovc_lock_give(alone ? &blocks_lock : &sh->lock);
@@ -527,11 +385,11 @@ static bool probe_some(uint64_t budget_ns)
 		bool spent = false;
 		size_t end = sh->used ? sh->cap : 0;
 		while (sh->cursor < end && visit > 0 && !spent) {
-			struct block *b = &sh->table[sh->cursor++];
+			struct ovc_block *b = &sh->table[sh->cursor++];
 			visit--;
 			if (!b->addr || b->size < 2 * ps)
 				continue;
-			site_probe(b);
+			ovc_block_site_probe(b);
 			spent = (++probed & 7) == 0 &&
 				ovc_now_ns() - start > budget_ns;
 		}
@@ -597,13 +455,13 @@ void ovc_blocks_final(uint64_t budget_ns, uint64_t t_ns, bool nested)
 		for (int k = 0; k < SHARDS; k++) {
 			struct shard *sh = &shards[k];
 			for (size_t i = 0; i < sh->cap; i++) {
-				struct block *b = &sh->table[i];
+				struct ovc_block *b = &sh->table[i];
 				if (!b->addr || (pass == 0 && (!b->site ||
 							       b->site->probed_live > 0)))
 					continue;
 				if (ovc_now_ns() - start > budget_ns)
 					break; /* the rest stays unprobed, and says so */
-				site_probe(b);
+				ovc_block_site_probe(b);
 			}
 		}
 	}
@@ -658,7 +516,7 @@ void ovc_blocks_fork_child(void)
 	ovc_over_fork_child();
 	for (int k = 0; k < SHARDS; k++) {
 		for (size_t i = 0; i < shards[k].cap; i++) {
-			struct block *b = &shards[k].table[i];
+			struct ovc_block *b = &shards[k].table[i];
 			if (!b->addr || !b->site)
 				continue;
 			b->resident_pg = -1;

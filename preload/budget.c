@@ -11,6 +11,7 @@
 #include "lock.h"
 #include "log.h"
 #include "procstat.h"
+#include "slots.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -88,20 +89,7 @@ static int64_t map_take(uintptr_t a)
 	if (!map[i].addr)
 		return -1;
 	int64_t size = (int64_t)map[i].size;
-	/* backward-shift deletion */
-	size_t j = i;
-	for (;;) {
-		j = (j + 1) & m;
-		if (!map[j].addr)
-			break;
-		size_t home = slot(map[j].addr, map_cap);
-		if ((j > i && (home <= i || home > j)) ||
-		    (j < i && (home <= i && home > j))) {
-			map[i] = map[j];
-			i = j;
-		}
-	}
-	map[i].addr = 0;
+	ovc_slots_erase(map, sizeof *map, map_cap, i, slot);
 	map_used--;
 	return size;
 }

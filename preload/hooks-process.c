@@ -265,32 +265,21 @@ static int exec_list(enum exec_kind kind, const char *path, const char *arg,
 	return r;
 }
 
-EXPORT int execl(const char *path, const char *arg, ...)
-{
-	va_list ap;
-	va_start(ap, arg);
-	int r = exec_list(EXEC_L, path, arg, ap);
-	va_end(ap);
-	return r;
-}
+/* The three exported functions differ only in their kind: a variadic
+ * function cannot pass its arguments on but as a va_list. */
+#define EXEC_LIST(name, kind)                                           \
+	EXPORT int name(const char *path, const char *arg, ...)         \
+	{                                                               \
+		va_list ap;                                             \
+		va_start(ap, arg);                                      \
+		int r = exec_list(kind, path, arg, ap);                 \
+		va_end(ap);                                             \
+		return r;                                               \
+	}
 
-EXPORT int execlp(const char *file, const char *arg, ...)
-{
-	va_list ap;
-	va_start(ap, arg);
-	int r = exec_list(EXEC_LP, file, arg, ap);
-	va_end(ap);
-	return r;
-}
-
-EXPORT int execle(const char *path, const char *arg, ...)
-{
-	va_list ap;
-	va_start(ap, arg);
-	int r = exec_list(EXEC_LE, path, arg, ap);
-	va_end(ap);
-	return r;
-}
+EXEC_LIST(execl, EXEC_L)
+EXEC_LIST(execlp, EXEC_LP) /* PATH is a file name, looked up in $PATH */
+EXEC_LIST(execle, EXEC_LE)
 
 /* ---- descriptors ----
  *

@@ -80,17 +80,10 @@ static int64_t scan(uintptr_t lo, uintptr_t hi)
 	if (fd < 0)
 		return -2;
 	while (lo < hi) {
-		struct ovc_pm_scan_arg a = {
-			.size = sizeof a,
-			.start = lo,
-			.end = hi,
-			.vec = (uintptr_t)vec,
-			.vec_len = 64,
-			.category_inverted = OVC_PAGE_IS_PFNZERO,
-			.category_mask = OVC_PAGE_IS_PFNZERO,
-			.category_anyof_mask = OVC_PAGE_IS_PRESENT | OVC_PAGE_IS_SWAPPED,
-			.return_mask = OVC_PAGE_IS_PRESENT | OVC_PAGE_IS_SWAPPED,
-		};
+		struct ovc_pm_scan_arg a = ovc_pm_scan_arg_for(
+			lo, hi, vec, 64, OVC_PAGE_IS_PRESENT | OVC_PAGE_IS_SWAPPED);
+		a.category_inverted = OVC_PAGE_IS_PFNZERO; /* not the zero page */
+		a.category_mask = OVC_PAGE_IS_PFNZERO;
 		long n = ovc_sys_ioctl(fd, OVC_PAGEMAP_SCAN, &a);
 		if (n < 0) {
 			if (n == -EINTR)

@@ -237,20 +237,22 @@ int ovc_gates_parse_opt(struct ovc_gates *g, int argc, char **argv, int *i,
 	}
 	if (nl == 5 && strncmp(name, "check", 5) == 0)
 		return ovc_gates_parse_list(g, value, cmd) ? 1 : -1;
-	if (nl == 4 && strncmp(name, "only", 4) == 0) {
+	/* The options whose value is kept as it is, and must not be empty. */
+	const struct {
+		const char *name, *what;
+		const char **to;
+	} kept[] = {{"only", "a pattern", &g->only},
+		    {"junit", "a file", &g->junit}};
+	for (size_t k = 0; k < sizeof kept / sizeof *kept; k++) {
+		if (strlen(kept[k].name) != nl ||
+		    strncmp(name, kept[k].name, nl) != 0)
+			continue;
 		if (!value[0]) {
-			fprintf(stderr, "ovc: %s: --only needs a pattern\n", cmd);
+			fprintf(stderr, "ovc: %s: --%s needs %s\n", cmd,
+				kept[k].name, kept[k].what);
 			return -1;
 		}
-		g->only = value;
-		return 1;
-	}
-	if (nl == 5 && strncmp(name, "junit", 5) == 0) {
-		if (!value[0]) {
-			fprintf(stderr, "ovc: %s: --junit needs a file\n", cmd);
-			return -1;
-		}
-		g->junit = value;
+		*kept[k].to = value;
 		return 1;
 	}
 	return set_limit(g, name, nl, value, cmd);

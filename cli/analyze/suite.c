@@ -375,22 +375,13 @@ void ovc_totals_compute(const struct ovc_model *m, const bool *selected,
 
 /* ---- sites merged across processes ---- */
 
-struct keybuf {
-	char *s;
-	size_t len, cap;
-	bool oom;
-};
-
-static void kb_put(struct keybuf *k, const char *s)
+static void kb_put(struct ovc_text *k, const char *s)
 {
 	size_t n = strlen(s);
-	if (k->oom)
+	char *at = ovc_text_room(k, n);
+	if (!at)
 		return;
-	if (!ovc_grow_text(&k->s, &k->cap, k->len + n + 1)) {
-		k->oom = true;
-		return;
-	}
-	memcpy(k->s + k->len, s, n + 1);
+	memcpy(at, s, n + 1);
 	k->len += n;
 }
 
@@ -398,7 +389,7 @@ static void kb_put(struct keybuf *k, const char *s)
 static char *site_key(struct ovc_symbolizer *sym, const struct ovc_proc *p,
 		      const struct ovc_site *s)
 {
-	struct keybuf k = {0};
+	struct ovc_text k = {0};
 	char label[512], line[32];
 	kb_put(&k, p->exe);
 	for (size_t i = 0; i < s->nframes; i++) {

@@ -26,14 +26,10 @@
 #include "analyze/gate.h"
 #include "render/render-gate.h"
 #include "cmd/commands.h"
+#include "cmd/run-signals.h"
 #include "cmd/run-target.h"
 
 extern char **environ;
-
-static volatile sig_atomic_t child_pid;
-/* A stop signal sent to ovc alone was passed on: when the command stops,
- * ovc stops with it (wait_child). */
-static volatile sig_atomic_t stop_forwarded;
 
 static int64_t now_ns(clockid_t clk)
 {
@@ -58,97 +54,6 @@ static int create_run_file(const char *dir, char *path, size_t size)
 	}
 	errno = EEXIST;
 	return -1;
-}
-
-/* The signals `ovc run` passes on to its command, as a wrapper that stays
- * the command's parent should (timeout(1) forwards the terminating ones):
- * every signal that ends, stops, continues or informs a process, the
- * real-time ones included. Not SIGKILL and SIGSTOP (they cannot be caught),
- * SIGCHLD (ovc's own), and not the faults (SIGSEGV, SIGBUS, SIGFPE, SIGILL,
- * SIGTRAP, SIGABRT, SIGSYS): those are about ovc itself. A signal ignored
- * when ovc starts (nohup) stays ignored, in ovc and in the command. */
-static const int forwarded_fixed[] = {
-	SIGHUP,  SIGINT,  SIGQUIT, SIGTERM,   SIGUSR1, SIGUSR2, SIGALRM,
-	SIGPIPE, SIGWINCH, SIGCONT, SIGTSTP,  SIGTTIN, SIGTTOU, SIGURG,
-	SIGVTALRM, SIGPROF, SIGXCPU, SIGXFSZ, SIGIO,  SIGPWR,  SIGSTKFLT,
-};
-
-struct forwarding {
-	int sig[64];
-	struct sigaction saved[64];
-	size_t n;
-};
-
-static bool stops(int sig)
-{
-	return sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
-}
-
-/* Stops ovc as SIG's default action would (SIG is one of the stop
- * signals), and restores the handler when ovc is continued. Safe in a
- * handler of SIG, which blocks it. */
-static void stop_self(int sig)
-{
-	int e = errno;
-	sigset_t s, old;
-	sigemptyset(&s);
-	sigaddset(&s, sig);
-	if (sig == SIGSTOP) {
-		raise(SIGSTOP);
-		errno = e;
-		return;
-	}
-	struct sigaction dfl = {.sa_handler = SIG_DFL}, mine;
-	sigemptyset(&dfl.sa_mask);
-	sigaction(sig, &dfl, &mine);
-	sigprocmask(SIG_BLOCK, &s, &old);
-	raise(sig); /* pending until unblocked */
-	sigprocmask(SIG_UNBLOCK, &s, NULL); /* stops here until SIGCONT */
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	sigaction(sig, &mine, NULL);
-	errno = e;
-}
-
-static void forward(int sig, siginfo_t *si, void *uc)
-{
-	(void)uc;
-	int e = errno;
-	/* A signal from the terminal or the kernel (SI_KERNEL) already
-	 * reached the whole foreground process group, the command included;
-	 * one the kernel raised for ovc's own doing (a write to a closed
-	 * pipe: SI_USER from ovc's pid) is ovc's. Forward only what was sent
-	 * to ovc by someone else. */
-	bool own = si && si->si_code == SI_USER && si->si_pid == getpid();
-	bool kernel = !si || si->si_code == SI_KERNEL;
-	if (child_pid > 0 && !kernel && !own) {
-		if (stops(sig))
-			stop_forwarded = 1;
-		kill(child_pid, sig);
-	}
-	errno = e;
-	/* A stop signal from the terminal stops ovc with the job, as it
-	 * would without the handler. One sent to ovc alone is the command's
-	 * to take or not: ovc stops when the command does (wait_child). */
-	if (stops(sig) && kernel)
-		stop_self(sig);
-}
-
-/* The signals to forward: the fixed ones and SIGRTMIN..SIGRTMAX, minus
- * those ignored now. */
-static void forwarding_list(struct forwarding *f)
-{
-	f->n = 0;
-	int rt = SIGRTMAX - SIGRTMIN + 1;
-	size_t nfixed = sizeof forwarded_fixed / sizeof forwarded_fixed[0];
-	for (size_t i = 0; i < nfixed + (size_t)(rt > 0 ? rt : 0); i++) {
-		int sig = i < nfixed ? forwarded_fixed[i]
-				     : SIGRTMIN + (int)(i - nfixed);
-		struct sigaction cur;
-		if (sigaction(sig, NULL, &cur) != 0 || cur.sa_handler == SIG_IGN)
-			continue;
-		if (f->n < sizeof f->sig / sizeof f->sig[0])
-			f->sig[f->n++] = sig;
-	}
 }
 
 /* Whether the LD_PRELOAD value LIST names LIB already (an `ovc run` under
@@ -209,22 +114,6 @@ static void child(const char *path, char **cmd, const char *lib,
 	_exit(127);
 }
 
-/* The command stopped with SIG. After a stop signal ovc passed on, ovc
- * stops too (its shell sees the job stopped) and continues the command
- * when it is continued itself. A stop from elsewhere (a debugger, `kill
- * -STOP` of the command) is not ovc's: it waits on, so that whoever
- * continues the command finds ovc running. */
-static void stopped_with(pid_t pid, int sig)
-{
-	if (!stop_forwarded)
-		return;
-	stop_forwarded = 0;
-	if (sig != SIGSTOP && !stops(sig))
-		sig = SIGTSTP;
-	stop_self(sig);
-	kill(pid, SIGCONT);
-}
-
 /* Waits for PID to end; with LIVE, redraws the status line about once a
  * second meanwhile. When PID stops, ovc stops with it. Returns what
  * waitpid() returned. */
@@ -237,7 +126,7 @@ static pid_t wait_child(pid_t pid, int *wst, struct ovc_status *live)
 			if (w < 0 && errno == EINTR)
 				continue;
 			if (w == pid && WIFSTOPPED(*wst)) {
-				stopped_with(pid, WSTOPSIG(*wst));
+				ovc_run_stopped_with(pid, WSTOPSIG(*wst));
 				continue;
 			}
 			return w;
@@ -252,7 +141,7 @@ static pid_t wait_child(pid_t pid, int *wst, struct ovc_status *live)
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w == pid && WIFSTOPPED(*wst)) {
-			stopped_with(pid, WSTOPSIG(*wst));
+			ovc_run_stopped_with(pid, WSTOPSIG(*wst));
 			continue;
 		}
 		if (w != 0)
@@ -397,9 +286,9 @@ int ovc_run_command(const struct ovc_run_opts *o)
 		fprintf(stderr, "ovc: pipe: %s\n", strerror(errno));
 		goto out;
 	}
-	/* Block the forwarded signals until child_pid is known. */
-	struct forwarding fw;
-	forwarding_list(&fw);
+	/* Block the forwarded signals until the command's pid is known. */
+	struct ovc_forwarding fw;
+	ovc_run_forwarding_list(&fw);
 	sigset_t block, old_mask;
 	sigemptyset(&block);
 	for (size_t i = 0; i < fw.n; i++)
@@ -419,12 +308,7 @@ int ovc_run_command(const struct ovc_run_opts *o)
 		close(errpipe[0]);
 		goto out;
 	}
-	child_pid = pid;
-	struct sigaction sa = {.sa_sigaction = forward,
-			       .sa_flags = SA_SIGINFO | SA_RESTART};
-	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < fw.n; i++)
-		sigaction(fw.sig[i], &sa, &fw.saved[i]);
+	ovc_run_forward_to(&fw, pid);
 	sigprocmask(SIG_SETMASK, &old_mask, NULL);
 
 	json_t *rec = json_pack("{s:s, s:s, s:i, s:s, s:I, s:I, s:o, s:I}",
@@ -452,9 +336,7 @@ int ovc_run_command(const struct ovc_run_opts *o)
 	ovc_status_clear(live);
 	ovc_status_free(live);
 	int64_t dur = now_ns(CLOCK_MONOTONIC) - start_mono;
-	child_pid = 0;
-	for (size_t i = 0; i < fw.n; i++)
-		sigaction(fw.sig[i], &fw.saved[i], NULL);
+	ovc_run_forward_end(&fw);
 
 	if (got == (ssize_t)sizeof exec_errno) {
 		fprintf(stderr, "ovc: %s: cannot execute: %s\n", cmd0,

@@ -118,24 +118,19 @@ enum ovc_binary ovc_run_inspect(const char *path)
 	if (pread(fd, id, sizeof id, 0) != (ssize_t)sizeof id ||
 	    memcmp(id, ELFMAG, SELFMAG) != 0)
 		goto out;
-	uint64_t phoff, phnum, phentsize;
-	if (id[EI_CLASS] == ELFCLASS64) {
-		Elf64_Ehdr eh;
-		if (pread(fd, &eh, sizeof eh, 0) != (ssize_t)sizeof eh)
-			goto out;
-		phoff = eh.e_phoff;
-		phnum = eh.e_phnum;
-		phentsize = eh.e_phentsize;
-	} else if (id[EI_CLASS] == ELFCLASS32) {
-		Elf32_Ehdr eh;
-		if (pread(fd, &eh, sizeof eh, 0) != (ssize_t)sizeof eh)
-			goto out;
-		phoff = eh.e_phoff;
-		phnum = eh.e_phnum;
-		phentsize = eh.e_phentsize;
-	} else {
+	bool is64 = id[EI_CLASS] == ELFCLASS64;
+	if (!is64 && id[EI_CLASS] != ELFCLASS32)
 		goto out;
-	}
+	union {
+		Elf64_Ehdr e64;
+		Elf32_Ehdr e32;
+	} eh;
+	size_t ehsize = is64 ? sizeof eh.e64 : sizeof eh.e32;
+	if (pread(fd, &eh, ehsize, 0) != (ssize_t)ehsize)
+		goto out;
+	uint64_t phoff = is64 ? eh.e64.e_phoff : eh.e32.e_phoff;
+	uint64_t phnum = is64 ? eh.e64.e_phnum : eh.e32.e_phnum;
+	uint64_t phentsize = is64 ? eh.e64.e_phentsize : eh.e32.e_phentsize;
 	if (phentsize < sizeof(Elf32_Phdr) || phnum > 4096)
 		goto out;
 	kind = OVC_BIN_STATIC;

@@ -112,72 +112,94 @@ static enum ovc_read_status check_first(struct reader *r, json_t *o,
 	return OVC_READ_OK;
 }
 
+static bool rd_over(struct reader *r, json_t *o, struct ovc_proc *p)
+{
+	return ovc_rd_alloc_event(r, o, false, p);
+}
+
+static bool rd_refuse(struct reader *r, json_t *o, struct ovc_proc *p)
+{
+	return ovc_rd_alloc_event(r, o, true, p);
+}
+
+/* What a record read well does to p->exec_last (an exec record was the
+ * last): EXEC_KEEP leaves what the reader set, EXEC_OVER clears it (a
+ * heartbeat or an end after an exec record means execve failed and the
+ * image went on), EXEC_AS_WAS puts back what it was before the record (a
+ * warning says nothing of the exec). */
+enum exec_after { EXEC_KEEP, EXEC_OVER, EXEC_AS_WAS };
+
+/* The records of a process log after its header, by type; a NULL reader:
+ * a record that belongs in a header or a run file only. */
+static const struct {
+	const char *type;
+	bool (*read)(struct reader *, json_t *, struct ovc_proc *);
+	enum exec_after after;
+} proc_records[] = {
+	{OVC_REC_SAMPLE, ovc_rd_sample, EXEC_OVER},
+	{OVC_REC_EXEC, ovc_rd_exec, EXEC_KEEP},
+	{OVC_REC_END, ovc_rd_end, EXEC_OVER},
+	{OVC_REC_WARN, ovc_rd_warn, EXEC_AS_WAS},
+	{OVC_REC_MODULE, ovc_rd_module, EXEC_KEEP},
+	{OVC_REC_SITE, ovc_rd_site, EXEC_KEEP},
+	{OVC_REC_SITE_STATS, ovc_rd_site_stats, EXEC_KEEP},
+	{OVC_REC_OVER, rd_over, EXEC_KEEP},
+	{OVC_REC_REFUSE, rd_refuse, EXEC_KEEP},
+	{OVC_REC_UNTRACED, ovc_rd_untraced, EXEC_KEEP},
+	{OVC_REC_SNAPSHOT_END, ovc_rd_snapshot_end, EXEC_KEEP},
+	{OVC_REC_PROC, NULL, EXEC_KEEP},
+	{OVC_REC_RUN, NULL, EXEC_KEEP},
+	{OVC_REC_RUN_END, NULL, EXEC_KEEP},
+};
+
+/* The record type of line O, or NULL when it has none (said, and the line
+ * counted bad). */
+static const char *line_type(struct reader *r, json_t *o)
+{
+	json_t *t = json_object_get(o, "t");
+	if (json_is_string(t))
+		return json_string_value(t);
+	ovc_rd_why(r, "record without a \"t\" type");
+	ovc_rd_bad_line(r);
+	return NULL;
+}
+
 /* Applies one later line (object O) of a process log. */
 static void proc_line(struct reader *r, json_t *o, struct ovc_proc *p)
 {
-	json_t *t = json_object_get(o, "t");
-	if (!json_is_string(t)) {
-		ovc_rd_why(r, "record without a \"t\" type");
+	const char *type = line_type(r, o);
+	if (!type)
+		return;
+	size_t k = 0, n = sizeof proc_records / sizeof proc_records[0];
+	while (k < n && strcmp(type, proc_records[k].type) != 0)
+		k++;
+	/* Unknown record types are ignored: later versions may add some. */
+	if (k == n)
+		return;
+	if (!proc_records[k].read) {
+		ovc_rd_why(r, "unexpected \"%s\" record", type);
 		ovc_rd_bad_line(r);
 		return;
 	}
-	const char *type = json_string_value(t);
-	bool ok = true;
 	bool was_exec_last = p->exec_last;
-	if (strcmp(type, OVC_REC_SAMPLE) == 0) {
-		ok = ovc_rd_sample(r, o, p);
-		/* A heartbeat after an exec record means execve failed and
-		 * the image went on. */
-		if (ok)
-			p->exec_last = false;
-	} else if (strcmp(type, OVC_REC_EXEC) == 0) {
-		ok = ovc_rd_exec(r, o, p);
-	} else if (strcmp(type, OVC_REC_END) == 0) {
-		ok = ovc_rd_end(r, o, p);
-		if (ok)
-			p->exec_last = false;
-	} else if (strcmp(type, OVC_REC_WARN) == 0) {
-		ok = ovc_rd_warn(r, o, p);
-		if (ok)
-			p->exec_last = was_exec_last;
-	} else if (strcmp(type, OVC_REC_MODULE) == 0) {
-		ok = ovc_rd_module(r, o, p);
-	} else if (strcmp(type, OVC_REC_SITE) == 0) {
-		ok = ovc_rd_site(r, o, p);
-	} else if (strcmp(type, OVC_REC_SITE_STATS) == 0) {
-		ok = ovc_rd_site_stats(r, o, p);
-	} else if (strcmp(type, OVC_REC_OVER) == 0) {
-		ok = ovc_rd_alloc_event(r, o, false, p);
-	} else if (strcmp(type, OVC_REC_REFUSE) == 0) {
-		ok = ovc_rd_alloc_event(r, o, true, p);
-	} else if (strcmp(type, OVC_REC_UNTRACED) == 0) {
-		ok = ovc_rd_untraced(r, o, p);
-	} else if (strcmp(type, OVC_REC_SNAPSHOT_END) == 0) {
-		ok = ovc_rd_snapshot_end(r, o, p);
-	} else if (strcmp(type, OVC_REC_PROC) == 0 ||
-		   strcmp(type, OVC_REC_RUN) == 0 ||
-		   strcmp(type, OVC_REC_RUN_END) == 0) {
-		ovc_rd_why(r, "unexpected \"%s\" record", type);
-		ok = false;
-	}
-	/* Unknown record types are ignored: later versions may add some. */
-	if (!ok)
+	if (!proc_records[k].read(r, o, p)) {
 		ovc_rd_bad_line(r);
+		return;
+	}
+	if (proc_records[k].after == EXEC_OVER)
+		p->exec_last = false;
+	else if (proc_records[k].after == EXEC_AS_WAS)
+		p->exec_last = was_exec_last;
 }
 
 static void run_line(struct reader *r, json_t *o, struct ovc_run *run)
 {
-	json_t *t = json_object_get(o, "t");
-	if (!json_is_string(t)) {
-		ovc_rd_why(r, "record without a \"t\" type");
-		ovc_rd_bad_line(r);
+	const char *type = line_type(r, o);
+	if (!type)
 		return;
-	}
-	if (strcmp(json_string_value(t), OVC_REC_RUN_END) == 0 &&
-	    !ovc_rd_run_end(r, o, run))
+	if (strcmp(type, OVC_REC_RUN_END) == 0 && !ovc_rd_run_end(r, o, run))
 		ovc_rd_bad_line(r);
-	if (strcmp(json_string_value(t), OVC_REC_SIDE) == 0 &&
-	    !ovc_rd_side(r, o, run))
+	if (strcmp(type, OVC_REC_SIDE) == 0 && !ovc_rd_side(r, o, run))
 		ovc_rd_bad_line(r);
 }
 

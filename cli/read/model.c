@@ -237,6 +237,15 @@ bool ovc_grow_text(char **s, size_t *cap, size_t need)
 	return true;
 }
 
+char *ovc_text_room(struct ovc_text *t, size_t n)
+{
+	if (t->oom || !ovc_grow_text(&t->s, &t->cap, t->len + n + 1)) {
+		t->oom = true;
+		return NULL;
+	}
+	return t->s + t->len;
+}
+
 int ovc_proc_add_module(struct ovc_proc *p, const struct ovc_module *mod)
 {
 	if (index_find(p->module_index, mod->id) != SIZE_MAX ||

@@ -452,6 +452,20 @@ bool ovc_grow(void *arrp, size_t *cap, size_t n, size_t size, size_t first);
  * kept). */
 bool ovc_grow_text(char **s, size_t *cap, size_t need);
 
+/** Text built piece by piece (merge keys, folded stacks): S, malloc'd, of
+ * LEN bytes and a NUL once anything was added, in CAP; OOM once it could
+ * not grow, after which nothing more is added. Starts as {0}. */
+struct ovc_text {
+	char *s;
+	size_t len, cap;
+	bool oom;
+};
+
+/** Room for N more bytes and a NUL at the end of T: where to write them
+ * (the caller then adds what it wrote to T->len), or NULL when out of
+ * memory, now or before (T->oom). */
+char *ovc_text_room(struct ovc_text *t, size_t n);
+
 /** The index of NAME among the N names of a table of an enum's names
  * (NULL entries skipped), or -1; for the parsers of sort keys. */
 #define OVC_NAMES(a) (sizeof(a) / sizeof *(a))

@@ -44,6 +44,37 @@ static void kernel_peaks(struct ovc_proc *p, int64_t rss, int64_t anon,
 	p->last_file_bytes = file;
 }
 
+/* A figure of a sample, NOW and the sample's own PEAK of it (-1 where the
+ * sample has none): NOW into *CUR, and the larger of them into *MAX where
+ * it is larger. */
+static void now_and_peak(int64_t *cur, int64_t *max, int64_t now,
+			 int64_t peak)
+{
+	if (now >= 0)
+		*cur = now;
+	if (peak > *max)
+		*max = peak;
+	if (now > *max)
+		*max = now;
+}
+
+/* The three counts of each of N functions a sample carries (calls, failed,
+ * bytes): into TO[k][f] from FROM[k] at the function's position POS[f] in
+ * the sample's arrays, of NPOS entries, for each array k the sample had
+ * (FLD_OK). A function the log does not name (POS -1) keeps its figures. */
+static void put_counts(int n, const int *pos, size_t npos,
+		       const enum field had[3], int64_t *const to[3],
+		       const int64_t *const from[3])
+{
+	for (int f = 0; f < n; f++) {
+		if (pos[f] < 0 || (size_t)pos[f] >= npos)
+			continue;
+		for (int k = 0; k < 3; k++)
+			if (had[k] == FLD_OK)
+				to[k][f] = from[k][pos[f]];
+	}
+}
+
 bool ovc_rd_sample(struct reader *r, json_t *o, struct ovc_proc *p)
 {
 	int64_t ns = -1, vm = -1, rss = -1, sh = -1, live = -1, peak = -1;
@@ -151,42 +182,18 @@ bool ovc_rd_sample(struct reader *r, json_t *o, struct ovc_proc *p)
 	if (any && ns > 0)
 		ovc_proc_note_peak(p, ns - 1, between);
 	ovc_proc_note_sample(p, ns, live, vm, rss, sh);
-	for (int f = 0; f < OVC_FN_COUNT; f++) {
-		int pos = p->func_pos[f];
-		if (pos < 0)
-			continue;
-		if (fc == FLD_OK)
-			p->calls[f] = calls[pos];
-		if (ff == FLD_OK)
-			p->failed[f] = failed[pos];
-		if (fr == FLD_OK)
-			p->requested[f] = req[pos];
-	}
+	put_counts(OVC_FN_COUNT, p->func_pos, p->nfuncs,
+		   (const enum field[3]){fc, ff, fr},
+		   (int64_t *const[3]){p->calls, p->failed, p->requested},
+		   (const int64_t *const[3]){calls, failed, req});
 	if (mc == FLD_OK)
 		p->has_maps = true;
-	for (int f = 0; f < OVC_MFN_COUNT; f++) {
-		int pos = p->map_pos[f];
-		if (pos < 0 || (size_t)pos >= p->nmap_funcs)
-			continue;
-		if (mc == FLD_OK)
-			p->map_calls[f] = mcalls[pos];
-		if (mf == FLD_OK)
-			p->map_failed[f] = mfailed[pos];
-		if (mb == FLD_OK)
-			p->map_bytes[f] = mbytes[pos];
-	}
-	if (mapped >= 0)
-		p->mapped_bytes = mapped;
-	if (pmapped > p->peak_mapped_bytes)
-		p->peak_mapped_bytes = pmapped;
-	if (mapped > p->peak_mapped_bytes)
-		p->peak_mapped_bytes = mapped;
-	if (com >= 0)
-		p->committed_bytes = com;
-	if (pcom > p->peak_committed_bytes)
-		p->peak_committed_bytes = pcom;
-	if (com > p->peak_committed_bytes)
-		p->peak_committed_bytes = com;
+	put_counts(OVC_MFN_COUNT, p->map_pos, p->nmap_funcs,
+		   (const enum field[3]){mc, mf, mb},
+		   (int64_t *const[3]){p->map_calls, p->map_failed, p->map_bytes},
+		   (const int64_t *const[3]){mcalls, mfailed, mbytes});
+	now_and_peak(&p->mapped_bytes, &p->peak_mapped_bytes, mapped, pmapped);
+	now_and_peak(&p->committed_bytes, &p->peak_committed_bytes, com, pcom);
 	return true;
 }
 

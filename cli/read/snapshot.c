@@ -248,19 +248,10 @@ static bool scan_range(int fd, uint64_t lo, uint64_t hi, int64_t *present,
 	struct ovc_page_region vec[256];
 	*present = *swapped = *zero = 0;
 	while (lo < hi) {
-		struct ovc_pm_scan_arg a = {
-			.size = sizeof a,
-			.start = lo,
-			.end = hi,
-			.vec = (uintptr_t)vec,
-			.vec_len = sizeof vec / sizeof vec[0],
-			.category_anyof_mask = OVC_PAGE_IS_PRESENT |
-					       OVC_PAGE_IS_SWAPPED |
-					       OVC_PAGE_IS_PFNZERO,
-			.return_mask = OVC_PAGE_IS_PRESENT |
-				       OVC_PAGE_IS_SWAPPED |
-				       OVC_PAGE_IS_PFNZERO,
-		};
+		struct ovc_pm_scan_arg a = ovc_pm_scan_arg_for(
+			lo, hi, vec, sizeof vec / sizeof vec[0],
+			OVC_PAGE_IS_PRESENT | OVC_PAGE_IS_SWAPPED |
+				OVC_PAGE_IS_PFNZERO);
 		int n = ioctl(fd, OVC_PAGEMAP_SCAN, &a);
 		if (n < 0 && errno == EINTR)
 			continue;

@@ -17,32 +17,24 @@ struct stacks {
 	size_t n, cap;
 };
 
-/* Text being built, grown as needed; ok turns false when out of memory. */
-struct buf {
-	char *s;
-	size_t n, cap;
-	bool ok;
-};
-
-static void buf_name(struct buf *b, const char *name)
+/* Adds frame NAME to stack B (';' before all but the first). */
+static void buf_name(struct ovc_text *b, const char *name)
 {
 	size_t len = strlen(name);
-	if (!ovc_grow_text(&b->s, &b->cap, b->n + len + 2)) {
-		b->ok = false;
+	if (!ovc_text_room(b, len + 1))
 		return;
-	}
-	if (b->n)
-		b->s[b->n++] = ';';
+	if (b->len)
+		b->s[b->len++] = ';';
 	/* ';' separates frames and a line ends the stack: neither may
 	 * appear in a name, nor may other control characters. An empty
 	 * name would merge with its neighbour. */
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)name[i];
-		b->s[b->n++] = c == ';' || c < 0x20 || c == 0x7f ? '_' : (char)c;
+		b->s[b->len++] = c == ';' || c < 0x20 || c == 0x7f ? '_' : (char)c;
 	}
 	if (len == 0)
-		b->s[b->n++] = '?';
-	b->s[b->n] = '\0';
+		b->s[b->len++] = '?';
+	b->s[b->len] = '\0';
 }
 
 static int64_t weigh(const struct ovc_site_figures *f, enum ovc_flame_weight w)
@@ -74,18 +66,18 @@ static bool add_proc(struct stacks *st, const struct ovc_proc *p,
 		int64_t count = weigh(&f, w);
 		if (count <= 0)
 			continue;
-		struct buf b = {.ok = true};
+		struct ovc_text b = {0};
 		buf_name(&b, root);
 		if (s->frames_dropped)
 			buf_name(&b, "[more frames]");
 		/* Outermost first: the log has them innermost first. */
-		for (size_t k = s->nframes; k-- > 0 && b.ok;) {
+		for (size_t k = s->nframes; k-- > 0 && !b.oom;) {
 			struct ovc_frame_info fi;
 			char label[512];
 			ovc_frame_describe(sym, p, &s->frames[k], &fi);
 			buf_name(&b, ovc_frame_label(&fi, label, sizeof label));
 		}
-		if (!b.ok) {
+		if (b.oom) {
 			free(b.s);
 			return false;
 		}

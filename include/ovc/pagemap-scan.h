@@ -22,6 +22,25 @@ struct ovc_page_region {
 
 #define OVC_PAGEMAP_SCAN _IOWR('f', 16, struct ovc_pm_scan_arg)
 
+/** PAGEMAP_SCAN's argument for the pages of [START, END) in any of the
+ * categories ANYOF, returned with those categories into the N regions at
+ * VEC. Inline; no allocation, no system call. */
+static inline struct ovc_pm_scan_arg
+ovc_pm_scan_arg_for(uint64_t start, uint64_t end, struct ovc_page_region *vec,
+		    uint64_t n, uint64_t anyof)
+{
+	struct ovc_pm_scan_arg a = {
+		.size = sizeof a,
+		.start = start,
+		.end = end,
+		.vec = (uintptr_t)vec,
+		.vec_len = n,
+		.category_anyof_mask = anyof,
+		.return_mask = anyof,
+	};
+	return a;
+}
+
 /* Page categories (PAGE_IS_* of linux/fs.h). */
 #define OVC_PAGE_IS_PRESENT (1 << 3)
 #define OVC_PAGE_IS_SWAPPED (1 << 4)

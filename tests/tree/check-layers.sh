@@ -17,11 +17,11 @@ layers=(base services memory tracking sampler lifecycle hooks)
 # The layer of each file, by its name without .c or .h.
 declare -A layer=(
 	[base]=base [sys]=base [lock]=base [fmt]=base [sampler-link]=base
-	[options]=base
+	[options]=base [slots]=base
 	[procstat]=services [config]=services [log]=services
 	[arena]=memory [boot]=memory
-	[account]=tracking [blocks]=tracking [stack]=tracking
-	[unwind]=tracking [mapping]=tracking [residency]=tracking
+	[account]=tracking [blocks]=tracking [block-probe]=tracking
+	[stack]=tracking [unwind]=tracking [mapping]=tracking [residency]=tracking
 	[budget]=tracking [sampling]=tracking [site-records]=tracking
 	[eh-frame]=tracking [lazyfree]=tracking
 	[ticker]=sampler [sampler]=sampler
