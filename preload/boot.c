@@ -148,14 +148,15 @@ static int list_object(struct dl_phdr_info *info, size_t size, void *arg)
 	return 0;
 }
 
-/* The malloc a call through the program's PLT reaches when the program's
- * own "malloc" is an undefined symbol with an address (a program built
- * without PIE that takes malloc's address, as python3 does: the address
- * of its PLT stub). dlsym(RTLD_DEFAULT) answers that stub; the loader
- * binds the calls to the first object after the program that defines
- * malloc itself. dlopen and dlsym run outside dl_iterate_phdr, which
- * holds a lock of the loader's. */
-static void *past_plt_stub(void)
+/* The load base of the module whose malloc a call through the program's
+ * PLT reaches, when the program's own "malloc" is an undefined symbol
+ * with an address (a program built without PIE that takes malloc's
+ * address, as python3 does: the address of its PLT stub); NULL when none
+ * is found. dlsym(RTLD_DEFAULT) answers that stub; the loader binds the
+ * calls to the first object after the program that defines malloc
+ * itself. dlopen and dlsym run outside dl_iterate_phdr, which holds a
+ * lock of the loader's. */
+static const void *past_plt_stub(void)
 {
 	struct objects o = {.n = 0};
 	dl_iterate_phdr(list_object, &o);
@@ -169,7 +170,7 @@ static void *past_plt_stub(void)
 		const void *base;
 		if (fn && ovc_module_of(fn, &name, &base) &&
 		    strcmp(name, o.name[i]) == 0)
-			return fn; /* its own, not a dependency's */
+			return base; /* its own, not a dependency's */
 	}
 	return NULL;
 }
@@ -187,12 +188,9 @@ bool ovc_boot_glibc_malloc(void)
 	Dl_info info;
 	const ElfW(Sym) *sym = NULL;
 	if (!first[0] && dladdr1(first_fn, &info, (void **)&sym, RTLD_DL_SYMENT) &&
-	    sym && sym->st_shndx == SHN_UNDEF) {
-		first_fn = past_plt_stub();
-		if (!first_fn || !ovc_module_of(first_fn, &first, &first_base))
-			return false;
-	}
-	return ovc_module_of(next_fn, &next, &next_base) &&
+	    sym && sym->st_shndx == SHN_UNDEF)
+		first_base = past_plt_stub();
+	return first_base && ovc_module_of(next_fn, &next, &next_base) &&
 	       strstr(next, "/libc.so.") &&
 	       ovc_module_of((void *)ovc_boot, &self, &self_base) &&
 	       first_base == self_base;
