@@ -29,22 +29,28 @@ extern char **environ;
 
 /* ---- exit ---- */
 
-EXPORT void _exit(int status)
+/* _exit and _Exit (the same call in glibc) end the process at once: the
+ * end record is written first. */
+static __attribute__((noreturn)) void end_at_once(int status, bool upper)
 {
 	ovc_lifecycle_end(status, "_exit");
-	if (ready() && ovc_real.exit_)
-		ovc_real.exit_(status);
+	__typeof__(ovc_real.exit_) real = !ready() ? NULL
+					  : upper  ? ovc_real.Exit_
+						   : ovc_real.exit_;
+	if (real)
+		real(status);
 	for (;;)
 		syscall(SYS_exit_group, status);
 }
 
+EXPORT void _exit(int status)
+{
+	end_at_once(status, false);
+}
+
 EXPORT void _Exit(int status)
 {
-	ovc_lifecycle_end(status, "_exit");
-	if (ready() && ovc_real.Exit_)
-		ovc_real.Exit_(status);
-	for (;;)
-		syscall(SYS_exit_group, status);
+	end_at_once(status, true);
 }
 
 /* ---- threads: how the last one ends ----
@@ -127,19 +133,37 @@ EXPORT void quick_exit(int status)
 
 /* ---- exec: close this image's log, keep ovc in the new image ---- */
 
-EXPORT int execve(const char *path, char *const argv[], char *const envp[])
+/* How an exec names the next image: a path, a file looked up in PATH, or
+ * an open descriptor. */
+enum exec_by { EXEC_PATH, EXEC_SEARCH, EXEC_FD };
+
+/* The exec calls: this image's log is closed and ovc stays in the
+ * environment of the next image; an exec that fails returns to an image
+ * whose log goes on. ENOSYS where the real call is not there. */
+static int exec_keeping_ovc(enum exec_by by, const char *name, int fd,
+			    char *const argv[], char *const envp[])
 {
 	int saved = errno;
-	if (!ready()) {
+	bool have = by == EXEC_PATH     ? ovc_real.execve != NULL
+		    : by == EXEC_SEARCH ? ovc_real.execvpe != NULL
+					: ovc_real.fexecve != NULL;
+	if (!ready() || !have) {
 		errno = ENOSYS;
 		return -1;
 	}
 	char *const *env = ovc_lifecycle_exec_env(envp);
-	ovc_lifecycle_exec(path, false, env);
+	ovc_lifecycle_exec(name, by == EXEC_SEARCH, env);
 	errno = saved;
-	int r = ovc_real.execve(path, argv, env);
+	int r = by == EXEC_PATH	      ? ovc_real.execve(name, argv, env)
+		: by == EXEC_SEARCH ? ovc_real.execvpe(name, argv, env)
+				    : ovc_real.fexecve(fd, argv, env);
 	ovc_lifecycle_exec_failed();
 	return r;
+}
+
+EXPORT int execve(const char *path, char *const argv[], char *const envp[])
+{
+	return exec_keeping_ovc(EXEC_PATH, path, -1, argv, envp);
 }
 
 EXPORT int execv(const char *path, char *const argv[])
@@ -149,17 +173,7 @@ EXPORT int execv(const char *path, char *const argv[])
 
 EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 {
-	int saved = errno;
-	if (!ready() || !ovc_real.execvpe) {
-		errno = ENOSYS;
-		return -1;
-	}
-	char *const *env = ovc_lifecycle_exec_env(envp);
-	ovc_lifecycle_exec(file, true, env);
-	errno = saved;
-	int r = ovc_real.execvpe(file, argv, env);
-	ovc_lifecycle_exec_failed();
-	return r;
+	return exec_keeping_ovc(EXEC_SEARCH, file, -1, argv, envp);
 }
 
 EXPORT int execvp(const char *file, char *const argv[])
@@ -169,33 +183,34 @@ EXPORT int execvp(const char *file, char *const argv[])
 
 EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 {
-	int saved = errno;
-	if (!ready() || !ovc_real.fexecve) {
-		errno = ENOSYS;
-		return -1;
-	}
-	char *const *env = ovc_lifecycle_exec_env(envp);
-	ovc_lifecycle_exec("(fexecve)", false, env);
-	errno = saved;
-	int r = ovc_real.fexecve(fd, argv, env);
-	ovc_lifecycle_exec_failed();
-	return r;
+	return exec_keeping_ovc(EXEC_FD, "(fexecve)", fd, argv, envp);
 }
 
 /* posix_spawn and posix_spawnp start a process without exec'ing this one:
  * its environment keeps ovc, and a program ovc cannot follow is logged. */
+static int spawn_keeping_ovc(bool search, pid_t *pid, const char *name,
+			     const posix_spawn_file_actions_t *fa,
+			     const posix_spawnattr_t *attr,
+			     char *const argv[], char *const envp[])
+{
+	int (*real)(pid_t *, const char *, const void *, const void *,
+		    char *const[], char *const[]) =
+		search ? ovc_real.posix_spawnp : ovc_real.posix_spawn;
+	if (!ready() || !real)
+		return ENOSYS;
+	int saved = errno;
+	char *const *env = ovc_lifecycle_exec_env(envp);
+	ovc_follow_exec(name, search, env, ovc_lifecycle_ns());
+	errno = saved;
+	return real(pid, name, fa, attr, argv, env);
+}
+
 EXPORT int posix_spawn(pid_t *pid, const char *path,
 		       const posix_spawn_file_actions_t *fa,
 		       const posix_spawnattr_t *attr, char *const argv[],
 		       char *const envp[])
 {
-	if (!ready() || !ovc_real.posix_spawn)
-		return ENOSYS;
-	int saved = errno;
-	char *const *env = ovc_lifecycle_exec_env(envp);
-	ovc_follow_exec(path, false, env, ovc_lifecycle_ns());
-	errno = saved;
-	return ovc_real.posix_spawn(pid, path, fa, attr, argv, env);
+	return spawn_keeping_ovc(false, pid, path, fa, attr, argv, envp);
 }
 
 EXPORT int posix_spawnp(pid_t *pid, const char *file,
@@ -203,13 +218,7 @@ EXPORT int posix_spawnp(pid_t *pid, const char *file,
 			const posix_spawnattr_t *attr, char *const argv[],
 			char *const envp[])
 {
-	if (!ready() || !ovc_real.posix_spawnp)
-		return ENOSYS;
-	int saved = errno;
-	char *const *env = ovc_lifecycle_exec_env(envp);
-	ovc_follow_exec(file, true, env, ovc_lifecycle_ns());
-	errno = saved;
-	return ovc_real.posix_spawnp(pid, file, fa, attr, argv, env);
+	return spawn_keeping_ovc(true, pid, file, fa, attr, argv, envp);
 }
 
 /* execl, execlp, execle: collect the variadic arguments into an array on

@@ -75,26 +75,31 @@ EXPORT int raise(int sig)
 	return real(sig);
 }
 
-EXPORT int kill(pid_t pid, int sig)
+/* kill and killpg: the sampler first where the signal may reach this
+ * process (SELF). */
+typedef int (*kill_fn)(pid_t, int);
+
+static int kill_passed_on(kill_fn real, pid_t target, int sig, bool self)
 {
-	typedef int (*fn_t)(pid_t, int);
-	fn_t real = NEXT_FN(fn_t, "kill");
 	if (!real)
 		NOSYS(-1);
-	if (OVC_UNLIKELY(ovc_sampler_due) && may_hit_self(pid))
+	if (self)
 		self_signal(sig);
-	return real(pid, sig);
+	return real(target, sig);
+}
+
+EXPORT int kill(pid_t pid, int sig)
+{
+	return kill_passed_on(NEXT_FN(kill_fn, "kill"), pid, sig,
+			      OVC_UNLIKELY(ovc_sampler_due) &&
+				      may_hit_self(pid));
 }
 
 EXPORT int killpg(pid_t pgrp, int sig)
 {
-	typedef int (*fn_t)(pid_t, int);
-	fn_t real = NEXT_FN(fn_t, "killpg");
-	if (!real)
-		NOSYS(-1);
-	if (OVC_UNLIKELY(ovc_sampler_due) && (pgrp == 0 || pgrp == getpgrp()))
-		self_signal(sig);
-	return real(pgrp, sig);
+	return kill_passed_on(NEXT_FN(kill_fn, "killpg"), pgrp, sig,
+			      OVC_UNLIKELY(ovc_sampler_due) &&
+				      (pgrp == 0 || pgrp == getpgrp()));
 }
 
 EXPORT int pthread_kill(pthread_t th, int sig)
