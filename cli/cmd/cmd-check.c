@@ -29,34 +29,25 @@ int ovc_cmd_check(int argc, char **argv)
 {
 	struct ovc_gates g = {0};
 	const char *run = NULL;
-	const char *a;
-	bool help = false;
-	int i = 1;
-	for (; (a = ovc_opt_next(argc, argv, &i, check_usage, &help)); i++) {
-		int rc = ovc_gates_parse_opt(&g, argc, argv, &i, "check");
+	struct ovc_opts op = OVC_OPTS(argc, argv, "check", check_usage);
+	for (const char *a; (a = ovc_opts_next(&op)); op.i++) {
+		int rc = ovc_gates_parse_opt(&g, argc, argv, &op.i, "check");
 		if (rc < 0)
 			return OVC_EXIT_USAGE;
 		if (rc > 0)
 			continue;
-		if (strcmp(a, "--run") == 0 && i + 1 < argc) {
-			run = argv[++i];
-		} else if (strncmp(a, "--run=", 6) == 0) {
-			run = a + 6;
-		} else {
-			return ovc_opt_bad("check", a, false, check_usage);
-		}
+		if (!ovc_opts_source(&op, &run, NULL))
+			return ovc_opts_bad(&op, a);
 	}
-	if (help)
+	if (op.help)
 		return OVC_EXIT_OK;
 	if (!ovc_gates_any(&g)) {
 		fputs("ovc: check: no limit given\n", stderr);
 		check_usage(stderr);
 		return OVC_EXIT_USAGE;
 	}
-	size_t n;
-	char *const *paths = ovc_paths_or_default(argc, argv, i, &n);
 	struct ovc_model *m;
-	int rc = ovc_read_model(paths, n, run, &m);
+	int rc = ovc_read_operands(argc, argv, op.i, run, &m);
 	if (!m)
 		return OVC_EXIT_USAGE;
 	if (rc != 0) {

@@ -112,27 +112,24 @@ int ovc_cmd_diff(int argc, char **argv)
 {
 	struct ovc_diff_opts o = {.min_bytes = MIN_BYTES_DEFAULT,
 				  .min_percent = MIN_PERCENT_DEFAULT};
-	const char *a;
-	bool help = false;
-	int i = 1;
-	for (; (a = ovc_opt_next(argc, argv, &i, diff_usage, &help)); i++) {
+	struct ovc_opts op = OVC_OPTS(argc, argv, "diff", diff_usage);
+	for (const char *a; (a = ovc_opts_next(&op)); op.i++) {
 		const char *v = NULL;
-		bool missing = false; /* the value is said to be missing below */
 		if (strcmp(a, "--json") == 0) {
 			o.json = true;
 		} else if (strcmp(a, "--all") == 0) {
 			o.all = true;
-		} else if ((v = ovc_opt_value(argc, argv, &i, "--fail-over",
-					      &missing)) || missing) {
+		} else if ((v = ovc_opts_value(&op, "--fail-over")) ||
+			   op.missing) {
 			if (!percent("--fail-over", v, &o.fail_over))
 				return OVC_EXIT_USAGE;
 			o.fail_set = true;
-		} else if ((v = ovc_opt_value(argc, argv, &i, "--min-percent",
-					      &missing)) || missing) {
+		} else if ((v = ovc_opts_value(&op, "--min-percent")) ||
+			   op.missing) {
 			if (!percent("--min-percent", v, &o.min_percent))
 				return OVC_EXIT_USAGE;
-		} else if ((v = ovc_opt_value(argc, argv, &i, "--min-bytes",
-					      &missing)) || missing) {
+		} else if ((v = ovc_opts_value(&op, "--min-bytes")) ||
+			   op.missing) {
 			uint64_t mb;
 			if (!v || !ovc_parse_size(v, &mb) || mb > INT64_MAX) {
 				fprintf(stderr,
@@ -143,12 +140,12 @@ int ovc_cmd_diff(int argc, char **argv)
 			}
 			o.min_bytes = (int64_t)mb;
 		} else {
-			return ovc_opt_bad("diff", a, false, diff_usage);
+			return ovc_opts_bad(&op, a);
 		}
 	}
-	if (help)
+	if (op.help)
 		return OVC_EXIT_OK;
-	if (argc - i != 2) {
+	if (argc - op.i != 2) {
 		fputs("ovc: diff: wants two runs, BASE and NEW\n", stderr);
 		diff_usage(stderr);
 		return OVC_EXIT_USAGE;
@@ -157,20 +154,21 @@ int ovc_cmd_diff(int argc, char **argv)
 	struct ovc_diff_table exes = {0};
 	struct ovc_diff_table sites = {0};
 	struct ovc_symbolizer *sym = ovc_sym_new();
+	const char *base = argv[op.i], *new = argv[op.i + 1];
 	int rc = OVC_EXIT_OK;
-	if (!sym || !load(argv[i], sym, 0, &exes, &sites) ||
-	    !load(argv[i + 1], sym, 1, &exes, &sites)) {
+	if (!sym || !load(base, sym, 0, &exes, &sites) ||
+	    !load(new, sym, 1, &exes, &sites)) {
 		rc = OVC_EXIT_USAGE;
 		goto out;
 	}
 	size_t flagged = 0;
 	if (o.json) {
-		if (!ovc_render_diff_json(stdout, argv[i], argv[i + 1], &exes,
-					  &sites, &o, &flagged))
+		if (!ovc_render_diff_json(stdout, base, new, &exes, &sites, &o,
+					  &flagged))
 			rc = OVC_EXIT_USAGE;
 	} else {
-		ovc_render_diff_text(stdout, argv[i], argv[i + 1], &exes,
-				     &sites, &o, &flagged);
+		ovc_render_diff_text(stdout, base, new, &exes, &sites, &o,
+				     &flagged);
 	}
 	if (fflush(stdout) != 0)
 		rc = OVC_EXIT_USAGE;

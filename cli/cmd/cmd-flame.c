@@ -41,34 +41,25 @@ int ovc_cmd_flame(int argc, char **argv)
 {
 	enum ovc_flame_weight weight = OVC_WEIGHT_UNTOUCHED;
 	const char *run = NULL, *outpath = NULL;
-	const char *a;
-	bool help = false;
-	int i = 1;
-	for (; (a = ovc_opt_next(argc, argv, &i, flame_usage, &help)); i++) {
+	struct ovc_opts op = OVC_OPTS(argc, argv, "flame", flame_usage);
+	for (const char *a; (a = ovc_opts_next(&op)); op.i++) {
 		const char *v = NULL;
-		bool missing = false;
-		if ((v = ovc_opt_value(argc, argv, &i, "--weight", &missing))) {
-			if (!parse_weight(v, &weight)) {
-				fprintf(stderr, "ovc: flame: --weight wants "
-						"untouched, requested or "
-						"touched, not '%s'\n",
-					v);
-				return OVC_EXIT_USAGE;
-			}
-		} else if ((v = ovc_opt_output(argc, argv, &i, &missing))) {
-			outpath = v;
-		} else if ((v = ovc_opt_value(argc, argv, &i, "--run",
-					      &missing))) {
-			run = v;
-		} else {
-			return ovc_opt_bad("flame", a, missing, flame_usage);
+		if (ovc_opts_source(&op, &run, &outpath))
+			continue;
+		if (!(v = ovc_opts_value(&op, "--weight")))
+			return ovc_opts_bad(&op, a);
+		if (!parse_weight(v, &weight)) {
+			fprintf(stderr, "ovc: flame: --weight wants untouched, "
+					"requested or touched, not '%s'\n",
+				v);
+			return OVC_EXIT_USAGE;
 		}
 	}
-	if (help)
+	if (op.help)
 		return OVC_EXIT_OK;
 	struct ovc_model *m;
 	FILE *out;
-	int rc = ovc_read_operands_to(argc, argv, i, run, outpath, &m, &out);
+	int rc = ovc_read_operands_to(argc, argv, op.i, run, outpath, &m, &out);
 	if (!m)
 		return rc;
 	struct ovc_symbolizer *sym = ovc_sym_new();

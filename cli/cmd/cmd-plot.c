@@ -52,10 +52,8 @@ int ovc_cmd_plot(int argc, char **argv)
 	const char *run = NULL, *outpath = NULL, *only = NULL;
 	int html = -1; /* -1: from the output's name */
 	size_t max = 8;
-	const char *a;
-	bool help = false;
-	int i = 1;
-	for (; (a = ovc_opt_next(argc, argv, &i, plot_usage, &help)); i++) {
+	struct ovc_opts op = OVC_OPTS(argc, argv, "plot", plot_usage);
+	for (const char *a; (a = ovc_opts_next(&op)); op.i++) {
 		if (strcmp(a, "--html") == 0) {
 			html = 1;
 			continue;
@@ -65,32 +63,26 @@ int ovc_cmd_plot(int argc, char **argv)
 			continue;
 		}
 		const char *v;
-		bool missing = false;
-		if ((v = ovc_opt_output(argc, argv, &i, &missing))) {
-			outpath = v;
-		} else if ((v = ovc_opt_value(argc, argv, &i, "--run",
-					      &missing))) {
-			run = v;
-		} else if ((v = ovc_opt_value(argc, argv, &i, "--only",
-					      &missing))) {
+		if (ovc_opts_source(&op, &run, &outpath)) {
+			continue;
+		} else if ((v = ovc_opts_value(&op, "--only"))) {
 			only = v;
-		} else if ((v = ovc_opt_value(argc, argv, &i, "--max",
-					      &missing))) {
+		} else if ((v = ovc_opts_value(&op, "--max"))) {
 			if (!ovc_opt_limit("plot", "--max", v, 1,
 					   "a positive number", &max))
 				return OVC_EXIT_USAGE;
 		} else {
-			return ovc_opt_bad("plot", a, missing, plot_usage);
+			return ovc_opts_bad(&op, a);
 		}
 	}
-	if (help)
+	if (op.help)
 		return OVC_EXIT_OK;
 	if (html < 0)
 		html = outpath && (ends_with(outpath, ".html") ||
 				   ends_with(outpath, ".htm"));
 	struct ovc_model *m = NULL;
 	FILE *out = NULL;
-	int rc = ovc_read_operands_to(argc, argv, i, run, outpath, &m, &out);
+	int rc = ovc_read_operands_to(argc, argv, op.i, run, outpath, &m, &out);
 	struct ovc_symbolizer *sym = m ? ovc_sym_new() : NULL;
 	if (!m)
 		return rc;

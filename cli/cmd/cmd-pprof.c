@@ -122,38 +122,23 @@ int ovc_cmd_pprof(int argc, char **argv)
 {
 	const char *run = NULL, *outpath = NULL;
 	bool merge = false, symbolize = true;
-	const char *a;
-	bool help = false;
-	int i = 1;
-	for (; (a = ovc_opt_next(argc, argv, &i, pprof_usage, &help)); i++) {
-		const char *v = NULL;
-		bool missing = false;
-		if (strcmp(a, "--merge") == 0) {
+	struct ovc_opts op = OVC_OPTS(argc, argv, "pprof", pprof_usage);
+	for (const char *a; (a = ovc_opts_next(&op)); op.i++) {
+		if (strcmp(a, "--merge") == 0)
 			merge = true;
-		} else if (strcmp(a, "--no-symbolize") == 0) {
+		else if (strcmp(a, "--no-symbolize") == 0)
 			symbolize = false;
-		} else if ((v = ovc_opt_output(argc, argv, &i, &missing))) {
-			if (!v[0]) {
-				fputs("ovc: pprof: -o needs a file or a "
-				      "directory\n",
-				      stderr);
-				return OVC_EXIT_USAGE;
-			}
-			outpath = v;
-		} else if ((v = ovc_opt_value(argc, argv, &i, "--run",
-					      &missing))) {
-			run = v;
-		} else {
-			return ovc_opt_bad("pprof", a, missing, pprof_usage);
-		}
+		else if (!ovc_opts_source(&op, &run, &outpath))
+			return ovc_opts_bad(&op, a);
 	}
-	if (help)
+	if (op.help)
 		return OVC_EXIT_OK;
-	size_t n;
-	char *const *paths = ovc_paths_or_default(argc, argv, i, &n);
-
+	if (outpath && !outpath[0]) {
+		fputs("ovc: pprof: -o needs a file or a directory\n", stderr);
+		return OVC_EXIT_USAGE;
+	}
 	struct ovc_model *m;
-	int rc = ovc_read_model(paths, n, run, &m);
+	int rc = ovc_read_operands(argc, argv, op.i, run, &m);
 	if (!m)
 		return rc;
 	if (m->nprocs == 0) {

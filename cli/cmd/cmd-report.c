@@ -131,15 +131,15 @@ static void report_usage(FILE *f)
 
 int ovc_cmd_report(int argc, char **argv)
 {
-	bool json = false, missing = false;
+	bool json = false;
 	bool all_runs = false;
 	const char *run = NULL, *v, *html = NULL;
 	struct ovc_render_opts ro = {0};
-	const char *a;
-	bool help = false;
-	int i = 1;
-	for (; (a = ovc_opt_next(argc, argv, &i, report_usage, &help)); i++) {
-		if (strcmp(a, "--json") == 0) {
+	struct ovc_opts op = OVC_OPTS(argc, argv, "report", report_usage);
+	for (const char *a; (a = ovc_opts_next(&op)); op.i++) {
+		if (ovc_opts_source(&op, &run, NULL)) {
+			continue;
+		} else if (strcmp(a, "--json") == 0) {
 			json = true;
 		} else if (strcmp(a, "--leaks") == 0) {
 			ro.leaks = true;
@@ -148,22 +148,19 @@ int ovc_cmd_report(int argc, char **argv)
 		} else if (strcmp(a, "--all") == 0) {
 			ro.top_set = ro.frames_set = true;
 			ro.top_sites = ro.max_frames = ro.max_rows = OVC_ALL;
-		} else if ((v = ovc_opt_value(argc, argv, &i, "--run", &missing))) {
-			run = v;
-		} else if ((v = ovc_opt_value(argc, argv, &i, "--html", &missing))) {
+		} else if ((v = ovc_opts_value(&op, "--html"))) {
 			html = v;
-		} else if ((v = ovc_opt_value(argc, argv, &i, "--top", &missing))) {
+		} else if ((v = ovc_opts_value(&op, "--top"))) {
 			if (!ovc_opt_limit("report", "--top", v, 0, "a number",
 					   &ro.top_sites))
 				return OVC_EXIT_USAGE;
 			ro.top_set = true;
-		} else if ((v = ovc_opt_value(argc, argv, &i, "--frames",
-					  &missing))) {
+		} else if ((v = ovc_opts_value(&op, "--frames"))) {
 			if (!ovc_opt_limit("report", "--frames", v, 0,
 					   "a number", &ro.max_frames))
 				return OVC_EXIT_USAGE;
 			ro.frames_set = true;
-		} else if ((v = ovc_opt_value(argc, argv, &i, "--sort", &missing))) {
+		} else if ((v = ovc_opts_value(&op, "--sort"))) {
 			if (!ovc_render_parse_sort(v, &ro)) {
 				fprintf(stderr, "ovc: report: --sort wants "
 						"untouched, requested, touched "
@@ -174,16 +171,15 @@ int ovc_cmd_report(int argc, char **argv)
 					v);
 				return OVC_EXIT_USAGE;
 			}
-		} else if ((v = ovc_opt_value(argc, argv, &i, "--processes",
-					  &missing))) {
+		} else if ((v = ovc_opts_value(&op, "--processes"))) {
 			if (!ovc_opt_limit("report", "--processes", v, 1,
 					   "a number above 0", &ro.max_rows))
 				return OVC_EXIT_USAGE;
 		} else {
-			return ovc_opt_bad("report", a, missing, report_usage);
+			return ovc_opts_bad(&op, a);
 		}
 	}
-	if (help)
+	if (op.help)
 		return OVC_EXIT_OK;
 	if (run && all_runs) {
 		fputs("ovc: report: --run and --all-runs cannot go together\n",
@@ -191,7 +187,7 @@ int ovc_cmd_report(int argc, char **argv)
 		return OVC_EXIT_USAGE;
 	}
 	size_t n;
-	char *const *paths = ovc_paths_or_default(argc, argv, i, &n);
+	char *const *paths = ovc_paths_or_default(argc, argv, op.i, &n);
 	/* The newest run of a directory that holds several (one per test of
 	 * a suite, runs of CI jobs): the default. Paths given one by one
 	 * are the user's choice: all of them. */

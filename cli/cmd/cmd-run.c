@@ -438,18 +438,16 @@ int ovc_cmd_run(int argc, char **argv)
 	 * runs (ovc_gates_parse_list), reachable from here to the end. */
 	static struct ovc_gates gates;
 	int gate_rc;
-	const char *a;
-	bool help = false;
-	int i = 1;
-	for (; (a = ovc_opt_next(argc, argv, &i, run_usage, &help)); i++) {
+	struct ovc_opts op = OVC_OPTS(argc, argv, "run", run_usage);
+	for (const char *a; (a = ovc_opts_next(&op)); op.i++) {
 		if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
-			if (i + 1 >= argc) {
+			if (op.i + 1 >= argc) {
 				fprintf(stderr, "ovc: run: %s needs a directory\n",
 					a);
 				run_usage(stderr);
 				return OVC_EXIT_USAGE;
 			}
-			o.out_dir = argv[++i];
+			o.out_dir = argv[++op.i];
 		} else if (strncmp(a, "-o", 2) == 0) {
 			o.out_dir = a + 2;
 		} else if (strncmp(a, "--output=", 9) == 0) {
@@ -461,20 +459,16 @@ int ovc_cmd_run(int argc, char **argv)
 		} else if (strcmp(a, "--no-status") == 0) {
 			o.no_status = true;
 		} else if ((gate_rc = ovc_gates_parse_opt(&gates, argc, argv,
-							  &i, "run")) != 0) {
+							  &op.i, "run")) != 0) {
 			if (gate_rc < 0)
 				return OVC_EXIT_USAGE;
 		} else {
-			return ovc_opt_bad("run", a, false, run_usage);
+			return ovc_opts_bad(&op, a);
 		}
 	}
-	if (help)
-		return OVC_EXIT_OK;
-	if (i >= argc) {
-		fputs("ovc: run: no command given\n", stderr);
-		run_usage(stderr);
-		return OVC_EXIT_USAGE;
-	}
+	int end = ovc_opts_end(&op, "command");
+	if (end >= 0)
+		return end;
 	if (o.out_dir && !o.out_dir[0]) {
 		fputs("ovc: run: -o needs a non-empty directory\n", stderr);
 		return OVC_EXIT_USAGE;
@@ -487,6 +481,6 @@ int ovc_cmd_run(int argc, char **argv)
 		      stderr);
 		return OVC_EXIT_USAGE;
 	}
-	o.cmd = argv + i;
+	o.cmd = argv + op.i;
 	return ovc_run_command(&o);
 }

@@ -283,15 +283,13 @@ static void watch(struct target *ts, size_t n, int64_t interval_ns,
 
 int ovc_cmd_snapshot(int argc, char **argv)
 {
-	bool json = false, scan = true, quiet = false, missing = false;
+	bool json = false, scan = true, quiet = false;
 	double watch_s = 0;
 	uint64_t count = 0;
 	const char *out_dir = NULL, *v;
 	struct ovc_snap_render_opts ro = {0};
-	const char *a;
-	bool help = false;
-	int i = 1;
-	for (; (a = ovc_opt_next(argc, argv, &i, snapshot_usage, &help)); i++) {
+	struct ovc_opts op = OVC_OPTS(argc, argv, "snapshot", snapshot_usage);
+	for (const char *a; (a = ovc_opts_next(&op)); op.i++) {
 		if (strcmp(a, "--json") == 0) {
 			json = true;
 		} else if (strcmp(a, "--all") == 0) {
@@ -300,13 +298,11 @@ int ovc_cmd_snapshot(int argc, char **argv)
 			scan = false;
 		} else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
 			quiet = true;
-		} else if ((v = ovc_opt_value(argc, argv, &i, "--top",
-					      &missing))) {
+		} else if ((v = ovc_opts_value(&op, "--top"))) {
 			if (!ovc_opt_limit("snapshot", "--top", v, 1,
 					   "a positive number", &ro.top))
 				return OVC_EXIT_USAGE;
-		} else if ((v = ovc_opt_value(argc, argv, &i, "--watch",
-					      &missing))) {
+		} else if ((v = ovc_opts_value(&op, "--watch"))) {
 			char *end;
 			watch_s = strtod(v, &end);
 			if (end == v || *end || !isfinite(watch_s) ||
@@ -317,8 +313,7 @@ int ovc_cmd_snapshot(int argc, char **argv)
 					v);
 				return OVC_EXIT_USAGE;
 			}
-		} else if ((v = ovc_opt_value(argc, argv, &i, "--count",
-					      &missing))) {
+		} else if ((v = ovc_opts_value(&op, "--count"))) {
 			char *end;
 			errno = 0;
 			unsigned long long c = strtoull(v, &end, 10);
@@ -329,34 +324,21 @@ int ovc_cmd_snapshot(int argc, char **argv)
 				return OVC_EXIT_USAGE;
 			}
 			count = c;
-		} else if ((v = ovc_opt_output(argc, argv, &i, &missing))) {
+		} else if ((v = ovc_opts_output(&op))) {
 			out_dir = v;
 		} else {
-			if (missing)
-				fprintf(stderr, "ovc: snapshot: %s needs a "
-						"value\n",
-					a);
-			else
-				fprintf(stderr,
-					"ovc: snapshot: unknown option '%s'\n",
-					a);
-			snapshot_usage(stderr);
-			return OVC_EXIT_USAGE;
+			return ovc_opts_bad(&op, a);
 		}
 	}
-	if (help)
-		return OVC_EXIT_OK;
-	if (i >= argc) {
-		fputs("ovc: snapshot: no PID given\n", stderr);
-		snapshot_usage(stderr);
-		return OVC_EXIT_USAGE;
-	}
+	int end = ovc_opts_end(&op, "PID");
+	if (end >= 0)
+		return end;
 	if (!watch_s && (count || out_dir || quiet)) {
 		fputs("ovc: snapshot: --count, -o and -q go with --watch\n",
 		      stderr);
 		return OVC_EXIT_USAGE;
 	}
-	size_t n = (size_t)(argc - i);
+	size_t n = (size_t)(argc - op.i);
 	struct target *ts = calloc(n, sizeof *ts);
 	if (!ts) {
 		fputs("ovc: snapshot: out of memory\n", stderr);
@@ -365,9 +347,9 @@ int ovc_cmd_snapshot(int argc, char **argv)
 	int rc = OVC_EXIT_OK;
 	for (size_t k = 0; k < n; k++) {
 		ts[k].fd = -1;
-		if (!parse_pid(argv[i + (int)k], &ts[k].pid)) {
+		if (!parse_pid(argv[op.i + (int)k], &ts[k].pid)) {
 			fprintf(stderr, "ovc: snapshot: %s: not a process id\n",
-				argv[i + (int)k]);
+				argv[op.i + (int)k]);
 			rc = OVC_EXIT_USAGE;
 		}
 	}

@@ -155,6 +155,14 @@ char *ovc_absolute_dir(const char *dir)
 	return abs;
 }
 
+int ovc_read_operands(int argc, char **argv, int i, const char *run,
+		      struct ovc_model **m)
+{
+	size_t n;
+	char *const *paths = ovc_paths_or_default(argc, argv, i, &n);
+	return ovc_read_model(paths, n, run, m);
+}
+
 int ovc_read_operands_to(int argc, char **argv, int i, const char *run,
 			 const char *outpath, struct ovc_model **m, FILE **out)
 {

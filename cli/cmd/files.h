@@ -43,6 +43,11 @@ FILE *ovc_open_output(const char *outpath);
 int ovc_read_model_to(char *const *paths, size_t n, const char *run,
 		      const char *outpath, struct ovc_model **m, FILE **out);
 
+/** ovc_read_model on the operands ARGV[I..ARGC), or on "ovc-out" when
+ * there are none (ovc_paths_or_default). */
+int ovc_read_operands(int argc, char **argv, int i, const char *run,
+		      struct ovc_model **m);
+
 /** ovc_read_model_to on the operands ARGV[I..ARGC), or on "ovc-out" when
  * there are none (ovc_paths_or_default). */
 int ovc_read_operands_to(int argc, char **argv, int i, const char *run,

@@ -37,17 +37,6 @@ bool ovc_opt_limit(const char *cmd, const char *opt, const char *v,
 	return false;
 }
 
-int ovc_opt_bad(const char *cmd, const char *arg, bool missing,
-		void (*usage)(FILE *))
-{
-	if (missing)
-		fprintf(stderr, "ovc: %s: %s needs a value\n", cmd, arg);
-	else
-		fprintf(stderr, "ovc: %s: unknown option '%s'\n", cmd, arg);
-	usage(stderr);
-	return OVC_EXIT_USAGE;
-}
-
 char *const *ovc_paths_or_default(int argc, char **argv, int i, size_t *n)
 {
 	static char def[] = "ovc-out";
@@ -56,46 +45,78 @@ char *const *ovc_paths_or_default(int argc, char **argv, int i, size_t *n)
 	return i < argc ? argv + i : defv;
 }
 
-const char *ovc_opt_value(int argc, char **argv, int *i, const char *name,
-			  bool *missing)
+const char *ovc_opts_value(struct ovc_opts *o, const char *name)
 {
 	size_t n = strlen(name);
-	const char *a = argv[*i];
+	const char *a = o->argv[o->i];
 	if (strncmp(a, name, n) != 0)
 		return NULL;
 	if (a[n] == '=')
 		return a + n + 1;
 	if (a[n] != '\0')
 		return NULL;
-	if (*i + 1 >= argc) {
-		*missing = true;
+	if (o->i + 1 >= o->argc) {
+		o->missing = true;
 		return NULL;
 	}
-	return argv[++*i];
+	return o->argv[++o->i];
 }
 
-const char *ovc_opt_next(int argc, char **argv, int *i, void (*usage)(FILE *),
-			 bool *help)
+const char *ovc_opts_next(struct ovc_opts *o)
 {
-	if (*i >= argc)
+	o->missing = false;
+	if (o->i >= o->argc)
 		return NULL;
-	const char *a = argv[*i];
+	const char *a = o->argv[o->i];
 	if (strcmp(a, "--") == 0) {
-		++*i;
+		o->i++;
 		return NULL;
 	}
 	if (a[0] != '-' || a[1] == '\0')
 		return NULL;
 	if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-		usage(stdout);
-		*help = true;
+		o->usage(stdout);
+		o->help = true;
 		return NULL;
 	}
 	return a;
 }
 
-const char *ovc_opt_output(int argc, char **argv, int *i, bool *missing)
+const char *ovc_opts_output(struct ovc_opts *o)
 {
-	const char *v = ovc_opt_value(argc, argv, i, "-o", missing);
-	return v ? v : ovc_opt_value(argc, argv, i, "--output", missing);
+	const char *v = ovc_opts_value(o, "-o");
+	return v ? v : ovc_opts_value(o, "--output");
+}
+
+bool ovc_opts_source(struct ovc_opts *o, const char **run,
+		     const char **outpath)
+{
+	const char *v = ovc_opts_value(o, "--run");
+	if (v)
+		*run = v;
+	else if (outpath && (v = ovc_opts_output(o)))
+		*outpath = v;
+	return v != NULL;
+}
+
+int ovc_opts_bad(const struct ovc_opts *o, const char *arg)
+{
+	if (o->missing)
+		fprintf(stderr, "ovc: %s: %s needs a value\n", o->cmd, arg);
+	else
+		fprintf(stderr, "ovc: %s: unknown option '%s'\n", o->cmd,
+			arg);
+	o->usage(stderr);
+	return OVC_EXIT_USAGE;
+}
+
+int ovc_opts_end(const struct ovc_opts *o, const char *what)
+{
+	if (o->help)
+		return OVC_EXIT_OK;
+	if (o->i < o->argc)
+		return -1;
+	fprintf(stderr, "ovc: %s: no %s given\n", o->cmd, what);
+	o->usage(stderr);
+	return OVC_EXIT_USAGE;
 }

@@ -12,29 +12,55 @@
 #define OVC_EXIT_FINDING 1
 #define OVC_EXIT_USAGE 2
 
-/** The option at ARGV[*I] of a command's line, or NULL where the options
- * end: at the end, at "--" (*I is advanced past it), at "-" or a word that
- * does not start with '-' (*I stays on it: the first operand), or at "-h"
- * or "--help", which print USAGE on stdout and set *HELP (the command then
- * returns OVC_EXIT_OK). The loop: `for (; (a = ovc_opt_next(argc, argv,
- * &i, usage, &help)); i++)`. */
-const char *ovc_opt_next(int argc, char **argv, int *i, void (*usage)(FILE *),
-			 bool *help);
+/** A command's option loop: its words, the word at hand, and what the
+ * loop met. Set up with OVC_OPTS; the loop: `for (const char *a;
+ * (a = ovc_opts_next(&op)); op.i++)`, then `if (op.help) return
+ * OVC_EXIT_OK;` and the operands from ARGV[op.i]. */
+struct ovc_opts {
+	int argc;
+	char **argv;
+	int i;                 /**< the word at hand; then the first operand */
+	const char *cmd;       /**< the command's name, for messages */
+	void (*usage)(FILE *); /**< prints the command's usage */
+	bool help;    /**< -h or --help was given: the usage is printed */
+	bool missing; /**< the option at hand came without its value */
+};
 
-/** The value of option "-o" or "--output" at ARGV[*I], as
- * ovc_opt_value() gives it. */
-const char *ovc_opt_output(int argc, char **argv, int *i, bool *missing);
+/** The option loop of command CMD over ARGV[1..ARGC). */
+#define OVC_OPTS(argc, argv, cmd, usage)                                       \
+	{ (argc), (argv), 1, (cmd), (usage), false, false }
 
-/** The value of option NAME at ARGV[*I] ("NAME V" or "NAME=V"), with *I
- * advanced past it; NULL when ARGV[*I] is not that option. *MISSING is set
- * when the option is there without a value (the caller says so). */
-const char *ovc_opt_value(int argc, char **argv, int *i, const char *name,
-			  bool *missing);
+/** The option at ARGV[O->i], or NULL where the options end: at the end, at
+ * "--" (O->i is advanced past it), at "-" or a word that does not start
+ * with '-' (O->i stays on it: the first operand), or at "-h" or "--help",
+ * which print the usage on stdout and set O->help. */
+const char *ovc_opts_next(struct ovc_opts *o);
 
-/** Says on stderr that option ARG of command CMD needs a value (MISSING)
- * or is unknown, then prints USAGE there; returns OVC_EXIT_USAGE. */
-int ovc_opt_bad(const char *cmd, const char *arg, bool missing,
-		void (*usage)(FILE *));
+/** The value of option NAME at ARGV[O->i] ("NAME V" or "NAME=V"), with
+ * O->i advanced past it; NULL when the word is not that option. Sets
+ * O->missing when the option is there without a value (the caller says
+ * so, with ovc_opts_bad()). */
+const char *ovc_opts_value(struct ovc_opts *o, const char *name);
+
+/** The value of option "-o" or "--output", as ovc_opts_value() gives it. */
+const char *ovc_opts_output(struct ovc_opts *o);
+
+/** Takes the option at hand when it says which logs a command reads or
+ * where it writes: "--run ID" into *RUN and, where OUTPATH is not NULL,
+ * "-o FILE" or "--output FILE" into *OUTPATH. Returns whether it took it
+ * (as ovc_opts_value(), O->missing when a value is not there). */
+bool ovc_opts_source(struct ovc_opts *o, const char **run,
+		     const char **outpath);
+
+/** Says on stderr that option ARG needs a value (O->missing) or is
+ * unknown, then prints the usage there; returns OVC_EXIT_USAGE. */
+int ovc_opts_bad(const struct ovc_opts *o, const char *arg);
+
+/** How a command that needs an operand, WHAT, ends where its options
+ * leave it: OVC_EXIT_OK after -h or --help, OVC_EXIT_USAGE (after "ovc:
+ * CMD: no WHAT given" and the usage on stderr) when the words from
+ * ARGV[O->i] on hold no operand, and -1 where it goes on. */
+int ovc_opts_end(const struct ovc_opts *o, const char *what);
 
 /** Parses the count of `--top` or `--frames`: a non-negative integer, or
  * "all" (OVC_ALL). Returns false on anything else. */

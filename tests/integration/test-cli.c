@@ -372,6 +372,66 @@ START_TEST(test_cli_report_torn_last_line)
 }
 END_TEST
 
+/* Every command answers a bad option line alike: exit 2, the reason on
+ * stderr's first line, then the usage; -h prints the usage on stdout and
+ * exits 0. */
+START_TEST(test_cli_option_errors)
+{
+	static const char *const cases[][4] = {
+		/* command, option, value (or NULL), first line */
+		{"report", "--bogus", NULL, "ovc: report: unknown option '--bogus'"},
+		{"report", "--run", NULL, "ovc: report: --run needs a value"},
+		{"report", "--top", NULL, "ovc: report: --top needs a value"},
+		{"flame", "--run", NULL, "ovc: flame: --run needs a value"},
+		{"flame", "-o", NULL, "ovc: flame: -o needs a value"},
+		{"flame", "--weight", "x", "ovc: flame: --weight wants untouched"},
+		{"pprof", "--output", NULL, "ovc: pprof: --output needs a value"},
+		{"pprof", "-o", "", "ovc: pprof: -o needs a file or a directory"},
+		{"plot", "--max", "0", "ovc: plot: --max wants a positive number"},
+		{"plot", "--only", NULL, "ovc: plot: --only needs a value"},
+		{"check", "--run", NULL, "ovc: check: --run needs a value"},
+		{"check", "--bogus", NULL, "ovc: check: unknown option '--bogus'"},
+		{"diff", "--min-bytes", NULL, "ovc: diff: --min-bytes wants a size, not ''"},
+		{"diff", "--bogus", NULL, "ovc: diff: unknown option '--bogus'"},
+		{"run", "--bogus", NULL, "ovc: run: unknown option '--bogus'"},
+		{"run", "--json", NULL, "ovc: run: no command given"},
+		{"snapshot", "--json", NULL, "ovc: snapshot: no PID given"},
+		{"snapshot", "--top", NULL, "ovc: snapshot: --top needs a value"},
+	};
+	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+		char *argv[] = {(char *)it_env("OVC_BIN"), (char *)cases[k][0],
+				(char *)cases[k][1], (char *)cases[k][2], NULL};
+		struct it_result r;
+		it_run(argv, NULL, 30, &r);
+		const char *want = cases[k][3];
+		ck_assert_msg(r.code == 2 && strncmp(r.err, want, strlen(want)) == 0,
+			      "ovc %s %s: exit %d, stderr:\n%s", cases[k][0],
+			      cases[k][1], r.code, r.err);
+		bool usage = strstr(want, "unknown option") ||
+			     strstr(want, "needs a value") ||
+			     strstr(want, " given");
+		ck_assert_msg(!usage || strstr(r.err, "\nusage: ovc "),
+			      "ovc %s %s: no usage after the reason:\n%s",
+			      cases[k][0], cases[k][1], r.err);
+		ck_assert_str_eq(r.out, "");
+		it_result_free(&r);
+	}
+	static const char *const cmds[] = {"report", "flame", "pprof", "plot",
+					   "check",  "diff",  "run",   "snapshot"};
+	for (size_t k = 0; k < sizeof cmds / sizeof cmds[0]; k++) {
+		char *argv[] = {(char *)it_env("OVC_BIN"), (char *)cmds[k], "-h",
+				NULL};
+		struct it_result r;
+		it_run(argv, NULL, 30, &r);
+		ck_assert_msg(r.code == 0 && strncmp(r.out, "usage: ovc ", 11) == 0 &&
+				      r.err[0] == '\0',
+			      "ovc %s -h: exit %d, stdout:\n%s", cmds[k], r.code,
+			      r.out);
+		it_result_free(&r);
+	}
+}
+END_TEST
+
 START_TEST(test_cli_run_exit_code)
 {
 	char *dir = it_tempdir("cli-run-exit");
@@ -707,6 +767,7 @@ int main(void)
 	tcase_add_test(report, test_cli_report_torn_last_line);
 	suite_add_tcase(s, report);
 	tcase_set_timeout(run, 60);
+	tcase_add_test(run, test_cli_option_errors);
 	tcase_add_test(run, test_cli_run_exit_code);
 	tcase_add_test(run, test_cli_run_killed_137);
 	tcase_add_test(run, test_cli_run_sigterm_143);
