@@ -9,25 +9,37 @@
 
 #include "read/frames.h"
 
-static const char *const psort_names[] = {
-	[OVC_PSORT_GAP] = "gap",
-	[OVC_PSORT_LIVE] = "live",
-	[OVC_PSORT_RSS] = "rss",
-	[OVC_PSORT_REQUESTED] = "requested",
-	[OVC_PSORT_TIME] = "time",
+/* Each order of the processes: its name (--sort) and what it puts
+ * first. */
+static const struct {
+	const char *name, *what;
+} psorts[] = {
+	[OVC_PSORT_GAP] = {"gap", "largest overcommit gap first"},
+	[OVC_PSORT_LIVE] = {"live", "largest peak live first"},
+	[OVC_PSORT_RSS] = {"rss", "largest peak resident first"},
+	[OVC_PSORT_REQUESTED] = {"requested", "most requested first"},
+	[OVC_PSORT_TIME] = {"time", "longest first"},
 };
 
 bool ovc_proc_sort_parse(const char *name, enum ovc_proc_sort *out)
 {
-	int i = ovc_name_index(psort_names, OVC_NAMES(psort_names), name);
-	if (i >= 0)
-		*out = (enum ovc_proc_sort)i;
-	return i >= 0;
+	for (size_t k = 0; k < OVC_NAMES(psorts); k++) {
+		if (strcmp(name, psorts[k].name) == 0) {
+			*out = (enum ovc_proc_sort)k;
+			return true;
+		}
+	}
+	return false;
 }
 
 const char *ovc_proc_sort_name(enum ovc_proc_sort key)
 {
-	return ovc_name_at(psort_names, OVC_NAMES(psort_names), (size_t)key);
+	return (size_t)key < OVC_NAMES(psorts) ? psorts[key].name : "?";
+}
+
+const char *ovc_proc_sort_what(enum ovc_proc_sort key)
+{
+	return (size_t)key < OVC_NAMES(psorts) ? psorts[key].what : "?";
 }
 
 static int64_t proc_key(const struct ovc_proc *p, enum ovc_proc_sort key)
@@ -112,9 +124,9 @@ void ovc_tree_free(struct ovc_tree *t)
 {
 	if (!t)
 		return;
-	for (size_t i = 0; i < t->n; i++) {
-		free(t->nodes[i].images);
-		free(t->nodes[i].children);
+	for (struct ovc_tree_node *n = t->nodes; n < t->nodes + t->n; n++) {
+		free(n->images);
+		free(n->children);
 	}
 	free(t->nodes);
 	free(t->node_of);

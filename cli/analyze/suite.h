@@ -28,6 +28,9 @@ bool ovc_proc_sort_parse(const char *name, enum ovc_proc_sort *out);
 /** Name of a process sort key. */
 const char *ovc_proc_sort_name(enum ovc_proc_sort key);
 
+/** What sort KEY puts first ("largest overcommit gap first"). */
+const char *ovc_proc_sort_what(enum ovc_proc_sort key);
+
 /** Fills ORDER (room for m->nprocs) with the indexes of M's processes,
  * first by KEY (ties: larger gap, then log order). */
 void ovc_rank_procs(const struct ovc_model *m, enum ovc_proc_sort key,

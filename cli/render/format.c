@@ -42,6 +42,19 @@ char *ovc_render_duration(int64_t ns, char *buf, size_t size)
 	return buf;
 }
 
+const char *ovc_render_bound_note(int64_t value, int64_t bound,
+				  const char *what, char *buf, size_t size)
+{
+	if (bound <= value)
+		return what;
+	char up[24];
+	snprintf(buf, size,
+		 "to %s: threads; %s, the highest seen to the sum of "
+		 "per-thread peaks",
+		 ovc_bytes(bound, up), what);
+	return buf;
+}
+
 char *ovc_render_percent(double r, char *buf, size_t size)
 {
 	double pc = r * 100.0;

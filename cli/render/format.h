@@ -22,6 +22,12 @@ char *ovc_render_duration(int64_t ns, char *buf, size_t size);
  * returns BUF. */
 char *ovc_render_percent(double ratio, char *buf, size_t size);
 
+/** The note after a figure that threads bracket: WHAT when BOUND is not
+ * above VALUE; else "to BOUND: threads; WHAT, the highest seen to the sum
+ * of per-thread peaks", written into BUF. Returns the note. */
+const char *ovc_render_bound_note(int64_t value, int64_t bound,
+				  const char *what, char *buf, size_t size);
+
 /** Writes the command line ARGV[ARGC] (words joined by spaces; EXE, or
  * "(unknown)", when ARGC is 0) into BUF, cut at a character boundary and
  * ended with " ..." where it does not fit in SIZE bytes; returns BUF. */

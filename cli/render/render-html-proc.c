@@ -207,17 +207,12 @@ void ovc_html_put_proc(FILE *out, const struct ovc_model *m, size_t idx,
 	fputs("</p>\n<table>\n", out);
 	figure_row(out, "requested", ovc_proc_total_requested(p),
 		   "bytes asked for over the whole run");
-	if (p->peak_live_bound_bytes > p->peak_live_bytes) {
-		char note[160], up[24];
-		snprintf(note, sizeof note,
-			 "to %s: threads; the highest seen to the sum of "
-			 "per-thread peaks",
-			 ovc_bytes(p->peak_live_bound_bytes, up));
-		figure_row(out, "peak live", p->peak_live_bytes, note);
-	} else {
-		figure_row(out, "peak live", p->peak_live_bytes,
-			   "requested and not yet freed");
-	}
+	char note[160];
+	figure_row(out, "peak live", p->peak_live_bytes,
+		   ovc_render_bound_note(p->peak_live_bytes,
+					 p->peak_live_bound_bytes,
+					 "requested and not yet freed", note,
+					 sizeof note));
 	bool joint = ovc_proc_asked_joint(p);
 	if (joint)
 		figure_row(out, "peak asked for", ovc_proc_asked_bytes(p),

@@ -498,20 +498,20 @@ bool ovc_render_json(const struct ovc_model *m, FILE *out,
 						   : json_null()));
 	}
 	ok &= put_member(out, "runs_left_out", left, false);
-	struct ovc_symbolizer *sym = ro && ro->sym ? ro->sym : ovc_sym_new();
+	struct ovc_render_opts to;
+	ovc_render_opts_resolve(ro, &to);
 	fputs(",\n  \"processes\": [", out);
 	for (size_t i = 0; ok && i < m->nprocs; i++) {
 		fputs(i ? ",\n    " : "\n    ", out);
-		ok &= put_value(out, proc_json(m, m->procs[i], ro, sym), 2);
+		ok &= put_value(out, proc_json(m, m->procs[i], ro, to.sym), 2);
 	}
 	fputs(m->nprocs ? "\n  ]" : "]", out);
 	json_t *doc = json_object();
 	if (doc)
-		ovc_render_json_suite(m, doc, ro, sym);
+		ovc_render_json_suite(m, doc, &to);
 	else
 		ok = false;
-	if (!ro || sym != ro->sym)
-		ovc_sym_free(sym);
+	ovc_render_opts_done(ro, &to);
 	const char *key;
 	json_t *v;
 	json_object_foreach(doc, key, v) {

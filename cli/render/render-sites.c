@@ -132,9 +132,9 @@ static void text_limits(const struct ovc_render_opts *o, size_t *top,
 }
 
 void ovc_render_text_leaks(const struct ovc_proc *p, FILE *out,
-			   const struct ovc_render_opts *o,
-			   struct ovc_symbolizer *sym)
+			   const struct ovc_render_opts *o)
 {
+	struct ovc_symbolizer *sym = o ? o->sym : NULL;
 	size_t top, max_frames;
 	text_limits(o, &top, &max_frames);
 	char a[24], b[24], n[32];
@@ -210,9 +210,9 @@ size_t *ovc_render_rank_sites(const struct ovc_proc *p,
 }
 
 void ovc_render_text_sites(const struct ovc_proc *p, FILE *out,
-			   const struct ovc_render_opts *o,
-			   struct ovc_symbolizer *sym)
+			   const struct ovc_render_opts *o)
 {
+	struct ovc_symbolizer *sym = o ? o->sym : NULL;
 	size_t top, max_frames;
 	text_limits(o, &top, &max_frames);
 	enum ovc_site_sort key = o ? o->sort : OVC_SORT_UNTOUCHED;

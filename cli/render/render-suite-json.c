@@ -166,9 +166,9 @@ static json_t *merged_sites_json(const struct ovc_model *m,
 }
 
 void ovc_render_json_suite(const struct ovc_model *m, json_t *doc,
-			   const struct ovc_render_opts *o,
-			   struct ovc_symbolizer *sym)
+			   const struct ovc_render_opts *o)
 {
+	struct ovc_symbolizer *sym = o ? o->sym : NULL;
 	struct ovc_totals t;
 	ovc_totals_compute(m, NULL, &t);
 	json_object_set_new(doc, "totals", ovc_totals_json(m, &t));

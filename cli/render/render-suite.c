@@ -57,15 +57,8 @@ static void put_table(FILE *out, const struct ovc_model *m,
 		return;
 	ovc_rank_procs(m, key, order);
 	size_t shown = m->nprocs < rows ? m->nprocs : rows;
-	static const char *const what[] = {
-		[OVC_PSORT_GAP] = "largest overcommit gap first",
-		[OVC_PSORT_LIVE] = "largest peak live first",
-		[OVC_PSORT_RSS] = "largest peak resident first",
-		[OVC_PSORT_REQUESTED] = "most requested first",
-		[OVC_PSORT_TIME] = "longest first",
-	};
 	fprintf(out, "processes (%zu of %zu, %s)\n", shown, m->nprocs,
-		what[key]);
+		ovc_proc_sort_what(key));
 	fprintf(out, "  %-8s %-10s %*s %*s %*s %6s %*s %9s  %s\n", "pid",
 		"ended", BYTES_W, "requested", BYTES_W, "peak live", BYTES_W,
 		"peak rss", "ratio", BYTES_W, "gap", "time", "command");
@@ -259,9 +252,9 @@ static void put_sites(FILE *out, const struct ovc_model *m,
 }
 
 void ovc_render_text_suite(const struct ovc_model *m, FILE *out,
-			   const struct ovc_render_opts *o,
-			   struct ovc_symbolizer *sym)
+			   const struct ovc_render_opts *o)
 {
+	struct ovc_symbolizer *sym = o ? o->sym : NULL;
 	size_t untraced = 0;
 	for (size_t i = 0; i < m->nprocs; i++)
 		untraced += ovc_proc_untraced_count(m->procs[i]);

@@ -161,9 +161,9 @@ static void put_maps(FILE *out, const struct ovc_proc *p)
 
 /* The process block, then its sites. */
 void ovc_text_proc(FILE *out, const struct ovc_model *m,
-		   const struct ovc_proc *p, const struct ovc_render_opts *o,
-		   struct ovc_symbolizer *sym)
+		   const struct ovc_proc *p, const struct ovc_render_opts *o)
 {
+	struct ovc_symbolizer *sym = o->sym;
 	char a[64], b[24], c[24], note[160];
 	const struct ovc_host *h = &m->host;
 
@@ -196,18 +196,13 @@ void ovc_text_proc(FILE *out, const struct ovc_model *m,
 		put_requested(out, p);
 		put_maps(out, p);
 	}
-	if (p->peak_live_bound_bytes > p->peak_live_bytes) {
-		snprintf(note, sizeof note,
-			 "to %s: threads; requested and not yet freed, the "
-			 "highest seen to the sum of per-thread peaks",
-			 ovc_bytes(p->peak_live_bound_bytes, b));
-		put_bytes_line(out, "peak live", p->peak_live_bytes, note);
-	} else {
-		put_bytes_line(out, "peak live", p->peak_live_bytes,
+	put_bytes_line(out, "peak live", p->peak_live_bytes,
+		       ovc_render_bound_note(
+			       p->peak_live_bytes, p->peak_live_bound_bytes,
 			       snap ? "committed anonymous memory (writable), "
 				      "at its largest"
-				    : "requested and not yet freed");
-	}
+				    : "requested and not yet freed",
+			       note, sizeof note));
 	bool joint = ovc_proc_asked_joint(p);
 	if (joint && ovc_proc_asked_bound_bytes(p) > ovc_proc_asked_bytes(p)) {
 		snprintf(note, sizeof note,
@@ -351,5 +346,5 @@ void ovc_text_proc(FILE *out, const struct ovc_model *m,
 		      out);
 	ovc_diag_text(out, m, p, sym);
 	if (!snap) /* no stacks from /proc */
-		ovc_render_text_sites(p, out, o, sym);
+		ovc_render_text_sites(p, out, o);
 }

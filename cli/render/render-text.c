@@ -105,11 +105,26 @@ const char *ovc_text_end_words(const struct ovc_proc *p, bool brief,
 	return buf;
 }
 
+void ovc_render_opts_resolve(const struct ovc_render_opts *o,
+			     struct ovc_render_opts *to)
+{
+	*to = o ? *o : (struct ovc_render_opts){0};
+	if (!to->sym)
+		to->sym = ovc_sym_new();
+}
+
+void ovc_render_opts_done(const struct ovc_render_opts *o,
+			  struct ovc_render_opts *to)
+{
+	if (!o || to->sym != o->sym)
+		ovc_sym_free(to->sym);
+	to->sym = NULL;
+}
+
 /* The leak view (`ovc report --leaks`): per process image, what it still
  * held at exit, by site. */
 static void put_leaks(FILE *out, const struct ovc_model *m,
-		      const struct ovc_render_opts *o,
-		      struct ovc_symbolizer *sym)
+		      const struct ovc_render_opts *o)
 {
 	bool sampled = false;
 	for (size_t i = 0; i < m->nprocs; i++) {
@@ -122,7 +137,7 @@ static void put_leaks(FILE *out, const struct ovc_model *m,
 		fputc('\n', out);
 		ovc_text_label(out, "ended");
 		ovc_text_end(out, p);
-		ovc_render_text_leaks(p, out, o, sym);
+		ovc_render_text_leaks(p, out, o);
 		fputc('\n', out);
 	}
 	if (sampled)
@@ -306,14 +321,14 @@ bool ovc_render_text(const struct ovc_model *m, FILE *out,
 	}
 	/* One symbolizer for the whole report: modules (libc above all) are
 	 * shared by the processes, and opening one costs. */
-	struct ovc_symbolizer *sym = o && o->sym ? o->sym : ovc_sym_new();
-	if (o && o->leaks) {
-		put_leaks(out, m, o, sym);
-		if (sym != o->sym)
-			ovc_sym_free(sym);
+	struct ovc_render_opts to;
+	ovc_render_opts_resolve(o, &to);
+	if (to.leaks) {
+		put_leaks(out, m, &to);
+		ovc_render_opts_done(o, &to);
 		return !ferror(out);
 	}
-	ovc_render_text_suite(m, out, o, sym);
+	ovc_render_text_suite(m, out, &to);
 
 	size_t *order = malloc(m->nprocs * sizeof *order);
 	size_t shown = m->nprocs;
@@ -334,11 +349,10 @@ bool ovc_render_text(const struct ovc_model *m, FILE *out,
 		shown = m->nprocs < max_detail ? m->nprocs : max_detail;
 	}
 	for (size_t i = 0; i < shown; i++) {
-		ovc_text_proc(out, m, m->procs[order ? order[i] : i], o, sym);
+		ovc_text_proc(out, m, m->procs[order ? order[i] : i], &to);
 		fputc('\n', out);
 	}
-	if (!o || sym != o->sym)
-		ovc_sym_free(sym);
+	ovc_render_opts_done(o, &to);
 	free(order);
 	if (shown < m->nprocs)
 		fprintf(out,

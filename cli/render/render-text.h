@@ -33,9 +33,9 @@ const char *ovc_text_end_words(const struct ovc_proc *p, bool brief,
 			       char *buf, size_t size);
 /** How P ended, in words. */
 void ovc_text_end(FILE *out, const struct ovc_proc *p);
-/** The process block, then its sites. */
+/** The process block, then its sites; O as ovc_render_opts_resolve()
+ * makes it. */
 void ovc_text_proc(FILE *out, const struct ovc_model *m,
-		   const struct ovc_proc *p, const struct ovc_render_opts *o,
-		   struct ovc_symbolizer *sym);
+		   const struct ovc_proc *p, const struct ovc_render_opts *o);
 
 #endif

@@ -73,15 +73,13 @@ bool ovc_render_json(const struct ovc_model *m, FILE *out,
  * O->sort with their figures and stacks (innermost frame first),
  * symbolized with SYM (may be NULL: module + offset only). */
 void ovc_render_text_sites(const struct ovc_proc *p, FILE *out,
-			   const struct ovc_render_opts *o,
-			   struct ovc_symbolizer *sym);
+			   const struct ovc_render_opts *o);
 
 /** Writes the "leaked" line and the sites of process P that leaked (still
  * live at exit, never freed), most leaked bytes first, at most
  * O->top_sites of them, with their stacks. */
 void ovc_render_text_leaks(const struct ovc_proc *p, FILE *out,
-			   const struct ovc_render_opts *o,
-			   struct ovc_symbolizer *sym);
+			   const struct ovc_render_opts *o);
 
 /** Writes the sites of every process of M as folded stacks to OUT, one
  * line `root;...;leaf COUNT` per distinct stack, outermost frame first
@@ -99,14 +97,22 @@ bool ovc_render_flame(const struct ovc_model *m, FILE *out,
  * process, only the tree and the untraced programs, when it started any;
  * for none, nothing. */
 void ovc_render_text_suite(const struct ovc_model *m, FILE *out,
-			   const struct ovc_render_opts *o,
-			   struct ovc_symbolizer *sym);
+			   const struct ovc_render_opts *o);
 
 /** Adds "tree", "totals", "untraced" and "top_sites" to the JSON report
  * DOC of M (docs/report-json.md). */
 void ovc_render_json_suite(const struct ovc_model *m, json_t *doc,
-			   const struct ovc_render_opts *o,
-			   struct ovc_symbolizer *sym);
+			   const struct ovc_render_opts *o);
+
+/** *TO: O (NULL: every default) with a symbolizer, O's own or a new one:
+ * the options the renderers of one report pass on. Done with
+ * ovc_render_opts_done(). */
+void ovc_render_opts_resolve(const struct ovc_render_opts *o,
+			     struct ovc_render_opts *to);
+
+/** Frees the symbolizer ovc_render_opts_resolve() made for TO from O. */
+void ovc_render_opts_done(const struct ovc_render_opts *o,
+			  struct ovc_render_opts *to);
 
 /** Parses the value of `--sort`: comma-separated keys, each a site key
  * (untouched, requested, touched, ratio: O->sort) or a process key (gap,

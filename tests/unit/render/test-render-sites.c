@@ -204,7 +204,7 @@ START_TEST(test_render_sites_text)
 	FILE *f = open_memstream(&text, &len);
 	struct ovc_render_opts o = {.top_set = true, .top_sites = 2,
 				    .frames_set = true, .max_frames = 1};
-	ovc_render_text_sites(p, f, &o, NULL);
+	ovc_render_text_sites(p, f, &o); /* o.sym NULL: no symbols */
 	fclose(f);
 	ck_assert_ptr_nonnull(strstr(text, "2 of 5"));
 	/* Largest first; one frame each, the other counted. */
