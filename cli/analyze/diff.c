@@ -46,6 +46,14 @@ static bool table_grow(struct ovc_diff_table *t)
 	return true;
 }
 
+/* Frees what row R holds (not R). */
+static void row_clear(struct ovc_diff_row *r)
+{
+	free(r->key);
+	free(r->label);
+	free(r->frame_len);
+}
+
 static struct ovc_diff_row *row_get(struct ovc_diff_table *t, const char *key,
 				    const char *label)
 {
@@ -61,8 +69,7 @@ static struct ovc_diff_row *row_get(struct ovc_diff_table *t, const char *key,
 	r->key = strdup(key);
 	r->label = strdup(label);
 	if (!r->key || !r->label) {
-		free(r->key);
-		free(r->label);
+		row_clear(r);
 		return NULL;
 	}
 	t->n++;
@@ -72,11 +79,8 @@ static struct ovc_diff_row *row_get(struct ovc_diff_table *t, const char *key,
 
 void ovc_diff_table_free(struct ovc_diff_table *t)
 {
-	for (size_t i = 0; i < t->n; i++) {
-		free(t->v[i].key);
-		free(t->v[i].label);
-		free(t->v[i].frame_len);
-	}
+	for (size_t i = 0; i < t->n; i++)
+		row_clear(&t->v[i]);
 	free(t->v);
 	free(t->slot);
 }

@@ -268,6 +268,15 @@ bool ovc_gates_any(const struct ovc_gates *g)
 
 /* ---- checking ---- */
 
+/* Frees the strings of case G (not G). */
+static void case_clear(struct ovc_gate_case *g)
+{
+	free(g->classname);
+	free(g->name);
+	free(g->what);
+	free(g->message);
+}
+
 void ovc_gate_cases_add(struct ovc_gate_cases *c, struct ovc_gate_case *g)
 {
 	if (c->oom)
@@ -279,10 +288,7 @@ void ovc_gate_cases_add(struct ovc_gate_cases *c, struct ovc_gate_case *g)
 	c->v[c->n++] = *g;
 	return;
 drop:
-	free(g->classname);
-	free(g->name);
-	free(g->what);
-	free(g->message);
+	case_clear(g);
 }
 
 static const char *bytes(int64_t n, char *buf)
@@ -514,11 +520,7 @@ bool ovc_gates_evaluate(const struct ovc_gates *g, const struct ovc_model *m,
 
 void ovc_gate_cases_free(struct ovc_gate_cases *c)
 {
-	for (size_t i = 0; i < c->n; i++) {
-		free(c->v[i].classname);
-		free(c->v[i].name);
-		free(c->v[i].what);
-		free(c->v[i].message);
-	}
+	for (size_t i = 0; i < c->n; i++)
+		case_clear(&c->v[i]);
 	free(c->v);
 }

@@ -149,24 +149,28 @@ static bool json_big(json_t *v, uint64_t *out)
 }
 
 /* The member KEY of O in *V; FLD_MISSING when it is absent or null. */
-static enum field member(json_t *o, const char *key, json_t **v)
+/* Member KEY of O in *V: FLD_MISSING when it is not there or null; where
+ * WHAT is not NULL, FLD_BAD (said: "is not WHAT") when it is not of TYPE
+ * (JSON_TRUE: a boolean); else FLD_OK. */
+static enum field member(struct reader *r, json_t *o, const char *key,
+			 json_type type, const char *what, json_t **v)
 {
 	*v = json_object_get(o, key);
-	return !*v || json_is_null(*v) ? FLD_MISSING : FLD_OK;
-}
-
-/* Says that member KEY is not WHAT; returns FLD_BAD. */
-static enum field not_a(struct reader *r, const char *key, const char *what)
-{
-	ovc_rd_why(r, "\"%s\" is not %s", key, what);
-	return FLD_BAD;
+	if (!*v || json_is_null(*v))
+		return FLD_MISSING;
+	json_type t = json_typeof(*v);
+	if (what && t != type && !(type == JSON_TRUE && t == JSON_FALSE)) {
+		ovc_rd_why(r, "\"%s\" is not %s", key, what);
+		return FLD_BAD;
+	}
+	return FLD_OK;
 }
 
 enum field ovc_rd_int(struct reader *r, json_t *o, const char *key,
 		      int64_t min, int64_t max, int64_t *out)
 {
 	json_t *v;
-	if (member(o, key, &v) == FLD_MISSING)
+	if (member(r, o, key, JSON_INTEGER, NULL, &v) == FLD_MISSING)
 		return FLD_MISSING;
 	uint64_t big;
 	if (json_big(v, &big)) {
@@ -197,12 +201,10 @@ enum field ovc_rd_str(struct reader *r, json_t *o, const char *key,
 		      const char **out)
 {
 	json_t *v;
-	if (member(o, key, &v) == FLD_MISSING)
-		return FLD_MISSING;
-	if (!json_is_string(v))
-		return not_a(r, key, "a string");
-	*out = json_string_value(v);
-	return FLD_OK;
+	enum field f = member(r, o, key, JSON_STRING, "a string", &v);
+	if (f == FLD_OK)
+		*out = json_string_value(v);
+	return f;
 }
 
 /* Copy of S cut to MAX_STRING bytes (at a UTF-8 boundary). */
@@ -233,10 +235,9 @@ enum field ovc_rd_argv(struct reader *r, json_t *o, const char *key,
 		       char ***argv, size_t *argc)
 {
 	json_t *a;
-	if (member(o, key, &a) == FLD_MISSING)
-		return FLD_MISSING;
-	if (!json_is_array(a))
-		return not_a(r, key, "an array");
+	enum field f = member(r, o, key, JSON_ARRAY, "an array", &a);
+	if (f != FLD_OK)
+		return f;
 	size_t n = json_array_size(a);
 	if (n > MAX_ARGC)
 		n = MAX_ARGC;
@@ -268,7 +269,7 @@ enum field ovc_rd_counts(struct reader *r, json_t *o, const char *key,
 			 size_t nfuncs, int64_t *out)
 {
 	json_t *a;
-	if (member(o, key, &a) == FLD_MISSING)
+	if (member(r, o, key, JSON_ARRAY, NULL, &a) == FLD_MISSING)
 		return FLD_MISSING;
 	if (!json_is_array(a) || json_array_size(a) != nfuncs) {
 		ovc_rd_why(r, "\"%s\" is not an array of %zu integers", key,
@@ -314,12 +315,10 @@ enum field ovc_rd_bool(struct reader *r, json_t *o, const char *key,
 		       bool *out)
 {
 	json_t *v;
-	if (member(o, key, &v) == FLD_MISSING)
-		return FLD_MISSING;
-	if (!json_is_boolean(v))
-		return not_a(r, key, "true or false");
-	*out = json_is_true(v);
-	return FLD_OK;
+	enum field f = member(r, o, key, JSON_TRUE, "true or false", &v);
+	if (f == FLD_OK)
+		*out = json_is_true(v);
+	return f;
 }
 
 void ovc_rd_say_once(struct reader *r, bool *said, const char *fmt, ...)

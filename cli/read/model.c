@@ -378,11 +378,7 @@ void ovc_proc_destroy(struct ovc_proc *p)
 struct ovc_run *ovc_run_create(const char *log_path)
 {
 	struct ovc_run *r = calloc(1, sizeof *r);
-	if (!r)
-		return NULL;
-	r->log = strdup(log_path);
-	r->run = strdup("");
-	if (!r->log || !r->run) {
+	if (!r || !(r->log = strdup(log_path)) || !(r->run = strdup(""))) {
 		ovc_run_destroy(r);
 		return NULL;
 	}

@@ -21,9 +21,8 @@ struct ovc_proc_extra *ovc_proc_extra(struct ovc_proc *p)
 
 void ovc_proc_extra_destroy(struct ovc_proc_extra *x)
 {
-	if (!x)
-		return;
-	ovc_series_destroy(x->series);
+	if (x)
+		ovc_series_destroy(x->series);
 	free(x);
 }
 

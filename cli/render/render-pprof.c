@@ -129,11 +129,7 @@ struct ovc_pprof {
 
 static bool vec_push(struct ovc_pprof *b, struct vec *v, void *x)
 {
-	if (!x) {
-		b->oom = true;
-		return false;
-	}
-	if (!ovc_grow(&v->v, &v->cap, v->n, sizeof *v->v, 64)) {
+	if (!x || !ovc_grow(&v->v, &v->cap, v->n, sizeof *v->v, 64)) {
 		b->oom = true;
 		return false;
 	}
@@ -146,10 +142,19 @@ static bool vec_push(struct ovc_pprof *b, struct vec *v, void *x)
 static void *new_message(struct ovc_pprof *b, struct vec *v, size_t size)
 {
 	void *x = malloc(size);
-	if (!vec_push(b, v, x)) {
-		free(x);
-		return NULL;
-	}
+	if (vec_push(b, v, x))
+		return x;
+	free(x);
+	return NULL;
+}
+
+/* SIZE bytes for a message that another message owns; NULL when out of
+ * memory (noted). */
+static void *owned_message(struct ovc_pprof *b, size_t size)
+{
+	void *x = malloc(size);
+	if (!x)
+		b->oom = true;
 	return x;
 }
 
@@ -290,24 +295,37 @@ static uint64_t add_mapping(struct ovc_pprof *b, const struct ovc_module *mod)
 	return m->id;
 }
 
+/* The message of key (A, B) in MAP, interned in V: its id in *ID. Returns
+ * a new message of SIZE bytes, whose id is *ID, for the caller to set up;
+ * NULL when the key was there already, or when out of memory (*ID 0). */
+static void *intern(struct ovc_pprof *b, struct map *map, struct vec *v,
+		    size_t size, uint64_t a, uint64_t k, uint64_t *id)
+{
+	struct slot *sl = map_slot(map, a, k, &b->oom);
+	*id = sl ? sl->v : 0;
+	if (!sl || sl->v)
+		return NULL;
+	void *x = new_message(b, v, size);
+	if (x)
+		*id = map_fill(map, sl, a, k, v->n);
+	return x;
+}
+
 static uint64_t function_id(struct ovc_pprof *b, const char *name,
 			    const char *file)
 {
 	int64_t ni = str_index(b, name), fi = str_index(b, file);
-	struct slot *sl = map_slot(&b->function_map, (uint64_t)ni,
-				   (uint64_t)fi, &b->oom);
-	if (!sl || sl->v)
-		return sl ? sl->v : 0;
-	Function *f = new_message(b, &b->functions, sizeof *f);
-	if (!f)
-		return 0;
-	perftools__profiles__function__init(f);
-	f->id = b->functions.n;
-	f->name = ni;
-	f->system_name = ni;
-	f->filename = fi;
-	return map_fill(&b->function_map, sl, (uint64_t)ni, (uint64_t)fi,
-			f->id);
+	uint64_t id;
+	Function *f = intern(b, &b->function_map, &b->functions, sizeof *f,
+			     (uint64_t)ni, (uint64_t)fi, &id);
+	if (f) {
+		perftools__profiles__function__init(f);
+		f->id = id;
+		f->name = ni;
+		f->system_name = ni;
+		f->filename = fi;
+	}
+	return id;
 }
 
 /* The location of frame F of P, whose modules' mappings are MAP_IDS (by
@@ -335,17 +353,15 @@ static uint64_t add_location(struct ovc_pprof *b, const struct ovc_proc *p,
 		 * per (module, offset), named module+offset */
 		key = f->offset ^ ((uint64_t)f->mod << 48) ^ (1ull << 63);
 	}
-	struct slot *sl = map_slot(&b->location_map, mapping, key, &b->oom);
-	if (!sl || sl->v)
-		return sl ? sl->v : 0;
-	Location *l = new_message(b, &b->locations, sizeof *l);
+	uint64_t id;
+	Location *l = intern(b, &b->location_map, &b->locations, sizeof *l,
+			     mapping, key, &id);
 	if (!l)
-		return 0;
+		return id;
 	perftools__profiles__location__init(l);
-	l->id = b->locations.n;
+	l->id = id;
 	l->mapping_id = mapping;
 	l->address = address;
-	map_fill(&b->location_map, sl, mapping, key, l->id);
 
 	char label[256];
 	const char *name = fi.function;
@@ -362,11 +378,10 @@ static uint64_t add_location(struct ovc_pprof *b, const struct ovc_proc *p,
 	}
 	if (!name)
 		return l->id; /* pprof symbolizes it from the mapping's file */
-	Line *ln = malloc(sizeof *ln);
-	l->line = malloc(sizeof *l->line);
-	if (!ln || !l->line) {
+	Line *ln = owned_message(b, sizeof *ln);
+	l->line = ln ? owned_message(b, sizeof *l->line) : NULL;
+	if (!l->line) {
 		free(ln);
-		b->oom = true;
 		return 0;
 	}
 	perftools__profiles__line__init(ln);
@@ -382,11 +397,9 @@ static uint64_t add_location(struct ovc_pprof *b, const struct ovc_proc *p,
 static Label *label_new(struct ovc_pprof *b, const char *key, const char *s,
 			int64_t num)
 {
-	Label *l = malloc(sizeof *l);
-	if (!l) {
-		b->oom = true;
+	Label *l = owned_message(b, sizeof *l);
+	if (!l)
 		return NULL;
-	}
 	perftools__profiles__label__init(l);
 	l->key = str_index(b, key);
 	if (s)
@@ -498,11 +511,9 @@ bool ovc_pprof_add_proc(struct ovc_pprof *b, const struct ovc_proc *p)
 static ValueType *value_type(struct ovc_pprof *b, const char *type,
 			     const char *unit)
 {
-	ValueType *v = malloc(sizeof *v);
-	if (!v) {
-		b->oom = true;
+	ValueType *v = owned_message(b, sizeof *v);
+	if (!v)
 		return NULL;
-	}
 	perftools__profiles__value_type__init(v);
 	v->type = str_index(b, type);
 	v->unit = str_index(b, unit);

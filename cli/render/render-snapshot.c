@@ -294,15 +294,25 @@ static json_t *int_or_null(int64_t v)
 static json_t *sum_json(const struct ovc_snap_sum *g)
 {
 	int64_t untouched = g->committed_bytes - g->touched_bytes;
-	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:I}", "mappings",
-			 (json_int_t)g->mappings, "reserved_bytes",
-			 (json_int_t)g->reserved_bytes, "committed_bytes",
-			 (json_int_t)g->committed_bytes, "resident_bytes",
-			 (json_int_t)g->resident_bytes, "swapped_bytes",
-			 (json_int_t)g->swapped_bytes, "touched_bytes",
-			 (json_int_t)g->touched_bytes, "zero_page_bytes",
-			 int_or_null(g->zero_page_bytes), "untouched_bytes",
-			 (json_int_t)(untouched > 0 ? untouched : 0));
+	json_t *o = json_object();
+	if (!o)
+		return NULL;
+	const struct {
+		const char *key;
+		json_t *v;
+	} members[] = {
+		{"mappings", json_integer(g->mappings)},
+		{"reserved_bytes", json_integer(g->reserved_bytes)},
+		{"committed_bytes", json_integer(g->committed_bytes)},
+		{"resident_bytes", json_integer(g->resident_bytes)},
+		{"swapped_bytes", json_integer(g->swapped_bytes)},
+		{"touched_bytes", json_integer(g->touched_bytes)},
+		{"zero_page_bytes", int_or_null(g->zero_page_bytes)},
+		{"untouched_bytes", json_integer(untouched > 0 ? untouched : 0)},
+	};
+	for (size_t i = 0; i < sizeof members / sizeof *members; i++)
+		json_object_set_new(o, members[i].key, members[i].v);
+	return o;
 }
 
 static json_t *map_json(const struct ovc_snap *s, const struct ovc_snap_map *m)

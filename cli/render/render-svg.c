@@ -481,43 +481,46 @@ static void put_notes(const struct chart *c)
 			ML + 6, PT + 14);
 }
 
+/* Line RANK of the sites under the plot, at Y: SITE's figures, the whole
+ * line in a tooltip. */
+static void put_site(const struct chart *c, struct ovc_symbolizer *sym,
+		     const struct ovc_site *site, size_t rank, int y)
+{
+	FILE *out = c->out;
+	char a[64], cb[24], d[24], text[512], label[512], line[1024];
+	struct ovc_site_figures f;
+	ovc_site_figures(site, &f);
+	snprintf(line, sizeof line,
+		 "%zu. %s: %s untouched of %s requested (%s touched)%s", rank,
+		 ovc_site_label(sym, c->p, site, label, sizeof label),
+		 ovc_bytes(f.untouched_bytes, cb), ovc_bytes(f.requested_bytes, d),
+		 f.has_ratio ? ovc_render_percent(f.touched_ratio, a, sizeof a)
+			     : "-",
+		 f.estimated ? ", estimated" : "");
+	fprintf(out, "<text x=\"24\" y=\"%d\" font-size=\"12\" "
+		     "fill=\"#212529\" class=\"site\"><title>",
+		y);
+	ovc_put_xml(out, line);
+	fputs("</title>", out);
+	ovc_put_xml(out, ovc_svg_fit_text(line, 12, W - 36, text, sizeof text));
+	fputs("</text>\n", out);
+}
+
 /* The sites that left the most untouched, under the plot. */
 static void put_sites(const struct chart *c, struct ovc_symbolizer *sym)
 {
-	FILE *out = c->out;
 	const struct ovc_proc *p = c->p;
-	char a[64], cb[24], d[24], text[512];
 	size_t *order = malloc((p->nsites ? p->nsites : 1) * sizeof *order);
 	size_t ns = order ? sites_to_name(p, order) : 0;
 	int y = PT + PH + 56;
 	if (ns)
-		fprintf(out, "<text x=\"12\" y=\"%d\" font-size=\"12\" "
-			     "font-weight=\"bold\" fill=\"#212529\">most "
-			     "untouched sites</text>\n",
+		fprintf(c->out, "<text x=\"12\" y=\"%d\" font-size=\"12\" "
+				"font-weight=\"bold\" fill=\"#212529\">most "
+				"untouched sites</text>\n",
 			y);
-	for (size_t i = 0; i < ns; i++) {
-		const struct ovc_site *site = &p->sites[order[i]];
-		struct ovc_site_figures f;
-		char label[512], line[1024];
-		ovc_site_figures(site, &f);
-		y += SITE_LINE;
-		snprintf(line, sizeof line,
-			 "%zu. %s: %s untouched of %s requested (%s touched)%s",
-			 i + 1, ovc_site_label(sym, p, site, label, sizeof label),
-			 ovc_bytes(f.untouched_bytes, cb),
-			 ovc_bytes(f.requested_bytes, d),
-			 f.has_ratio ? ovc_render_percent(f.touched_ratio, a,
-							  sizeof a)
-				     : "-",
-			 f.estimated ? ", estimated" : "");
-		fprintf(out, "<text x=\"24\" y=\"%d\" font-size=\"12\" "
-			     "fill=\"#212529\" class=\"site\"><title>",
-			y);
-		ovc_put_xml(out, line);
-		fputs("</title>", out);
-		ovc_put_xml(out, ovc_svg_fit_text(line, 12, W - 36, text, sizeof text));
-		fputs("</text>\n", out);
-	}
+	for (size_t i = 0; i < ns; i++)
+		put_site(c, sym, &p->sites[order[i]], i + 1,
+			 y + (int)(i + 1) * SITE_LINE);
 	free(order);
 }
 
