@@ -1,8 +1,10 @@
 /* The traced image while it runs: its state, its samples (the counters,
- * statm and the kernel's high-water marks at one moment) and the ticker's
- * step. Its start is in start.c, its end in end.c. */
+ * statm and the kernel's high-water marks at one moment), the ticker's
+ * step and the names of its logs. Its start is in start.c, its end in
+ * end.c. */
 #include "account.h"
 #include "blocks.h"
+#include "config.h"
 #include "fmt.h"
 #include "image.h"
 #include "lifecycle.h"
@@ -229,4 +231,46 @@ void ovc_lifecycle_tick(pid_t owner)
 	    (ovc_img_moment_changed(&m) || now - ovc_img.last_write_ns >= 1000000000u))
 		ovc_img_sample_at(now, &m);
 	ovc_log_unlock();
+}
+
+/* Finds "KEY": in the first line of the file at PATH and reads the number
+ * after it; false if absent. Used to recognise our own previous image. */
+bool ovc_img_number_after(const char *s, const char *key, uint64_t *out)
+{
+	const char *p = strstr(s, key);
+	if (!p)
+		return false;
+	p += strlen(key);
+	if (*p < '0' || *p > '9')
+		return false;
+	uint64_t v = 0;
+	while (*p >= '0' && *p <= '9')
+		v = v * 10 + (uint64_t)(*p++ - '0');
+	*out = v;
+	return true;
+}
+
+void ovc_img_log_name(char *dst, size_t cap, pid_t pid, unsigned k)
+{
+	struct ovc_buf b;
+	ovc_buf_init(&b, dst, cap - 1);
+	ovc_buf_raw(&b, OVC_LOG_PREFIX);
+	ovc_buf_u64(&b, (uint64_t)pid);
+	ovc_buf_raw(&b, ".");
+	ovc_buf_u64(&b, k);
+	ovc_buf_raw(&b, OVC_LOG_SUFFIX);
+	dst[b.overflow ? 0 : b.len] = '\0';
+}
+
+bool ovc_img_log_path(char *dst, size_t cap, pid_t pid, unsigned k)
+{
+	char name[128];
+	ovc_img_log_name(name, sizeof name, pid, k);
+	struct ovc_buf b;
+	ovc_buf_init(&b, dst, cap - 1);
+	ovc_buf_raw(&b, ovc_cfg.output);
+	ovc_buf_raw(&b, "/");
+	ovc_buf_raw(&b, name);
+	dst[b.overflow ? 0 : b.len] = '\0';
+	return !b.overflow && name[0];
 }

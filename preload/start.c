@@ -71,49 +71,6 @@ static int make_dirs(const char *path)
 	return 0;
 }
 
-/* Finds "KEY": in the first line of the file at PATH and reads the number
- * after it; false if absent. Used to recognise our own previous image. */
-bool ovc_img_number_after(const char *s, const char *key, uint64_t *out)
-{
-	const char *p = strstr(s, key);
-	if (!p)
-		return false;
-	p += strlen(key);
-	if (*p < '0' || *p > '9')
-		return false;
-	uint64_t v = 0;
-	while (*p >= '0' && *p <= '9')
-		v = v * 10 + (uint64_t)(*p++ - '0');
-	*out = v;
-	return true;
-}
-
-void ovc_img_log_name(char *dst, size_t cap, pid_t pid, unsigned k)
-{
-	struct ovc_buf b;
-	ovc_buf_init(&b, dst, cap - 1);
-	ovc_buf_raw(&b, OVC_LOG_PREFIX);
-	ovc_buf_u64(&b, (uint64_t)pid);
-	ovc_buf_raw(&b, ".");
-	ovc_buf_u64(&b, k);
-	ovc_buf_raw(&b, OVC_LOG_SUFFIX);
-	dst[b.overflow ? 0 : b.len] = '\0';
-}
-
-bool ovc_img_log_path(char *dst, size_t cap, pid_t pid, unsigned k)
-{
-	char name[128];
-	ovc_img_log_name(name, sizeof name, pid, k);
-	struct ovc_buf b;
-	ovc_buf_init(&b, dst, cap - 1);
-	ovc_buf_raw(&b, ovc_cfg.output);
-	ovc_buf_raw(&b, "/");
-	ovc_buf_raw(&b, name);
-	dst[b.overflow ? 0 : b.len] = '\0';
-	return !b.overflow && name[0];
-}
-
-/* Writes the `proc` record. ORIGIN is "start", "fork" or "exec". */
 /* The machine's memory facts, read once when the image starts (a fork
  * child keeps its parent's unless they are a second old, the cgroup's
  * oom_kill count read again): the header records them, budgets and limits

@@ -1,5 +1,5 @@
 /* The pprof profile of process images (pprof.h): the model's sites as the
- * messages of profile.proto, encoded by protobuf-c and gzipped by zlib. */
+ * messages of profile.proto, encoded by protobuf-c and gzipped (gzip.h). */
 #include "render/pprof.h"
 
 #include <inttypes.h>
@@ -8,10 +8,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 #include "read/frames.h"
 #include "analyze/leaks.h"
+#include "render/gzip.h"
 #include "profile.pb-c.h"
 
 typedef Perftools__Profiles__Profile Profile;
@@ -520,39 +520,6 @@ static ValueType *value_type(struct ovc_pprof *b, const char *type,
 	return v;
 }
 
-/* Writes LEN bytes of DATA gzip-compressed to OUT. */
-static bool gzip_write(const uint8_t *data, size_t len, FILE *out)
-{
-	z_stream z = {0};
-	/* windowBits 15 + 16: a gzip header and trailer, not zlib's */
-	if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8,
-			 Z_DEFAULT_STRATEGY) != Z_OK)
-		return false;
-	uint8_t buf[65536];
-	z.next_in = (uint8_t *)data;
-	bool ok = true;
-	int rc;
-	do {
-		/* avail_in is 32 bits: feed at most 1 GiB at a time */
-		if (z.avail_in == 0 && len > 0) {
-			size_t chunk = len < (1u << 30) ? len : (1u << 30);
-			z.avail_in = (uInt)chunk;
-			len -= chunk;
-		}
-		z.next_out = buf;
-		z.avail_out = sizeof buf;
-		rc = deflate(&z, len == 0 ? Z_FINISH : Z_NO_FLUSH);
-		size_t have = sizeof buf - z.avail_out;
-		if (rc == Z_STREAM_ERROR ||
-		    (have && fwrite(buf, 1, have, out) != have)) {
-			ok = false;
-			break;
-		}
-	} while (rc != Z_STREAM_END);
-	deflateEnd(&z);
-	return ok;
-}
-
 bool ovc_pprof_write(struct ovc_pprof *b, FILE *out)
 {
 	Profile *pr = &b->prof;
@@ -597,7 +564,7 @@ bool ovc_pprof_write(struct ovc_pprof *b, FILE *out)
 	bool ok = buf != NULL;
 	if (ok) {
 		perftools__profiles__profile__pack(pr, buf);
-		ok = gzip_write(buf, len, out);
+		ok = ovc_gzip_write(buf, len, out);
 	}
 	free(buf);
 	free(comments);
