@@ -4,6 +4,7 @@
 #include "fmt.h"
 #include "log.h"
 #include "procstat.h"
+#include "sys.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -122,7 +123,7 @@ void ovc_options_load(struct ovc_config *cfg)
 		*(uint64_t *)((char *)cfg + numbers[i].offset) =
 			number_option(numbers[i].id);
 	if (!cfg->seed) /* drawn, and logged so the run can be done again */
-		cfg->seed = (ovc_now_ns() ^ ((uint64_t)getpid() << 32) ^
+		cfg->seed = (ovc_now_ns() ^ ((uint64_t)ovc_sys_getpid() << 32) ^
 			     (uintptr_t)cfg) | 1;
 	cfg->budget_mode = "";
 	const char *only = getenv(ovc_opt_defs[OVC_OPT_ONLY].env);

@@ -30,7 +30,7 @@ static void summary_line(void)
 	if (ovc_cfg.run[0])
 		return; /* `ovc run` prints the report itself */
 	if (ovc_cfg.summary == OVC_SUMMARY_NEVER ||
-	    (ovc_cfg.summary == OVC_SUMMARY_TTY && !isatty(2)))
+	    (ovc_cfg.summary == OVC_SUMMARY_TTY && !ovc_sys_isatty(2)))
 		return;
 	char msg[4600], num[32];
 	struct ovc_buf b;
@@ -122,7 +122,7 @@ void ovc_lifecycle_end(int code, const char *via)
 	ovc_tls_guard++;
 	if (strcmp(via, "exit") == 0 && thread_end_via)
 		via = thread_end_via; /* glibc's exit(0) after the last thread */
-	bool mine = ovc_img.pid == getpid();
+	bool mine = ovc_img.pid == ovc_sys_getpid();
 	if (ovc_img.logging && !ovc_img.ended && mine)
 		ovc_blocks_final(OVC_FINAL_PROBE_NS, ovc_now_ns() - ovc_img.start_ns,
 				 nested);
@@ -196,12 +196,12 @@ void ovc_lifecycle_exec(const char *path, bool search, char *const *envp)
 	 * parent's log, which stands still meanwhile, that the program it is
 	 * about to exec cannot be followed. */
 	if (!nested && ovc_img.logging && !ovc_img.ended && path && path[0] != '(' &&
-	    (ovc_img.pid == getpid() || ovc_img.pid == getppid()))
+	    (ovc_img.pid == ovc_sys_getpid() || ovc_img.pid == ovc_sys_getppid()))
 		ovc_follow_exec(path, search, envp,
 				ovc_now_ns() - ovc_img.start_ns);
 	/* A vfork child (posix_spawn, or vfork itself) shares the parent's
 	 * memory and must not write the parent's log. */
-	if (ovc_img.logging && !ovc_img.ended && ovc_img.pid == getpid()) {
+	if (ovc_img.logging && !ovc_img.ended && ovc_img.pid == ovc_sys_getpid()) {
 		ovc_blocks_final(OVC_FINAL_PROBE_NS, ovc_now_ns() - ovc_img.start_ns,
 				 nested);
 		bool locked = log_lock_end(nested);
@@ -232,7 +232,7 @@ void ovc_lifecycle_exec(const char *path, bool search, char *const *envp)
 
 void ovc_lifecycle_exec_failed(void)
 {
-	if (ovc_img.sampler_paused && ovc_img.pid == getpid()) {
+	if (ovc_img.sampler_paused && ovc_img.pid == ovc_sys_getpid()) {
 		ovc_img.sampler_paused = false;
 		ovc_ticker_start();
 	}
@@ -279,7 +279,7 @@ void ovc_lifecycle_child_died(pid_t pid, int wstatus)
 	uint64_t hpid, hppid, ns = 0;
 	if (!ovc_img_number_after(head, "\"pid\":", &hpid) ||
 	    !ovc_img_number_after(head, "\"ppid\":", &hppid) ||
-	    hpid != (uint64_t)pid || hppid != (uint64_t)getpid())
+	    hpid != (uint64_t)pid || hppid != (uint64_t)ovc_sys_getpid())
 		goto out; /* another process's, of an earlier life of the pid */
 	off_t from = st.st_size > (off_t)sizeof tail - 1
 			     ? st.st_size - (off_t)sizeof tail + 1

@@ -19,13 +19,19 @@ ssize_t ovc_read_file(const char *path, char *buf, size_t cap)
 	if (fd >= 0) {
 		total = 0;
 		while ((size_t)total + 1 < cap) {
-			long n = ovc_sys_read(fd, buf + total,
-					      cap - 1 - (size_t)total);
+			size_t want = cap - 1 - (size_t)total;
+			long n = ovc_sys_read(fd, buf + total, want);
 			if (n == -EINTR)
 				continue;
 			if (n <= 0)
 				break;
 			total += n;
+			/* A file of /proc or /sys, or a regular one, gives all
+			 * that is asked while it has more: a short read is its
+			 * end, and a second read to see 0 is a system call of
+			 * every start for nothing. */
+			if ((size_t)n < want)
+				break;
 		}
 		buf[total] = '\0';
 		ovc_sys_close(fd);
@@ -46,14 +52,30 @@ static uint64_t parse_u64(const char **p)
 	return v;
 }
 
+/* The page size and USER_HZ are ABI constants on x86: no call of sysconf,
+ * whose page of libc's code a short process would otherwise fault in for
+ * them (12 us on a VM, docs/performance.md). */
 long ovc_page_size(void)
 {
+#if defined(__x86_64__) || defined(__i386__)
+	return 4096;
+#else
 	static long ps;
 	if (!ps) {
 		long v = sysconf(_SC_PAGESIZE);
 		ps = v > 0 ? v : 4096;
 	}
 	return ps;
+#endif
+}
+
+long ovc_clk_tck(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	return 100;
+#else
+	return sysconf(_SC_CLK_TCK);
+#endif
 }
 
 /* /proc/self/statm, status and smaps_rollup: the sampler process reads

@@ -30,6 +30,8 @@ bool ovc_statm_read(struct ovc_statm *out) OVC_HIDDEN;
 /** The page size (sysconf, cached: read first from the constructor).
  * Hook-safe, sampler-safe once cached. */
 long ovc_page_size(void) OVC_HIDDEN;
+/** USER_HZ: the clock ticks of /proc/PID/stat in a second. */
+long ovc_clk_tck(void) OVC_HIDDEN;
 /** The kernel's figures of /proc/self/status, in bytes. */
 struct ovc_status {
 	uint64_t vm_peak;  /**< VmPeak: the largest address space so far */

@@ -13,6 +13,7 @@
 #include "lifecycle.h"
 #include "log.h"
 #include "procstat.h"
+#include "sys.h"
 #include "stack.h"
 #include "ticker.h"
 
@@ -103,11 +104,11 @@ static bool header_into(char *rec, size_t cap, const char *cmd,
 	ovc_buf_key(&b, "pid");
 	ovc_buf_u64(&b, (uint64_t)ovc_img.pid);
 	ovc_buf_key(&b, "ppid");
-	ovc_buf_u64(&b, (uint64_t)getppid());
+	ovc_buf_u64(&b, (uint64_t)ovc_sys_getppid());
 	ovc_buf_key(&b, "proc_start_ticks");
 	ovc_buf_u64(&b, start_ticks);
 	ovc_buf_key(&b, "clk_tck");
-	ovc_buf_i64(&b, sysconf(_SC_CLK_TCK));
+	ovc_buf_i64(&b, ovc_clk_tck());
 	ovc_buf_key(&b, "origin");
 	ovc_buf_jstr(&b, origin, strlen(origin));
 	if (parent_log && *parent_log) {
@@ -329,7 +330,7 @@ static void open_image_log(const char *origin, const char *parent_log)
 {
 	ovc_img.logging = false;
 	ovc_img.ended = false;
-	ovc_img.pid = getpid();
+	ovc_img.pid = ovc_sys_getpid();
 	ovc_img.start_ns = ovc_now_ns();
 	ovc_img.last_write_ns = ovc_img.start_ns;
 	memset(&ovc_img.last, 0, sizeof ovc_img.last);
@@ -347,7 +348,8 @@ static void open_image_log(const char *origin, const char *parent_log)
 	ovc_img.peak_anon = ovc_img.base.rss - ovc_img.base.shared;
 
 	char exe[4096];
-	ssize_t exe_len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	long exe_len = OVC_SYS_(SYS_readlink, "/proc/self/exe", exe,
+				sizeof exe - 1, 0, 0, 0);
 	exe[exe_len > 0 ? exe_len : 0] = '\0';
 	if (!ovc_follow_wanted(exe, ovc_img.pid))
 		return; /* left out: counts run, nothing is written */
@@ -475,7 +477,7 @@ void ovc_lifecycle_poke(uint64_t wait_ns)
 	uint64_t interval = (uint64_t)ovc_cfg.interval_ms * 1000000u;
 	/* A vfork child shares the flag with its parent: it leaves it be. */
 	if ((wait_ns >= interval || lived >= interval - wait_ns) &&
-	    ovc_img.pid == getpid()) {
+	    ovc_img.pid == ovc_sys_getpid()) {
 		ovc_tls_guard++;
 		if (__atomic_exchange_n(&ovc_sampler_due, 0, __ATOMIC_ACQ_REL) &&
 		    ovc_img.logging && !ovc_img.ended)
@@ -492,7 +494,7 @@ void ovc_lifecycle_clone_wait(void)
 	int saved = errno;
 	ovc_tls_guard++;
 	if (ovc_ticker_thread_only() && ovc_img.logging && !ovc_img.ended &&
-	    ovc_img.pid == getpid())
+	    ovc_img.pid == ovc_sys_getpid())
 		ovc_ticker_start();
 	ovc_tls_guard--;
 	errno = saved;
@@ -547,7 +549,7 @@ __attribute__((destructor)) static void ovc_stop(void)
 	ovc_tls_guard++;
 	int saved = errno;
 	ovc_log_lock();
-	if (ovc_img.logging && ovc_img.ended && ovc_img.pid == getpid()) {
+	if (ovc_img.logging && ovc_img.ended && ovc_img.pid == ovc_sys_getpid()) {
 		struct ovc_moment m;
 		ovc_img_moment_take(&m, NULL, NULL);
 		if (ovc_img_moment_changed(&m))

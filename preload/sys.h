@@ -7,8 +7,10 @@
 #ifndef OVC_PRELOAD_SYS_H
 #define OVC_PRELOAD_SYS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 
@@ -138,6 +140,13 @@ static inline pid_t ovc_sys_getpid(void)
 static inline pid_t ovc_sys_getppid(void)
 {
 	return (pid_t)OVC_SYS_(SYS_getppid, 0, 0, 0, 0, 0, 0);
+}
+/* isatty(3) as one ioctl; the kernel's struct termios is smaller than
+ * glibc's, which this room holds too. */
+static inline bool ovc_sys_isatty(int fd)
+{
+	long t[16];
+	return ovc_sys_ioctl(fd, TCGETS, t) == 0;
 }
 
 #endif
