@@ -19,6 +19,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <grp.h>
 #include <unistd.h>
 
 /* The next definition of a hooked function that the boot does not
@@ -405,3 +406,33 @@ EXPORT int waitid(idtype_t type, id_t id, siginfo_t *info, int options)
 						 (info->si_code == CLD_DUMPED ? 0x80 : 0));
 	return r;
 }
+
+/* ---- calls after which the image may not reach its log ----
+ *
+ * A young image writes its own samples, opening the log by its path
+ * (start.c): after chroot, or after a change of user (the log is 0600,
+ * its first user's), it could not. The sampler starts before these, with
+ * its own descriptor of the log and the credentials the image started
+ * with, as it does before a signal the process sends itself. */
+
+#define CUT_OFF(name, params, args)                                            \
+	EXPORT int name params                                                 \
+	{                                                                      \
+		typedef int(*fn_t) params;                                     \
+		fn_t real = NEXT_FN(fn_t, #name);                              \
+		if (!real)                                                     \
+			NOSYS(-1);                                             \
+		waiting(OVC_WAIT_LONG);                                        \
+		return real args;                                              \
+	}
+
+CUT_OFF(chroot, (const char *path), (path))
+CUT_OFF(setuid, (uid_t u), (u))
+CUT_OFF(seteuid, (uid_t u), (u))
+CUT_OFF(setreuid, (uid_t r, uid_t e), (r, e))
+CUT_OFF(setresuid, (uid_t r, uid_t e, uid_t s), (r, e, s))
+CUT_OFF(setgid, (gid_t g), (g))
+CUT_OFF(setegid, (gid_t g), (g))
+CUT_OFF(setregid, (gid_t r, gid_t e), (r, e))
+CUT_OFF(setresgid, (gid_t r, gid_t e, gid_t s), (r, e, s))
+CUT_OFF(setgroups, (size_t n, const gid_t *list), (n, list))

@@ -86,7 +86,8 @@ static inline void count_alloc(struct ovc_tc *t, enum ovc_func fn, size_t n,
 		 * show (the article's program writes its 2 GiB without
 		 * another call): its sampler starts now. */
 		if (OVC_UNLIKELY(ovc_sampler_due))
-			ovc_lifecycle_poke(n >= ovc_large_bytes ? OVC_WAIT_LONG : 0);
+			ovc_lifecycle_poke(n >= OVC_SAMPLER_NOW_BYTES ? OVC_WAIT_LONG
+								      : 0);
 	}
 }
 
@@ -383,7 +384,8 @@ EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off
 		if (p != MAP_FAILED && mapping_on(t))
 			ovc_map_added(p, len, prot, flags, fd);
 		if (OVC_UNLIKELY(ovc_sampler_due))
-			ovc_lifecycle_poke(p != MAP_FAILED && len >= ovc_large_bytes &&
+			ovc_lifecycle_poke(p != MAP_FAILED &&
+						   len >= OVC_SAMPLER_NOW_BYTES &&
 							   (flags & MAP_ANONYMOUS)
 						   ? OVC_WAIT_LONG
 						   : 0);

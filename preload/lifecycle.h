@@ -28,9 +28,19 @@ void ovc_lifecycle_tick(pid_t owner) OVC_HIDDEN;
 /** A slow path or a waiting call of the program, seen while
  * ovc_sampler_due: starts the sampler when the image has lived its first
  * interval, or will have by the end of a wait of WAIT_NS (OVC_WAIT_LONG:
- * no end set, 0: not a wait). Hook-safe; saves errno. */
+ * no end set, 0: not a wait). A slow path (0) of a young image
+ * (OVC_YOUNG_NS) writes a sample of its own instead, at most once an
+ * interval. Hook-safe; saves errno. */
 void ovc_lifecycle_poke(uint64_t wait_ns) OVC_HIDDEN;
 #define OVC_WAIT_LONG UINT64_MAX
+/** An image younger than this samples itself at its slow paths: most of
+ * a test suite's short programs (an interpreter's start) end before it,
+ * and a sampler would be a third of what ovc costs them. */
+#define OVC_YOUNG_NS 50000000u
+/** A block at least this large starts the sampler at once: writing it
+ * can outlast an interval without another call into ovc (the article's
+ * program), and only the sampler sees that. */
+#define OVC_SAMPLER_NOW_BYTES ((size_t)64 << 20)
 /** The program is about to wait for clone children (__WALL, __WCLONE: a
  * tracer), which would see a sampler process: it is stopped and reaped
  * now, and a thread samples from then on. Hook-safe. */

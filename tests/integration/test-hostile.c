@@ -58,10 +58,11 @@ END_TEST
 
 START_TEST(test_hostile_chroot_chdir_and_signal_exit)
 {
-	static const char *const modes[] = { "chroot", "chdir", "sighandler" };
-	for (size_t i = 0; i < 3; i++) {
-		if (i == 0 && geteuid() != 0)
-			continue; /* chroot needs root */
+	static const char *const modes[] = { "chroot", "chdir", "sighandler",
+					     "setuid" };
+	for (size_t i = 0; i < 4; i++) {
+		if ((i == 0 || i == 3) && geteuid() != 0)
+			continue; /* chroot and setuid need root */
 		char *dir = it_tempdir(modes[i]);
 		json_t *report = run_mode(dir, modes[i]);
 		ck_assert_int_eq(complete_images(report, 200), 1);

@@ -153,6 +153,22 @@ START_TEST(test_sampler_lazy)
 }
 END_TEST
 
+/* A young image (it allocates for 25 ms, OVC_YOUNG_NS is 50 ms) gets no
+ * sampler: it writes samples of its own at its slow paths, one an interval
+ * at most, out to the file at once, between its start and its end. */
+START_TEST(test_sampler_young)
+{
+	int samples, ends;
+	char *out = run_word("young", "5", &samples, &ends);
+	ck_assert_str_eq(out, "young: single=1 tasks=1 samplers=0 zombies=0 "
+			      "fds=-1 std=0 sealed=0\n");
+	ck_assert_int_ge(samples, 3);
+	ck_assert_int_le(samples, 2 + 25 / 5 + 1);
+	ck_assert_int_eq(ends, 1);
+	free(out);
+}
+END_TEST
+
 /* A wait for clone children (strace's) sees what it sees plain, ECHILD at
  * once, not the sampler process (it waited for it for ever): ovc samples
  * with a thread from then on. */
@@ -231,6 +247,7 @@ int main(void)
 	tcase_add_test(tc, test_sampler_thread);
 	tcase_add_test(tc, test_sampler_failed_exec);
 	tcase_add_test(tc, test_sampler_lazy);
+	tcase_add_test(tc, test_sampler_young);
 	tcase_add_test(tc, test_sampler_clone_wait);
 	tcase_add_test(tc, test_sampler_filtered);
 	tcase_add_test(tc, test_sampler_valgrind);

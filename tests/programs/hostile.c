@@ -6,7 +6,10 @@
  *                    pipe to close (so the test knows the daemon is done)
  *   hostile chroot   chroot into a fresh empty directory, then allocate
  *   hostile chdir    chdir to /, then allocate
+ *   hostile setuid   become nobody (as root), then allocate: the log,
+ *                    0600 and root's, is out of the process's reach
  *   hostile sighandler  exit(0) from a SIGALRM handler */
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,6 +73,13 @@ int main(int argc, char **argv)
 	if (strcmp(mode, "chroot") == 0) {
 		char dir[] = "/tmp/ovc-hostile-chroot.XXXXXX";
 		if (!mkdtemp(dir) || chroot(dir) != 0 || chdir("/") != 0)
+			return 1;
+		churn();
+		return 0;
+	}
+	if (strcmp(mode, "setuid") == 0) {
+		if (setgroups(0, NULL) != 0 || setgid(65534) != 0 ||
+		    setuid(65534) != 0)
 			return 1;
 		churn();
 		return 0;

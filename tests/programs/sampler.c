@@ -10,7 +10,10 @@
  * first; with "quick", it neither allocates nor sleeps first (a process
  * that ends within its first interval: ovc starts no sampler for it); with
  * "clone-wait", it then waits for clone children (__WALL, as strace does)
- * and says what the wait returned: plain, at once ECHILD (it has none). */
+ * and says what the wait returned: plain, at once ECHILD (it has none);
+ * with "young", it allocates and frees blocks of 256 KiB for 25 ms without
+ * a pause (a young image: ovc samples it from its own slow paths and
+ * starts no sampler). */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,6 +141,21 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "quick") == 0) {
 		describe("quick");
+		return 0;
+	}
+	if (argc > 1 && strcmp(argv[1], "young") == 0) {
+		struct timespec t0, t;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		do {
+			char *p = malloc(256 << 10);
+			if (p)
+				p[0] = 1;
+			free(p);
+			clock_gettime(CLOCK_MONOTONIC, &t);
+		} while ((t.tv_sec - t0.tv_sec) * 1000000000L + t.tv_nsec -
+				 t0.tv_nsec <
+			 25 * 1000 * 1000L);
+		describe("young");
 		return 0;
 	}
 	for (int i = 0; i < 1000; i++)
