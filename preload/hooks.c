@@ -82,9 +82,11 @@ static inline void count_alloc(struct ovc_tc *t, enum ovc_func fn, size_t n,
 		ovc_account_peak_check();
 	if (OVC_UNLIKELY(ovc_track_wanted(t, n))) {
 		ovc_track_alloc(t, p, n);
-		/* A large block is one whose touching the timeline must
-		 * show (the article's program writes its 2 GiB without
-		 * another call): its sampler starts now. */
+		/* A block of OVC_SAMPLER_NOW_BYTES is one whose touching
+		 * the timeline must show (the article's program writes its
+		 * 2 GiB without another call): its sampler starts now. A
+		 * smaller one is a slow path (start.c: a young image samples
+		 * itself). */
 		if (OVC_UNLIKELY(ovc_sampler_due))
 			ovc_lifecycle_poke(n >= OVC_SAMPLER_NOW_BYTES ? OVC_WAIT_LONG
 								      : 0);
