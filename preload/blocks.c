@@ -9,6 +9,7 @@
 #include "config.h"
 #include "lazyfree.h"
 #include "lock.h"
+#include "log.h"
 #include "mapping.h"
 #include "procstat.h"
 #include "residency.h"
@@ -467,7 +468,14 @@ void ovc_blocks_final(uint64_t budget_ns, uint64_t t_ns, bool nested)
 	}
 	ovc_maps_probe(budget_ns, true);
 	ovc_probe_release();
-	ovc_sites_write(t_ns, true);
+	/* NESTED, the log lock may be this thread's own too (a young image
+	 * writing its sample when the signal came, start.c): the last `ss`
+	 * records are left out rather than waited for for ever. */
+	if (!nested || ovc_log_trylock()) {
+		if (nested)
+			ovc_log_unlock();
+		ovc_sites_write(t_ns, true);
+	}
 	unlock_all();
 }
 
