@@ -26,10 +26,13 @@ ssize_t ovc_read_file(const char *path, char *buf, size_t cap)
 			if (n <= 0)
 				break;
 			total += n;
-			/* A file of /proc or /sys, or a regular one, gives all
-			 * that is asked while it has more: a short read is its
-			 * end, and a second read to see 0 is a system call of
-			 * every start for nothing. */
+			/* The files read here give all that is asked while they
+			 * have more: regular files, sysctl and cgroup files, and
+			 * the /proc files made as one record (meminfo, stat,
+			 * cgroup, cmdline). A short read is their end, and a
+			 * second read to see 0 is a system call of every start
+			 * for nothing. Not for a /proc file of many records
+			 * (maps, smaps): it stops at each page of them. */
 			if ((size_t)n < want)
 				break;
 		}

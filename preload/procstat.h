@@ -69,7 +69,9 @@ void ovc_host_refresh_oom(struct ovc_host *h) OVC_HIDDEN;
 /** Field 22 of /proc/self/stat (start time in clock ticks); 0 if unknown. */
 uint64_t ovc_proc_start_ticks(void) OVC_HIDDEN;
 /** Reads a whole small file into BUF (NUL-terminated); returns its length
- * or -1. Hook-safe. */
+ * or -1. A short read is taken for the end: a regular file, a sysctl or
+ * cgroup file, or a /proc file made as one record (not maps or smaps).
+ * Hook-safe. */
 ssize_t ovc_read_file(const char *path, char *buf, size_t cap) OVC_HIDDEN;
 /** Nanoseconds of CLOCK_MONOTONIC / CLOCK_REALTIME (the vDSO). Hook-safe,
  * sampler-safe, signal-safe. */
