@@ -148,7 +148,6 @@ static bool json_big(json_t *v, uint64_t *out)
 	       big_digits(json_string_value(v), json_string_length(v), out);
 }
 
-/* The member KEY of O in *V; FLD_MISSING when it is absent or null. */
 /* Member KEY of O in *V: FLD_MISSING when it is not there or null; where
  * WHAT is not NULL, FLD_BAD (said: "is not WHAT") when it is not of TYPE
  * (JSON_TRUE: a boolean); else FLD_OK. */

@@ -329,12 +329,13 @@ bool ovc_render_html(const struct ovc_model *m, FILE *out,
 		     const struct ovc_render_opts *o, bool charts_only,
 		     const char *only)
 {
-	struct ovc_symbolizer *sym = o && o->sym ? o->sym : ovc_sym_new();
+	struct ovc_render_opts to;
+	ovc_render_opts_resolve(o, &to);
+	struct ovc_symbolizer *sym = to.sym;
 	bool ok = true;
 	if (charts_only) {
 		ok = put_charts_page(m, out, o, only, sym);
-		if (!o || sym != o->sym)
-			ovc_sym_free(sym);
+		ovc_render_opts_done(o, &to);
 		return ok;
 	}
 	size_t *order = malloc((m->nprocs ? m->nprocs : 1) * sizeof *order);
@@ -342,8 +343,7 @@ bool ovc_render_html(const struct ovc_model *m, FILE *out,
 	if (!order || !shown) {
 		free(order);
 		free(shown);
-		if (!o || sym != o->sym)
-			ovc_sym_free(sym);
+		ovc_render_opts_done(o, &to);
 		return false;
 	}
 	enum ovc_proc_sort key = o ? o->proc_sort : OVC_PSORT_GAP;
@@ -407,10 +407,6 @@ bool ovc_render_html(const struct ovc_model *m, FILE *out,
 	size_t len = 0;
 	FILE *mem = open_memstream(&buf, &len);
 	if (mem) {
-		struct ovc_render_opts to = {0};
-		if (o)
-			to = *o;
-		to.sym = sym;
 		ovc_render_text(m, mem, &to);
 		fclose(mem);
 		fputs("<details><summary>the text report</summary><pre>", out);
@@ -421,7 +417,6 @@ bool ovc_render_html(const struct ovc_model *m, FILE *out,
 	fputs("</body>\n</html>\n", out);
 	free(order);
 	free(shown);
-	if (!o || sym != o->sym)
-		ovc_sym_free(sym);
+	ovc_render_opts_done(o, &to);
 	return !ferror(out);
 }
