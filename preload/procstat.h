@@ -27,8 +27,8 @@ struct ovc_host {
 /** Reads /proc/self/statm in bytes. False when it cannot be read. Hook-safe
  * (open/read/close). */
 bool ovc_statm_read(struct ovc_statm *out) OVC_HIDDEN;
-/** The page size (sysconf, cached: read first from the constructor).
- * Hook-safe, sampler-safe once cached. */
+/** The page size: 4096 on x86; elsewhere sysconf's, cached (read first
+ * from the constructor). Hook-safe, sampler-safe once cached. */
 long ovc_page_size(void) OVC_HIDDEN;
 /** USER_HZ: the clock ticks of /proc/PID/stat in a second. */
 long ovc_clk_tck(void) OVC_HIDDEN;

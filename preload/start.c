@@ -13,8 +13,8 @@
 #include "lifecycle.h"
 #include "log.h"
 #include "procstat.h"
-#include "sys.h"
 #include "stack.h"
+#include "sys.h"
 #include "ticker.h"
 
 #include <dlfcn.h>
@@ -496,12 +496,12 @@ void ovc_lifecycle_poke(uint64_t wait_ns)
 			 * would have at this tick. */
 			uint64_t last = __atomic_load_n(&young_tick_ns,
 							__ATOMIC_RELAXED);
-			if (now - last >= interval &&
+			if (ovc_img.logging && !ovc_img.ended &&
+			    now - last >= interval &&
 			    __atomic_compare_exchange_n(&young_tick_ns, &last,
 							now, false,
 							__ATOMIC_RELAXED,
-							__ATOMIC_RELAXED) &&
-			    ovc_img.logging && !ovc_img.ended) {
+							__ATOMIC_RELAXED)) {
 				ovc_lifecycle_tick(ovc_img.pid);
 				ovc_log_flush();
 			}
