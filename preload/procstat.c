@@ -244,13 +244,41 @@ static ssize_t cgroup_file(const char *dir, const char *file, char *buf,
 		       : -1;
 }
 
+/* Reads the oom_kill count of H's cgroup directory into H, through BUF
+ * (CAP bytes): the caller's, so the start's stack goes no deeper. */
+static void oom_read(struct ovc_host *h, char *buf, size_t cap)
+{
+	h->cgroup_oom_kill =
+		cgroup_file(h->cgroup_dir,
+			    h->cgroup_version == 1 ? "memory.oom_control" : "memory.events",
+			    buf, cap) > 0
+			? line_value(buf, "oom_kill ")
+			: -1;
+}
+
+/* Whether KNOWN, an earlier reading, is of the cgroup directory OUT now
+ * names (version VERSION): then its limit is OUT's, and only the oom_kill
+ * count, which is the image's own, is read (through BUF, CAP bytes). */
+static bool same_cgroup(struct ovc_host *out, const struct ovc_host *known,
+			int version, char *buf, size_t cap)
+{
+	if (!known || known->cgroup_version != version ||
+	    strcmp(known->cgroup_dir, out->cgroup_dir) != 0)
+		return false;
+	out->cgroup_version = version;
+	out->cgroup_max = known->cgroup_max;
+	oom_read(out, buf, cap);
+	return true;
+}
+
 /* Finds the memory cgroup of the process from /proc/self/cgroup: the v1
  * hierarchy with the memory controller where there is one, else the v2
  * one, under the usual mount points (/sys/fs/cgroup/memory; /sys/fs/cgroup
- * or, on a hybrid machine, /sys/fs/cgroup/unified). Reads its limit and
- * oom_kill count, which `ovc report` compares with the count after the
- * process died. */
-static __attribute__((noinline)) void cgroup_read(struct ovc_host *out)
+ * or, on a hybrid machine, /sys/fs/cgroup/unified). Reads its limit (or
+ * takes KNOWN's, a reading of the same directory) and its oom_kill count,
+ * which `ovc report` compares with the count after the process died. */
+static __attribute__((noinline)) void cgroup_read(struct ovc_host *out,
+						  const struct ovc_host *known)
 {
 	char buf[4096];
 	ssize_t n = ovc_read_file("/proc/self/cgroup", buf, sizeof buf);
@@ -284,6 +312,8 @@ static __attribute__((noinline)) void cgroup_read(struct ovc_host *out)
 	if (v1) {
 		if (!join(dir, cap, "/sys/fs/cgroup/memory", v1[1] ? v1 + 1 : ""))
 			return;
+		if (same_cgroup(out, known, 1, buf, sizeof buf))
+			return;
 		if (cgroup_file(dir, "memory.limit_in_bytes", val, sizeof val) <= 0)
 			return;
 		out->cgroup_version = 1;
@@ -291,16 +321,15 @@ static __attribute__((noinline)) void cgroup_read(struct ovc_host *out)
 		uint64_t lim = parse_u64(&p);
 		/* v1 writes "no limit" as PAGE_COUNTER_MAX pages, about 2^63 */
 		out->cgroup_max = lim >= ((uint64_t)1 << 62) ? -1 : (int64_t)lim;
-		out->cgroup_oom_kill =
-			cgroup_file(dir, "memory.oom_control", buf, sizeof buf) > 0
-				? line_value(buf, "oom_kill ")
-				: -1;
+		oom_read(out, buf, sizeof buf);
 		return;
 	}
 	if (!v2)
 		return;
 	for (size_t i = 0; i < 2; i++) {
 		if (!join(dir, cap, v2_roots[i], v2[1] ? v2 + 1 : ""))
+			return;
+		if (same_cgroup(out, known, 2, buf, sizeof buf))
 			return;
 		if (cgroup_file(dir, "memory.max", val, sizeof val) <= 0)
 			continue;
@@ -309,10 +338,7 @@ static __attribute__((noinline)) void cgroup_read(struct ovc_host *out)
 		out->cgroup_max = val[0] >= '0' && val[0] <= '9'
 					  ? (int64_t)parse_u64(&p)
 					  : -1; /* "max" */
-		out->cgroup_oom_kill =
-			cgroup_file(dir, "memory.events", buf, sizeof buf) > 0
-				? line_value(buf, "oom_kill ")
-				: -1;
+		oom_read(out, buf, sizeof buf);
 		return;
 	}
 	dir[0] = '\0';
@@ -321,14 +347,8 @@ static __attribute__((noinline)) void cgroup_read(struct ovc_host *out)
 void ovc_host_refresh_oom(struct ovc_host *h)
 {
 	char buf[4096];
-	if (h->cgroup_oom_kill < 0 || !h->cgroup_version)
-		return;
-	h->cgroup_oom_kill =
-		cgroup_file(h->cgroup_dir,
-			    h->cgroup_version == 1 ? "memory.oom_control" : "memory.events",
-			    buf, sizeof buf) > 0
-			? line_value(buf, "oom_kill ")
-			: -1;
+	if (h->cgroup_oom_kill >= 0 && h->cgroup_version)
+		oom_read(h, buf, sizeof buf);
 }
 
 static int read_int(const char *path)
@@ -342,7 +362,7 @@ static int read_int(const char *path)
 	return (int)parse_u64(&p);
 }
 
-void ovc_host_read(struct ovc_host *out)
+void ovc_host_read(struct ovc_host *out, const struct ovc_host *known)
 {
 	/* meminfo is about 1.5 KiB, the four fields in its first 1.1 KiB.
 	 * Small buffers, and cgroup_read's apart (not inlined): each page of
@@ -350,18 +370,27 @@ void ovc_host_read(struct ovc_host *out)
 	 * about 12 us on a VM (docs/performance.md). */
 	char buf[4096];
 	memset(out, 0, sizeof *out);
-	if (ovc_read_file("/proc/meminfo", buf, sizeof buf) > 0) {
-		out->mem_total = meminfo(buf, "MemTotal:");
-		out->mem_available = meminfo(buf, "MemAvailable:");
-		out->commit_limit = meminfo(buf, "CommitLimit:");
-		out->committed_as = meminfo(buf, "Committed_AS:");
+	if (known) {
+		out->mem_total = known->mem_total;
+		out->mem_available = known->mem_available;
+		out->commit_limit = known->commit_limit;
+		out->committed_as = known->committed_as;
+		out->overcommit_memory = known->overcommit_memory;
+		out->overcommit_ratio = known->overcommit_ratio;
+	} else {
+		if (ovc_read_file("/proc/meminfo", buf, sizeof buf) > 0) {
+			out->mem_total = meminfo(buf, "MemTotal:");
+			out->mem_available = meminfo(buf, "MemAvailable:");
+			out->commit_limit = meminfo(buf, "CommitLimit:");
+			out->committed_as = meminfo(buf, "Committed_AS:");
+		}
+		out->overcommit_memory = read_int("/proc/sys/vm/overcommit_memory");
+		out->overcommit_ratio = read_int("/proc/sys/vm/overcommit_ratio");
 	}
-	out->overcommit_memory = read_int("/proc/sys/vm/overcommit_memory");
-	out->overcommit_ratio = read_int("/proc/sys/vm/overcommit_ratio");
 	out->page_size = ovc_page_size();
 	out->cgroup_max = -1;
 	out->cgroup_oom_kill = -1;
-	cgroup_read(out);
+	cgroup_read(out, known);
 	if (!out->cgroup_version)
 		out->cgroup_dir[0] = '\0';
 }

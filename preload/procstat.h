@@ -60,8 +60,20 @@ int64_t ovc_rollup_private_dirty(void) OVC_HIDDEN;
 void ovc_rollup_fork_child(void) OVC_HIDDEN;
 /** Reads /proc/meminfo, /proc/sys/vm/overcommit_* and the memory cgroup's
  * limit and OOM kill count (/proc/self/cgroup, then two files of its
- * directory). Hook-safe. */
-void ovc_host_read(struct ovc_host *out) OVC_HIDDEN;
+ * directory). With KNOWN, an earlier reading (ovc_host_cache_get), only
+ * /proc/self/cgroup and the OOM kill count are read: the rest is KNOWN's,
+ * the cgroup's limit too where KNOWN is of the same cgroup. Hook-safe. */
+void ovc_host_read(struct ovc_host *out, const struct ovc_host *known) OVC_HIDDEN;
+/** The facts an image of this user left in DIR/.ovc-host (hostcache.c),
+ * read at most MAX_AGE_NS ago on this boot: into OUT, and when they were
+ * read (CLOCK_MONOTONIC) into READ_NS. False when there are none, or none
+ * to trust. Hook-safe. */
+bool ovc_host_cache_get(const char *dir, uint64_t max_age_ns,
+			struct ovc_host *out, uint64_t *read_ns) OVC_HIDDEN;
+/** Leaves H, read at READ_NS, in DIR/.ovc-host for the images that start
+ * after this one; nothing where it cannot. Hook-safe. */
+void ovc_host_cache_put(const char *dir, const struct ovc_host *h,
+			uint64_t read_ns) OVC_HIDDEN;
 /** Reads again the one fact of H that must be the image's own: the
  * cgroup's oom_kill count, which a report compares with the count after
  * the image died. At start and in a fork child. */

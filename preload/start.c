@@ -72,17 +72,25 @@ static int make_dirs(const char *path)
 	return 0;
 }
 
-/* The machine's memory facts, read once when the image starts (a fork
- * child keeps its parent's unless they are a second old, the cgroup's
- * oom_kill count read again): the header records them, budgets and limits
- * use them. */
+/* The machine's memory facts, read once when the image starts: the
+ * header records them, budgets and limits use them. Facts read less than
+ * a second before are taken instead, the cgroup and its oom_kill count
+ * read again: a fork child keeps its parent's, an image takes those an
+ * image of the same user left in the output directory (hostcache.c). */
+#define HOST_MAX_AGE_NS 1000000000u
 static struct ovc_host host;
 static uint64_t host_ns; /* when it was read */
 
 static void host_read(void)
 {
-	ovc_host_read(&host);
+	struct ovc_host known;
+	if (ovc_host_cache_get(ovc_cfg.output, HOST_MAX_AGE_NS, &known, &host_ns)) {
+		ovc_host_read(&host, &known);
+		return;
+	}
 	host_ns = ovc_now_ns();
+	ovc_host_read(&host, NULL);
+	ovc_host_cache_put(ovc_cfg.output, &host, host_ns);
 }
 
 /* Makes the `proc` record in REC (CAP bytes) from the command line CMD
@@ -121,6 +129,8 @@ static bool header_into(char *rec, size_t cap, const char *cmd,
 	ovc_buf_u64(&b, ovc_unix_ns());
 	ovc_buf_key(&b, "start_mono_ns");
 	ovc_buf_u64(&b, ovc_img.start_ns);
+	ovc_buf_key(&b, "host_mono_ns");
+	ovc_buf_u64(&b, host_ns);
 	ovc_buf_key(&b, "page_size");
 	ovc_buf_i64(&b, host.page_size);
 	ovc_buf_key(&b, "mem_total");
@@ -441,7 +451,7 @@ static void fork_child(void)
 	/* The parent's facts, unless they are older than a second: a shell
 	 * forks hundreds of children a second, and the six files were a
 	 * fifth of each one's start. */
-	if (ovc_now_ns() - host_ns > 1000000000u)
+	if (ovc_now_ns() - host_ns > HOST_MAX_AGE_NS)
 		host_read();
 	else
 		ovc_host_refresh_oom(&host);

@@ -82,6 +82,10 @@ static inline long ovc_sys_pread(int fd, void *buf, size_t n, off_t at)
 {
 	return OVC_SYS_(SYS_pread64, fd, buf, n, at, 0, 0);
 }
+static inline long ovc_sys_pwrite(int fd, const void *buf, size_t n, off_t at)
+{
+	return OVC_SYS_(SYS_pwrite64, fd, buf, n, at, 0, 0);
+}
 static inline long ovc_sys_write(int fd, const void *buf, size_t n)
 {
 	return OVC_SYS_(SYS_write, fd, buf, n, 0, 0, 0);

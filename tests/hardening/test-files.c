@@ -5,7 +5,8 @@
  * and stdout as plain, never SIGXFSZ from ovc's writes); ovc must never
  * write outside the output directory or through a symlink, never clobber
  * a file, and warn once where it cannot log. Logs are 0600 and the
- * directories ovc makes 0700, whatever the umask. */
+ * directories ovc makes 0700, whatever the umask. The cache of the
+ * machine's facts ovc keeps there is never trusted blindly. */
 #include "hcommon.h"
 
 #include <errno.h>
@@ -270,6 +271,11 @@ START_TEST(test_files_full_disk)
 		free(p);
 	}
 	json_decref(names);
+	/* nor an empty cache of the machine's facts */
+	char *cache = path2(mnt, ".ovc-host");
+	struct stat cst;
+	ck_assert_msg(stat(cache, &cst) != 0 || cst.st_size > 0, "%s: empty", cache);
+	free(cache);
 	umount2(mnt, MNT_DETACH);
 	h_assert_same(&r, 0, plain.out, "full disk");
 	ck_assert_msg(h_count_lines(r.err, "disk full") >= 1, "%s", r.err);
@@ -392,6 +398,99 @@ START_TEST(test_files_modes_whatever_umask)
 }
 END_TEST
 
+/* Runs hello under the preload into DIR, checks that it ran as plain,
+ * and returns the header of its log (the only one in DIR), which it then
+ * removes: DIR holds nothing of it but what ovc keeps there. */
+static json_t *hello_header(const char *dir)
+{
+	char *argv[] = { (char *)h_program("h-hello"), NULL };
+	struct it_result r;
+	it_preload_run(dir, argv, 30, &r);
+	h_assert_same(&r, 0, hello_plain(), dir);
+	it_result_free(&r);
+	json_t *names = logs_in(dir);
+	ck_assert_int_eq(json_array_size(names), 1);
+	char *log = path2(dir, json_string_value(json_array_get(names, 0)));
+	json_t *lines = it_read_jsonl(log);
+	json_t *head = json_incref(json_array_get(lines, 0));
+	ck_assert_str_eq(it_str(head, "t"), "proc");
+	ck_assert_int_le(it_int(head, "host_mono_ns"), it_int(head, "start_mono_ns"));
+	unlink(log);
+	json_decref(lines), json_decref(names);
+	free(log);
+	return head;
+}
+
+/* The machine's facts an image leaves in DIR/.ovc-host: an image that
+ * starts within a second takes them (its header's host_mono_ns is the
+ * first one's). A cache that is corrupt is read again and rewritten; a
+ * FIFO or a symlink there is not used, does not block, and nothing is
+ * written through it. */
+START_TEST(test_files_host_cache)
+{
+	char *dir = it_tempdir("h-files-cache"), *other = it_tempdir("h-files-cache-victim");
+	char *cache = path2(dir, ".ovc-host"), *victim = path2(other, "victim");
+	json_t *first = hello_header(dir);
+	ck_assert_int_eq(h_mode(cache), 0600);
+
+	/* A second image takes the first one's facts, unless a loaded
+	 * machine started it more than a second later: then it reads its
+	 * own, and the next one is tried (at most 5 times). */
+	bool taken = false;
+	for (int i = 0; i < 5 && !taken; i++) {
+		json_t *next = hello_header(dir);
+		long long at = it_int(first, "host_mono_ns");
+		if (it_int(next, "host_mono_ns") == at) {
+			ck_assert_int_eq(it_int(next, "mem_total"), it_int(first, "mem_total"));
+			ck_assert_int_eq(it_int(next, "commit_limit"), it_int(first, "commit_limit"));
+			taken = true;
+		} else {
+			ck_assert_int_gt(it_int(next, "start_mono_ns") - at, 1000000000LL);
+			json_decref(first);
+			first = json_incref(next);
+		}
+		json_decref(next);
+	}
+	ck_assert_msg(taken, "no image took the facts of the one before");
+
+	/* One byte changed: not used, read again, the file made whole. */
+	size_t len;
+	char *good = it_read_file(cache, &len);
+	ck_assert(good != NULL && len > 64);
+	good[len / 2] ^= 0x5a;
+	it_write_file(cache, good, len);
+	json_t *fresh = hello_header(dir);
+	ck_assert_int_gt(it_int(fresh, "host_mono_ns"), it_int(first, "host_mono_ns"));
+	size_t len2;
+	char *rewritten = it_read_file(cache, &len2);
+	ck_assert(len2 == len && memcmp(rewritten, good, len) != 0);
+	json_decref(fresh);
+	free(good), free(rewritten);
+
+	/* A FIFO: neither opened for good nor waited on. */
+	ck_assert(unlink(cache) == 0 && mkfifo(cache, 0600) == 0);
+	fresh = hello_header(dir);
+	struct stat st;
+	ck_assert(lstat(cache, &st) == 0 && S_ISFIFO(st.st_mode));
+	json_decref(fresh);
+
+	/* A symlink: not followed, its target untouched. */
+	it_write_file(victim, "victim\n", 7);
+	ck_assert(unlink(cache) == 0 && symlink(victim, cache) == 0);
+	json_decref(hello_header(dir));
+	json_decref(hello_header(dir));
+	char *text = it_read_file(victim, &len);
+	ck_assert_str_eq(text, "victim\n");
+	ck_assert(lstat(cache, &st) == 0 && S_ISLNK(st.st_mode));
+	free(text);
+
+	json_decref(first);
+	free(cache), free(victim);
+	it_rmtree(dir), it_rmtree(other);
+	free(dir), free(other);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("hardening-files");
@@ -406,6 +505,7 @@ int main(void)
 	tcase_add_test(tc, test_files_low_descriptor_limit);
 	tcase_add_test(tc, test_files_deleted_directory);
 	tcase_add_test(tc, test_files_empty_logs_one_line);
+	tcase_add_test(tc, test_files_host_cache);
 	suite_add_tcase(s, tc);
 	return it_main(s);
 }

@@ -18,7 +18,7 @@ layers=(base services memory tracking sampler lifecycle hooks)
 declare -A layer=(
 	[base]=base [sys]=base [lock]=base [fmt]=base [sampler-link]=base
 	[options]=base [slots]=base
-	[procstat]=services [config]=services [log]=services
+	[procstat]=services [hostcache]=services [config]=services [log]=services
 	[arena]=memory [boot]=memory
 	[account]=tracking [blocks]=tracking [block-probe]=tracking
 	[stack]=tracking [unwind]=tracking [mapping]=tracking [residency]=tracking
