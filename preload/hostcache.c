@@ -1,7 +1,8 @@
 /* The machine's memory facts, shared through the output directory: the
- * images of a test suite start hundreds of times a second, and the four
- * files of /proc and /sys behind those facts (meminfo, two sysctls, the
- * cgroup's limit) were a sixth of each one's start. An image that read
+ * images of a test suite start hundreds of times a second, and reading the
+ * four files of /proc and /sys behind those facts (meminfo, two sysctls,
+ * the cgroup's limit) took about 40 us of the 400 us each one's start and
+ * exit took on this project's VM (docs/performance.md). An image that read
  * them leaves them in DIR/.ovc-host; an image that starts within a second
  * of that reading takes them from there (one small file instead of four)
  * and reads only what is its own: its cgroup and that cgroup's oom_kill
