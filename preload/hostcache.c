@@ -25,7 +25,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define CACHE_NAME "/.ovc-host"
+#define CACHE_NAME ".ovc-host"
 #define CACHE_MAGIC "ovc-host"
 #define CACHE_VERSION 1u
 
@@ -48,15 +48,11 @@ static uint64_t fnv1a(const void *p, size_t n)
 	return h;
 }
 
-/* DIR + CACHE_NAME into PATH (CAP bytes); false when it does not fit. */
+/* DIR/CACHE_NAME into PATH (CAP bytes); false when it does not fit or
+ * there is no directory. */
 static bool cache_path(char *path, size_t cap, const char *dir)
 {
-	size_t a = strlen(dir), b = sizeof CACHE_NAME;
-	if (!a || a + b > cap)
-		return false;
-	memcpy(path, dir, a);
-	memcpy(path + a, CACHE_NAME, b);
-	return true;
+	return dir[0] && ovc_path_join(path, cap, dir, CACHE_NAME);
 }
 
 /* Opens the cache file PATH with FLAGS; the descriptor when it is a

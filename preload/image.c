@@ -233,8 +233,8 @@ void ovc_lifecycle_tick(pid_t owner)
 	ovc_log_unlock();
 }
 
-/* Finds "KEY": in the first line of the file at PATH and reads the number
- * after it; false if absent. Used to recognise our own previous image. */
+/* Finds KEY in S and reads the number right after it; false if absent.
+ * Used on a log's first line, to recognise our own previous image. */
 bool ovc_img_number_after(const char *s, const char *key, uint64_t *out)
 {
 	const char *p = strstr(s, key);
@@ -266,11 +266,5 @@ bool ovc_img_log_path(char *dst, size_t cap, pid_t pid, unsigned k)
 {
 	char name[128];
 	ovc_img_log_name(name, sizeof name, pid, k);
-	struct ovc_buf b;
-	ovc_buf_init(&b, dst, cap - 1);
-	ovc_buf_raw(&b, ovc_cfg.output);
-	ovc_buf_raw(&b, "/");
-	ovc_buf_raw(&b, name);
-	dst[b.overflow ? 0 : b.len] = '\0';
-	return !b.overflow && name[0];
+	return name[0] && ovc_path_join(dst, cap, ovc_cfg.output, name);
 }

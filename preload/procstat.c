@@ -222,8 +222,7 @@ static int64_t line_value(const char *buf, const char *key)
 	return -1;
 }
 
-/* DIR + "/" + FILE into PATH (CAP bytes); false when it does not fit. */
-static bool join(char *path, size_t cap, const char *dir, const char *file)
+bool ovc_path_join(char *path, size_t cap, const char *dir, const char *file)
 {
 	size_t a = strlen(dir), b = strlen(file);
 	if (a + 1 + b + 1 > cap)
@@ -239,7 +238,7 @@ static ssize_t cgroup_file(const char *dir, const char *file, char *buf,
 			   size_t cap)
 {
 	char path[640];
-	return join(path, sizeof path, dir, file)
+	return ovc_path_join(path, sizeof path, dir, file)
 		       ? ovc_read_file(path, buf, cap)
 		       : -1;
 }
@@ -310,7 +309,7 @@ static __attribute__((noinline)) void cgroup_read(struct ovc_host *out,
 	char *dir = out->cgroup_dir;
 	size_t cap = sizeof out->cgroup_dir;
 	if (v1) {
-		if (!join(dir, cap, "/sys/fs/cgroup/memory", v1[1] ? v1 + 1 : ""))
+		if (!ovc_path_join(dir, cap, "/sys/fs/cgroup/memory", v1[1] ? v1 + 1 : ""))
 			return;
 		if (same_cgroup(out, known, 1, buf, sizeof buf))
 			return;
@@ -327,7 +326,7 @@ static __attribute__((noinline)) void cgroup_read(struct ovc_host *out,
 	if (!v2)
 		return;
 	for (size_t i = 0; i < 2; i++) {
-		if (!join(dir, cap, v2_roots[i], v2[1] ? v2 + 1 : ""))
+		if (!ovc_path_join(dir, cap, v2_roots[i], v2[1] ? v2 + 1 : ""))
 			return;
 		if (same_cgroup(out, known, 2, buf, sizeof buf))
 			return;

@@ -80,6 +80,9 @@ void ovc_host_cache_put(const char *dir, const struct ovc_host *h,
 void ovc_host_refresh_oom(struct ovc_host *h) OVC_HIDDEN;
 /** Field 22 of /proc/self/stat (start time in clock ticks); 0 if unknown. */
 uint64_t ovc_proc_start_ticks(void) OVC_HIDDEN;
+/** DIR + "/" + FILE into PATH (CAP bytes); false when it does not fit. */
+bool ovc_path_join(char *path, size_t cap, const char *dir,
+		   const char *file) OVC_HIDDEN;
 /** Reads a whole small file into BUF (NUL-terminated); returns its length
  * or -1. A short read is taken for the end: a regular file, a sysctl or
  * cgroup file, or a /proc file made as one record (not maps or smaps).
