@@ -149,16 +149,21 @@ int64_t ovc_probe_range(uintptr_t lo, uintptr_t hi)
  * a program thread's probe of a freed block is one system call, not three
  * (open, PAGEMAP_SCAN, close: 20 us of ubench-large's blocks on the 2-core
  * VM, two thirds of it the open and close). Decided at a program thread's
- * first such probe, with one page mapped, read and scanned (40 us). The
- * huge zero page needs no try of its own: the kernel maps it on a read
- * fault only where it would map the small one (mm_forbids_zeropage gates
- * both, do_anonymous_page and do_huge_pmd_anonymous_page; checked here
- * with MADV_HUGEPAGE: 2 MiB read are a huge page of its own, and that try
- * cost 250 us, too much for every short process). Swap is looked at again
- * every second. */
+ * SCANS_FIRST-th such probe, with one page mapped, read and scanned
+ * (40 us). The huge zero page needs no try of its own: the kernel maps it
+ * on a read fault only where it would map the small one
+ * (mm_forbids_zeropage gates both, do_anonymous_page and
+ * do_huge_pmd_anonymous_page; checked here with MADV_HUGEPAGE: 2 MiB read
+ * are a huge page of its own, and that try cost 250 us, too much for every
+ * short process). Swap is looked at again every second. */
 
 enum { SAME_UNKNOWN, SAME_NO, SAME_YES };
 static int same_kind = SAME_UNKNOWN; /* zero pages: decided once */
+/* Deciding, and reading /proc/meminfo for the swap, cost a short process
+ * (grep: one or two blocks freed) about 50 us, more than the scans it
+ * saves: its first probes scan, and the decision waits for the fourth. */
+#define SCANS_FIRST 4
+static unsigned scans_first; /* probes asked for before the decision */
 static uint64_t swap_seen_ns;	     /* when SwapTotal was last read */
 static int swap_none;		     /* SwapTotal was 0 then */
 
@@ -244,6 +249,9 @@ static bool mincore_same(void)
 		return false;
 	int k = __atomic_load_n(&same_kind, __ATOMIC_RELAXED);
 	if (k == SAME_UNKNOWN) {
+		if (__atomic_add_fetch(&scans_first, 1, __ATOMIC_RELAXED) <
+		    SCANS_FIRST)
+			return false;
 		k = decide_kind();
 		__atomic_store_n(&same_kind, k, __ATOMIC_RELAXED);
 	}

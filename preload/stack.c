@@ -69,12 +69,15 @@ static void write_module(int id, const char *path, uintptr_t base,
 			 size_t bid_len)
 {
 	static const char hex[] = "0123456789abcdef";
-	char line[4096 + 512];
+	/* Sized by the path (six bytes for each escaped one) and the build
+	 * id: deeper stack pages are first touches in a short program. */
+	size_t path_len = strnlen(path, 4096);
+	char line[path_len * 6 + 512];
 	struct ovc_buf b;
 	ovc_buf_record(&b, line, sizeof line, OVC_REC_MODULE);
 	ovc_buf_key_u64(&b, "id", (uint64_t)id);
 	ovc_buf_key(&b, "path");
-	ovc_buf_jstr(&b, path, strnlen(path, 4096));
+	ovc_buf_jstr(&b, path, path_len);
 	ovc_buf_key_u64(&b, "base", base);
 	ovc_buf_key_u64(&b, "lo", lo);
 	ovc_buf_key_u64(&b, "hi", hi);
@@ -409,7 +412,9 @@ own_frames:;
 
 static void write_site(const struct ovc_site *s)
 {
-	char line[OVC_MAX_FRAMES * 48 + 128];
+	/* Sized by the frames it has, not the most a stack may have: the
+	 * stack pages below a short program's own are first touches. */
+	char line[(size_t)s->n * 48 + 128];
 	struct ovc_buf b;
 	ovc_buf_record(&b, line, sizeof line, OVC_REC_SITE);
 	ovc_buf_key_u64(&b, "id", s->id);

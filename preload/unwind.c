@@ -211,6 +211,10 @@ static bool verified(const struct umod *m)
 /* ---- per thread ---- */
 
 #define RULES 2048 /* direct-mapped cache of rules by code address */
+/* Its first slots are used alone until they have been filled that often:
+ * a short process then touches one page of the cache, not all eight (a
+ * first touch is a page fault, about 10 us on this project's VM). */
+#define RULES_FIRST 128
 
 struct ovc_unw {
 	uintptr_t stack_lo, stack_hi; /* the mapping holding the stack */
@@ -218,6 +222,8 @@ struct ovc_unw {
 	unsigned gen; /* utab_gen the rules were found under */
 	const struct umod *ok[8]; /* modules verified under gen */
 	unsigned ok_next;
+	unsigned rule_mask; /* RULES_FIRST - 1, then RULES - 1 */
+	unsigned rule_fills;
 	struct rule rules[RULES];
 };
 
@@ -238,7 +244,12 @@ static bool stack_mapping(struct ovc_unw *u, uintptr_t sp)
 	size_t have = 0;
 	bool found = false, eof = false;
 	while (!found) {
-		if (!eof && have < sizeof buf) {
+		/* Read again only for a line not whole yet: each read of
+		 * the file makes the kernel walk the mappings again. */
+		char *nl = memchr(buf, '\n', have);
+		if (!nl) {
+			if (eof || have == sizeof buf)
+				break;
 			long n = ovc_sys_read(fd, buf + have, sizeof buf - have);
 			if (n == -EINTR)
 				continue;
@@ -246,11 +257,6 @@ static bool stack_mapping(struct ovc_unw *u, uintptr_t sp)
 				eof = true;
 			else
 				have += (size_t)n;
-		}
-		char *nl = memchr(buf, '\n', have);
-		if (!nl) {
-			if (eof || have == sizeof buf)
-				break;
 			continue;
 		}
 		/* "start-end perms ..." in hex */
@@ -277,9 +283,13 @@ static const struct rule *rule_of(struct ovc_unw *u, const struct utab *t,
 				  uintptr_t pc)
 {
 	uint64_t h = (uint64_t)pc * 0x9e3779b97f4a7c15ull;
-	struct rule *e = &u->rules[(h >> 40) & (RULES - 1)];
+	struct rule *e = &u->rules[(h >> 40) & u->rule_mask];
 	if (OVC_LIKELY(e->pc == pc && e->kind != RULE_EMPTY))
 		return e;
+	if (OVC_UNLIKELY(++u->rule_fills == RULES_FIRST)) {
+		u->rule_mask = RULES - 1; /* the entries in place stay valid */
+		e = &u->rules[(h >> 40) & u->rule_mask];
+	}
 	struct rule r = {0};
 	const struct umod *m = umod_of(t, pc);
 	bool ok = false;
@@ -321,13 +331,16 @@ ovc_unwind_fast(struct ovc_tc *t, void **out, int want)
 	const struct utab *tab = __atomic_load_n(&utab, __ATOMIC_ACQUIRE);
 	if (!tab || __atomic_load_n(&fast_off, __ATOMIC_RELAXED))
 		return -1;
+	unsigned gen = __atomic_load_n(&utab_gen, __ATOMIC_ACQUIRE);
 	struct ovc_unw *u = t->unw;
 	if (OVC_UNLIKELY(!u)) {
+		/* Zeroed: its rules are empty already, not written again. */
 		u = t->unw = ovc_arena_alloc(sizeof *u);
 		if (!u)
 			return -1;
+		u->gen = gen;
+		u->rule_mask = RULES_FIRST - 1;
 	}
-	unsigned gen = __atomic_load_n(&utab_gen, __ATOMIC_ACQUIRE);
 	if (OVC_UNLIKELY(u->gen != gen)) {
 		memset(u->rules, 0, sizeof u->rules);
 		memset(u->ok, 0, sizeof u->ok);
