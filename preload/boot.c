@@ -4,6 +4,7 @@
 #include "log.h"
 
 #include <dlfcn.h>
+#include <errno.h>
 #include <link.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,18 +81,12 @@ bool ovc_boot(void)
 	RESOLVE(exit_, "_exit");
 	RESOLVE(Exit_, "_Exit");
 	RESOLVE(execve, "execve");
-	RESOLVE(execvp, "execvp");
-	RESOLVE(execvpe, "execvpe");
 	RESOLVE(fexecve, "fexecve");
-	RESOLVE(posix_spawn, "posix_spawn");
-	RESOLVE(posix_spawnp, "posix_spawnp");
 	RESOLVE(mmap, "mmap");
 	RESOLVE(munmap, "munmap");
-	RESOLVE(mremap, "mremap");
 	RESOLVE(mprotect, "mprotect");
-	RESOLVE(madvise, "madvise");
-	RESOLVE(pthread_create, "pthread_create");
-	RESOLVE(pthread_exit, "pthread_exit");
+	/* execvpe, posix_spawn, posix_spawnp, mremap, madvise,
+	 * pthread_create and pthread_exit: OVC_REAL_LATER */
 #undef RESOLVE
 	boot_busy = 0;
 	if (!r.malloc || !r.calloc || !r.realloc || !r.free ||
@@ -104,6 +99,27 @@ bool ovc_boot(void)
 	ovc_real = r;
 	__atomic_store_n(&ovc_booted, true, __ATOMIC_RELEASE);
 	return true;
+}
+
+void *ovc_boot_later(void **slot, const char *name)
+{
+	int saved = errno;
+	void *sym = next(name);
+	errno = saved;
+	if (sym)
+		__atomic_store_n(slot, sym, __ATOMIC_RELEASE);
+	return sym;
+}
+
+void ovc_boot_later_all(void)
+{
+	(void)OVC_REAL_LATER(execvpe);
+	(void)OVC_REAL_LATER(posix_spawn);
+	(void)OVC_REAL_LATER(posix_spawnp);
+	(void)OVC_REAL_LATER(mremap);
+	(void)OVC_REAL_LATER(madvise);
+	(void)OVC_REAL_LATER(pthread_create);
+	(void)OVC_REAL_LATER(pthread_exit);
 }
 
 bool ovc_glibc_chunks;

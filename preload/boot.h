@@ -25,7 +25,6 @@ struct ovc_real {
 	void (*exit_)(int) __attribute__((noreturn));
 	void (*Exit_)(int) __attribute__((noreturn));
 	int (*execve)(const char *, char *const[], char *const[]);
-	int (*execvp)(const char *, char *const[]);
 	int (*execvpe)(const char *, char *const[], char *const[]);
 	int (*fexecve)(int, char *const[], char *const[]);
 	int (*posix_spawn)(pid_t *, const char *, const void *, const void *,
@@ -42,10 +41,32 @@ struct ovc_real {
 	void (*pthread_exit)(void *) __attribute__((noreturn));
 };
 
-/** The next definitions of the hooked functions; valid once ovc_booted. */
+/** The next definitions of the hooked functions; valid once ovc_booted,
+ * but for those read with OVC_REAL_LATER. */
 extern struct ovc_real ovc_real OVC_HIDDEN;
-/** True once every ovc_real pointer is set. */
+/** True once every ovc_real pointer but OVC_REAL_LATER's is set. */
 extern bool ovc_booted OVC_HIDDEN;
+
+/** Finds the next definition of NAME for the ovc_real field at SLOT, once:
+ * for the functions a short process seldom calls (each dlsym at start was
+ * one or two microseconds of every process). Not for a function a signal
+ * handler may call (execve, fexecve, _exit, mmap, munmap, mprotect): dlsym
+ * is not async-signal-safe. A fork child does not need to look one up
+ * while another thread of its parent held the loader's lock: the fork
+ * handler finds them all first (ovc_boot_later_all). Errno untouched. */
+void *ovc_boot_later(void **slot, const char *name) OVC_HIDDEN;
+#define OVC_REAL_LATER(field)                                                  \
+	({                                                                     \
+		__typeof__(ovc_real.field) f_;                                 \
+		void *s_ = __atomic_load_n((void **)&ovc_real.field,            \
+					   __ATOMIC_ACQUIRE);                  \
+		if (OVC_UNLIKELY(!s_))                                         \
+			s_ = ovc_boot_later((void **)&ovc_real.field, #field); \
+		memcpy(&f_, &s_, sizeof f_);                                   \
+		f_;                                                            \
+	})
+/** Finds every OVC_REAL_LATER function not found yet (a fork handler). */
+void ovc_boot_later_all(void) OVC_HIDDEN;
 
 /** Resolves ovc_real with dlsym(RTLD_NEXT). Returns false while a boot is
  * in progress on this thread (dlsym itself allocates: serve it from

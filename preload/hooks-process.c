@@ -76,16 +76,18 @@ static void *thread_main(void *p)
 EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr,
 			  void *(*fn)(void *), void *arg)
 {
-	if (!ready() || !ovc_real.pthread_create)
+	__typeof__(ovc_real.pthread_create) real =
+		ready() ? OVC_REAL_LATER(pthread_create) : NULL;
+	if (!real)
 		return EAGAIN;
 	if (OVC_UNLIKELY(ovc_sampler_due))
 		ovc_lifecycle_poke(0);
 	struct thread_start *ts = ovc_arena_alloc(sizeof *ts);
 	if (!ts)
-		return ovc_real.pthread_create(th, attr, fn, arg);
+		return real(th, attr, fn, arg);
 	ts->fn = fn;
 	ts->arg = arg;
-	int r = ovc_real.pthread_create(th, attr, thread_main, ts);
+	int r = real(th, attr, thread_main, ts);
 	if (r != 0)
 		ovc_arena_release(ts, sizeof *ts);
 	return r;
@@ -94,8 +96,10 @@ EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr,
 EXPORT void pthread_exit(void *ret)
 {
 	ovc_lifecycle_thread_ending("pthread_exit");
-	if (ready() && ovc_real.pthread_exit)
-		ovc_real.pthread_exit(ret);
+	__typeof__(ovc_real.pthread_exit) real =
+		ready() ? OVC_REAL_LATER(pthread_exit) : NULL;
+	if (real)
+		real(ret);
 	for (;;)
 		syscall(SYS_exit, 0);
 }
@@ -144,10 +148,10 @@ static int exec_keeping_ovc(enum exec_by by, const char *name, int fd,
 			    char *const argv[], char *const envp[])
 {
 	int saved = errno;
-	bool have = by == EXEC_PATH     ? ovc_real.execve != NULL
-		    : by == EXEC_SEARCH ? ovc_real.execvpe != NULL
-					: ovc_real.fexecve != NULL;
-	if (!ready() || !have) {
+	bool have = ready() && (by == EXEC_PATH     ? ovc_real.execve != NULL
+				: by == EXEC_SEARCH ? OVC_REAL_LATER(execvpe) != NULL
+						    : ovc_real.fexecve != NULL);
+	if (!have) {
 		errno = ENOSYS;
 		return -1;
 	}
@@ -155,7 +159,7 @@ static int exec_keeping_ovc(enum exec_by by, const char *name, int fd,
 	ovc_lifecycle_exec(name, by == EXEC_SEARCH, env);
 	errno = saved;
 	int r = by == EXEC_PATH	      ? ovc_real.execve(name, argv, env)
-		: by == EXEC_SEARCH ? ovc_real.execvpe(name, argv, env)
+		: by == EXEC_SEARCH ? OVC_REAL_LATER(execvpe)(name, argv, env)
 				    : ovc_real.fexecve(fd, argv, env);
 	ovc_lifecycle_exec_failed();
 	return r;
@@ -193,10 +197,12 @@ static int spawn_keeping_ovc(bool search, pid_t *pid, const char *name,
 			     const posix_spawnattr_t *attr,
 			     char *const argv[], char *const envp[])
 {
+	if (!ready())
+		return ENOSYS;
 	int (*real)(pid_t *, const char *, const void *, const void *,
 		    char *const[], char *const[]) =
-		search ? ovc_real.posix_spawnp : ovc_real.posix_spawn;
-	if (!ready() || !real)
+		search ? OVC_REAL_LATER(posix_spawnp) : OVC_REAL_LATER(posix_spawn);
+	if (!real)
 		return ENOSYS;
 	int saved = errno;
 	char *const *env = ovc_lifecycle_exec_env(envp);

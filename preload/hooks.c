@@ -449,7 +449,7 @@ EXPORT void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...)
 		kept = cut - (uintptr_t)old;
 	}
 	errno = saved;
-	void *q = ovc_real.mremap(old, old_len, new_len, flags, target);
+	void *q = OVC_REAL_LATER(mremap)(old, old_len, new_len, flags, target);
 	if (t) {
 		saved = errno;
 		count_map(t, OVC_MFN_MREMAP, q == MAP_FAILED, new_len);
@@ -484,7 +484,7 @@ EXPORT int madvise(void *p, size_t len, int advice)
 {
 	if (!ready())
 		return (int)syscall(SYS_madvise, p, len, advice);
-	int r = ovc_real.madvise(p, len, advice);
+	int r = OVC_REAL_LATER(madvise)(p, len, advice);
 	if (r == 0 && OVC_LIKELY(!ovc_tls_guard)) {
 		int saved = errno;
 		ovc_tls_guard++;

@@ -417,6 +417,7 @@ static void open_image_log(const char *origin, const char *parent_log)
 static void fork_prepare(void)
 {
 	ovc_tls_guard++;
+	ovc_boot_later_all();
 	ovc_blocks_fork_prepare();
 	ovc_honest_fork_prepare();
 	ovc_account_fork_prepare();
