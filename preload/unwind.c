@@ -279,11 +279,13 @@ static bool stack_mapping(struct ovc_unw *u, uintptr_t sp)
 	return found;
 }
 
+/* The rule of PC from U's cache (MASK: its rule_mask, read once a
+ * capture), else found and cached. */
 static const struct rule *rule_of(struct ovc_unw *u, const struct utab *t,
-				  uintptr_t pc)
+				  uintptr_t pc, unsigned mask)
 {
 	uint64_t h = (uint64_t)pc * 0x9e3779b97f4a7c15ull;
-	struct rule *e = &u->rules[(h >> 40) & u->rule_mask];
+	struct rule *e = &u->rules[(h >> 40) & mask];
 	if (OVC_LIKELY(e->pc == pc && e->kind != RULE_EMPTY))
 		return e;
 	if (OVC_UNLIKELY(++u->rule_fills == RULES_FIRST)) {
@@ -350,12 +352,13 @@ ovc_unwind_fast(struct ovc_tc *t, void **out, int want)
 	    !stack_mapping(u, sp))
 		return -1;
 	const uintptr_t hi = u->stack_hi;
+	const unsigned mask = u->rule_mask;
 	/* The first rule is that of IP itself; the others of a return
 	 * address minus one, which lies in the call instruction. */
 	uintptr_t pc = ip;
 	int n = 0;
 	while (n < want) {
-		const struct rule *r = rule_of(u, tab, pc);
+		const struct rule *r = rule_of(u, tab, pc, mask);
 		if (r->kind == RULE_END)
 			break;
 		if (r->kind != RULE_OK)
