@@ -215,6 +215,30 @@ static bool verified(const struct umod *m)
  * a short process then touches one page of the cache, not all eight (a
  * first touch is a page fault, about 10 us on this project's VM). */
 #define RULES_FIRST 128
+#define WAYS 4 /* rules in a set, a cache line: the sets are what a hash picks */
+
+/* Whole stacks seen before, per thread: a capture that starts where an
+ * earlier one did (the same stack pointer, rbp, stack mapping, table of
+ * modules and frames wanted) and finds the same words at every stack
+ * address that unwinding read (each return address and each saved rbp)
+ * unwinds to the same frames, since each step depends on nothing else:
+ * the rule of a return address, and the CFA from the stack pointer or
+ * rbp. Those words are compared, all independent loads, instead of a
+ * rule looked up and a CFA computed for each frame in turn (OVC_SAMPLE=1
+ * on sqlite: a quarter of its time was that loop). Made after
+ * MEMO_AFTER captures: a short process touches none of its pages. */
+#define MEMOS 32
+#define MEMO_READS 48 /* stack words an entry compares, at most */
+#define MEMO_AFTER 64
+
+struct memo {
+	uintptr_t bp, hi;
+	unsigned gen;
+	bool bp_used; /* a CFA came from rbp before it was read from the stack */
+	uint16_t want, n, reads;
+	uintptr_t at[MEMO_READS], was[MEMO_READS];
+	void *out[MEMO_READS];
+};
 
 struct ovc_unw {
 	uintptr_t stack_lo, stack_hi; /* the mapping holding the stack */
@@ -222,9 +246,13 @@ struct ovc_unw {
 	unsigned gen; /* utab_gen the rules were found under */
 	const struct umod *ok[8]; /* modules verified under gen */
 	unsigned ok_next;
-	unsigned rule_mask; /* RULES_FIRST - 1, then RULES - 1 */
+	unsigned rule_mask; /* sets: RULES_FIRST / WAYS - 1, then RULES / WAYS - 1 */
 	unsigned rule_fills;
-	struct rule rules[RULES];
+	unsigned captures; /* up to MEMO_AFTER */
+	unsigned memo_next;
+	uintptr_t memo_sp[MEMOS]; /* each memo's stack pointer; 0: empty */
+	struct rule rules[RULES] __attribute__((aligned(64)));
+	struct memo memo[MEMOS];
 };
 
 /* Finds the mapping of /proc/self/maps that holds SP. */
@@ -285,12 +313,14 @@ static const struct rule *rule_of(struct ovc_unw *u, const struct utab *t,
 				  uintptr_t pc, unsigned mask)
 {
 	uint64_t h = (uint64_t)pc * 0x9e3779b97f4a7c15ull;
-	struct rule *e = &u->rules[(h >> 40) & mask];
-	if (OVC_LIKELY(e->pc == pc && e->kind != RULE_EMPTY))
-		return e;
+	struct rule *set = &u->rules[((h >> 40) & mask) * WAYS];
+	for (int w = 0; w < WAYS; w++)
+		if (OVC_LIKELY(set[w].pc == pc && set[w].kind != RULE_EMPTY))
+			return &set[w];
 	if (OVC_UNLIKELY(++u->rule_fills == RULES_FIRST)) {
-		u->rule_mask = RULES - 1; /* the entries in place stay valid */
-		e = &u->rules[(h >> 40) & u->rule_mask];
+		/* the entries in place stay valid */
+		u->rule_mask = RULES / WAYS - 1;
+		set = &u->rules[((h >> 40) & u->rule_mask) * WAYS];
 	}
 	struct rule r = {0};
 	const struct umod *m = umod_of(t, pc);
@@ -310,8 +340,10 @@ static const struct rule *rule_of(struct ovc_unw *u, const struct utab *t,
 	if (r.kind == RULE_EMPTY)
 		r.kind = RULE_NO;
 	r.pc = pc;
-	*e = r;
-	return e;
+	/* First in its set; the set's oldest goes. */
+	memmove(&set[1], &set[0], (WAYS - 1) * sizeof *set);
+	set[0] = r;
+	return &set[0];
 }
 
 void ovc_unwind_thread_reset(struct ovc_tc *t)
@@ -319,7 +351,33 @@ void ovc_unwind_thread_reset(struct ovc_tc *t)
 	if (t->unw) {
 		t->unw->stack_lo = t->unw->stack_hi = 0;
 		t->unw->maps_reads = 0;
+		memset(t->unw->memo_sp, 0, sizeof t->unw->memo_sp);
 	}
+}
+
+/* The frames of the memo of U that a capture starting at SP and BP (the
+ * stack mapping ending at HI, table GEN, WANT frames) would unwind to, into
+ * OUT: their number, or -1 when no memo holds them. */
+static __attribute__((no_sanitize_address)) int
+memo_find(struct ovc_unw *u, uintptr_t sp, uintptr_t bp,
+		     uintptr_t hi, unsigned gen, int want, void **out)
+{
+	for (int i = 0; i < MEMOS; i++) {
+		if (u->memo_sp[i] != sp)
+			continue;
+		const struct memo *m = &u->memo[i];
+		if ((m->bp_used && m->bp != bp) || m->hi != hi || m->gen != gen ||
+		    m->want != want)
+			continue;
+		int k = 0;
+		while (k < m->reads && *(const uintptr_t *)m->at[k] == m->was[k])
+			k++;
+		if (k < m->reads)
+			continue;
+		memcpy(out, m->out, (size_t)m->n * sizeof *out);
+		return m->n;
+	}
+	return -1;
 }
 
 __attribute__((noinline, no_sanitize_address)) int
@@ -341,7 +399,7 @@ ovc_unwind_fast(struct ovc_tc *t, void **out, int want)
 		if (!u)
 			return -1;
 		u->gen = gen;
-		u->rule_mask = RULES_FIRST - 1;
+		u->rule_mask = RULES_FIRST / WAYS - 1;
 	}
 	if (OVC_UNLIKELY(u->gen != gen)) {
 		memset(u->rules, 0, sizeof u->rules);
@@ -353,6 +411,23 @@ ovc_unwind_fast(struct ovc_tc *t, void **out, int want)
 		return -1;
 	const uintptr_t hi = u->stack_hi;
 	const unsigned mask = u->rule_mask;
+	const uintptr_t sp0 = sp, bp0 = bp;
+	bool memo = u->captures >= MEMO_AFTER;
+	if (memo) {
+		int n = memo_find(u, sp, bp, hi, gen, want, out);
+		if (n >= 0)
+			return n;
+	} else {
+		u->captures++;
+	}
+	/* The stack words read: each return address, and each saved rbp
+	 * that a CFA was then computed from (keep); a saved rbp never used
+	 * (a caller's register spilled by a function that keeps no frame
+	 * pointer) changes from call to call and says nothing. */
+	uintptr_t at[MEMO_READS], was[MEMO_READS];
+	bool keep[MEMO_READS];
+	int reads = 0, bp_read = -1; /* the read rbp came from; -1: the register */
+	bool bp_used = false;
 	/* The first rule is that of IP itself; the others of a return
 	 * address minus one, which lies in the call instruction. */
 	uintptr_t pc = ip;
@@ -364,19 +439,61 @@ ovc_unwind_fast(struct ovc_tc *t, void **out, int want)
 		if (r->kind != RULE_OK)
 			return -1;
 		uintptr_t cfa = (r->cfa_bp ? bp : sp) + (uintptr_t)(intptr_t)r->cfa_off;
+		if (r->cfa_bp) {
+			if (bp_read >= 0)
+				keep[bp_read] = true;
+			else
+				bp_used = true;
+		}
 		/* Upwards, inside the mapping: a rule from rbp where rbp is
 		 * not what the code thought is caught here. */
 		if (cfa < sp + 8 || cfa > hi ||
 		    (r->bp_off && cfa + (uintptr_t)(intptr_t)r->bp_off < sp))
 			return -1;
 		uintptr_t ra = *(const uintptr_t *)(cfa - 8);
-		if (r->bp_off)
-			bp = *(const uintptr_t *)(cfa + (uintptr_t)(intptr_t)r->bp_off);
+		if (reads < MEMO_READS) {
+			at[reads] = cfa - 8;
+			keep[reads] = true;
+			was[reads++] = ra;
+		} else {
+			memo = false;
+		}
+		if (r->bp_off) {
+			uintptr_t a = cfa + (uintptr_t)(intptr_t)r->bp_off;
+			bp = *(const uintptr_t *)a;
+			if (reads < MEMO_READS) {
+				at[reads] = a;
+				keep[reads] = false;
+				bp_read = reads;
+				was[reads++] = bp;
+			} else {
+				memo = false;
+			}
+		}
 		sp = cfa;
 		if (!ra)
 			break;
 		out[n++] = (void *)ra;
 		pc = ra - 1;
+	}
+	if (memo) {
+		unsigned i = u->memo_next++ % MEMOS;
+		struct memo *m = &u->memo[i];
+		m->bp = bp0;
+		m->bp_used = bp_used;
+		m->hi = hi;
+		m->gen = gen;
+		m->want = (uint16_t)want;
+		m->n = (uint16_t)n;
+		int k = 0;
+		for (int j = 0; j < reads; j++)
+			if (keep[j]) {
+				m->at[k] = at[j];
+				m->was[k++] = was[j];
+			}
+		m->reads = (uint16_t)k;
+		memcpy(m->out, out, (size_t)n * sizeof *out);
+		u->memo_sp[i] = sp0;
 	}
 	return n;
 }

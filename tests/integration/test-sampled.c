@@ -1,7 +1,8 @@
 /* Site attribution of small allocations (small-sampled: 100 MiB per round
  * in 64-byte mallocs, each round freed before the next): at the default
  * OVC_SAMPLE the site's figures are unbiased estimates, with OVC_SAMPLE=1
- * exact counts. */
+ * exact counts; and twins, two sites whose stacks differ only in their
+ * return addresses, each with its own exact counts. */
 #include "sites-helpers.h"
 
 #include <math.h>
@@ -133,6 +134,56 @@ START_TEST(test_sampled_every_allocation_exact)
 }
 END_TEST
 
+/* OVC_SAMPLE=1 on twins: two sites whose allocations come with the same
+ * stack pointer and differ only in the return addresses on the stack (the
+ * unwinder's memo of stacks must tell them apart, preload/unwind.c). Each
+ * has exactly its own TWIN_CALLS blocks. */
+#define TWIN_CALLS 100000
+#define TWIN_BYTES 48
+
+static void twin_exact(json_t *p, const char *fn)
+{
+	json_t *found = st_sites_at(p, fn);
+
+	if (json_array_size(found) != 1) {
+		char *text = it_dump(it_get(p, "sites"));
+		ck_abort_msg("%zu sites at %s, expected 1; sites:\n%.8000s",
+			     json_array_size(found), fn, text);
+	}
+	json_t *site = json_array_get(found, 0);
+	json_t *f0 = json_array_get(json_object_get(site, "frames"), 0);
+	ck_assert_str_eq(st_base(it_str(f0, "file")), "twins.c");
+	ck_assert_int_eq(it_int(f0, "line"), st_marked_line("twins.c", fn));
+	ck_assert_int_eq(it_int(site, "blocks"), TWIN_CALLS);
+	ck_assert_int_eq(it_int(site, "requested_bytes"),
+			 (long long)TWIN_CALLS * TWIN_BYTES);
+	ck_assert_int_eq(it_int(site, "live_bytes"), 0);
+	json_decref(found);
+}
+
+START_TEST(test_sampled_twins_exact)
+{
+	char *dir = it_tempdir("sampled-twins");
+	char calls[32];
+	snprintf(calls, sizeof calls, "%d", TWIN_CALLS);
+	char *argv[] = { (char *)it_program("twins"), calls, NULL };
+	struct it_result r;
+
+	st_preload_run(dir, argv, "OVC_SAMPLE=1", 45, &r);
+	ck_assert_msg(r.code == 0, "exit %d, stderr:\n%s", r.code, r.err);
+
+	json_t *report = st_report_all(dir);
+	json_t *p = it_process(report, "twins");
+	ck_assert_str_eq(it_str(p, "end.kind"), "exit");
+	twin_exact(p, "twin_a");
+	twin_exact(p, "twin_b");
+	json_decref(report);
+	it_result_free(&r);
+	it_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("sampled");
@@ -141,6 +192,7 @@ int main(void)
 	tcase_set_timeout(tc, 90);
 	tcase_add_test(tc, test_sampled_estimate_unbiased);
 	tcase_add_test(tc, test_sampled_every_allocation_exact);
+	tcase_add_test(tc, test_sampled_twins_exact);
 	suite_add_tcase(s, tc);
 	return it_main(s);
 }
