@@ -34,6 +34,10 @@ struct ovc_tc {
 	uint64_t rng;        /**< state of this thread's sampling generator */
 	struct ovc_site **recent; /**< sites of recent stacks (stack.c), lazily */
 	struct ovc_unw *unw; /**< rules and stack bounds (unwind.c), lazily */
+	/** The site slot of the kept stack (unwind.c's memo) the last capture
+	 * gave, NULL when it gave none: the site found for those frames once
+	 * is theirs again (stack.c). */
+	void **site_hint;
 	struct ovc_tc *next; /**< registry list, push-only */
 	int in_use;
 } __attribute__((aligned(64)));

@@ -374,6 +374,8 @@ int ovc_stack_capture(uintptr_t *ips, int max, bool may_alloc)
 							       : (int)(sizeof raw / sizeof raw[0]);
 	int n;
 	struct ovc_tc *t = ovc_tls_tc;
+	if (t)
+		t->site_hint = NULL;
 	if (t && (n = ovc_unwind_fast(t, raw, want)) >= 0)
 		goto own_frames;
 	/* No table yet, or a module loaded since it was made: read the list
@@ -467,16 +469,23 @@ static size_t site_key(uintptr_t *buf, const uintptr_t *ips, int *n,
 struct ovc_site *ovc_site_recent(struct ovc_tc *t, const uintptr_t *ips,
 				 int n, enum ovc_site_kind kind)
 {
+	/* The same frames as the capture the hint was left by: its site,
+	 * unless that was of another kind. */
+	struct ovc_site *s = t->site_hint ? *t->site_hint : NULL;
+	if (s && s->kind == kind && __atomic_load_n(&s->written, __ATOMIC_RELAXED))
+		return s;
 	if (!t->recent)
 		return NULL;
 	uintptr_t key_buf[OVC_MAX_FRAMES + 1];
 	size_t key = site_key(key_buf, ips, &n, kind);
 	unsigned h = ovc_words_hash(key_buf, key);
-	struct ovc_site *s = t->recent[h & (RECENT - 1)];
+	s = t->recent[h & (RECENT - 1)];
 	if (!s || s->hh.hashv != h || s->n != n ||
 	    memcmp(s->ips, key_buf, key) != 0 ||
 	    !__atomic_load_n(&s->written, __ATOMIC_RELAXED))
 		return NULL;
+	if (t->site_hint)
+		*t->site_hint = s;
 	return s;
 }
 
@@ -488,6 +497,8 @@ struct ovc_site *ovc_site_remember(struct ovc_tc *t, struct ovc_site *s)
 		t->recent = ovc_arena_alloc(RECENT * sizeof *t->recent);
 	if (t->recent)
 		t->recent[s->hh.hashv & (RECENT - 1)] = s;
+	if (t->site_hint)
+		*t->site_hint = s;
 	return s;
 }
 

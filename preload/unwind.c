@@ -232,6 +232,7 @@ static bool verified(const struct umod *m)
 #define MEMO_AFTER 64
 
 struct memo {
+	void *site; /* what stack.c found for these frames (ovc_tc.site_hint) */
 	uintptr_t bp, hi;
 	unsigned gen;
 	bool bp_used; /* a CFA came from rbp before it was read from the stack */
@@ -357,7 +358,7 @@ void ovc_unwind_thread_reset(struct ovc_tc *t)
 
 /* The frames of the memo of U that a capture starting at SP and BP (the
  * stack mapping ending at HI, table GEN, WANT frames) would unwind to, into
- * OUT: their number, or -1 when no memo holds them. */
+ * OUT: the memo's index, or -1 when no memo holds them. */
 static __attribute__((no_sanitize_address)) int
 memo_find(struct ovc_unw *u, uintptr_t sp, uintptr_t bp,
 		     uintptr_t hi, unsigned gen, int want, void **out)
@@ -375,7 +376,7 @@ memo_find(struct ovc_unw *u, uintptr_t sp, uintptr_t bp,
 		if (k < m->reads)
 			continue;
 		memcpy(out, m->out, (size_t)m->n * sizeof *out);
-		return m->n;
+		return i;
 	}
 	return -1;
 }
@@ -414,9 +415,11 @@ ovc_unwind_fast(struct ovc_tc *t, void **out, int want)
 	const uintptr_t sp0 = sp, bp0 = bp;
 	bool memo = u->captures >= MEMO_AFTER;
 	if (memo) {
-		int n = memo_find(u, sp, bp, hi, gen, want, out);
-		if (n >= 0)
-			return n;
+		int i = memo_find(u, sp, bp, hi, gen, want, out);
+		if (i >= 0) {
+			t->site_hint = &u->memo[i].site;
+			return u->memo[i].n;
+		}
 	} else {
 		u->captures++;
 	}
@@ -493,7 +496,9 @@ ovc_unwind_fast(struct ovc_tc *t, void **out, int want)
 			}
 		m->reads = (uint16_t)k;
 		memcpy(m->out, out, (size_t)n * sizeof *out);
+		m->site = NULL;
 		u->memo_sp[i] = sp0;
+		t->site_hint = &m->site;
 	}
 	return n;
 }
