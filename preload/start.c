@@ -498,8 +498,13 @@ void ovc_lifecycle_poke(uint64_t wait_ns)
 	uint64_t now = ovc_now_ns();
 	uint64_t lived = now - ovc_img.start_ns;
 	uint64_t interval = (uint64_t)ovc_cfg.interval_ms * 1000000u;
+	/* A young image's own samples come an interval apart: until the next
+	 * is due there is nothing to do, and no system call is made (under
+	 * OVC_SAMPLE=1 every allocation of its first 50 ms comes here). */
+	bool idle = wait_ns == 0 && lived < OVC_YOUNG_NS &&
+		    now - __atomic_load_n(&young_tick_ns, __ATOMIC_RELAXED) < interval;
 	/* A vfork child shares the flag with its parent: it leaves it be. */
-	if ((wait_ns >= interval || lived >= interval - wait_ns) &&
+	if ((wait_ns >= interval || lived >= interval - wait_ns) && !idle &&
 	    ovc_img.pid == ovc_sys_getpid()) {
 		ovc_tls_guard++;
 		if (wait_ns == 0 && lived < OVC_YOUNG_NS) {
