@@ -70,9 +70,11 @@ static void write_module(int id, const char *path, uintptr_t base,
 {
 	static const char hex[] = "0123456789abcdef";
 	/* Sized by the path (six bytes for each escaped one) and the build
-	 * id: deeper stack pages are first touches in a short program. */
+	 * id: deeper stack pages are first touches in a short program. No
+	 * more than before, 4.5 KiB: a path that needs more is not written. */
 	size_t path_len = strnlen(path, 4096);
-	char line[path_len * 6 + 512];
+	size_t cap = path_len * 6 + 512 < 4096 + 512 ? path_len * 6 + 512 : 4096 + 512;
+	char line[cap];
 	struct ovc_buf b;
 	ovc_buf_record(&b, line, sizeof line, OVC_REC_MODULE);
 	ovc_buf_key_u64(&b, "id", (uint64_t)id);
