@@ -138,6 +138,21 @@ static inline void waiting(uint64_t ns)
 		ovc_lifecycle_poke(ns);
 }
 
+/* waiting() for a call that a signal's handler cuts short (EINTR, never
+ * restarted: signal(7)): true when such a signal came while ovc worked
+ * here. The call then returns as it would had the signal come at its
+ * start, rather than wait for a signal already handled. */
+static inline bool waiting_cut(uint64_t ns)
+{
+	return OVC_UNLIKELY(ovc_sampler_due) && ovc_lifecycle_poke_wait(ns);
+}
+
+#define CUT_SHORT(ret)                                                         \
+	do {                                                                   \
+		errno = EINTR;                                                 \
+		return ret;                                                    \
+	} while (0)
+
 static uint64_t ts_ns(const struct timespec *ts)
 {
 	if (!ts)
@@ -158,7 +173,11 @@ EXPORT int nanosleep(const struct timespec *req, struct timespec *rem)
 	fn_t real = NEXT_FN(fn_t, "nanosleep");
 	if (!real)
 		NOSYS(-1);
-	waiting(req ? ts_ns(req) : 0);
+	if (waiting_cut(req ? ts_ns(req) : 0)) {
+		if (rem && req)
+			*rem = *req;
+		CUT_SHORT(-1);
+	}
 	return real(req, rem);
 }
 
@@ -177,7 +196,11 @@ EXPORT int clock_nanosleep(clockid_t clk, int flags, const struct timespec *req,
 			uint64_t at = ts_ns(&now);
 			ns = ns > at ? ns - at : 0;
 		}
-		waiting(ns);
+		if (waiting_cut(ns)) {
+			if (rem && !(flags & TIMER_ABSTIME))
+				*rem = *req;
+			return EINTR;
+		}
 	}
 	return real(clk, flags, req, rem);
 }
@@ -188,7 +211,8 @@ EXPORT unsigned sleep(unsigned s)
 	fn_t real = NEXT_FN(fn_t, "sleep");
 	if (!real)
 		return s;
-	waiting((uint64_t)s * 1000000000u);
+	if (waiting_cut((uint64_t)s * 1000000000u))
+		return s;
 	return real(s);
 }
 
@@ -198,7 +222,8 @@ EXPORT int usleep(useconds_t us)
 	fn_t real = NEXT_FN(fn_t, "usleep");
 	if (!real)
 		NOSYS(-1);
-	waiting((uint64_t)us * 1000u);
+	if (waiting_cut((uint64_t)us * 1000u))
+		CUT_SHORT(-1);
 	return real(us);
 }
 
@@ -208,7 +233,8 @@ EXPORT int pause(void)
 	fn_t real = NEXT_FN(fn_t, "pause");
 	if (!real)
 		NOSYS(-1);
-	waiting(OVC_WAIT_LONG);
+	if (waiting_cut(OVC_WAIT_LONG))
+		CUT_SHORT(-1);
 	return real();
 }
 
@@ -218,7 +244,8 @@ EXPORT int sigsuspend(const sigset_t *mask)
 	fn_t real = NEXT_FN(fn_t, "sigsuspend");
 	if (!real)
 		NOSYS(-1);
-	waiting(OVC_WAIT_LONG);
+	if (waiting_cut(OVC_WAIT_LONG))
+		CUT_SHORT(-1);
 	return real(mask);
 }
 
@@ -238,7 +265,8 @@ EXPORT int sigwaitinfo(const sigset_t *set, siginfo_t *info)
 	fn_t real = NEXT_FN(fn_t, "sigwaitinfo");
 	if (!real)
 		NOSYS(-1);
-	waiting(OVC_WAIT_LONG);
+	if (waiting_cut(OVC_WAIT_LONG))
+		CUT_SHORT(-1);
 	return real(set, info);
 }
 
@@ -250,7 +278,8 @@ EXPORT int sigtimedwait(const sigset_t *set, siginfo_t *info,
 	fn_t real = NEXT_FN(fn_t, "sigtimedwait");
 	if (!real)
 		NOSYS(-1);
-	waiting(ts_ns(ts));
+	if (waiting_cut(ts_ns(ts)))
+		CUT_SHORT(-1);
 	return real(set, info, ts);
 }
 
@@ -260,7 +289,8 @@ EXPORT int poll(struct pollfd *fds, nfds_t n, int ms)
 	fn_t real = NEXT_FN(fn_t, "poll");
 	if (!real)
 		NOSYS(-1);
-	waiting(ms_ns(ms));
+	if (waiting_cut(ms_ns(ms)))
+		CUT_SHORT(-1);
 	return real(fds, n, ms);
 }
 
@@ -272,7 +302,8 @@ EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts,
 	fn_t real = NEXT_FN(fn_t, "ppoll");
 	if (!real)
 		NOSYS(-1);
-	waiting(ts_ns(ts));
+	if (waiting_cut(ts_ns(ts)))
+		CUT_SHORT(-1);
 	return real(fds, n, ts, mask);
 }
 
@@ -289,7 +320,8 @@ EXPORT int select(int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv)
 			ts.tv_sec = tv->tv_sec;
 			ts.tv_nsec = tv->tv_usec * 1000;
 		}
-		waiting(ts_ns(tv ? &ts : NULL));
+		if (waiting_cut(ts_ns(tv ? &ts : NULL)))
+			CUT_SHORT(-1);
 	}
 	return real(n, r, w, e, tv);
 }
@@ -302,7 +334,8 @@ EXPORT int pselect(int n, fd_set *r, fd_set *w, fd_set *e,
 	fn_t real = NEXT_FN(fn_t, "pselect");
 	if (!real)
 		NOSYS(-1);
-	waiting(ts_ns(ts));
+	if (waiting_cut(ts_ns(ts)))
+		CUT_SHORT(-1);
 	return real(n, r, w, e, ts, mask);
 }
 
@@ -312,7 +345,8 @@ EXPORT int epoll_wait(int fd, struct epoll_event *ev, int max, int ms)
 	fn_t real = NEXT_FN(fn_t, "epoll_wait");
 	if (!real)
 		NOSYS(-1);
-	waiting(ms_ns(ms));
+	if (waiting_cut(ms_ns(ms)))
+		CUT_SHORT(-1);
 	return real(fd, ev, max, ms);
 }
 
@@ -324,7 +358,8 @@ EXPORT int epoll_pwait(int fd, struct epoll_event *ev, int max, int ms,
 	fn_t real = NEXT_FN(fn_t, "epoll_pwait");
 	if (!real)
 		NOSYS(-1);
-	waiting(ms_ns(ms));
+	if (waiting_cut(ms_ns(ms)))
+		CUT_SHORT(-1);
 	return real(fd, ev, max, ms, mask);
 }
 

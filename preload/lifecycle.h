@@ -32,6 +32,10 @@ void ovc_lifecycle_tick(pid_t owner) OVC_HIDDEN;
  * (OVC_YOUNG_NS) writes a sample of its own instead, at most once an
  * interval. Hook-safe; saves errno. */
 void ovc_lifecycle_poke(uint64_t wait_ns) OVC_HIDDEN;
+/** ovc_lifecycle_poke for a waiting call that a signal's handler cuts short
+ * (EINTR): true when a signal the program handles was delivered while ovc
+ * worked here; the call then returns interrupted instead of waiting. */
+bool ovc_lifecycle_poke_wait(uint64_t wait_ns) OVC_HIDDEN;
 #define OVC_WAIT_LONG UINT64_MAX
 /** An image younger than this samples itself at its slow paths: most of
  * a test suite's short programs (an interpreter's start) end before it,

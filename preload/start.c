@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -490,10 +491,35 @@ static void fork_child(void)
 /* When a young image last sampled itself. */
 static uint64_t young_tick_ns;
 
-void ovc_lifecycle_poke(uint64_t wait_ns)
+/* Whether a signal the program handles (not ignored, not its default
+ * action) is pending and was not blocked in OLD, the thread's mask before
+ * ovc blocked every signal. */
+static bool handled_pending(const sigset_t *old)
+{
+	sigset_t pend;
+	if (sigpending(&pend) != 0)
+		return false;
+	for (int sig = 1; sig < NSIG; sig++) {
+		struct sigaction sa;
+		if (sigismember(&pend, sig) == 1 && sigismember(old, sig) == 0 &&
+		    sigaction(sig, NULL, &sa) == 0 && sa.sa_handler != SIG_DFL &&
+		    sa.sa_handler != SIG_IGN)
+			return true;
+	}
+	return false;
+}
+
+/* ovc_lifecycle_poke and ovc_lifecycle_poke_wait. For a wait (WAITS),
+ * every signal is blocked while the sample is written or the sampler
+ * started (a millisecond or more), and true is returned when one the
+ * program handles came meanwhile: its handler ran as the mask was
+ * restored, and the wait that follows would wait for a signal already
+ * gone (a child sleeping until its parent's SIGINT slept its whole 30 s:
+ * Python's test_subprocess under ovc run). */
+static bool poke(uint64_t wait_ns, bool waits)
 {
 	if (ovc_tls_guard || !__atomic_load_n(&ovc_sampler_due, __ATOMIC_RELAXED))
-		return;
+		return false;
 	int saved = errno;
 	uint64_t now = ovc_now_ns();
 	uint64_t lived = now - ovc_img.start_ns;
@@ -503,9 +529,13 @@ void ovc_lifecycle_poke(uint64_t wait_ns)
 	 * OVC_SAMPLE=1 every allocation of its first 50 ms comes here). */
 	bool idle = wait_ns == 0 && lived < OVC_YOUNG_NS &&
 		    now - __atomic_load_n(&young_tick_ns, __ATOMIC_RELAXED) < interval;
+	bool interrupted = false;
 	/* A vfork child shares the flag with its parent: it leaves it be. */
 	if ((wait_ns >= interval || lived >= interval - wait_ns) && !idle &&
 	    ovc_img.pid == ovc_sys_getpid()) {
+		sigset_t all, old;
+		bool masked = waits && sigfillset(&all) == 0 &&
+			      pthread_sigmask(SIG_BLOCK, &all, &old) == 0;
 		ovc_tls_guard++;
 		if (wait_ns == 0 && lived < OVC_YOUNG_NS) {
 			/* Young: its own sample, written out, as a sampler
@@ -527,8 +557,23 @@ void ovc_lifecycle_poke(uint64_t wait_ns)
 			ovc_ticker_start();
 		}
 		ovc_tls_guard--;
+		if (masked) {
+			interrupted = handled_pending(&old);
+			pthread_sigmask(SIG_SETMASK, &old, NULL);
+		}
 	}
 	errno = saved;
+	return interrupted;
+}
+
+void ovc_lifecycle_poke(uint64_t wait_ns)
+{
+	(void)poke(wait_ns, false);
+}
+
+bool ovc_lifecycle_poke_wait(uint64_t wait_ns)
+{
+	return poke(wait_ns, true);
 }
 
 void ovc_lifecycle_clone_wait(void)

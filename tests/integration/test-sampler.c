@@ -237,6 +237,47 @@ START_TEST(test_sampler_valgrind)
 }
 END_TEST
 
+/* A signal the program handles, delivered while ovc's hook of a waiting
+ * call starts the sampler (strace injects SIGUSR1 at the sampler's
+ * clone), cuts the wait short as it would had it come at the wait's
+ * start: nanosleep returns EINTR at once. Before, the handler ran inside
+ * the hook and the sleep then slept its whole time (a child of Python's
+ * test_subprocess slept 30 s for a SIGINT it had already taken). */
+START_TEST(test_sampler_wait_cut_short)
+{
+	const char *st = "/usr/bin/strace";
+	if (access(st, X_OK) != 0) {
+		printf("sampler: %s not installed (scripts/setup installs it); "
+		       "the signal-in-the-hook case is not run\n", st);
+		return;
+	}
+	char *dir = it_tempdir("sampler-cut");
+	char *lib, *out;
+	ck_assert(asprintf(&lib, "LD_PRELOAD=%s", it_env("OVC_LIB")) > 0);
+	ck_assert(asprintf(&out, "OVC_OUTPUT=%s", dir) > 0);
+	char *argv[] = { (char *)st, "-o", "/dev/null", "-e", "trace=clone,clone3",
+			 "-e", "inject=clone,clone3:signal=SIGUSR1", "env", lib, out,
+			 (char *)it_program("sleepsig"), "20", NULL };
+	struct it_result r;
+
+	it_run(argv, NULL, 60, &r);
+	ck_assert_msg(r.code == 0, "exit %d after %.1f s\nstdout:\n%s\nstderr:\n%s",
+		      r.code, r.seconds, r.out, r.err);
+	ck_assert_msg(strstr(r.out, "cut short by the handler") != NULL, "%s", r.out);
+	ck_assert_msg(r.seconds < 10, "took %.1f s", r.seconds);
+	json_t *report = it_report(dir, NULL);
+	json_t *p = it_process(report, "sleepsig");
+	ck_assert_str_eq(it_str(p, "end.kind"), "exit");
+	ck_assert_int_eq(it_int(p, "end.code"), 0);
+	json_decref(report);
+	free(lib);
+	free(out);
+	it_result_free(&r);
+	it_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("sampler");
@@ -251,6 +292,7 @@ int main(void)
 	tcase_add_test(tc, test_sampler_clone_wait);
 	tcase_add_test(tc, test_sampler_filtered);
 	tcase_add_test(tc, test_sampler_valgrind);
+	tcase_add_test(tc, test_sampler_wait_cut_short);
 	suite_add_tcase(s, tc);
 	return it_main(s);
 }
