@@ -266,7 +266,6 @@ void ovc_track_alloc(struct ovc_tc *t, void *p, size_t n)
 	 * block has whole pages on the heap. */
 	uint32_t reused = reused_at_alloc(p, n);
 	uintptr_t ips[OVC_MAX_FRAMES];
-	t->site_hint = NULL; /* set again by the capture where it can be */
 	int nf = ovc_stack_capture(ips, frames, true);
 	/* Most stacks were seen before by this thread: their site is found
 	 * without the lock. */

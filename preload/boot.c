@@ -85,8 +85,7 @@ bool ovc_boot(void)
 	RESOLVE(mmap, "mmap");
 	RESOLVE(munmap, "munmap");
 	RESOLVE(mprotect, "mprotect");
-	/* execvpe, posix_spawn, posix_spawnp, mremap, madvise,
-	 * pthread_create and pthread_exit: OVC_REAL_LATER */
+	/* the others at their first call: ovc_boot_later_all lists them */
 #undef RESOLVE
 	boot_busy = 0;
 	if (!r.malloc || !r.calloc || !r.realloc || !r.free ||

@@ -376,6 +376,9 @@ int ovc_stack_capture(uintptr_t *ips, int max, bool may_alloc)
 							       : (int)(sizeof raw / sizeof raw[0]);
 	int n;
 	struct ovc_tc *t = ovc_tls_tc;
+	/* The hint the site lookup after this capture takes (ovc_site_recent,
+	 * with the same thread's counters): the unwinder sets it again where
+	 * a kept stack gave the frames. */
 	if (t)
 		t->site_hint = NULL;
 	if (t && (n = ovc_unwind_fast(t, raw, want)) >= 0)

@@ -210,7 +210,7 @@ static bool verified(const struct umod *m)
 
 /* ---- per thread ---- */
 
-#define RULES 2048 /* direct-mapped cache of rules by code address */
+#define RULES 2048 /* cache of rules by code address, in sets of WAYS */
 /* Its first slots are used alone until they have been filled that often:
  * a short process then touches one page of the cache, not all eight (a
  * first touch is a page fault, about 10 us on this project's VM). */
@@ -381,6 +381,29 @@ memo_find(struct ovc_unw *u, uintptr_t sp, uintptr_t bp,
 	return -1;
 }
 
+/* The stack words an unwinding read: each return address, and each saved
+ * rbp that a CFA was then computed from (keep); a saved rbp never used (a
+ * caller's register spilled by a function that keeps no frame pointer)
+ * changes from call to call and says nothing. */
+struct reads {
+	uintptr_t at[MEMO_READS], was[MEMO_READS];
+	bool keep[MEMO_READS];
+	int n;
+};
+
+/* Notes that WAS was read at AT (KEEP: a memo compares it); false when
+ * there is no room left, and the unwinding makes no memo. */
+static inline bool note_read(struct reads *rd, uintptr_t at, uintptr_t was,
+			     bool keep)
+{
+	if (rd->n == MEMO_READS)
+		return false;
+	rd->at[rd->n] = at;
+	rd->was[rd->n] = was;
+	rd->keep[rd->n++] = keep;
+	return true;
+}
+
 __attribute__((noinline, no_sanitize_address)) int
 ovc_unwind_fast(struct ovc_tc *t, void **out, int want)
 {
@@ -423,13 +446,9 @@ ovc_unwind_fast(struct ovc_tc *t, void **out, int want)
 	} else {
 		u->captures++;
 	}
-	/* The stack words read: each return address, and each saved rbp
-	 * that a CFA was then computed from (keep); a saved rbp never used
-	 * (a caller's register spilled by a function that keeps no frame
-	 * pointer) changes from call to call and says nothing. */
-	uintptr_t at[MEMO_READS], was[MEMO_READS];
-	bool keep[MEMO_READS];
-	int reads = 0, bp_read = -1; /* the read rbp came from; -1: the register */
+	struct reads rd;
+	rd.n = 0;
+	int bp_read = -1; /* the read rbp came from; -1: the register */
 	bool bp_used = false;
 	/* The first rule is that of IP itself; the others of a return
 	 * address minus one, which lies in the call instruction. */
@@ -444,7 +463,7 @@ ovc_unwind_fast(struct ovc_tc *t, void **out, int want)
 		uintptr_t cfa = (r->cfa_bp ? bp : sp) + (uintptr_t)(intptr_t)r->cfa_off;
 		if (r->cfa_bp) {
 			if (bp_read >= 0)
-				keep[bp_read] = true;
+				rd.keep[bp_read] = true;
 			else
 				bp_used = true;
 		}
@@ -454,24 +473,14 @@ ovc_unwind_fast(struct ovc_tc *t, void **out, int want)
 		    (r->bp_off && cfa + (uintptr_t)(intptr_t)r->bp_off < sp))
 			return -1;
 		uintptr_t ra = *(const uintptr_t *)(cfa - 8);
-		if (reads < MEMO_READS) {
-			at[reads] = cfa - 8;
-			keep[reads] = true;
-			was[reads++] = ra;
-		} else {
-			memo = false;
-		}
+		memo &= note_read(&rd, cfa - 8, ra, true);
 		if (r->bp_off) {
 			uintptr_t a = cfa + (uintptr_t)(intptr_t)r->bp_off;
 			bp = *(const uintptr_t *)a;
-			if (reads < MEMO_READS) {
-				at[reads] = a;
-				keep[reads] = false;
-				bp_read = reads;
-				was[reads++] = bp;
-			} else {
+			if (note_read(&rd, a, bp, false))
+				bp_read = rd.n - 1;
+			else
 				memo = false;
-			}
 		}
 		sp = cfa;
 		if (!ra)
@@ -489,10 +498,10 @@ ovc_unwind_fast(struct ovc_tc *t, void **out, int want)
 		m->want = (uint16_t)want;
 		m->n = (uint16_t)n;
 		int k = 0;
-		for (int j = 0; j < reads; j++)
-			if (keep[j]) {
-				m->at[k] = at[j];
-				m->was[k++] = was[j];
+		for (int j = 0; j < rd.n; j++)
+			if (rd.keep[j]) {
+				m->at[k] = rd.at[j];
+				m->was[k++] = rd.was[j];
 			}
 		m->reads = (uint16_t)k;
 		memcpy(m->out, out, (size_t)n * sizeof *out);
