@@ -238,27 +238,29 @@ int64_t ovc_site_id_here(void)
 
 /* ---- tracking ---- */
 
+double ovc_track_sampled(struct ovc_tc *t, size_t n)
+{
+	if (!enabled) {
+		t->sample_left = 0; /* before the constructor: ask again */
+		return 0;
+	}
+	if (!t->rng) {
+		/* A thread's first countdown: draw it now and let this
+		 * allocation count against it, as any other would. */
+		int64_t left = ovc_sample_draw(t) - (int64_t)n;
+		t->sample_left = left;
+		if (left >= 0)
+			return 0;
+	}
+	t->sample_left = ovc_sample_draw(t);
+	return ovc_sample_weight(n);
+}
+
 void ovc_track_alloc(struct ovc_tc *t, void *p, size_t n)
 {
 	bool sampled = n < ovc_large_bytes;
-	double w = 1;
-	if (sampled) {
-		if (!enabled) {
-			t->sample_left = 0; /* before the constructor: ask again */
-			return;
-		}
-		if (!t->rng) {
-			/* A thread's first countdown: draw it now and let this
-			 * allocation count against it, as any other would. */
-			int64_t left = ovc_sample_draw(t) - (int64_t)n;
-			t->sample_left = left;
-			if (left >= 0)
-				return;
-		}
-		t->sample_left = ovc_sample_draw(t);
-		w = ovc_sample_weight(n);
-	}
-	if (!enabled || !p)
+	double w = sampled ? ovc_track_sampled(t, n) : 1;
+	if (!enabled || !p || w == 0)
 		return;
 	ovc_tls_guard++;
 	int saved = errno; /* libunwind and its first dlopen may set it */

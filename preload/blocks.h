@@ -49,6 +49,12 @@ static inline bool ovc_track_wanted(struct ovc_tc *t, size_t n)
 	return left < 0;
 }
 
+/** After ovc_track_wanted said yes to a small allocation (or mapping) of
+ * N bytes: draws thread T's next countdown and returns the weight of the
+ * sampled allocation (ovc_sample_weight), or 0 when it is not sampled
+ * after all (a thread's first countdown, drawn now, or ovc not started
+ * yet). Hook-safe: the thread's own state, no lock. */
+double ovc_track_sampled(struct ovc_tc *t, size_t n) OVC_HIDDEN;
 /** Tracks block P of N requested bytes: its stack, its site. Slow path;
  * hook-safe (guarded, takes the blocks lock). */
 void ovc_track_alloc(struct ovc_tc *t, void *p, size_t n) OVC_HIDDEN;

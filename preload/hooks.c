@@ -384,7 +384,7 @@ EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off
 		int saved = errno;
 		count_map(t, OVC_MFN_MMAP, p == MAP_FAILED, len);
 		if (p != MAP_FAILED && mapping_on(t))
-			ovc_map_added(p, len, prot, flags, fd);
+			ovc_map_added(t, p, len, prot, flags, fd);
 		if (OVC_UNLIKELY(ovc_sampler_due))
 			ovc_lifecycle_poke(p != MAP_FAILED &&
 						   len >= OVC_SAMPLER_NOW_BYTES &&

@@ -1,8 +1,13 @@
 /* Memory the program maps itself: mmap, mremap, munmap and mprotect as
  * called by the program (glibc's malloc uses internal entry points, so its
- * own mappings are not counted twice). Anonymous private mappings become
- * tracked, probed mappings with their call stack; PROT_NONE reservations
- * count as reserved, and what mprotect makes accessible as committed. */
+ * own mappings are not counted twice). Every mapping counts in the totals;
+ * anonymous private ones become tracked, probed mappings with their call
+ * stack as blocks of the malloc family do: every one of at least OVC_LARGE
+ * bytes, and a byte-weighted sample of the smaller ones, whose site
+ * figures count for the inverse of their chance (a short program's one
+ * 8 KiB mapping no longer costs it a stack and its site's records).
+ * PROT_NONE reservations count as reserved, and what mprotect makes
+ * accessible as committed. */
 #include "account.h"
 #include "arena.h"
 #include "base.h"
@@ -12,6 +17,7 @@
 #include "mapping.h"
 #include "procstat.h"
 #include "residency.h"
+#include "sampling.h"
 #include "stack.h"
 
 #include <string.h>
@@ -23,6 +29,7 @@
 struct mapping {
 	uintptr_t start, end;
 	struct ovc_site *site;
+	double w;        /* what it counts for in its site's figures */
 	int64_t touched; /* last probe, -1 before the first */
 	bool probe;      /* anonymous private (or OVC_MMAP=all) */
 	int nr;
@@ -118,7 +125,9 @@ static void ranges_add(struct mapping *m, uint64_t lo, uint64_t hi)
 
 /* ---- figures ---- */
 
-static void site_add(struct ovc_site *s, int64_t live_d, int64_t com_d)
+/* LIVE_D mapped and COM_D committed bytes more; a mapping of weight W of
+ * site S (NULL: none). The totals are exact, the site's figures weighted. */
+static void site_add(struct ovc_site *s, double w, int64_t live_d, int64_t com_d)
 {
 	mapped += live_d;
 	if (mapped > peak_mapped)
@@ -131,10 +140,10 @@ static void site_add(struct ovc_site *s, int64_t live_d, int64_t com_d)
 		ovc_account_asked_check(committed);
 	if (!s)
 		return;
-	s->live += (double)live_d;
+	s->live += (double)live_d * w;
 	if (s->live > s->peak_live)
 		s->peak_live = s->live;
-	s->committed += (double)com_d;
+	s->committed += (double)com_d * w;
 	if (s->committed > s->peak_committed)
 		s->peak_committed = s->committed;
 	ovc_site_dirty(s);
@@ -144,8 +153,8 @@ static void site_add(struct ovc_site *s, int64_t live_d, int64_t com_d)
 static void unprobe(struct mapping *m)
 {
 	if (m->site && m->touched >= 0) {
-		m->site->touched_live -= (double)m->touched;
-		m->site->probed_live -= (double)(m->end - m->start);
+		m->site->touched_live -= (double)m->touched * m->w;
+		m->site->probed_live -= (double)(m->end - m->start) * m->w;
 		ovc_site_dirty(m->site);
 	}
 	m->touched = -1;
@@ -179,10 +188,10 @@ static void probe_map(struct mapping *m)
 	int64_t t = resident(m->start, m->end, s, false);
 	if (s) {
 		if (m->touched < 0)
-			s->probed_live += (double)(m->end - m->start);
+			s->probed_live += (double)(m->end - m->start) * m->w;
 		else
-			s->touched_live -= (double)m->touched;
-		s->touched_live += (double)t;
+			s->touched_live -= (double)m->touched * m->w;
+		s->touched_live += (double)t * m->w;
 		if (t != m->touched)
 			ovc_site_dirty(s);
 	}
@@ -240,10 +249,11 @@ static void remove_range(uintptr_t a, uintptr_t b, bool probe)
 		uintptr_t y = m->end < b ? m->end : b;
 		struct ovc_site *s = m->site;
 		if (probe && m->probe && s)
-			s->touched_freed += (double)resident(x, y, s, true);
+			s->touched_freed += (double)resident(x, y, s, true) * m->w;
 		uint64_t before = ranges_bytes(m);
 		ranges_cut(m, x - m->start, y - m->start);
-		site_add(s, -(int64_t)(y - x), (int64_t)ranges_bytes(m) - (int64_t)before);
+		site_add(s, m->w, -(int64_t)(y - x),
+			 (int64_t)ranges_bytes(m) - (int64_t)before);
 		unprobe(m);
 		if (x == m->start && y == m->end) {
 			erase_at(i);
@@ -288,11 +298,17 @@ static enum ovc_site_kind kind_of(int flags, int fd)
 	return anon && !(flags & MAP_SHARED) ? OVC_KIND_MMAP : OVC_KIND_MAPPED;
 }
 
-void ovc_map_added(void *p, size_t len, int prot, int flags, int fd)
+void ovc_map_added(struct ovc_tc *t, void *p, size_t len, int prot,
+		   int flags, int fd)
 {
 	enum ovc_site_kind kind = kind_of(flags, fd);
 	bool track = ovc_cfg.mmap_mode == OVC_MMAP_ALL ||
 		     (ovc_cfg.mmap_mode == OVC_MMAP_ANON && kind == OVC_KIND_MMAP);
+	/* A small one only when the thread's byte countdown runs out. */
+	bool small = len < ovc_large_bytes;
+	double w = !track ? 0 : !small ? 1
+		   : ovc_track_wanted(t, len) ? ovc_track_sampled(t, len) : 0;
+	track = w > 0;
 	uintptr_t ps = (uintptr_t)ovc_page_size();
 	uintptr_t a = (uintptr_t)p;
 	uintptr_t b = (a + len + ps - 1) & ~(ps - 1);
@@ -312,15 +328,19 @@ void ovc_map_added(void *p, size_t len, int prot, int flags, int fd)
 		m->start = a;
 		m->end = b;
 		m->site = s;
+		m->w = w;
 		m->touched = -1;
 		m->probe = track;
 		if (prot != PROT_NONE)
 			ranges_add(m, 0, b - a);
 		if (s) {
-			s->blocks += 1;
-			s->requested += (double)(b - a);
+			s->blocks += w;
+			s->requested += (double)(b - a) * w;
+			if (small && ovc_sample_mean > 1)
+				s->flags |= OVC_SITE_SAMPLED;
 		}
-		site_add(s, (int64_t)(b - a), prot != PROT_NONE ? (int64_t)(b - a) : 0);
+		site_add(s, w, (int64_t)(b - a),
+			 prot != PROT_NONE ? (int64_t)(b - a) : 0);
 	}
 	ovc_blocks_unlock();
 	ovc_tls_guard--;
@@ -355,7 +375,7 @@ void ovc_map_moved(void *old, size_t old_len, void *q, size_t new_len)
 		uint64_t old_size = old_b - a;
 		if (new_size < old_size && m.probe && m.site)
 			m.site->touched_freed +=
-				(double)resident(a + new_size, old_b, m.site, true);
+				(double)resident(a + new_size, old_b, m.site, true) * m.w;
 		uint64_t before = ranges_bytes(&m);
 		if (new_size < old_size) {
 			ranges_cut(&m, new_size, UINT64_MAX);
@@ -369,8 +389,8 @@ void ovc_map_moved(void *old, size_t old_len, void *q, size_t new_len)
 		m.start = (uintptr_t)q;
 		m.end = nb;
 		if (m.site && new_size > old_size)
-			m.site->requested += (double)(new_size - old_size);
-		site_add(m.site, (int64_t)new_size - (int64_t)old_size,
+			m.site->requested += (double)(new_size - old_size) * m.w;
+		site_add(m.site, m.w, (int64_t)new_size - (int64_t)old_size,
 			 (int64_t)ranges_bytes(&m) - (int64_t)before);
 		remove_range(m.start, m.end, true); /* MREMAP_FIXED target */
 		struct mapping *n = insert_at(first_ending_after(m.start));
@@ -380,6 +400,7 @@ void ovc_map_moved(void *old, size_t old_len, void *q, size_t new_len)
 		/* Part of a mapping: the old pages leave, the new ones come at
 		 * the same site, committed as they were. */
 		struct ovc_site *s = maps[i].site;
+		double w = maps[i].w;
 		bool probe = maps[i].probe;
 		remove_range(a, old_b, false);
 		struct mapping *n = insert_at(first_ending_after((uintptr_t)q));
@@ -387,12 +408,14 @@ void ovc_map_moved(void *old, size_t old_len, void *q, size_t new_len)
 			n->start = (uintptr_t)q;
 			n->end = nb;
 			n->site = s;
+			n->w = w;
 			n->touched = -1;
 			n->probe = probe;
 			ranges_add(n, 0, nb - (uintptr_t)q);
 			if (s && nb - (uintptr_t)q > old_b - a)
-				s->requested += (double)(nb - (uintptr_t)q - (old_b - a));
-			site_add(s, (int64_t)(nb - (uintptr_t)q), (int64_t)(nb - (uintptr_t)q));
+				s->requested += (double)(nb - (uintptr_t)q - (old_b - a)) * w;
+			site_add(s, w, (int64_t)(nb - (uintptr_t)q),
+				 (int64_t)(nb - (uintptr_t)q));
 		}
 	}
 	/* Pages freed lazily that move are counted as resident from now on. */
@@ -418,7 +441,7 @@ void ovc_map_protected(void *p, size_t len, int prot)
 			ranges_cut(m, x, y);
 		else
 			ranges_add(m, x, y);
-		site_add(m->site, 0, (int64_t)ranges_bytes(m) - (int64_t)before);
+		site_add(m->site, m->w, 0, (int64_t)ranges_bytes(m) - (int64_t)before);
 	}
 	ovc_blocks_unlock();
 	ovc_tls_guard--;
@@ -459,9 +482,9 @@ void ovc_maps_fork_child(void)
 		struct mapping *m = &maps[i];
 		m->touched = -1;
 		if (m->site) {
-			m->site->live += (double)(m->end - m->start);
+			m->site->live += (double)(m->end - m->start) * m->w;
 			m->site->peak_live = m->site->live;
-			m->site->committed += (double)ranges_bytes(m);
+			m->site->committed += (double)ranges_bytes(m) * m->w;
 			m->site->peak_committed = m->site->committed;
 			ovc_site_dirty(m->site);
 		}

@@ -11,11 +11,15 @@
 #ifndef OVC_PRELOAD_MAPPING_H
 #define OVC_PRELOAD_MAPPING_H
 
+#include "account.h"
 #include "base.h"
 
-/** The program mapped LEN bytes at P (mmap succeeded): tracked with its
- * stack when anonymous and private (or OVC_MMAP=all). Hook-safe. */
-void ovc_map_added(void *p, size_t len, int prot, int flags, int fd) OVC_HIDDEN;
+/** The program mapped LEN bytes at P (mmap succeeded), on thread T:
+ * counted; tracked with its stack when anonymous and private (or
+ * OVC_MMAP=all) and of at least OVC_LARGE bytes or sampled by T's byte
+ * countdown. Hook-safe. */
+void ovc_map_added(struct ovc_tc *t, void *p, size_t len, int prot, int flags,
+		   int fd) OVC_HIDDEN;
 /** The program is about to unmap [P, P+LEN): probes and forgets it.
  * Hook-safe; takes the blocks lock. */
 void ovc_map_removed(void *p, size_t len) OVC_HIDDEN;

@@ -1,10 +1,11 @@
 /* Layer 3, the tracking core: the sampling decision of tracked blocks
- * (blocks.c): the countdown of bytes to the next sampled allocation, drawn
- * per thread, and the weight and variance a sampled block adds to its
- * site's figures. Inline: with OVC_SAMPLE=1 every allocation comes here,
- * and calls into another file cost 1.2% of ubench's instructions. Pure
- * arithmetic on the thread's own state: no lock, no allocation, no system
- * call but the first draw's clock read (sampling.c). Not for other parts. */
+ * (blocks.c) and mappings (mapping.c): the countdown of bytes to the next
+ * sampled allocation, drawn per thread, and the weight and variance a
+ * sampled block adds to its site's figures. Inline: with OVC_SAMPLE=1
+ * every allocation comes here, and calls into another file cost 1.2% of
+ * ubench's instructions. Pure arithmetic on the thread's own state: no
+ * lock, no allocation, no system call but the first draw's clock read
+ * (sampling.c). Not for other parts. */
 #ifndef OVC_PRELOAD_SAMPLING_H
 #define OVC_PRELOAD_SAMPLING_H
 

@@ -6,6 +6,9 @@
  *                  with everything else still mapped.
  *   maps reserve   reserve 16 GiB PROT_NONE (reserve_heap), mprotect the
  *                  first 512 MiB read-write, touch 256 MiB of it.
+ *   maps small     map 4,096 anonymous mappings of 96 KiB (map_small),
+ *                  below OVC_LARGE: 384 MiB, one page of each touched
+ *                  (16 MiB), all kept to the exit.
  *
  * Prints one line saying what it did. */
 
@@ -32,6 +35,15 @@ __attribute__((noinline)) static char *reserve_heap(void)
 {
 	return mmap(NULL, 16 * GiB, PROT_NONE,
 		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+}
+
+#define SMALL_MAPS 4096
+#define SMALL_BYTES ((size_t)96 << 10)
+
+__attribute__((noinline)) static char *map_small(void)
+{
+	return mmap(NULL, SMALL_BYTES, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0); /* site: map_small */
 }
 
 static void touch(char *p, size_t n)
@@ -69,6 +81,16 @@ int main(int argc, char **argv)
 		printf("reserved 16 GiB, committed 512 MiB, touched 256 MiB\n");
 		return 0;
 	}
-	fprintf(stderr, "usage: maps anon|reserve\n");
+	if (argc > 1 && strcmp(argv[1], "small") == 0) {
+		for (int i = 0; i < SMALL_MAPS; i++) {
+			char *m = map_small();
+			if (m == MAP_FAILED)
+				return 1;
+			m[0] = 1;
+		}
+		printf("mapped %d x 96 KiB, touched a page of each\n", SMALL_MAPS);
+		return 0;
+	}
+	fprintf(stderr, "usage: maps anon|reserve|small\n");
 	return 2;
 }
