@@ -16,11 +16,21 @@ static size_t left;
 
 /* Straight to the kernel: libovc.so exports mmap and munmap itself, so a
  * call by name from in here would land in its own hooks. */
-void *ovc_pages_alloc(size_t size)
+static void *pages(size_t size, int flags)
 {
 	long r = ovc_sys_mmap(NULL, size, PROT_READ | PROT_WRITE,
-			      MAP_PRIVATE | MAP_ANONYMOUS);
+			      MAP_PRIVATE | MAP_ANONYMOUS | flags);
 	return (unsigned long)r > -4096ul ? NULL : (void *)r;
+}
+
+void *ovc_pages_alloc(size_t size)
+{
+	return pages(size, 0);
+}
+
+void *ovc_pages_alloc_present(size_t size)
+{
+	return pages(size, MAP_POPULATE);
 }
 
 void ovc_pages_free(void *p, size_t size)

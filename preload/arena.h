@@ -13,6 +13,10 @@ void *ovc_arena_alloc(size_t size) OVC_HIDDEN;
 /** Memory straight from mmap for large temporary buffers; NULL on failure.
  * Hook-safe; errno untouched. */
 void *ovc_pages_alloc(size_t size) OVC_HIDDEN;
+/** The same, its pages present at once (MAP_POPULATE): for a table read
+ * before it is written, where each page would fault twice (the shared
+ * zero page on the read, a page of its own on the write). */
+void *ovc_pages_alloc_present(size_t size) OVC_HIDDEN;
 void ovc_pages_free(void *p, size_t size) OVC_HIDDEN;
 /** Fork handlers of the arena lock. */
 void ovc_arena_fork_prepare(void) OVC_HIDDEN;

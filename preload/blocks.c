@@ -93,7 +93,8 @@ static bool grow(struct shard *sh)
 	 * (ubench-large: 64) left it 16 shards of 1024 mostly empty slots,
 	 * 512 KiB read every 10 ms. */
 	size_t cap = sh->cap, ncap = cap ? cap * 2 : 128;
-	struct ovc_block *n = ovc_pages_alloc(ncap * sizeof *n);
+	/* Present at once: each insertion reads its slot before it writes. */
+	struct ovc_block *n = ovc_pages_alloc_present(ncap * sizeof *n);
 	if (!n)
 		return false;
 	for (size_t i = 0; i < cap; i++) {

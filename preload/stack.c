@@ -122,8 +122,8 @@ const unsigned char *ovc_build_id(struct dl_phdr_info *info, size_t *len)
 }
 
 struct scan_ctx {
+	int n; /* first: in the page of the first modules, not one of its own */
 	struct ovc_module fresh[MAX_MODULES];
-	int n;
 };
 
 static struct scan_ctx scan_buf OVC_TABLE("stack"); /* under the site lock */
