@@ -198,11 +198,25 @@ START_TEST(test_sites_dlclosed_plugin)
 }
 END_TEST
 
+/* The one site of deepstack's process P at FN (marked "site: FN"), of
+ * BYTES; the array of it (the caller's reference). */
+static json_t *deep_one_site(json_t *p, const char *fn, long long bytes)
+{
+	json_t *found = st_sites_at(p, fn);
+	ck_assert_int_eq(json_array_size(found), 1);
+	json_t *site = json_array_get(found, 0);
+	ck_assert_int_eq(it_int(json_array_get(json_object_get(site, "frames"), 0),
+				"line"), st_marked_line("deepstack.c", fn));
+	ck_assert_int_eq(it_int(site, "requested_bytes"), bytes);
+	return found;
+}
+
 /* deepstack (-O2, no frame pointers): 3 blocks of 1 MiB from main and 1
  * from a thread through 6 frames of deep (frames of several sizes, one with
- * alloca), and 2 MiB in a signal handler on a sigaltstack: every frame is
- * there, in order, at the exact sites, whether ovc's .eh_frame unwinder
- * walked the stack or handed it to libunwind. */
+ * alloca), 2 MiB in a signal handler on a sigaltstack and 3 MiB in a
+ * coroutine on a stack mapped near the main one: every frame is there, in
+ * order, at the exact sites, whether ovc's .eh_frame unwinder walked the
+ * stack or handed it to libunwind. */
 START_TEST(test_sites_deep_stacks)
 {
 	char *dir = it_tempdir("sites-deep");
@@ -242,14 +256,14 @@ START_TEST(test_sites_deep_stacks)
 	ck_assert_int_eq(from_main, 1);
 	ck_assert_int_eq(from_thread, 1);
 	json_decref(found);
-	found = st_sites_at(p, "on_signal");
-	ck_assert_int_eq(json_array_size(found), 1);
-	site = json_array_get(found, 0);
-	ck_assert_int_eq(it_int(json_array_get(json_object_get(site, "frames"), 0),
-				"line"), st_marked_line("deepstack.c", "on_signal"));
-	ck_assert_int_eq(it_int(site, "requested_bytes"), 2 * IT_MIB);
-	st_frame(site, "main"); /* through the signal frame to main */
+	found = deep_one_site(p, "on_signal", 2 * IT_MIB);
+	st_frame(json_array_get(found, 0), "main"); /* through the signal frame */
 	json_decref(found);
+	/* A coroutine on a stack mapped 16 MiB below the main one's top, an
+	 * unmapped gap between: not taken for the main stack (the unwinder
+	 * reads stack words up to the end of the stack it found), its site
+	 * whole. */
+	json_decref(deep_one_site(p, "in_coroutine", 3 * IT_MIB));
 	json_decref(report);
 	it_rmtree(dir);
 	free(dir);
