@@ -14,7 +14,8 @@ import sys
 PAIRS = [("ovc", "plain"), ("thread", "plain"), ("memusage", "plain"),
          ("ovc", "memusage"), ("ovc-s1", "plain"), ("heaptrack", "plain"),
          ("ovc-s1", "heaptrack"), ("ovc-tmpfs", "plain"),
-         ("ovc-tmpfs", "memusage")]
+         ("ovc-tmpfs", "memusage"), ("floor", "plain"), ("floor", "memusage"),
+         ("ovc", "floor")]
 
 
 def main(paths):

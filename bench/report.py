@@ -19,7 +19,7 @@ import sys
 
 MIB = 1024 * 1024
 TOOLS = ["plain", "thread", "ovc", "ovc-s1", "memusage", "heaptrack", "jemalloc",
-         "ovc-tmpfs"]
+         "ovc-tmpfs", "floor"]
 TOOL_LABEL = {
     "plain": "plain",
     "thread": "an idle thread",
@@ -29,6 +29,7 @@ TOOL_LABEL = {
     "heaptrack": "heaptrack",
     "jemalloc": "jemalloc prof:true",
     "ovc-tmpfs": "ovc, logs on tmpfs",
+    "floor": "a log per image, nothing else",
 }
 # Tools that write no file of their own: log growth is n/a.
 NO_OUTPUT = {"plain", "thread", "memusage"}
