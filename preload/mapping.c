@@ -29,9 +29,11 @@
 struct mapping {
 	uintptr_t start, end;
 	struct ovc_site *site;
-	double w;        /* what it counts for in its site's figures */
+	/* What it counts for in its site's figures; 0: not tracked (not
+	 * anonymous and private without OVC_MMAP=all, or small and not
+	 * sampled), neither probed nor given a site. */
+	double w;
 	int64_t touched; /* last probe, -1 before the first */
-	bool probe;      /* anonymous private (or OVC_MMAP=all) */
 	int nr;
 	uint64_t r[MAX_RANGES][2];
 };
@@ -182,7 +184,7 @@ static int64_t resident(uintptr_t lo, uintptr_t hi, struct ovc_site *s,
 
 static void probe_map(struct mapping *m)
 {
-	if (!m->probe)
+	if (m->w == 0)
 		return;
 	struct ovc_site *s = m->site;
 	int64_t t = resident(m->start, m->end, s, false);
@@ -248,7 +250,7 @@ static void remove_range(uintptr_t a, uintptr_t b, bool probe)
 		uintptr_t x = m->start > a ? m->start : a;
 		uintptr_t y = m->end < b ? m->end : b;
 		struct ovc_site *s = m->site;
-		if (probe && m->probe && s)
+		if (probe && m->w > 0 && s)
 			s->touched_freed += (double)resident(x, y, s, true) * m->w;
 		uint64_t before = ranges_bytes(m);
 		ranges_cut(m, x - m->start, y - m->start);
@@ -302,25 +304,24 @@ void ovc_map_added(struct ovc_tc *t, void *p, size_t len, int prot,
 		   int flags, int fd)
 {
 	enum ovc_site_kind kind = kind_of(flags, fd);
-	bool track = ovc_cfg.mmap_mode == OVC_MMAP_ALL ||
-		     (ovc_cfg.mmap_mode == OVC_MMAP_ANON && kind == OVC_KIND_MMAP);
+	bool kept = ovc_cfg.mmap_mode == OVC_MMAP_ALL ||
+		    (ovc_cfg.mmap_mode == OVC_MMAP_ANON && kind == OVC_KIND_MMAP);
 	/* A small one only when the thread's byte countdown runs out. */
 	bool small = len < ovc_large_bytes;
-	double w = !track ? 0 : !small ? 1
+	double w = !kept ? 0 : !small ? 1
 		   : ovc_track_wanted(t, len) ? ovc_track_sampled(t, len) : 0;
-	track = w > 0;
 	uintptr_t ps = (uintptr_t)ovc_page_size();
 	uintptr_t a = (uintptr_t)p;
 	uintptr_t b = (a + len + ps - 1) & ~(ps - 1);
 	struct ovc_site *s = NULL;
 	ovc_tls_guard++;
 	uintptr_t ips[OVC_MAX_FRAMES];
-	int nf = track ? ovc_stack_capture(ips, (int)ovc_cfg.frames, false) : 0;
+	int nf = w > 0 ? ovc_stack_capture(ips, (int)ovc_cfg.frames, false) : 0;
 	ovc_blocks_lock();
 	/* MAP_FIXED replaces what was there. */
 	remove_range(a, b, true);
 	ovc_lazy_forget(a, b);
-	if (track)
+	if (w > 0)
 		s = ovc_site_get(ips, nf, kind);
 	size_t i = first_ending_after(a);
 	struct mapping *m = insert_at(i);
@@ -330,7 +331,6 @@ void ovc_map_added(struct ovc_tc *t, void *p, size_t len, int prot,
 		m->site = s;
 		m->w = w;
 		m->touched = -1;
-		m->probe = track;
 		if (prot != PROT_NONE)
 			ranges_add(m, 0, b - a);
 		if (s) {
@@ -373,7 +373,7 @@ void ovc_map_moved(void *old, size_t old_len, void *q, size_t new_len)
 		struct mapping m = maps[i];
 		uint64_t new_size = nb - (uintptr_t)q;
 		uint64_t old_size = old_b - a;
-		if (new_size < old_size && m.probe && m.site)
+		if (new_size < old_size && m.w > 0 && m.site)
 			m.site->touched_freed +=
 				(double)resident(a + new_size, old_b, m.site, true) * m.w;
 		uint64_t before = ranges_bytes(&m);
@@ -401,7 +401,6 @@ void ovc_map_moved(void *old, size_t old_len, void *q, size_t new_len)
 		 * the same site, committed as they were. */
 		struct ovc_site *s = maps[i].site;
 		double w = maps[i].w;
-		bool probe = maps[i].probe;
 		remove_range(a, old_b, false);
 		struct mapping *n = insert_at(first_ending_after((uintptr_t)q));
 		if (n) {
@@ -410,7 +409,6 @@ void ovc_map_moved(void *old, size_t old_len, void *q, size_t new_len)
 			n->site = s;
 			n->w = w;
 			n->touched = -1;
-			n->probe = probe;
 			ranges_add(n, 0, nb - (uintptr_t)q);
 			if (s && nb - (uintptr_t)q > old_b - a)
 				s->requested += (double)(nb - (uintptr_t)q - (old_b - a)) * w;

@@ -267,7 +267,7 @@ static bool all_mapped(uintptr_t lo, uintptr_t hi)
 	unsigned char vec[256];
 	for (uintptr_t a = lo; a < hi;) {
 		size_t len = hi - a < sizeof vec * 4096 ? hi - a : sizeof vec * 4096;
-		if (OVC_SYS_(SYS_mincore, a, len, vec, 0, 0, 0) != 0)
+		if (ovc_sys_mincore((void *)a, len, vec) != 0)
 			return false;
 		a += len;
 	}
