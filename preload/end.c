@@ -213,6 +213,13 @@ void ovc_lifecycle_exec(const char *path, bool search, char *const *envp)
 		ovc_buf_raw(&b, "{\"t\":\"" OVC_REC_EXEC "\"");
 		ovc_buf_key(&b, "ns");
 		ovc_buf_u64(&b, ovc_img.last_write_ns - ovc_img.start_ns);
+		/* what links the next image to this one (start.c) */
+		if (!ovc_img.ticks)
+			ovc_img.ticks = ovc_proc_start_ticks();
+		if (ovc_img.ticks) {
+			ovc_buf_key(&b, "proc_start_ticks");
+			ovc_buf_u64(&b, ovc_img.ticks);
+		}
 		ovc_buf_key(&b, "path");
 		ovc_buf_jstr(&b, path ? path : "", path ? strnlen(path, 4096) : 0);
 		ovc_img_line_end(&b);

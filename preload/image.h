@@ -33,6 +33,7 @@ struct ovc_image {
 	uint64_t written_ns;  /* when written_since_fork was last measured */
 	int64_t written;      /* bytes written since the fork then; -1: none */
 	char name[128];          /* file name of the log, without directory */
+	uint64_t ticks;          /* the process's start time; 0: not read */
 };
 /** The image of this process (lifecycle: image.c, start.c, end.c). */
 extern struct ovc_image ovc_img OVC_HIDDEN;

@@ -474,9 +474,19 @@ void ovc_log_write(const char *line, size_t len)
 			     "any more");
 		return;
 	}
-	memcpy(buf + n, line, len);
+	if (line != buf + n) /* else made in place (ovc_log_room) */
+		memcpy(buf + n, line, len);
 	__atomic_store_n(&buf_len, n + len, __ATOMIC_RELEASE);
 	drain_warnings(); /* after the line: the first is the header */
+}
+
+char *ovc_log_room(size_t *cap)
+{
+	if (!log_on)
+		return NULL;
+	size_t n = __atomic_load_n(&buf_len, __ATOMIC_RELAXED);
+	*cap = BUF_CAP - n;
+	return buf + n;
 }
 
 void ovc_log_write_now(const char *line, size_t len)

@@ -30,6 +30,10 @@ int ovc_log_open_fd(void) OVC_HIDDEN;
  * that cannot be mended, warns once and stops logging. Caller holds the
  * log lock. Hook-safe. */
 void ovc_log_write(const char *line, size_t len) OVC_HIDDEN;
+/** Where a line may be made in place, at the end of the log's buffer: the
+ * bytes free there in *CAP; NULL when the log is off. ovc_log_write of a
+ * line made there takes it without a copy. Caller holds the log lock. */
+char *ovc_log_room(size_t *cap) OVC_HIDDEN;
 /** Writes LINE to the log file at once, past the buffer: for an end record
  * written where the log lock cannot be had (a signal handler interrupted
  * ovc). */

@@ -94,9 +94,45 @@ static void host_read(void)
 	ovc_host_cache_put(ovc_cfg.output, &host, host_ns);
 }
 
+/* The arguments glibc gave the constructor (it calls each ELF constructor
+ * with argc, argv and envp), while the start's header is written; NULL
+ * after, so a fork child reads what the program may have rewritten. */
+static char **start_argv;
+static int start_argc;
+
+/* The most of the command line a header holds, as /proc/self/cmdline
+ * has it (each argument and its NUL). */
+#define CMD_MAX (64 * 1024)
+
+/* Appends the command line as a JSON array: the NUL-separated CMD_LEN
+ * bytes of CMD (-1: unread), or the constructor's arguments when CMD is
+ * NULL, cut as read_cmdline would cut them. */
+static void put_argv(struct ovc_buf *b, const char *cmd, ssize_t cmd_len)
+{
+	ovc_buf_raw(b, "[");
+	if (!cmd) {
+		size_t total = 0;
+		for (int i = 0; i < start_argc && start_argv[i] && total + 1 < CMD_MAX; i++) {
+			size_t n = strnlen(start_argv[i], CMD_MAX - 1 - total);
+			if (i)
+				ovc_buf_raw(b, ",");
+			ovc_buf_jstr(b, start_argv[i], n);
+			total += n + 1;
+		}
+	}
+	for (ssize_t i = 0; cmd && i < cmd_len;) {
+		size_t n = strnlen(cmd + i, (size_t)(cmd_len - i));
+		if (i)
+			ovc_buf_raw(b, ",");
+		ovc_buf_jstr(b, cmd + i, n);
+		i += (ssize_t)n + 1;
+	}
+	ovc_buf_raw(b, "]");
+}
+
 /* Makes the `proc` record in REC (CAP bytes) from the command line CMD
- * (CMD_LEN bytes, -1 when unread) and writes it; false when it did not
- * fit (nothing written). */
+ * (CMD_LEN bytes, -1 when unread; NULL: the constructor's arguments) and
+ * writes it; false when it did not fit (nothing written). */
 static bool header_into(char *rec, size_t cap, const char *cmd,
 			ssize_t cmd_len, const char *origin,
 			const char *parent_log, uint64_t start_ticks,
@@ -114,8 +150,10 @@ static bool header_into(char *rec, size_t cap, const char *cmd,
 	ovc_buf_u64(&b, (uint64_t)ovc_img.pid);
 	ovc_buf_key(&b, "ppid");
 	ovc_buf_u64(&b, (uint64_t)ovc_sys_getppid());
-	ovc_buf_key(&b, "proc_start_ticks");
-	ovc_buf_u64(&b, start_ticks);
+	if (start_ticks) {
+		ovc_buf_key(&b, "proc_start_ticks");
+		ovc_buf_u64(&b, start_ticks);
+	}
 	ovc_buf_key(&b, "clk_tck");
 	ovc_buf_i64(&b, ovc_clk_tck());
 	ovc_buf_key(&b, "origin");
@@ -209,25 +247,11 @@ static bool header_into(char *rec, size_t cap, const char *cmd,
 	ovc_buf_key(&b, "exe");
 	ovc_buf_jstr(&b, exe, (size_t)exe_len);
 	ovc_buf_key(&b, "argv");
-	ovc_buf_raw(&b, "[");
-	for (ssize_t i = 0; i < cmd_len;) {
-		size_t n = strnlen(cmd + i, (size_t)(cmd_len - i));
-		if (i)
-			ovc_buf_raw(&b, ",");
-		ovc_buf_jstr(&b, cmd + i, n);
-		i += (ssize_t)n + 1;
-	}
-	ovc_buf_raw(&b, "]");
+	put_argv(&b, cmd, cmd_len);
 	ovc_img_line_end(&b);
 	ovc_img_write_line(&b);
 	return !b.overflow;
 }
-
-/* The arguments glibc gave the constructor (it calls each ELF constructor
- * with argc, argv and envp), while the start's header is written; NULL
- * after, so a fork child reads what the program may have rewritten. */
-static char **start_argv;
-static int start_argc;
 
 /* The command line as /proc/self/cmdline has it (each argument and its
  * NUL), at most CAP - 1 bytes, NUL-terminated; its length, or -1. From
@@ -256,10 +280,23 @@ static char header_room[16384] OVC_TABLE("start");
 static void write_header(const char *origin, const char *parent_log,
 			 uint64_t start_ticks, const char *exe)
 {
-	/* A command line under 2 KiB (nearly every one) and its record are
-	 * made in a table of ovc's: a page or two of it touched, no mapping
-	 * made and unmade. A longer one, as many as 64 KiB of arguments, in
-	 * pages mapped for it. */
+	/* An image's start (the constructor's arguments at hand): the
+	 * record is made in the log's buffer, where it goes, and takes no
+	 * page of its own (a page fault: 5-10 us on a VM). */
+	if (start_argv) {
+		size_t cap;
+		ovc_log_lock();
+		char *room = ovc_log_room(&cap);
+		bool made = room && header_into(room, cap, NULL, 0, origin,
+						parent_log, start_ticks, exe);
+		ovc_log_unlock();
+		if (made)
+			return;
+	}
+	/* A fork child's command line under 2 KiB (nearly every one) and
+	 * its record are made in a table of ovc's: a page or two of it
+	 * touched, no mapping made and unmade. A longer one, as many as
+	 * 64 KiB of arguments, in pages mapped for it. */
 	ssize_t cmd_len = read_cmdline(header_room, SHORT_CMD);
 	if (cmd_len < SHORT_CMD - 1) {
 		size_t at = cmd_len > 0 ? ((size_t)cmd_len + 64) & ~(size_t)63 : 0;
@@ -272,8 +309,8 @@ static void write_header(const char *origin, const char *parent_log,
 	char *mem = ovc_pages_alloc(cap);
 	if (!mem)
 		return;
-	char *cmd = mem + 160 * 1024; /* argv, up to 64 KiB */
-	cmd_len = read_cmdline(cmd, 64 * 1024);
+	char *cmd = mem + 160 * 1024; /* argv, up to CMD_MAX */
+	cmd_len = read_cmdline(cmd, CMD_MAX);
 	header_into(mem, 160 * 1024, cmd, cmd_len, origin, parent_log,
 		    start_ticks, exe);
 	ovc_pages_free(mem, cap);
@@ -300,27 +337,58 @@ static __attribute__((noinline)) void warn_no_log(int err)
 	ovc_warn_once(OVC_WARN_OUTPUT, msg);
 }
 
-/* Whether the log before ours (number K - 1) has our pid and start time
- * (TICKS): then the process exec'd, and that log, named in PREV (CAP
- * bytes), is the image this one replaces. */
-static __attribute__((noinline)) bool replaces(unsigned k, uint64_t ticks,
-					       char *prev, size_t cap)
+/* The start time of the process whose log (number K of our pid) it is:
+ * from its header when the header has it (an image with a log of its pid
+ * before it), else from its last record when that is the `exec` record of
+ * an image replaced by exec (which read it then); 0 when neither has it or
+ * the header is not of our pid. One buffer holds the path, the header,
+ * then the end: the start's stack goes no deeper than it must. */
+static __attribute__((noinline)) uint64_t ticks_of_log(unsigned k)
 {
-	char path[4400], head[512];
-	ovc_img_log_name(prev, cap, ovc_img.pid, k - 1);
+	char b[4608];
 	uint64_t pid = 0, t = 0;
-	/* its header, read once: the first line */
-	if (ovc_img_log_path(path, sizeof path, ovc_img.pid, k - 1) &&
-	    ovc_read_file(path, head, sizeof head) > 0) {
-		char *nl = strchr(head, '\n');
-		if (nl)
-			*nl = '\0';
-	} else {
-		head[0] = '\0';
+	if (!ovc_img_log_path(b, sizeof b, ovc_img.pid, k))
+		return 0;
+	int fd = ovc_sys_open(b, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0);
+	if (fd < 0)
+		return 0;
+	long n = ovc_sys_pread(fd, b, 511, 0);
+	b[n > 0 ? n : 0] = '\0';
+	char *nl = strchr(b, '\n');
+	if (nl)
+		*nl = '\0';
+	struct stat st;
+	if (!ovc_img_number_after(b, "\"pid\":", &pid) ||
+	    pid != (uint64_t)ovc_img.pid) {
+		t = 0;
+	} else if (!ovc_img_number_after(b, "\"proc_start_ticks\":", &t) &&
+		   ovc_sys_fstat(fd, &st) == 0) {
+		/* the last line: an exec record is at most 4.4 KiB */
+		off_t at = st.st_size > (off_t)sizeof b - 1
+				   ? st.st_size - (off_t)sizeof b + 1 : 0;
+		n = ovc_sys_pread(fd, b, sizeof b - 1, at);
+		b[n > 0 ? n : 0] = '\0';
+		size_t len = n > 0 ? (size_t)n : 0;
+		while (len && b[len - 1] == '\n')
+			b[--len] = '\0';
+		char *line = memrchr(b, '\n', len);
+		line = line ? line + 1 : (at == 0 ? b : NULL);
+		if (!line || strncmp(line, "{\"t\":\"" OVC_REC_EXEC "\"",
+				     sizeof "{\"t\":\"" OVC_REC_EXEC "\"" - 1) != 0 ||
+		    !ovc_img_number_after(line, "\"proc_start_ticks\":", &t))
+			t = 0;
 	}
-	return ovc_img_number_after(head, "\"pid\":", &pid) &&
-	       ovc_img_number_after(head, "\"proc_start_ticks\":", &t) &&
-	       pid == (uint64_t)ovc_img.pid && t == ticks && ticks != 0;
+	ovc_sys_close(fd);
+	return t;
+}
+
+/* Whether the log before ours (number K - 1) is of our process (TICKS,
+ * its start time, read by the caller): then the process exec'd, and that
+ * log, named in PREV (CAP bytes), is the image this one replaces. */
+static bool replaces(unsigned k, uint64_t ticks, char *prev, size_t cap)
+{
+	ovc_img_log_name(prev, cap, ovc_img.pid, k - 1);
+	return ticks != 0 && ticks_of_log(k - 1) == ticks;
 }
 
 /* OVC_VERBOSE=1: says which log this process writes. */
@@ -341,6 +409,7 @@ static void open_image_log(const char *origin, const char *parent_log)
 {
 	ovc_img.logging = false;
 	ovc_img.ended = false;
+	ovc_img.ticks = 0;
 	ovc_img.pid = ovc_sys_getpid();
 	ovc_img.start_ns = ovc_now_ns();
 	ovc_img.last_write_ns = ovc_img.start_ns;
@@ -378,8 +447,14 @@ static void open_image_log(const char *origin, const char *parent_log)
 	}
 	ovc_img_log_name(ovc_img.name, sizeof ovc_img.name, ovc_img.pid, k);
 
-	uint64_t ticks = ovc_proc_start_ticks();
+	/* The process's start time (a file of /proc read: 10-15 us) only
+	 * where a log of our pid came before: it tells whether this image
+	 * replaces that one (exec). Any other image reads it if it execs. */
+	uint64_t ticks = 0;
 	char prev[128] = "";
+	if (k > 0 && strcmp(origin, "start") == 0)
+		ticks = ovc_proc_start_ticks();
+	ovc_img.ticks = ticks;
 	if (k > 0 && strcmp(origin, "start") == 0 && replaces(k, ticks, prev, sizeof prev)) {
 		origin = "exec";
 		parent_log = prev;

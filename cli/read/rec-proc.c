@@ -203,10 +203,16 @@ void ovc_rd_proc_header(struct reader *r, json_t *o, struct ovc_proc *p)
 bool ovc_rd_exec(struct reader *r, json_t *o, struct ovc_proc *p)
 {
 	const char *path = "";
-	if (!ovc_rd_ns_str(r, o, p, "path", &path))
+	int64_t ticks = -1;
+	if (!ovc_rd_ns_str(r, o, p, "path", &path) ||
+	    ovc_rd_int(r, o, "proc_start_ticks", 0, INT64_MAX, &ticks) == FLD_BAD)
 		return false;
 	ovc_rd_set_string(&p->exec_path, path);
 	p->exec_last = true;
+	/* An image that did not read its process's start time at its start
+	 * gives it here, for the image that replaces it (link.c). */
+	if (p->proc_start_ticks < 0 && ticks >= 0)
+		p->proc_start_ticks = ticks;
 	return true;
 }
 

@@ -141,6 +141,14 @@ START_TEST(test_forks_one_complete_log_per_image)
 	ck_assert_str_eq(parent_log_of(t16), log_of(c));
 	ck_assert_str_eq(base(it_str(c, "end.successor_log")), log_of(t16));
 	ck_assert_str_eq(base(it_str(c, "end.exec_path")), "article-touch");
+	/* One process's start time links the two images: read by C only at
+	 * its exec (no log of its pid came before its own), by T16 at its
+	 * start (C's log came before it). The program never execs: its
+	 * header has none, and nothing gives it. */
+	ck_assert_int_gt(it_int(t16, "proc_start_ticks"), 0);
+	ck_assert_int_eq(it_int(c, "proc_start_ticks"),
+			 it_int(t16, "proc_start_ticks"));
+	ck_assert(json_is_null(it_get(main_p, "proc_start_ticks")));
 	ck_assert_str_eq(it_str(t16, "end.kind"), "exit");
 	ck_assert_int_eq(it_int(t16, "end.code"), 0);
 	ck_assert_int_ge(it_int(t16, "peak_live_bytes"), 16 * IT_MIB);
