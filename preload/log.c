@@ -21,7 +21,12 @@
 uint64_t (*ovc_log_clock)(void);
 
 static struct ovc_lock log_lock = OVC_LOCK_INIT;
-static char log_path[4096 + 64] OVC_TABLE("log");
+/* The log's path. A short one (nearly every one) is kept with the log's
+ * other state, in a page every start touches; a longer one in a table of
+ * its own, a page more (a page fault: 5-10 us on a VM). */
+static char path_short[256];
+static char path_long[4096 + 64] OVC_TABLE("log");
+static char *log_path = path_short;
 static dev_t log_dev;
 static ino_t log_ino;
 static bool log_on;
@@ -287,22 +292,33 @@ static bool adopt(int fd)
 	return true;
 }
 
+/* DIR's log of PID's image K into DST (CAP bytes); false when too long. */
+static bool path_into(char *dst, size_t cap, const char *dir, pid_t pid,
+		      unsigned k)
+{
+	struct ovc_buf b;
+	ovc_buf_init(&b, dst, cap - 1);
+	ovc_buf_raw(&b, dir);
+	ovc_buf_raw(&b, "/" OVC_LOG_PREFIX);
+	ovc_buf_u64(&b, (uint64_t)pid);
+	ovc_buf_raw(&b, ".");
+	ovc_buf_u64(&b, k);
+	ovc_buf_raw(&b, OVC_LOG_SUFFIX);
+	dst[b.overflow ? 0 : b.len] = '\0';
+	return !b.overflow;
+}
+
 bool ovc_log_open(const char *dir, pid_t pid, unsigned *k)
 {
 	for (unsigned i = 0; i < 10000; i++) {
-		struct ovc_buf b;
-		ovc_buf_init(&b, log_path, sizeof log_path - 1);
-		ovc_buf_raw(&b, dir);
-		ovc_buf_raw(&b, "/" OVC_LOG_PREFIX);
-		ovc_buf_u64(&b, (uint64_t)pid);
-		ovc_buf_raw(&b, ".");
-		ovc_buf_u64(&b, i);
-		ovc_buf_raw(&b, OVC_LOG_SUFFIX);
-		if (b.overflow) {
-			errno = ENAMETOOLONG;
-			break;
+		log_path = path_short;
+		if (!path_into(path_short, sizeof path_short, dir, pid, i)) {
+			log_path = path_long;
+			if (!path_into(path_long, sizeof path_long, dir, pid, i)) {
+				errno = ENAMETOOLONG;
+				break;
+			}
 		}
-		log_path[b.len] = '\0';
 		int fd = ovc_sys_open(log_path,
 				      O_WRONLY | O_APPEND | O_CREAT | O_EXCL |
 					      O_NOFOLLOW | O_CLOEXEC,
@@ -319,6 +335,7 @@ bool ovc_log_open(const char *dir, pid_t pid, unsigned *k)
 			break;
 		}
 	}
+	log_path = path_short;
 	log_path[0] = '\0';
 	return false;
 }
