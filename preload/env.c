@@ -17,13 +17,17 @@
 #include <unistd.h>
 
 /* Environment entries that keep ovc loaded across exec (see exec_env), in
- * one table: "LD_PRELOAD=" and the path of libovc.so first (env_preload;
+ * one store: "LD_PRELOAD=" and the path of libovc.so first (env_preload;
  * the path alone is lib_path), then the OVC_* entries (keep_entry). A few
- * hundred bytes of it are used: one page touched at start, not one for
- * each entry's buffer. */
+ * hundred bytes are used: they are kept with ovc's other small state, in a
+ * page every start touches anyway; more go to a table of their own (a
+ * page more: a page fault is 5-10 us on a VM). */
 #define PRELOAD_KEY "LD_PRELOAD="
 #define PRELOAD_CAP (4096 + 32)
-static char env_store[PRELOAD_CAP + 8192] OVC_TABLE("env");
+static char env_short[512];
+static char env_long[PRELOAD_CAP + 8192] OVC_TABLE("env");
+static char *env_store = env_short;
+static size_t env_cap = sizeof env_short;
 static size_t env_used;
 #define env_preload env_store
 #define lib_path (env_store + sizeof PRELOAD_KEY - 1)
@@ -142,7 +146,7 @@ static bool keep_entry(const char *name, const char *value)
 {
 	size_t need = strlen(name) + 1 + strlen(value) + 1;
 	if (env_keep_n >= sizeof env_keep / sizeof env_keep[0] ||
-	    need > sizeof env_store - env_used)
+	    need > env_cap - env_used)
 		return false;
 	char *s = env_store + env_used;
 	struct ovc_buf b;
@@ -156,31 +160,42 @@ static bool keep_entry(const char *name, const char *value)
 	return true;
 }
 
+/* The value of option I to add back where an exec's environment lacks it:
+ * OVC_OUTPUT made absolute (a later chdir does not move the logs), OVC_RUN
+ * as cut, the others as given; NULL when the process started without. */
+static const char *kept_value(size_t i)
+{
+	if (i == OVC_OPT_OUTPUT)
+		return ovc_cfg.output;
+	if (i == OVC_OPT_RUN)
+		return ovc_cfg.run[0] ? ovc_cfg.run : NULL;
+	return getenv(ovc_opt_defs[i].env);
+}
+
 void ovc_env_remember(void)
 {
-	const char *self;
+	const char *self = "";
 	const void *base;
-	/* "LD_PRELOAD=" and the path; an empty path where it is unknown
-	 * (or longer than any path) */
-	memcpy(env_preload, PRELOAD_KEY, sizeof PRELOAD_KEY - 1);
-	lib_path[0] = '\0';
-	if (ovc_module_of((void *)ovc_lifecycle_exec_env, &self, &base) &&
-	    self[0] == '/')
-		ovc_copy_str(lib_path, PRELOAD_CAP - (sizeof PRELOAD_KEY - 1), self);
-	env_used = strlen(env_preload) + 1;
-	/* The settings this process started with, to be added back where an
-	 * exec's environment lacks them: OVC_OUTPUT made absolute (a later
-	 * chdir does not move the logs), OVC_RUN as cut, the others as
-	 * given. */
-	env_keep_n = 0;
+	if (!ovc_module_of((void *)ovc_lifecycle_exec_env, &self, &base) ||
+	    self[0] != '/' || strlen(self) >= PRELOAD_CAP - (sizeof PRELOAD_KEY - 1))
+		self = ""; /* unknown, or longer than any path */
+	/* The settings this process started with; the short store where
+	 * they all fit in it. */
+	const char *value[OVC_OPT_COUNT_];
+	size_t need = sizeof PRELOAD_KEY + strlen(self);
 	for (size_t i = 0; i < OVC_OPT_COUNT_; i++) {
-		const char *name = ovc_opt_defs[i].env;
-		const char *value = getenv(name);
-		if (i == OVC_OPT_OUTPUT)
-			value = ovc_cfg.output;
-		else if (i == OVC_OPT_RUN)
-			value = ovc_cfg.run[0] ? ovc_cfg.run : NULL;
-		if (value)
-			keep_entry(name, value);
+		value[i] = kept_value(i);
+		if (value[i])
+			need += strlen(ovc_opt_defs[i].env) + 1 + strlen(value[i]) + 1;
 	}
+	env_store = need <= sizeof env_short ? env_short : env_long;
+	env_cap = need <= sizeof env_short ? sizeof env_short : sizeof env_long;
+	/* "LD_PRELOAD=" and the path */
+	memcpy(env_preload, PRELOAD_KEY, sizeof PRELOAD_KEY - 1);
+	ovc_copy_str(lib_path, env_cap - (sizeof PRELOAD_KEY - 1), self);
+	env_used = strlen(env_preload) + 1;
+	env_keep_n = 0;
+	for (size_t i = 0; i < OVC_OPT_COUNT_; i++)
+		if (value[i])
+			keep_entry(ovc_opt_defs[i].env, value[i]);
 }

@@ -31,7 +31,9 @@ static dev_t log_dev;
 static ino_t log_ino;
 static bool log_on;
 #define BUF_CAP (128 * 1024)
-static char buf[BUF_CAP] OVC_TABLE("log");
+/* Page-aligned: an image's start and end (a header, two samples, the end
+ * record: about 2 KiB) are one page of it, not two. */
+static char buf[BUF_CAP] OVC_TABLE("log") __attribute__((aligned(4096)));
 /* Bytes of whole lines in buf; under log_lock, stored with release after
  * the bytes, so the sampler can write out what a dead program left. */
 static size_t buf_len;
