@@ -363,20 +363,31 @@ static __attribute__((noinline)) uint64_t ticks_of_log(unsigned k)
 		t = 0;
 	} else if (!ovc_img_number_after(b, "\"proc_start_ticks\":", &t) &&
 		   ovc_sys_fstat(fd, &st) == 0) {
-		/* the last line: an exec record is at most 4.4 KiB */
+		/* The last exec record among the whole lines of its end (one
+		 * is at most 4.4 KiB; a warning may follow it). */
 		off_t at = st.st_size > (off_t)sizeof b - 1
 				   ? st.st_size - (off_t)sizeof b + 1 : 0;
 		n = ovc_sys_pread(fd, b, sizeof b - 1, at);
 		b[n > 0 ? n : 0] = '\0';
-		size_t len = n > 0 ? (size_t)n : 0;
-		while (len && b[len - 1] == '\n')
-			b[--len] = '\0';
-		char *line = memrchr(b, '\n', len);
-		line = line ? line + 1 : (at == 0 ? b : NULL);
-		if (!line || strncmp(line, "{\"t\":\"" OVC_REC_EXEC "\"",
-				     sizeof "{\"t\":\"" OVC_REC_EXEC "\"" - 1) != 0 ||
-		    !ovc_img_number_after(line, "\"proc_start_ticks\":", &t))
-			t = 0;
+		static const char exec_rec[] = "{\"t\":\"" OVC_REC_EXEC "\"";
+		char *line = b;
+		if (at > 0) { /* the first line is cut: from the next */
+			line = strchr(b, '\n');
+			line = line ? line + 1 : b + strlen(b);
+		}
+		t = 0;
+		while (*line) {
+			char *end = strchr(line, '\n');
+			if (end)
+				*end = '\0';
+			uint64_t v;
+			if (strncmp(line, exec_rec, sizeof exec_rec - 1) == 0 &&
+			    ovc_img_number_after(line, "\"proc_start_ticks\":", &v))
+				t = v;
+			if (!end)
+				break;
+			line = end + 1;
+		}
 	}
 	ovc_sys_close(fd);
 	return t;

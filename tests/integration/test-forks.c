@@ -249,6 +249,50 @@ START_TEST(test_forks_argv_long)
 }
 END_TEST
 
+/* An image that did not read its process's start time at its start gives
+ * it in its exec record; here a warning follows that record, as a pending
+ * one does. The image exec'd next takes the log for its predecessor when
+ * the time is its process's, and for another process's when it is not. */
+START_TEST(test_forks_exec_linked_by_its_record)
+{
+	for (int delta = 0; delta < 2; delta++) {
+		char *dir = it_tempdir("exec-record");
+		/* it_program's answer is a buffer of its own: one at a time */
+		char *helper = strdup(it_program("exec-after-log"));
+		char *argv[] = { helper, dir, delta ? "1" : "0",
+				 (char *)it_env("OVC_LIB"),
+				 (char *)it_program("allocn"), "3", NULL };
+		struct it_result r;
+		it_run(argv, NULL, 60, &r);
+		ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
+		json_t *logs = it_list_dir(dir, "ovc.");
+		ck_assert_int_eq(json_array_size(logs), 2);
+		const char *before = json_string_value(json_array_get(logs, 0));
+		const char *ours = json_string_value(json_array_get(logs, 1));
+		ck_assert_msg(strstr(before, ".0.jsonl") && strstr(ours, ".1.jsonl"),
+			      "%s %s", before, ours);
+		char path[4400];
+		snprintf(path, sizeof path, "%s/%s", dir, ours);
+		json_t *lines = it_read_jsonl(path);
+		json_t *head = json_array_get(lines, 0);
+		if (delta == 0) {
+			ck_assert_str_eq(it_str(head, "origin"), "exec");
+			ck_assert_str_eq(it_str(head, "parent_log"), before);
+		} else {
+			ck_assert_str_eq(it_str(head, "origin"), "start");
+			ck_assert(!it_get(head, "parent_log"));
+		}
+		ck_assert_int_gt(it_int(head, "proc_start_ticks"), 0);
+		json_decref(lines);
+		json_decref(logs);
+		it_result_free(&r);
+		it_rmtree(dir);
+		free(dir);
+		free(helper);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("forks");
@@ -258,6 +302,7 @@ int main(void)
 	tcase_add_test(tc, test_forks_one_complete_log_per_image);
 	tcase_add_test(tc, test_forks_argv_rewritten);
 	tcase_add_test(tc, test_forks_argv_long);
+	tcase_add_test(tc, test_forks_exec_linked_by_its_record);
 	suite_add_tcase(s, tc);
 	return it_main(s);
 }
