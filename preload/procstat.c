@@ -275,12 +275,12 @@ static bool same_cgroup(struct ovc_host *out, const struct ovc_host *known,
  * one, under the usual mount points (/sys/fs/cgroup/memory; /sys/fs/cgroup
  * or, on a hybrid machine, /sys/fs/cgroup/unified). Reads its limit (or
  * takes KNOWN's, a reading of the same directory) and its oom_kill count,
- * which `ovc report` compares with the count after the process died. */
-static __attribute__((noinline)) void cgroup_read(struct ovc_host *out,
-						  const struct ovc_host *known)
+ * which `ovc report` compares with the count after the process died.
+ * Reads through BUF (BUF_CAP bytes), the caller's. */
+static void cgroup_read(struct ovc_host *out, const struct ovc_host *known,
+			char *buf, size_t buf_cap)
 {
-	char buf[4096];
-	ssize_t n = ovc_read_file("/proc/self/cgroup", buf, sizeof buf);
+	ssize_t n = ovc_read_file("/proc/self/cgroup", buf, buf_cap);
 	if (n <= 0)
 		return;
 	const char *v1 = NULL, *v2 = NULL;
@@ -311,7 +311,7 @@ static __attribute__((noinline)) void cgroup_read(struct ovc_host *out,
 	if (v1) {
 		if (!ovc_path_join(dir, cap, "/sys/fs/cgroup/memory", v1[1] ? v1 + 1 : ""))
 			return;
-		if (same_cgroup(out, known, 1, buf, sizeof buf))
+		if (same_cgroup(out, known, 1, buf, buf_cap))
 			return;
 		if (cgroup_file(dir, "memory.limit_in_bytes", val, sizeof val) <= 0)
 			return;
@@ -320,7 +320,7 @@ static __attribute__((noinline)) void cgroup_read(struct ovc_host *out,
 		uint64_t lim = parse_u64(&p);
 		/* v1 writes "no limit" as PAGE_COUNTER_MAX pages, about 2^63 */
 		out->cgroup_max = lim >= ((uint64_t)1 << 62) ? -1 : (int64_t)lim;
-		oom_read(out, buf, sizeof buf);
+		oom_read(out, buf, buf_cap);
 		return;
 	}
 	if (!v2)
@@ -328,7 +328,7 @@ static __attribute__((noinline)) void cgroup_read(struct ovc_host *out,
 	for (size_t i = 0; i < 2; i++) {
 		if (!ovc_path_join(dir, cap, v2_roots[i], v2[1] ? v2 + 1 : ""))
 			return;
-		if (same_cgroup(out, known, 2, buf, sizeof buf))
+		if (same_cgroup(out, known, 2, buf, buf_cap))
 			return;
 		if (cgroup_file(dir, "memory.max", val, sizeof val) <= 0)
 			continue;
@@ -337,7 +337,7 @@ static __attribute__((noinline)) void cgroup_read(struct ovc_host *out,
 		out->cgroup_max = val[0] >= '0' && val[0] <= '9'
 					  ? (int64_t)parse_u64(&p)
 					  : -1; /* "max" */
-		oom_read(out, buf, sizeof buf);
+		oom_read(out, buf, buf_cap);
 		return;
 	}
 	dir[0] = '\0';
@@ -363,10 +363,9 @@ static int read_int(const char *path)
 
 void ovc_host_read(struct ovc_host *out, const struct ovc_host *known)
 {
-	/* meminfo is about 1.5 KiB, the four fields in its first 1.1 KiB.
-	 * Small buffers, and cgroup_read's apart (not inlined): each page of
-	 * stack the start goes deeper than the loader did is a page fault,
-	 * about 12 us on a VM (docs/performance.md). */
+	/* One buffer for meminfo and the cgroup's files, not one each: each
+	 * page of stack the start goes deeper than the loader did is a page
+	 * fault, about 12 us on a VM (docs/performance.md). */
 	char buf[4096];
 	memset(out, 0, sizeof *out);
 	if (known) {
@@ -389,7 +388,7 @@ void ovc_host_read(struct ovc_host *out, const struct ovc_host *known)
 	out->page_size = ovc_page_size();
 	out->cgroup_max = -1;
 	out->cgroup_oom_kill = -1;
-	cgroup_read(out, known);
+	cgroup_read(out, known, buf, sizeof buf);
 	if (!out->cgroup_version)
 		out->cgroup_dir[0] = '\0';
 }

@@ -47,8 +47,11 @@ static const char *errno_text(int e)
 	}
 }
 
-/* mkdir -p with mode 0700 for the directories ovc makes. */
-static int make_dirs(const char *path)
+/* mkdir -p with mode 0700 for the directories ovc makes. Not inlined:
+ * only the first process of a run makes them, and its buffer would
+ * deepen open_image_log's frame for every other (a page of stack deeper
+ * is a page fault at every start). */
+static __attribute__((noinline)) int make_dirs(const char *path)
 {
 	char tmp[4096];
 	ovc_copy_str(tmp, sizeof tmp, path);
