@@ -393,26 +393,37 @@ void ovc_host_read(struct ovc_host *out, const struct ovc_host *known)
 		out->cgroup_dir[0] = '\0';
 }
 
-uint64_t ovc_proc_start_ticks(void)
+bool ovc_stat_u64(const char *stat, int field, uint64_t *out)
 {
-	char buf[1024];
-	if (ovc_read_file("/proc/self/stat", buf, sizeof buf) <= 0)
-		return 0;
 	/* The command name (field 2) may hold spaces and parentheses: fields
-	 * are counted from the last ')'. Field 22 is starttime. */
-	const char *p = strrchr(buf, ')');
-	if (!p)
-		return 0;
+	 * are counted from the last ')'. */
+	const char *p = strrchr(stat, ')');
+	if (!p || field < 3)
+		return false;
 	p++;
-	for (int field = 3; field < 22; field++) {
+	for (int f = 3; f < field; f++) {
 		while (*p == ' ')
 			p++;
 		while (*p && *p != ' ')
 			p++;
 		if (!*p)
-			return 0;
+			return false;
 	}
-	return parse_u64(&p);
+	while (*p == ' ')
+		p++;
+	if (*p < '0' || *p > '9')
+		return false;
+	*out = parse_u64(&p);
+	return true;
+}
+
+uint64_t ovc_proc_start_ticks(void)
+{
+	char buf[1024];
+	uint64_t t;
+	if (ovc_read_file("/proc/self/stat", buf, sizeof buf) <= 0)
+		return 0;
+	return ovc_stat_u64(buf, 22, &t) ? t : 0; /* field 22: starttime */
 }
 
 /* The first clock reads of an image are system calls, the rest go

@@ -80,6 +80,10 @@ void ovc_host_cache_put(const char *dir, const struct ovc_host *h,
 void ovc_host_refresh_oom(struct ovc_host *h) OVC_HIDDEN;
 /** Field 22 of /proc/self/stat (start time in clock ticks); 0 if unknown. */
 uint64_t ovc_proc_start_ticks(void) OVC_HIDDEN;
+/** Field FIELD (3 or more, counted as proc(5) does) of STAT, the text of a
+ * /proc/PID/stat, into OUT; false when it is missing or not a number.
+ * Touches nothing but its arguments (the sampler process may call it). */
+bool ovc_stat_u64(const char *stat, int field, uint64_t *out) OVC_HIDDEN;
 /** DIR + "/" + FILE into PATH (CAP bytes); false when it does not fit. */
 bool ovc_path_join(char *path, size_t cap, const char *dir,
 		   const char *file) OVC_HIDDEN;

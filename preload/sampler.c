@@ -208,6 +208,27 @@ static bool owner_gone(void)
 	return ovc_sys_getppid() != sp.owner;
 }
 
+/* Whether the program's memory is gone while the program still is: it is
+ * being killed. The kernel drops a dying program's memory (exit_mm) before
+ * it hands the program's children on (exit_notify); in between, kcmp says
+ * the memory is another's, as after an exec, and the parent has not
+ * changed yet. The program's /proc stat tells them apart: its address
+ * space (vsize, field 23) reads 0 without memory, the new image's after an
+ * exec. Also true when the stat cannot be read (the program was reaped),
+ * and when the program's first thread ended before the others. */
+static bool owner_memory_gone(void)
+{
+	char buf[1024];
+	long n = sp.fd[SP_FD_STAT] < 0
+			 ? -1
+			 : ovc_sys_pread(sp.fd[SP_FD_STAT], buf, sizeof buf - 1, 0);
+	if (n <= 0)
+		return true;
+	buf[n] = '\0';
+	uint64_t vsize;
+	return ovc_stat_u64(buf, 23, &vsize) && vsize == 0;
+}
+
 static __attribute__((noreturn)) void sp_exit(void)
 {
 	for (;;)
@@ -282,11 +303,25 @@ static int sampler_main(void *arg)
 		}
 		if (__atomic_load_n(&sp.stop, __ATOMIC_ACQUIRE))
 			break;
-		/* After an exec the program's memory is another one. */
+		/* After an exec the program's memory is another one. So it
+		 * seems for a moment while the program is killed: then its end
+		 * is written once its parent changes. Waited for at most 2 s,
+		 * and not once the program asks the sampler to stop: its other
+		 * threads may still run when its first thread ended. */
 		long other = OVC_SYS_(SYS_kcmp, sp.owner, self, 1 /* KCMP_VM */,
 				      0, 0, 0);
-		if (other > 0 || other == -ESRCH)
+		if (other > 0 || other == -ESRCH) {
+			for (int i = 0; i < 2000 && owner_memory_gone() &&
+					!__atomic_load_n(&sp.stop, __ATOMIC_ACQUIRE);
+			     i++) {
+				if (owner_gone())
+					sp_orphaned();
+				struct timespec ms = {0, 1000000};
+				OVC_SYS_(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0,
+					 &ms, 0, 0, 0);
+			}
 			break;
+		}
 		if (owner_gone())
 			sp_orphaned();
 		ovc_ticker_step.tick(sp.owner);

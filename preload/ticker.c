@@ -33,8 +33,10 @@
  * program when the program is killed: it sees its parent change (the
  * program is gone), writes what the program left in the buffer and the
  * end record with the program's exit status, and exits. It exits too when
- * the program's memory is no longer its own (an exec, seen with kcmp(2)),
- * and when asked (before an exec, and after the end record). While it
+ * the program's memory is no longer its own (an exec, seen with kcmp(2);
+ * a program being killed loses its memory a moment before its parent
+ * changes, and the sampler tells the two apart), and when asked (before
+ * an exec, and after the end record). While it
  * runs it holds a shared flock(2) on the log: `ovc run` waits for it to go
  * before it reads the logs. A thread does the work instead on other
  * machines than x86-64, under the sanitizers and valgrind, when the
