@@ -1,8 +1,8 @@
 /* A process killed by SIGKILL leaves a log that holds its last moments:
  * tests/programs/killed touches 640 MiB, says "ready <pid>" and is killed.
- * Bare LD_PRELOAD: the report says it ended abruptly; under `ovc run`: ovc
- * exits 137 and the report says signal 9. Either way the resident memory it
- * had is in the log. */
+ * Its sampler process outlives it and writes the end: the report says
+ * signal 9, under a bare LD_PRELOAD as under `ovc run` (which exits 137).
+ * Either way the resident memory it had is in the log. */
 #include "harness.h"
 
 #include <signal.h>
