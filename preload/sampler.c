@@ -164,6 +164,27 @@ static bool sp_open(void)
 	return sp.fd[OVC_FD_LOG] >= 0 && sp.fd[OVC_FD_STATM] >= 0;
 }
 
+/* The program's /proc stat (opened by the program for the sampler) into
+ * BUF (CAP bytes), NUL-terminated; its length, or -1 when it cannot be
+ * read (the program was reaped). */
+static long owner_stat(char *buf, size_t cap)
+{
+	long n = sp.fd[SP_FD_STAT] < 0
+			 ? -1
+			 : ovc_sys_pread(sp.fd[SP_FD_STAT], buf, cap - 1, 0);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return n;
+}
+
+/* A millisecond's sleep, between the polls of a wait. */
+static void nap_ms(void)
+{
+	struct timespec ts = {0, 1000000};
+	OVC_SYS_(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, &ts, 0, 0, 0);
+}
+
 /* The program's wait(2) status once it is gone: from its /proc stat while
  * it is a zombie (the last field, exit_code), else from its pidfd once it
  * was reaped (Linux 6.15). -1 when neither says within 300 ms. */
@@ -171,12 +192,8 @@ static int owner_status(void)
 {
 	for (int tries = 0; tries < 300; tries++) {
 		char buf[1024];
-		long n = sp.fd[SP_FD_STAT] < 0
-				 ? -1
-				 : ovc_sys_pread(sp.fd[SP_FD_STAT], buf,
-						 sizeof buf - 1, 0);
+		long n = owner_stat(buf, sizeof buf);
 		if (n > 0) {
-			buf[n] = '\0';
 			while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
 				buf[--n] = '\0';
 			long i = n;
@@ -194,8 +211,7 @@ static int owner_status(void)
 		    ovc_sys_ioctl(sp.fd[SP_FD_PIDFD], SP_PIDFD_GET_INFO, &info) == 0 &&
 		    (info.mask & SP_PIDFD_INFO_EXIT))
 			return info.exit_code;
-		struct timespec ts = {0, 1000000};
-		OVC_SYS_(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, &ts, 0, 0, 0);
+		nap_ms();
 	}
 	return -1;
 }
@@ -219,14 +235,9 @@ static bool owner_gone(void)
 static bool owner_memory_gone(void)
 {
 	char buf[1024];
-	long n = sp.fd[SP_FD_STAT] < 0
-			 ? -1
-			 : ovc_sys_pread(sp.fd[SP_FD_STAT], buf, sizeof buf - 1, 0);
-	if (n <= 0)
-		return true;
-	buf[n] = '\0';
 	uint64_t vsize;
-	return ovc_stat_u64(buf, 23, &vsize) && vsize == 0;
+	return owner_stat(buf, sizeof buf) < 0 ||
+	       (ovc_stat_u64(buf, 23, &vsize) && vsize == 0);
 }
 
 static __attribute__((noreturn)) void sp_exit(void)
@@ -316,9 +327,7 @@ static int sampler_main(void *arg)
 			     i++) {
 				if (owner_gone())
 					sp_orphaned();
-				struct timespec ms = {0, 1000000};
-				OVC_SYS_(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0,
-					 &ms, 0, 0, 0);
+				nap_ms();
 			}
 			break;
 		}
@@ -346,10 +355,8 @@ static bool drain(size_t *len)
 	sp_say(&sp.drain, 1);
 	uint64_t end = ovc_now_ns() + 200000000u;
 	while (__atomic_load_n(len, __ATOMIC_ACQUIRE) != 0 &&
-	       __atomic_load_n(&sp.alive, __ATOMIC_ACQUIRE) && ovc_now_ns() < end) {
-		struct timespec ts = {0, 1000000};
-		OVC_SYS_(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, &ts, 0, 0, 0);
-	}
+	       __atomic_load_n(&sp.alive, __ATOMIC_ACQUIRE) && ovc_now_ns() < end)
+		nap_ms();
 	ovc_log_lock();
 	return true;
 }
