@@ -36,6 +36,48 @@ static pid_t wait_ready(int fd)
 	return (pid_t)pid;
 }
 
+/* Starts PROGRAM under a bare LD_PRELOAD of libovc.so logging to DIR; its
+ * pid into PID and the read end of its stdout into FD. */
+static void spawn_preloaded(const char *program, const char *dir, pid_t *pid,
+			    int *fd)
+{
+	char *argv[] = { (char *)it_program(program), NULL };
+	char *env[3];
+
+	ck_assert(asprintf(&env[0], "LD_PRELOAD=%s", it_env("OVC_LIB")) > 0);
+	ck_assert(asprintf(&env[1], "OVC_OUTPUT=%s", dir) > 0);
+	env[2] = NULL;
+	it_spawn(argv, env, pid, fd);
+	free(env[0]), free(env[1]);
+}
+
+/* The one log in DIR, read once its sampler is done with it: it must
+ * hold one end record, of SIGKILL, written by the sampler process that
+ * outlived the program. WHAT names the case in a failure. Its lines, for
+ * json_decref. */
+static json_t *killed_log(const char *dir, const char *what)
+{
+	json_t *logs = it_list_dir(dir, "ovc.");
+	ck_assert_int_eq(json_array_size(logs), 1);
+	char path[4096];
+	snprintf(path, sizeof path, "%s/%s", dir,
+		 json_string_value(json_array_get(logs, 0)));
+	json_t *lines = it_read_jsonl(path), *line;
+	size_t i;
+	int ends = 0;
+	json_array_foreach(lines, i, line) {
+		const char *t = json_string_value(json_object_get(line, "t"));
+		if (t == NULL || strcmp(t, "end") != 0)
+			continue;
+		ends++;
+		ck_assert_str_eq(it_str(line, "kind"), "signal");
+		ck_assert_int_eq(it_int(line, "signal"), SIGKILL);
+	}
+	ck_assert_msg(ends == 1, "%s: %d end records", what, ends);
+	json_decref(logs);
+	return lines;
+}
+
 /* What must hold for the killed process in any case. */
 static void check_figures(json_t *p, const char *dir)
 {
@@ -45,47 +87,27 @@ static void check_figures(json_t *p, const char *dir)
 	ck_assert_msg(it_num(p, "touched_ratio") >= 0.9, "touched_ratio %g",
 		      it_num(p, "touched_ratio"));
 
-	/* The log itself: one end record, of the signal, written by the
-	 * sampler process that outlived the program; the last sample has it
-	 * all. */
-	json_t *logs = it_list_dir(dir, "ovc.");
-	ck_assert_int_eq(json_array_size(logs), 1);
-	char path[4096];
-	snprintf(path, sizeof path, "%s/%s", dir,
-		 json_string_value(json_array_get(logs, 0)));
-	json_t *lines = it_read_jsonl(path), *line, *last = NULL;
+	/* The log itself: its end, and the last sample has it all. */
+	json_t *lines = killed_log(dir, dir), *line, *last = NULL;
 	size_t i;
-	int ends = 0;
 	json_array_foreach(lines, i, line) {
 		const char *t = json_string_value(json_object_get(line, "t"));
-		if (t != NULL && strcmp(t, "end") == 0) {
-			ends++;
-			ck_assert_str_eq(it_str(line, "kind"), "signal");
-			ck_assert_int_eq(it_int(line, "signal"), SIGKILL);
-		}
 		if (t != NULL && strcmp(t, "s") == 0)
 			last = line;
 	}
-	ck_assert_msg(ends == 1, "%s: %d end records", path, ends);
-	ck_assert_msg(last != NULL, "%s: no sample", path);
+	ck_assert_msg(last != NULL, "%s: no sample", dir);
 	ck_assert_int_ge(it_int(last, "rss"), TOUCHED_MIB * IT_MIB);
 	ck_assert_int_ge(it_int(last, "live"), TOUCHED_MIB * IT_MIB);
 	json_decref(lines);
-	json_decref(logs);
 }
 
 START_TEST(test_killed_bare_preload_signal)
 {
 	char *dir = it_tempdir("killed-bare");
-	char *argv[] = { (char *)it_program("killed"), NULL };
-	char *env[3];
 	pid_t pid;
 	int fd, status;
 
-	ck_assert(asprintf(&env[0], "LD_PRELOAD=%s", it_env("OVC_LIB")) > 0);
-	ck_assert(asprintf(&env[1], "OVC_OUTPUT=%s", dir) > 0);
-	env[2] = NULL;
-	it_spawn(argv, env, &pid, &fd);
+	spawn_preloaded("killed", dir, &pid, &fd);
 	ck_assert_int_eq(wait_ready(fd), pid);
 	ck_assert_int_eq(kill(pid, SIGKILL), 0);
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
@@ -100,7 +122,6 @@ START_TEST(test_killed_bare_preload_signal)
 	ck_assert_int_eq(it_int(p, "pid"), pid);
 	check_figures(p, dir);
 	json_decref(report);
-	free(env[0]), free(env[1]);
 	it_rmtree(dir);
 	free(dir);
 }
@@ -213,16 +234,12 @@ START_TEST(test_killed_with_many_files)
 {
 	for (int round = 0; round < 10; round++) {
 		char *dir = it_tempdir("killed-fds");
-		char *argv[] = { (char *)it_program("killed-fds"), NULL };
-		char *env[3], line[128], path[4096];
+		char line[128], what[64];
 		long pid = 0, files = 0;
 		pid_t child;
-		int fd, status, ends = 0;
+		int fd, status;
 
-		ck_assert(asprintf(&env[0], "LD_PRELOAD=%s", it_env("OVC_LIB")) > 0);
-		ck_assert(asprintf(&env[1], "OVC_OUTPUT=%s", dir) > 0);
-		env[2] = NULL;
-		it_spawn(argv, env, &child, &fd);
+		spawn_preloaded("killed-fds", dir, &child, &fd);
 		it_read_line(fd, line, sizeof line, 30000);
 		ck_assert_msg(sscanf(line, "ready %ld %ld", &pid, &files) == 2 &&
 				      pid == child,
@@ -232,25 +249,9 @@ START_TEST(test_killed_with_many_files)
 		ck_assert_int_eq(waitpid(child, &status, 0), child);
 		close(fd);
 
-		json_t *logs = it_list_dir(dir, "ovc.");
-		ck_assert_int_eq(json_array_size(logs), 1);
-		snprintf(path, sizeof path, "%s/%s", dir,
-			 json_string_value(json_array_get(logs, 0)));
-		json_t *lines = it_read_jsonl(path), *rec;
-		size_t i;
-		json_array_foreach(lines, i, rec) {
-			const char *t = json_string_value(json_object_get(rec, "t"));
-			if (t == NULL || strcmp(t, "end") != 0)
-				continue;
-			ends++;
-			ck_assert_str_eq(it_str(rec, "kind"), "signal");
-			ck_assert_int_eq(it_int(rec, "signal"), SIGKILL);
-		}
-		ck_assert_msg(ends == 1, "round %d (%ld files open): %d end records",
-			      round, files, ends);
-		json_decref(lines);
-		json_decref(logs);
-		free(env[0]), free(env[1]);
+		snprintf(what, sizeof what, "round %d (%ld files open)", round,
+			 files);
+		json_decref(killed_log(dir, what));
 		it_rmtree(dir);
 		free(dir);
 	}
