@@ -535,6 +535,22 @@ json_t *it_read_jsonl(const char *path)
 	return lines;
 }
 
+json_t *it_read_only_log(const char *dir, char *path, size_t cap)
+{
+	char own[4096];
+	json_t *logs = it_list_dir(dir, "ovc.");
+
+	ck_assert_int_eq(json_array_size(logs), 1);
+	if (path == NULL) {
+		path = own;
+		cap = sizeof own;
+	}
+	snprintf(path, cap, "%s/%s", dir,
+		 json_string_value(json_array_get(logs, 0)));
+	json_decref(logs);
+	return it_read_jsonl(path);
+}
+
 int it_count_records(json_t *lines, const char *type)
 {
 	json_t *line;

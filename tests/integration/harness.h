@@ -123,6 +123,10 @@ json_t *it_list_dir(const char *dir, const char *prefix);
 /** The lines of the JSON Lines file PATH that parse, as an array of
  * objects. */
 json_t *it_read_jsonl(const char *path);
+/** The lines (it_read_jsonl) of the one process log ("ovc.*") in DIR,
+ * asserting there is exactly one; its path into PATH (CAP bytes) unless
+ * PATH is NULL. */
+json_t *it_read_only_log(const char *dir, char *path, size_t cap);
 /** How many of the log LINES (it_read_jsonl) are records of type TYPE
  * ("s", "end", ...). */
 int it_count_records(json_t *lines, const char *type);

@@ -57,12 +57,7 @@ static void spawn_preloaded(const char *program, const char *dir, pid_t *pid,
  * json_decref. */
 static json_t *killed_log(const char *dir, const char *what)
 {
-	json_t *logs = it_list_dir(dir, "ovc.");
-	ck_assert_int_eq(json_array_size(logs), 1);
-	char path[4096];
-	snprintf(path, sizeof path, "%s/%s", dir,
-		 json_string_value(json_array_get(logs, 0)));
-	json_t *lines = it_read_jsonl(path), *line;
+	json_t *lines = it_read_only_log(dir, NULL, 0), *line;
 	size_t i;
 	int ends = 0;
 	json_array_foreach(lines, i, line) {
@@ -74,7 +69,6 @@ static json_t *killed_log(const char *dir, const char *what)
 		ck_assert_int_eq(it_int(line, "signal"), SIGKILL);
 	}
 	ck_assert_msg(ends == 1, "%s: %d end records", what, ends);
-	json_decref(logs);
 	return lines;
 }
 
