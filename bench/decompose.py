@@ -47,14 +47,18 @@ MEMUSAGE = "/usr/lib/x86_64-linux-gnu/libmemusage.so"
 CUTS = [("load", None), ("options", "ovc_options_load(&ovc_cfg);"),
         ("no log", "on_exit(on_exit_cb, NULL);")]
 
+# The first and last statements of ovc_start, between which both modes
+# patch its body.
+START_HEAD = "\tovc_tls_guard++;\n\tint saved = errno;\n"
+START_TAIL = "\terrno = saved;\n\tovc_tls_guard--;\n}"
+
 
 def patch(src):
     """Adds the OVC_CUT stops to SRC's preload/start.c; the stages found."""
     path = os.path.join(src, "preload", "start.c")
     with open(path) as f:
         s = f.read()
-    head = "\tovc_tls_guard++;\n\tint saved = errno;\n"
-    tail = "\terrno = saved;\n\tovc_tls_guard--;\n}"
+    head, tail = START_HEAD, START_TAIL
     at = s.find("static void ovc_start(")
     if at < 0 or s.find(head, at) < 0 or s.find(tail, at) < 0:
         return []
@@ -95,8 +99,7 @@ def patch_steps(src):
     path = os.path.join(src, "preload", "start.c")
     with open(path) as f:
         s = f.read()
-    head = "\tovc_tls_guard++;\n\tint saved = errno;\n"
-    tail = "\terrno = saved;\n\tovc_tls_guard--;\n}"
+    head, tail = START_HEAD, START_TAIL
     exit_call = "\tovc_lifecycle_end(status, \"exit\");\n"
     at = s.find("static void ovc_start(")
     if at < 0 or s.find(head, at) < 0 or s.find(tail, at) < 0 or exit_call not in s:
@@ -159,11 +162,7 @@ def run_steps(tmp, runs, data):
         print("decompose: start.c's ovc_start or exit handler changed "
               "shape: --steps cannot time it", file=sys.stderr)
         return 1
-    build = os.path.join(tmp, "build")
-    quiet = {"stdout": subprocess.DEVNULL}
-    run(["meson", "setup", build, src], **quiet)
-    run(["ninja", "-C", build, "preload/libovc.so"], **quiet)
-    lib = os.path.join(build, "preload", "libovc.so")
+    lib = build_lib(tmp)
     cmds = [["/bin/true"], ["sed", "-n", "s/1/one/p", data], ["grep", "-c", "7", data]]
     out = os.path.join(tmp, "out")
     os.mkdir(out)
@@ -210,6 +209,15 @@ def run(cmd, **kw):
     return subprocess.run(cmd, check=True, **kw)
 
 
+def build_lib(tmp):
+    """Builds libovc.so from TMP/src in TMP/build; its path."""
+    build = os.path.join(tmp, "build")
+    quiet = {"stdout": subprocess.DEVNULL}
+    run(["meson", "setup", build, os.path.join(tmp, "src")], **quiet)
+    run(["ninja", "-C", build, "preload/libovc.so"], **quiet)
+    return os.path.join(build, "preload", "libovc.so")
+
+
 def main(argv):
     rounds, runs, steps = 10, None, False
     args = list(argv)
@@ -244,11 +252,7 @@ def main(argv):
         if steps:
             return run_steps(tmp, runs, data)
         stages = patch(src)
-        build = os.path.join(tmp, "build")
-        quiet = {"stdout": subprocess.DEVNULL}
-        run(["meson", "setup", build, src], **quiet)
-        run(["ninja", "-C", build, "preload/libovc.so"], **quiet)
-        lib = os.path.join(build, "preload", "libovc.so")
+        lib = build_lib(tmp)
         empty_c = os.path.join(tmp, "empty.c")
         with open(empty_c, "w") as f:
             f.write("void ovc_decompose_empty(void);\n"
